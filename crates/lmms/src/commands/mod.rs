@@ -1,0 +1,9 @@
+pub mod bench;
+pub mod check;
+pub mod fast_path;
+pub mod fix;
+pub mod plan;
+pub mod profile;
+pub mod rule;
+pub mod runtime;
+pub mod usage;

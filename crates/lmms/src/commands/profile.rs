@@ -1,0 +1,10 @@
+use std::process::ExitCode;
+
+use crate::context::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}

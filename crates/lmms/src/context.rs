@@ -1,0 +1,59 @@
+//! What every subcommand shares: the project (config discovered once), the
+//! output stream, and whether to colour.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Run as if started in this directory.
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+pub struct Ctx {
+    pub cwd: PathBuf,
+    pub project: lmms_config::Project,
+    pub color: bool,
+}
+
+impl Ctx {
+    pub fn new(g: GlobalArgs) -> anyhow::Result<Ctx> {
+        let cwd = match g.directory {
+            Some(d) => std::fs::canonicalize(&d).with_context(|| format!("cannot enter {}", d.display()))?,
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
+        let project = match &g.config {
+            Some(f) => lmms_config::load_file(&cwd.join(f), false)?,
+            None => lmms_config::discover(&cwd)?,
+        };
+        let color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        Ok(Ctx { cwd, project, color })
+    }
+}
+
+/// A closed stdout (`lmms profile | head`) is the reader's choice, not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

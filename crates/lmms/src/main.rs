@@ -1,0 +1,80 @@
+//! The `lmms` command line: argument parsing, colours and exit codes live
+//! here and nowhere else. Each subcommand's module turns validated
+//! arguments into library calls and renders the result.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod context;
+
+/// Make Python programs start fast by managing their imports (LMMS).
+#[derive(Debug, Parser)]
+#[command(name = "lmms", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: context::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure every import of an entry point in fresh interpreters (DEC-03).
+    Profile(commands::profile::Args),
+    /// Lint imports on the hot path (DEC-01, DEC-04).
+    Check(commands::check::Args),
+    /// Print the documentation of a rule, e.g. `lmms rule LMM001`.
+    Rule(commands::rule::Args),
+    /// Measure how often each import is used per request (DEC-02/03).
+    Usage(commands::usage::Args),
+    /// Write the stdlib-only production usage tracker module.
+    Runtime(commands::runtime::Args),
+    /// Classify every import and decide module- or function-level (DEC-01/02).
+    Plan(commands::plan::Args),
+    /// Generate or enforce fast_path.py (DEC-04).
+    #[command(name = "fast-path", subcommand)]
+    FastPath(commands::fast_path::FastPathCommand),
+    /// Apply the plan: move cold imports into the functions that use them.
+    Fix(commands::fix::Args),
+    /// Measure INIT before/after against a baseline, as a CI gate.
+    Bench(commands::bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are successes; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = context::Ctx::new(cli.global).and_then(|ctx| match cli.command {
+        Command::Profile(a) => commands::profile::run(a, &ctx),
+        Command::Check(a) => commands::check::run(a, &ctx),
+        Command::Rule(a) => commands::rule::run(a, &ctx),
+        Command::Usage(a) => commands::usage::run(a, &ctx),
+        Command::Runtime(a) => commands::runtime::run(a, &ctx),
+        Command::Plan(a) => commands::plan::run(a, &ctx),
+        Command::FastPath(a) => commands::fast_path::run(a, &ctx),
+        Command::Fix(a) => commands::fix::run(a, &ctx),
+        Command::Bench(a) => commands::bench::run(a, &ctx),
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if context::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "lmms: error: {err}");
+            for cause in err.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

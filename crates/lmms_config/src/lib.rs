@@ -1,0 +1,339 @@
+//! Project configuration: `[tool.lmms]` in `pyproject.toml`, or `lmms.toml`.
+//!
+//! Discovery walks up from a directory; the first file that *has* an lmms
+//! section wins, so a monorepo's root `pyproject.toml` without one does not
+//! shadow a function's own `lmms.toml`. Unknown keys are an error that names
+//! them: a typo in a threshold must never silently fall back to a default.
+//! This crate reads files but spawns nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: invalid TOML: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error("{path}: unknown key{} in [{section}]: {}; known keys: {}", if .keys.len() > 1 { "s" } else { "" }, .keys.join(", "), KNOWN_KEYS.join(", "))]
+    UnknownKeys { path: PathBuf, section: String, keys: Vec<String> },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Every key `[tool.lmms]` accepts, in the order the docs list them.
+pub const KNOWN_KEYS: &[&str] = &[
+    "entry",
+    "python",
+    "src",
+    "exclude",
+    "runs",
+    "timeout",
+    "heavy",
+    "select",
+    "ignore",
+    "per-file-ignores",
+    "policy",
+    "module-level-ms",
+    "function-level-ms",
+    "hot-usage",
+    "cold-usage",
+    "snapstart",
+    "daily-requests",
+    "cold-start-ratio",
+    "requests-per-container",
+    "cold-start-target-ms",
+    "profile-max-age-days",
+    "fast-path",
+    "target-version",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// The DEC-01 table with the DEC-02 >80% hot-path exception.
+    #[default]
+    Lmms,
+    /// The DEC-02 cost model.
+    Cost,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Lmms => "lmms",
+            Policy::Cost => "cost",
+        }
+    }
+}
+
+/// The resolved settings. Defaults are the LMMS decision documents' numbers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct Config {
+    /// `module:function` of the handler.
+    pub entry: Option<String>,
+    /// Interpreter path.
+    pub python: Option<PathBuf>,
+    /// Source roots, relative to the config file's directory.
+    pub src: Vec<PathBuf>,
+    /// Extra glob-like path fragments to skip when walking sources.
+    pub exclude: Vec<String>,
+    pub runs: Option<u32>,
+    /// Seconds before a profiled process is killed.
+    pub timeout: Option<f64>,
+    /// User-declared import times in ms, used only without a profile.
+    pub heavy: BTreeMap<String, f64>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    pub policy: Policy,
+    pub module_level_ms: f64,
+    pub function_level_ms: f64,
+    pub hot_usage: f64,
+    pub cold_usage: f64,
+    pub snapstart: bool,
+    pub daily_requests: f64,
+    pub cold_start_ratio: Option<f64>,
+    pub requests_per_container: Option<f64>,
+    pub cold_start_target_ms: f64,
+    pub profile_max_age_days: f64,
+    /// Path of the fast-path module, relative to the first source root.
+    pub fast_path: PathBuf,
+    pub target_version: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            entry: None,
+            python: None,
+            src: vec![PathBuf::from(".")],
+            exclude: Vec::new(),
+            runs: None,
+            timeout: None,
+            heavy: BTreeMap::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            per_file_ignores: BTreeMap::new(),
+            policy: Policy::Lmms,
+            module_level_ms: 10.0,
+            function_level_ms: 100.0,
+            hot_usage: 0.8,
+            cold_usage: 0.2,
+            snapstart: false,
+            daily_requests: 10_000.0,
+            cold_start_ratio: None,
+            requests_per_container: None,
+            cold_start_target_ms: 2000.0,
+            profile_max_age_days: 30.0,
+            fast_path: PathBuf::from("fast_path.py"),
+            target_version: None,
+        }
+    }
+}
+
+/// A configuration together with where it came from.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Directory holding the config file (or the start directory without one).
+    pub root: PathBuf,
+    /// The file the settings came from, if any.
+    pub config_file: Option<PathBuf>,
+    pub config: Config,
+}
+
+impl Project {
+    /// Source roots as absolute paths.
+    pub fn src_roots(&self) -> Vec<PathBuf> {
+        self.config.src.iter().map(|p| self.root.join(p)).collect()
+    }
+
+    /// Where the artifacts (`profile.json`, `usage.json`, …) live.
+    pub fn artifact_dir(&self) -> PathBuf {
+        self.root.join(".lmms")
+    }
+
+    pub fn fast_path_file(&self) -> PathBuf {
+        let base = self.src_roots().into_iter().next().unwrap_or_else(|| self.root.clone());
+        base.join(&self.config.fast_path)
+    }
+}
+
+/// Walk up from `start` and load the first lmms configuration found.
+/// Without any, the project is `start` with default settings.
+pub fn discover(start: &Path) -> Result<Project, ConfigError> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let lmms = d.join("lmms.toml");
+        if lmms.is_file() {
+            return load_file(&lmms, false);
+        }
+        let py = d.join("pyproject.toml");
+        if py.is_file() {
+            let text = read(&py)?;
+            if has_lmms_section(&text) {
+                return parse(&py, &text, true);
+            }
+        }
+        dir = d.parent();
+    }
+    Ok(Project { root: start.to_path_buf(), config_file: None, config: Config::default() })
+}
+
+/// Load a specific file (`pyproject.toml` is read from `[tool.lmms]`).
+pub fn load_file(path: &Path, pyproject: bool) -> Result<Project, ConfigError> {
+    let text = read(path)?;
+    let pyproject = pyproject || path.file_name().is_some_and(|n| n == "pyproject.toml");
+    parse(path, &text, pyproject)
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+}
+
+fn has_lmms_section(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim();
+        t.starts_with("[tool.lmms]") || t.starts_with("[tool.lmms.")
+    })
+}
+
+/// Parse config text. Exposed so tests need no files.
+pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Project, ConfigError> {
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_path_buf(), message: e.message().to_string() })?;
+    let (section_name, table) = if pyproject {
+        let t = doc
+            .get("tool")
+            .and_then(|t| t.get("lmms"))
+            .and_then(|t| t.as_table())
+            .cloned()
+            .unwrap_or_default();
+        ("tool.lmms", t)
+    } else {
+        // lmms.toml may use a bare table or mirror pyproject's nesting.
+        match doc.get("tool").and_then(|t| t.get("lmms")).and_then(|t| t.as_table()) {
+            Some(t) => ("tool.lmms", t.clone()),
+            None => ("lmms.toml", doc.clone()),
+        }
+    };
+    let unknown: Vec<String> =
+        table.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).cloned().collect();
+    if !unknown.is_empty() {
+        return Err(ConfigError::UnknownKeys { path: path.to_path_buf(), section: section_name.into(), keys: unknown });
+    }
+    let config: Config = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid { path: path.to_path_buf(), message: e.message().to_string() })?;
+    validate(path, &config)?;
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+    Ok(Project { root, config_file: Some(path.to_path_buf()), config })
+}
+
+fn validate(path: &Path, c: &Config) -> Result<(), ConfigError> {
+    let bad = |message: String| Err(ConfigError::Invalid { path: path.to_path_buf(), message });
+    if let Some(entry) = &c.entry {
+        if parse_entry(entry).is_none() {
+            return bad(format!("`entry` must look like \"module:function\", got {entry:?}"));
+        }
+    }
+    for (key, v) in [("hot-usage", c.hot_usage), ("cold-usage", c.cold_usage)] {
+        if !(0.0..=1.0).contains(&v) {
+            return bad(format!("`{key}` is a fraction between 0 and 1, got {v}"));
+        }
+    }
+    if c.module_level_ms > c.function_level_ms {
+        return bad(format!(
+            "`module-level-ms` ({}) must not exceed `function-level-ms` ({})",
+            c.module_level_ms, c.function_level_ms
+        ));
+    }
+    if let Some(r) = c.cold_start_ratio {
+        if !(r > 0.0 && r <= 1.0) {
+            return bad(format!("`cold-start-ratio` is a fraction in (0, 1], got {r}"));
+        }
+    }
+    if c.runs == Some(0) {
+        return bad("`runs` must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// Split `module:function`; both halves non-empty, module dotted identifiers.
+pub fn parse_entry(entry: &str) -> Option<(&str, &str)> {
+    let (m, f) = entry.split_once(':')?;
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.split('.').all(|p| {
+                !p.is_empty()
+                    && !p.starts_with(|c: char| c.is_ascii_digit())
+                    && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+            })
+    };
+    (ident(m) && ident(f)).then_some((m, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Project, ConfigError> {
+        parse(Path::new("/proj/pyproject.toml"), text, true)
+    }
+
+    #[test]
+    fn pyproject_section_sets_entry_and_keeps_defaults() {
+        let proj = p("[tool.lmms]\nentry = \"app:handler\"\n").unwrap();
+        assert_eq!(proj.config.entry.as_deref(), Some("app:handler"));
+        assert_eq!(proj.config.function_level_ms, 100.0);
+        assert_eq!(proj.root, PathBuf::from("/proj"));
+    }
+
+    #[test]
+    fn unknown_key_is_named_in_the_error() {
+        let err = p("[tool.lmms]\nentri = \"app:handler\"\n").unwrap_err().to_string();
+        assert!(err.contains("unknown key in [tool.lmms]: entri"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let err = p("[tool.lmms]\nruns = \"ten\"\n").unwrap_err().to_string();
+        assert!(err.contains("pyproject.toml"), "{err}");
+    }
+
+    #[test]
+    fn malformed_entry_is_rejected() {
+        assert!(p("[tool.lmms]\nentry = \"app.handler\"\n").is_err());
+        assert_eq!(parse_entry("pkg.app:handler"), Some(("pkg.app", "handler")));
+        assert_eq!(parse_entry("app:"), None);
+    }
+
+    #[test]
+    fn heavy_table_and_kebab_keys_parse() {
+        let proj = p("[tool.lmms]\nhot-usage = 0.9\n[tool.lmms.heavy]\npandas = 265\n").unwrap();
+        assert_eq!(proj.config.hot_usage, 0.9);
+        assert_eq!(proj.config.heavy["pandas"], 265.0);
+    }
+
+    #[test]
+    fn bare_lmms_toml_is_accepted() {
+        let proj = parse(Path::new("/x/lmms.toml"), "entry = \"a:b\"\n", false).unwrap();
+        assert_eq!(proj.config.entry.as_deref(), Some("a:b"));
+    }
+
+    #[test]
+    fn discovery_skips_pyproject_without_section() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lmms.toml"), "entry = \"a:b\"\n").unwrap();
+        let sub = dir.path().join("pkg");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        let proj = discover(&sub).unwrap();
+        assert_eq!(proj.root, dir.path());
+    }
+}

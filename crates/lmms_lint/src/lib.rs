@@ -1,0 +1,1 @@
+//! PLACEHOLDER crate; its owner fills it in.

@@ -1,0 +1,3 @@
+//! Measure imports in fresh interpreters.
+pub mod doc;
+pub mod runner;

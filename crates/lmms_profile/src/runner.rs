@@ -1,0 +1,304 @@
+//! The only code in lmms that spawns processes.
+//!
+//! [`Runner`] is the seam that keeps measurement swappable: the real
+//! [`ProcessRunner`] starts the interpreter in its own process group and
+//! kills the whole group on timeout; [`ScriptedRunner`] replays recorded
+//! outputs so statistics and reports are tested deterministically.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What to run. Nothing here is shell-interpreted.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: Option<PathBuf>,
+    /// Variables to set on top of the inherited environment.
+    pub env: Vec<(OsString, OsString)>,
+    /// Variables to remove from the inherited environment.
+    pub env_remove: Vec<OsString>,
+    pub stdin: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+impl RunSpec {
+    pub fn new(program: impl Into<PathBuf>) -> RunSpec {
+        RunSpec {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: None,
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            stdin: None,
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> RunSpec {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, it: I) -> RunSpec {
+        self.args.extend(it.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> RunSpec {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> RunSpec {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> RunSpec {
+        self.timeout = t;
+        self
+    }
+}
+
+/// What a finished (or killed) process left behind.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutput {
+    /// Exit code; `None` when killed by a signal.
+    pub status: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// `CLOCK_MONOTONIC` in ns, read immediately before the spawn. Python's
+    /// `time.monotonic_ns()` reads the same clock on Linux, so a timestamp
+    /// printed by the child minus this is "time since spawn".
+    pub spawned_at_ns: u64,
+    /// Spawn to reap.
+    pub wall_ms: f64,
+    /// Peak resident set of the child, from `wait4`'s rusage.
+    pub max_rss_kb: Option<u64>,
+    pub timed_out: bool,
+}
+
+impl RunOutput {
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn success(&self) -> bool {
+        self.status == Some(0) && !self.timed_out
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot start {program}: {source}")]
+    Spawn { program: PathBuf, source: std::io::Error },
+    #[error("waiting for {program} failed: {source}")]
+    Wait { program: PathBuf, source: std::io::Error },
+    #[error("scripted runner has no more recorded outputs")]
+    Exhausted,
+}
+
+/// Runs one process to completion.
+pub trait Runner {
+    fn run(&self, spec: &RunSpec) -> Result<RunOutput, RunError>;
+}
+
+/// Spawns real processes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ProcessRunner;
+
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+impl Runner for ProcessRunner {
+    fn run(&self, spec: &RunSpec) -> Result<RunOutput, RunError> {
+        use std::os::unix::process::CommandExt;
+        use std::process::{Command, Stdio};
+        use std::sync::{mpsc, Arc, Mutex};
+
+        let mut cmd = Command::new(&spec.program);
+        cmd.args(&spec.args)
+            .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Own process group, so a timeout kills grandchildren too.
+            .process_group(0);
+        if let Some(d) = &spec.cwd {
+            cmd.current_dir(d);
+        }
+        for k in &spec.env_remove {
+            cmd.env_remove(k);
+        }
+        for (k, v) in &spec.env {
+            cmd.env(k, v);
+        }
+        let spawned_at_ns = monotonic_ns();
+        let start = Instant::now();
+        let mut child =
+            cmd.spawn().map_err(|source| RunError::Spawn { program: spec.program.clone(), source })?;
+        let pid = child.id() as libc::pid_t;
+
+        let stdin_thread = match (child.stdin.take(), spec.stdin.clone()) {
+            (Some(mut w), Some(data)) => Some(std::thread::spawn(move || {
+                use std::io::Write;
+                // The child may exit without reading; that is its business.
+                let _ = w.write_all(&data);
+            })),
+            _ => None,
+        };
+        let mut out_pipe = child.stdout.take().expect("piped stdout");
+        let mut err_pipe = child.stderr.take().expect("piped stderr");
+        let out_thread = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out_pipe.read_to_end(&mut buf);
+            buf
+        });
+        let err_thread = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err_pipe.read_to_end(&mut buf);
+            buf
+        });
+
+        // The watchdog kills the group unless the main thread reaps first.
+        // `reaped` is checked under the lock so we never signal a pid that
+        // has been reaped and possibly reused.
+        let reaped = Arc::new(Mutex::new(false));
+        let timed_out = Arc::new(Mutex::new(false));
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let watchdog = {
+            let reaped = Arc::clone(&reaped);
+            let timed_out = Arc::clone(&timed_out);
+            let timeout = spec.timeout;
+            std::thread::spawn(move || {
+                if done_rx.recv_timeout(timeout).is_err() {
+                    let r = reaped.lock().unwrap();
+                    if !*r {
+                        *timed_out.lock().unwrap() = true;
+                        // SAFETY: plain syscall; negative pid = the group.
+                        unsafe { libc::kill(-pid, libc::SIGKILL) };
+                    }
+                }
+            })
+        };
+
+        let mut status: libc::c_int = 0;
+        // SAFETY: zeroed rusage is a valid initial value for wait4 to fill.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let rc = loop {
+            // SAFETY: wait4 on our own child with valid out-pointers. We
+            // hold the lock across the call's return so the watchdog cannot
+            // race a reaped pid.
+            let rc = unsafe { libc::wait4(pid, &mut status, libc::__WALL, &mut usage) };
+            if rc == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            break rc;
+        };
+        let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
+        *reaped.lock().unwrap() = true;
+        let _ = done_tx.send(());
+        let _ = watchdog.join();
+        // Anything left in the group (daemonised grandchildren) would keep
+        // the pipes open forever.
+        // SAFETY: plain syscall on our own (now leaderless) group.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        if rc == -1 {
+            return Err(RunError::Wait {
+                program: spec.program.clone(),
+                source: std::io::Error::last_os_error(),
+            });
+        }
+        // std's Child would otherwise try to reap again on drop; it does not
+        // (Child has no Drop reaping), so forgetting the handle is fine.
+        drop(child);
+        if let Some(t) = stdin_thread {
+            let _ = t.join();
+        }
+        let stdout = out_thread.join().unwrap_or_default();
+        let stderr = err_thread.join().unwrap_or_default();
+        let exited = libc::WIFEXITED(status);
+        let timed_out = *timed_out.lock().unwrap();
+        Ok(RunOutput {
+            status: exited.then(|| libc::WEXITSTATUS(status)),
+            stdout,
+            stderr,
+            spawned_at_ns,
+            wall_ms,
+            max_rss_kb: Some(usage.ru_maxrss as u64),
+            timed_out,
+        })
+    }
+}
+
+/// Replays recorded outputs in order; records the specs it was asked to run.
+#[derive(Debug, Default)]
+pub struct ScriptedRunner {
+    outputs: RefCell<VecDeque<RunOutput>>,
+    pub seen: RefCell<Vec<RunSpec>>,
+}
+
+impl ScriptedRunner {
+    pub fn new(outputs: impl IntoIterator<Item = RunOutput>) -> ScriptedRunner {
+        ScriptedRunner { outputs: RefCell::new(outputs.into_iter().collect()), seen: RefCell::default() }
+    }
+}
+
+impl Runner for ScriptedRunner {
+    fn run(&self, spec: &RunSpec) -> Result<RunOutput, RunError> {
+        self.seen.borrow_mut().push(spec.clone());
+        self.outputs.borrow_mut().pop_front().ok_or(RunError::Exhausted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_process_reports_exit_code_and_output() {
+        let out = ProcessRunner
+            .run(&RunSpec::new("/bin/sh").args(["-c", "echo hi; echo err >&2; exit 3"]))
+            .unwrap();
+        assert_eq!(out.status, Some(3));
+        assert_eq!(out.stdout_text(), "hi\n");
+        assert_eq!(out.stderr_text(), "err\n");
+        assert!(!out.timed_out);
+        assert!(out.max_rss_kb.unwrap() > 0);
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_process_group() {
+        let t = Instant::now();
+        let out = ProcessRunner
+            .run(&RunSpec::new("/bin/sh").args(["-c", "sleep 30 & sleep 30"]).timeout(Duration::from_millis(200)))
+            .unwrap();
+        assert!(out.timed_out);
+        assert_eq!(out.status, None);
+        assert!(t.elapsed() < Duration::from_secs(10), "grandchild kept the pipes open");
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let err = ProcessRunner.run(&RunSpec::new("/nonexistent/python")).unwrap_err();
+        assert!(matches!(err, RunError::Spawn { .. }));
+    }
+
+    #[test]
+    fn scripted_runner_replays_then_runs_dry() {
+        let r = ScriptedRunner::new([RunOutput { status: Some(0), ..Default::default() }]);
+        assert!(r.run(&RunSpec::new("python")).unwrap().success());
+        assert!(matches!(r.run(&RunSpec::new("python")), Err(RunError::Exhausted)));
+        assert_eq!(r.seen.borrow().len(), 2);
+    }
+}

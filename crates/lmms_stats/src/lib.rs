@@ -1,0 +1,156 @@
+//! Small, pure statistics over timing samples.
+//!
+//! Everything here is a function of its inputs: no I/O, no clocks, no
+//! randomness. Samples are milliseconds unless a name says otherwise. The
+//! robust pair median / MAD is what hyperfine-style tools report, because a
+//! single noisy run (a page-cache miss, a scheduler hiccup) must not move the
+//! headline number.
+
+use serde::{Deserialize, Serialize};
+
+/// The four numbers every measured quantity is reported with.
+///
+/// The field names are part of the JSON contract (`S` in the schemas).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Summary {
+    pub median: f64,
+    pub mad: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarise samples; `None` for an empty slice, since a zero would be a
+    /// measurement nobody made. NaNs are ignored for the same reason.
+    pub fn of(samples: &[f64]) -> Option<Summary> {
+        let clean: Vec<f64> = samples.iter().copied().filter(|x| !x.is_nan()).collect();
+        Some(Summary {
+            median: median(&clean)?,
+            mad: mad(&clean)?,
+            min: min(&clean)?,
+            max: max(&clean)?,
+        })
+    }
+
+    /// Round every field to `decimals` places so JSON stays readable.
+    pub fn rounded(self, decimals: i32) -> Summary {
+        let f = 10f64.powi(decimals);
+        let r = |x: f64| (x * f).round() / f;
+        Summary { median: r(self.median), mad: r(self.mad), min: r(self.min), max: r(self.max) }
+    }
+}
+
+/// Median; the mean of the two middle values for an even count.
+pub fn median(samples: &[f64]) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut v = samples.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// Median absolute deviation from the median (unscaled: the same unit as the
+/// samples, so "12.0 ± 0.4 ms" reads naturally).
+pub fn mad(samples: &[f64]) -> Option<f64> {
+    let m = median(samples)?;
+    let dev: Vec<f64> = samples.iter().map(|x| (x - m).abs()).collect();
+    median(&dev)
+}
+
+pub fn min(samples: &[f64]) -> Option<f64> {
+    samples.iter().copied().min_by(f64::total_cmp)
+}
+
+pub fn max(samples: &[f64]) -> Option<f64> {
+    samples.iter().copied().max_by(f64::total_cmp)
+}
+
+/// Relative improvement of `after` over `before` in percent (positive = faster).
+/// `None` when `before` is not positive: a ratio against zero means nothing.
+pub fn improvement_pct(before: f64, after: f64) -> Option<f64> {
+    (before > 0.0).then(|| (before - after) / before * 100.0)
+}
+
+/// Median of per-pair ratios `after[i] / before[i]`. Pairing interleaved runs
+/// cancels drift (thermal, background load) that would bias a ratio of medians.
+pub fn paired_ratio(before: &[f64], after: &[f64]) -> Option<f64> {
+    let ratios: Vec<f64> = before
+        .iter()
+        .zip(after)
+        .filter(|(b, _)| **b > 0.0)
+        .map(|(b, a)| a / b)
+        .collect();
+    median(&ratios)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_count_is_middle_value() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+    }
+
+    #[test]
+    fn median_of_even_count_is_mean_of_middle_pair() {
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn median_of_nothing_is_none() {
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn single_sample_has_zero_mad_and_equal_bounds() {
+        let s = Summary::of(&[7.5]).unwrap();
+        assert_eq!(s, Summary { median: 7.5, mad: 0.0, min: 7.5, max: 7.5 });
+    }
+
+    #[test]
+    fn mad_is_zero_when_most_samples_agree() {
+        assert_eq!(mad(&[5.0, 5.0, 5.0, 100.0]), Some(0.0));
+    }
+
+    #[test]
+    fn mad_ignores_a_single_outlier() {
+        // deviations from median 3: 2,1,0,1,97 -> median 1
+        assert_eq!(mad(&[1.0, 2.0, 3.0, 4.0, 100.0]), Some(1.0));
+    }
+
+    #[test]
+    fn summary_skips_nan_samples() {
+        let s = Summary::of(&[f64::NAN, 2.0, 4.0]).unwrap();
+        assert_eq!(s.median, 3.0);
+        assert_eq!(s.min, 2.0);
+        assert_eq!(s.max, 4.0);
+    }
+
+    #[test]
+    fn summary_of_only_nans_is_none() {
+        assert!(Summary::of(&[f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn improvement_is_positive_when_faster() {
+        assert_eq!(improvement_pct(200.0, 80.0), Some(60.0));
+        assert_eq!(improvement_pct(0.0, 80.0), None);
+    }
+
+    #[test]
+    fn paired_ratio_uses_pairs_not_medians() {
+        let before = [10.0, 20.0, 30.0];
+        let after = [5.0, 10.0, 15.0];
+        assert_eq!(paired_ratio(&before, &after), Some(0.5));
+        assert_eq!(paired_ratio(&[0.0], &[1.0]), None);
+    }
+
+    #[test]
+    fn rounding_keeps_requested_places() {
+        let s = Summary { median: 1.23456, mad: 0.0, min: 1.0, max: 2.0 }.rounded(2);
+        assert_eq!(s.median, 1.23);
+    }
+}
