@@ -1,1 +1,16 @@
-//! PLACEHOLDER crate; its owner fills it in.
+//! Rewrites Python sources to defer imports (the `lmms fix` engine).
+//!
+//! Transforms read a file's [`lmms_python::ParsedModule`] and return
+//! [`Fix`]es — plain data: byte-range [`Edit`]s plus an [`Applicability`].
+//! Nothing here decides *which* imports to move (that is the plan's job) and
+//! nothing writes until the caller asks: [`apply_fixes`] merges all fixes of
+//! a file into one new text, the caller re-parses it and only then calls
+//! [`write_atomic`]. [`unified_diff`] renders what would change.
+
+pub mod diff;
+pub mod edit;
+pub mod write;
+
+pub use diff::unified_diff;
+pub use edit::{apply_edits, apply_fixes, Applicability, Edit, Fix, FixError};
+pub use write::{write_atomic, WriteError};
