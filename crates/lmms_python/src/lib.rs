@@ -1,3 +1,131 @@
-//! PLACEHOLDER: the parser adapter over ruff_python_parser; owner fills it in.
+//! The parser adapter: the only crate that sees ruff's AST.
+//!
+//! [`parse_module`] turns Python source into the [`model`] every later stage
+//! reads — imports with their scope, references to module-level imports with
+//! the context they run in, function insertion points, import-time calls and
+//! syntax errors. Parsing is error-tolerant (`parse_unchecked`): a file with
+//! a syntax error still yields everything the parser recovered, and nothing
+//! here panics on bad input.
+
+mod extract;
+mod lines;
 pub mod model;
+
+use std::path::{Path, PathBuf};
+
+pub use lines::LineIndex;
 pub use model::*;
+
+use ruff_python_ast::PySourceType;
+
+/// Files larger than this are reported, not parsed: ruff's offsets are u32
+/// and nothing legitimate on an import path is this big.
+pub const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not valid UTF-8 (first invalid byte at offset {offset})")]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: {size} bytes is larger than the {max} byte limit")]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
+}
+
+impl SourceError {
+    pub fn path(&self) -> &Path {
+        match self {
+            SourceError::Read { path, .. } | SourceError::NotUtf8 { path, .. } | SourceError::TooLarge { path, .. } => {
+                path
+            }
+        }
+    }
+}
+
+/// Parse one module's source. Never fails: syntax errors land in
+/// `syntax_errors` next to whatever could be recovered.
+pub fn parse_module(source: &str) -> ParsedModule {
+    if source.len() as u64 > MAX_SOURCE_BYTES {
+        return ParsedModule {
+            syntax_errors: vec![SyntaxIssue {
+                message: format!("file too large to parse ({} bytes)", source.len()),
+                range: ByteRange { start: 0, end: 0 },
+                line: 1,
+                column: 1,
+            }],
+            ..ParsedModule::default()
+        };
+    }
+    let lines = LineIndex::new(source);
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let mut syntax_errors: Vec<SyntaxIssue> = parsed
+        .errors()
+        .iter()
+        .map(|e| {
+            let start = e.location.start().to_u32();
+            let (line, column) = lines.line_col(source, start);
+            SyntaxIssue {
+                message: e.error.to_string(),
+                range: ByteRange { start, end: e.location.end().to_u32() },
+                line,
+                column,
+            }
+        })
+        .collect();
+    syntax_errors.sort_by_key(|e| e.range.start);
+    let module = parsed.into_syntax();
+    let mut out = extract::Extractor::new(source, &lines).run(&module.body);
+    out.syntax_errors = syntax_errors;
+    out
+}
+
+/// Read a file as UTF-8 and parse it.
+pub fn read_and_parse(path: &Path) -> Result<(String, ParsedModule), SourceError> {
+    let text = read_source(path)?;
+    let parsed = parse_module(&text);
+    Ok((text, parsed))
+}
+
+/// Read a Python file, rejecting non-UTF-8 and oversized files with a
+/// diagnosable error. A UTF-8 BOM is kept (the parser skips it).
+pub fn read_source(path: &Path) -> Result<String, SourceError> {
+    let meta = std::fs::metadata(path).map_err(|source| SourceError::Read { path: path.to_path_buf(), source })?;
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: meta.len(), max: MAX_SOURCE_BYTES });
+    }
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Read { path: path.to_path_buf(), source })?;
+    String::from_utf8(bytes)
+        .map_err(|e| SourceError::NotUtf8 { path: path.to_path_buf(), offset: e.utf8_error().valid_up_to() })
+}
+
+/// The dotted module name of `file` under the first source root containing
+/// it (`pkg/__init__.py` → `pkg`, `pkg/mod.py` → `pkg.mod`). `None` when the
+/// file is under no root or a path component is not an identifier.
+pub fn module_name(file: &Path, roots: &[PathBuf]) -> Option<String> {
+    let rel = roots.iter().find_map(|r| file.strip_prefix(r).ok())?;
+    let mut parts: Vec<&str> = Vec::new();
+    let comps: Vec<_> = rel.components().collect();
+    for (i, c) in comps.iter().enumerate() {
+        let s = c.as_os_str().to_str()?;
+        if i + 1 == comps.len() {
+            let stem = s.strip_suffix(".py").or_else(|| s.strip_suffix(".pyi"))?;
+            if stem != "__init__" {
+                parts.push(stem);
+            }
+        } else {
+            parts.push(s);
+        }
+    }
+    if parts.is_empty() || !parts.iter().all(|p| is_identifier(p)) {
+        return None;
+    }
+    Some(parts.join("."))
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests;

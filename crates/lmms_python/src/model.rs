@@ -40,6 +40,8 @@ pub struct BoundName {
     /// (`numpy` for `import numpy as np`, `os` for `import os.path`,
     /// `a.b.c` for `from a.b import c` only if `c` is a submodule — unknown
     /// statically, so for `from` imports this is `a.b` + the attribute `c`).
+    /// Relative `from` imports keep their leading dots (`.`, `..pkg`) so a
+    /// target never collides with an absolute module name.
     pub target: String,
     /// For `from m import x`: `Some("x")`; for `import m`: `None`.
     pub attribute: Option<String>,
@@ -151,7 +153,10 @@ pub struct SyntaxIssue {
 pub struct ParsedModule {
     pub imports: Vec<ImportRecord>,
     /// References to names bound by *module-level* imports (any scope kind
-    /// except `Function`), in source order.
+    /// except `Function` and `Class` — a class-body import binds a class
+    /// attribute, not a module name), in source order. Names shadowed by a
+    /// local binding (parameter, assignment, comprehension target) are not
+    /// references.
     pub refs: Vec<NameRef>,
     pub functions: Vec<FunctionDef>,
     pub module_calls: Vec<ModuleLevelCall>,
