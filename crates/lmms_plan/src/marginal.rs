@@ -1,0 +1,195 @@
+//! Marginal import cost from the profile's module tree.
+//!
+//! `-X importtime` charges every module to the import that loaded it
+//! *first*, so the tree is a partition of INIT: each module appears once,
+//! under one parent, and a module's cumulative time is its own time plus
+//! the modules first loaded beneath it.
+//!
+//! The method:
+//!
+//! 1. Every project import statement names one or more *keys*: the module it
+//!    imports and that module's parent packages (`import a.b` loads `a` and
+//!    `a.b`).
+//! 2. Each profiled module is *attributed* to the nearest key on its chain
+//!    (walking from the module itself towards the entry). `excl[key]` is the
+//!    sum of `self_ms` over the modules attributed to it: the key's
+//!    cumulative time minus the subtrees of other keys nested inside it
+//!    (numpy, when the project imports numpy itself, is not pandas' cost).
+//! 3. A key is *already loaded* for a statement when a key of an eager
+//!    statement importing a different module lies on its chain (the key sits
+//!    in that module's subtree) — then deferring the statement saves nothing
+//!    for that key.
+//! 4. A statement's marginal cost is the sum of `excl` over its keys that are
+//!    not already loaded.
+//!
+//! What this cannot see: a dependency shared by a deferred and an eager
+//! module that the tree happened to charge to the deferred one (urllib3
+//! under botocore when requests stays eager). The tree records one order
+//! only; `lmms plan --simulate` measures the eager set itself and so has no
+//! such blind spot.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use lmms_profile::doc::ProfileDoc;
+
+/// The profile tree indexed for attribution.
+#[derive(Debug)]
+pub struct Attribution<'a> {
+    profile: &'a ProfileDoc,
+    index: HashMap<&'a str, usize>,
+    /// key → exclusive milliseconds (median self time summed).
+    pub excl: BTreeMap<String, f64>,
+    /// Modules attributed to no key: the entry module's own code, modules it
+    /// loads through module-level calls, and bootstrap-time imports.
+    pub unattributed_ms: f64,
+}
+
+impl<'a> Attribution<'a> {
+    pub fn new(profile: &'a ProfileDoc, keys: &BTreeSet<String>) -> Attribution<'a> {
+        let index = profile.modules.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+        let mut excl: BTreeMap<String, f64> = keys.iter().map(|k| (k.clone(), 0.0)).collect();
+        let mut unattributed_ms = 0.0;
+        for m in &profile.modules {
+            let chain = chain_of(m);
+            match chain.iter().rev().find(|n| keys.contains(**n)) {
+                Some(k) => *excl.get_mut(*k).expect("key present") += m.self_ms.median,
+                None => unattributed_ms += m.self_ms.median,
+            }
+        }
+        Attribution { profile, index, excl, unattributed_ms }
+    }
+
+    pub fn is_profiled(&self, module: &str) -> bool {
+        self.index.contains_key(module)
+    }
+
+    /// The chain of a profiled module (entry first, itself last).
+    pub fn chain(&self, module: &str) -> Option<Vec<&'a str>> {
+        self.index.get(module).map(|&i| chain_of(&self.profile.modules[i]))
+    }
+
+    /// The first module on `key`'s chain that belongs to `loaders`, if any:
+    /// who already loads `key` when those stay eager.
+    pub fn loaded_by<'k>(&self, key: &str, loaders: &'k BTreeMap<String, String>) -> Option<&'k String> {
+        let chain = self.chain(key)?;
+        chain.iter().find_map(|n| loaders.get(*n))
+    }
+
+    /// Median self time of every profiled module whose chain passes through
+    /// no hot key but through some key: what deferring the cold keys removes.
+    pub fn dropped_ms(&self, keys: &BTreeSet<String>, hot_keys: &BTreeSet<String>) -> f64 {
+        self.profile
+            .modules
+            .iter()
+            .filter(|m| {
+                let chain = chain_of(m);
+                chain.iter().any(|n| keys.contains(*n)) && !chain.iter().any(|n| hot_keys.contains(*n))
+            })
+            .map(|m| m.self_ms.median)
+            .sum()
+    }
+}
+
+/// A module's chain, tolerating profiles that left it empty.
+fn chain_of(m: &lmms_profile::doc::ModuleProfile) -> Vec<&str> {
+    if m.chain.is_empty() {
+        vec![m.name.as_str()]
+    } else {
+        let mut c: Vec<&str> = m.chain.iter().map(String::as_str).collect();
+        if c.last() != Some(&m.name.as_str()) {
+            c.push(m.name.as_str());
+        }
+        c
+    }
+}
+
+/// `a.b.c` → `a`, `a.b`, `a.b.c`.
+pub fn prefixes(module: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut acc = String::new();
+    for part in module.split('.').filter(|p| !p.is_empty()) {
+        if !acc.is_empty() {
+            acc.push('.');
+        }
+        acc.push_str(part);
+        out.push(acc.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use lmms_profile::doc::{ModuleProfile, Origin, ProfileDoc, PythonInfo};
+    use lmms_stats::Summary;
+
+    pub fn s(ms: f64) -> Summary {
+        Summary { median: ms, mad: 0.0, min: ms, max: ms }
+    }
+
+    /// `(name, self_ms, chain)`; cumulative is derived from the chains.
+    pub fn profile(entry: &str, rows: &[(&str, f64, &[&str])]) -> ProfileDoc {
+        let modules: Vec<ModuleProfile> = rows
+            .iter()
+            .map(|(name, self_ms, chain)| {
+                let cum: f64 = rows.iter().filter(|(_, _, c)| c.contains(name)).map(|(_, s, _)| s).sum();
+                let origin = if chain.len() <= 2 && name.starts_with("features") || *name == entry {
+                    Origin::Project
+                } else {
+                    Origin::ThirdParty
+                };
+                ModuleProfile {
+                    name: name.to_string(),
+                    origin,
+                    file: None,
+                    self_ms: s(*self_ms),
+                    cumulative_ms: s(cum),
+                    imported_by: (chain.len() > 1).then(|| chain[chain.len() - 2].to_string()),
+                    chain: chain.iter().map(|c| c.to_string()).collect(),
+                    seen_in_runs: 1,
+                }
+            })
+            .collect();
+        let init: f64 = rows.iter().map(|r| r.1).sum::<f64>() + 20.0;
+        ProfileDoc {
+            schema: "lmms.profile/1".into(),
+            entry: format!("{entry}:handler"),
+            python: PythonInfo { executable: "/usr/bin/python3".into(), version: "3.12.3".into() },
+            runs: 10,
+            init_ms: s(init),
+            floor_ms: s(20.0),
+            rss_mb: s(30.0),
+            module_count: modules.len() as u32,
+            modules,
+            profiled_at: "2026-11-20T10:00:00Z".into(),
+            src: vec![],
+        }
+    }
+
+    #[test]
+    fn nested_key_is_not_charged_to_its_parent() {
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("pandas", 100.0, &["app", "pandas"]),
+                ("numpy", 80.0, &["app", "pandas", "numpy"]),
+                ("numpy.core", 20.0, &["app", "pandas", "numpy", "numpy.core"]),
+                ("pytz", 5.0, &["app", "pandas", "pytz"]),
+            ],
+        );
+        let keys: BTreeSet<String> = ["pandas", "numpy"].iter().map(|s| s.to_string()).collect();
+        let a = Attribution::new(&p, &keys);
+        assert_eq!(a.excl["pandas"], 105.0);
+        assert_eq!(a.excl["numpy"], 100.0);
+        assert_eq!(a.unattributed_ms, 1.0);
+        let hot: BTreeSet<String> = ["numpy".to_string()].into();
+        assert_eq!(a.dropped_ms(&keys, &hot), 105.0);
+    }
+
+    #[test]
+    fn prefixes_walk_the_package_path() {
+        assert_eq!(prefixes("a.b.c"), vec!["a", "a.b", "a.b.c"]);
+        assert_eq!(prefixes("json"), vec!["json"]);
+    }
+}

@@ -1,0 +1,553 @@
+//! The plan document (`lmms.plan/1`) and how it is built from a profile,
+//! optional usage, and the parsed project files. Pure: the caller reads the
+//! files; nothing here touches the disk or spawns anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lmms_config::Config;
+use lmms_profile::doc::{Origin, ProfileDoc};
+use lmms_python::{ImportRecord, ImportScope, ModuleLevelUse, ParsedModule, RefContext};
+use lmms_stats::Summary;
+use serde::{Deserialize, Serialize};
+
+use crate::marginal::{prefixes, Attribution};
+use crate::policy::{decide, fmt_ms, Containers, Models, PolicyContext, Strategy};
+use crate::tier::Tier;
+use crate::usage::UsageDoc;
+
+pub const PLAN_SCHEMA: &str = "lmms.plan/1";
+
+/// DEC-03's "Expect >40% improvement".
+pub const TARGET_IMPROVEMENT_PCT: f64 = 40.0;
+
+/// One project file, already read and parsed by the caller.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative to the project root, `/`-separated (as shown to users).
+    pub path: String,
+    /// Dotted module name under its source root.
+    pub module: String,
+    /// `__init__.py`: relative imports resolve against the module itself.
+    pub is_package: bool,
+    pub source: String,
+    pub parsed: ParsedModule,
+}
+
+/// Where the statement sits today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// Runs while the module is imported (top level, class body, conditional).
+    ModuleLevel,
+    FunctionLevel,
+}
+
+/// A module-level use that keeps an import on INIT.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocker {
+    /// `class-base`, `decorator`, `default-argument`, `call`, `value`
+    /// (dispatch tables), `dunder-all`, `global-rebind`, `annotation`,
+    /// `module-level-call` (clients built at import), `other`.
+    pub kind: &'static str,
+    pub line: u32,
+    pub column: u32,
+    /// The source line, trimmed.
+    pub code: String,
+    /// Measured cost that stays on INIT while this use remains.
+    pub cost_ms: Option<f64>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedImport {
+    pub path: String,
+    pub line: u32,
+    pub module: String,
+    /// Marginal milliseconds; `null` when the module was never loaded during
+    /// INIT and so never measured.
+    pub import_ms: Option<f64>,
+    pub usage: Option<f64>,
+    pub tier: Option<Tier>,
+    pub strategy: Strategy,
+    pub reason: String,
+    pub blocked_by: Vec<Blocker>,
+    pub current: Placement,
+    pub origin: Option<Origin>,
+    /// The eager module whose import already loads this one.
+    pub loaded_by: Option<String>,
+    pub models: Option<Models>,
+    pub disagreement: Option<String>,
+    #[serde(skip)]
+    pub bound: Vec<String>,
+    #[serde(skip)]
+    keys: Vec<String>,
+    #[serde(skip)]
+    file_module: String,
+}
+
+impl PlannedImport {
+    /// Changing placement is what the plan asks for.
+    pub fn moves(&self) -> bool {
+        !matches!(
+            (self.current, self.strategy),
+            (Placement::ModuleLevel, Strategy::ModuleLevel) | (Placement::FunctionLevel, Strategy::FunctionLevel)
+        )
+    }
+}
+
+/// `--simulate`'s measurements, taken interleaved in fresh processes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Simulation {
+    pub runs: u32,
+    /// INIT of the entry as it is today, measured the same way.
+    pub current_init_ms: Summary,
+    /// INIT of the eager set alone, plus the hot project modules' own time.
+    pub predicted_init_ms: Summary,
+    /// The hot project modules' own code, from the profile (added above).
+    pub project_own_ms: f64,
+    pub improvement_pct: Option<f64>,
+    pub target_pct: f64,
+    pub meets_target: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanDoc {
+    pub schema: String,
+    pub policy: String,
+    pub entry: String,
+    pub snapstart: bool,
+    /// `measured` with a usage document, else `unknown`.
+    pub usage: &'static str,
+    pub containers: Containers,
+    pub profiled_at: String,
+    pub imports: Vec<PlannedImport>,
+    /// Modules that stay eager at INIT under this plan.
+    pub hot_set: Vec<String>,
+    pub current_init_ms: Summary,
+    /// Measured by `--simulate`; `null` otherwise.
+    pub predicted_init_ms: Option<Summary>,
+    /// Profile-tree estimate: current median minus what the deferred
+    /// modules cost. A model, not a measurement.
+    pub estimated_init_ms: f64,
+    pub simulation: Option<Simulation>,
+    pub notes: Vec<String>,
+}
+
+impl PlanDoc {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plan serialises")
+    }
+
+    /// Eager modules that are not project code: what `--simulate` imports.
+    pub fn eager_libraries(&self) -> Vec<String> {
+        let project: BTreeSet<&str> = self
+            .imports
+            .iter()
+            .filter(|i| i.origin == Some(Origin::Project))
+            .map(|i| i.module.as_str())
+            .collect();
+        self.hot_set.iter().filter(|m| !project.contains(m.as_str())).cloned().collect()
+    }
+}
+
+/// `from ..x import y` inside `pkg.sub.mod` → `pkg.x`.
+pub fn resolve_relative(file_module: &str, is_package: bool, level: u32, module: &str) -> Option<String> {
+    if level == 0 {
+        return Some(module.to_string());
+    }
+    let mut parts: Vec<&str> = file_module.split('.').collect();
+    if !is_package {
+        parts.pop();
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if !module.is_empty() {
+        parts.push(module);
+    }
+    let joined = parts.join(".");
+    (!joined.is_empty()).then_some(joined)
+}
+
+fn placement(scope: &ImportScope) -> Option<Placement> {
+    match scope {
+        ImportScope::TypeChecking => None,
+        ImportScope::Function { .. } => Some(Placement::FunctionLevel),
+        _ => Some(Placement::ModuleLevel),
+    }
+}
+
+/// `(line, column)`, both 1-based, of a byte offset.
+fn line_col(source: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[col_start..].chars().count() as u32 + 1)
+}
+
+fn line_text(source: &str, line: u32) -> String {
+    let text = source.lines().nth(line.saturating_sub(1) as usize).unwrap_or("").trim();
+    if text.chars().count() > 80 {
+        let cut: String = text.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        text.to_string()
+    }
+}
+
+struct RawRow {
+    module: String,
+    bound: Vec<String>,
+    keys: Vec<String>,
+    line: u32,
+    current: Placement,
+}
+
+fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) -> Vec<RawRow> {
+    let Some(current) = placement(&rec.scope) else { return Vec::new() };
+    let Some(base) = resolve_relative(&file.module, file.is_package, rec.level, &rec.module) else {
+        return Vec::new();
+    };
+    if base == "__future__" {
+        return Vec::new();
+    }
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut push = |module: String, bound: Option<&str>| {
+        if let Some(r) = rows.iter_mut().find(|r| r.module == module) {
+            r.bound.extend(bound.map(str::to_string));
+        } else {
+            rows.push(RawRow {
+                keys: prefixes(&module),
+                module,
+                bound: bound.map(str::to_string).into_iter().collect(),
+                line: rec.line,
+                current,
+            });
+        }
+    };
+    if !rec.is_from {
+        if rec.names.len() <= 1 {
+            push(base.clone(), rec.names.first().map(|n| n.bound.as_str()));
+        } else {
+            // `import a, b.c`: one statement, several modules.
+            for n in &rec.names {
+                let m = if rec.module.split(',').count() > 1 || n.target != base { n.target.clone() } else { base.clone() };
+                push(m, Some(&n.bound));
+            }
+        }
+    } else if rec.is_star || rec.names.is_empty() {
+        push(base, None);
+    } else {
+        for n in &rec.names {
+            let attr = n.attribute.as_deref().unwrap_or(&n.bound);
+            let sub = format!("{base}.{attr}");
+            if known(&sub) {
+                push(sub, Some(&n.bound));
+            } else {
+                push(base.clone(), Some(&n.bound));
+            }
+        }
+    }
+    rows
+}
+
+fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
+    match what {
+        ModuleLevelUse::ClassBase => ("class-base", "a class base is evaluated when the class statement runs"),
+        ModuleLevelUse::Decorator => ("decorator", "a decorator runs when the function is defined"),
+        ModuleLevelUse::DefaultArgument => ("default-argument", "default arguments are evaluated at definition time"),
+        ModuleLevelUse::Call => ("call", "called at import time"),
+        ModuleLevelUse::Value => {
+            ("value", "stored in a module-level value (a dispatch table?): moving the import needs an unsafe rewrite")
+        }
+        ModuleLevelUse::DunderAll => ("dunder-all", "re-exported through __all__"),
+        ModuleLevelUse::GlobalRebind => ("global-rebind", "rebound with `global` inside a function"),
+        ModuleLevelUse::Other => ("other", "used at module level"),
+    }
+}
+
+fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &str) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    let cost = cost_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
+    for call in &file.parsed.module_calls {
+        if !bound.contains(&call.root) {
+            continue;
+        }
+        let (line, column) = line_col(&file.source, call.range.start);
+        let target = if call.targets.is_empty() { String::new() } else { format!("{} = ", call.targets.join(", ")) };
+        out.push(Blocker {
+            kind: "module-level-call",
+            line,
+            column,
+            code: line_text(&file.source, line),
+            cost_ms,
+            message: format!(
+                "`{target}{}(...)` runs at import: {module} ({cost}) stays on INIT until it is created lazily",
+                call.callee
+            ),
+        });
+    }
+    let inside_call = |start: u32| {
+        file.parsed.module_calls.iter().any(|c| c.range.start <= start && start < c.range.end && bound.contains(&c.root))
+    };
+    for r in &file.parsed.refs {
+        if !bound.contains(&r.bound) {
+            continue;
+        }
+        let (kind, why) = match &r.context {
+            RefContext::ModuleLevel { what } => use_kind(*what),
+            RefContext::Annotation { evaluated_at_import: true } => {
+                ("annotation", "an annotation evaluated at definition time (no `from __future__ import annotations`)")
+            }
+            _ => continue,
+        };
+        if kind == "call" && inside_call(r.range.start) {
+            continue;
+        }
+        let (line, column) = line_col(&file.source, r.range.start);
+        out.push(Blocker {
+            kind,
+            line,
+            column,
+            code: line_text(&file.source, line),
+            cost_ms,
+            message: format!("`{}` at line {line}: {why}; {module} ({cost}) stays on INIT", r.bound),
+        });
+    }
+    out.sort_by_key(|b| (b.line, b.column));
+    out
+}
+
+/// Build the plan. `files` are the project's parsed sources; only files the
+/// profile saw loaded during INIT (and the entry) contribute imports, since
+/// the others cost nothing at cold start.
+pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[SourceFile], config: &Config) -> PlanDoc {
+    let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
+    let entry_module = profile.entry_module().to_string();
+    let project_modules: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
+    let known = |m: &str| profile.module(m).is_some() || project_modules.contains(m);
+    let mut notes = Vec::new();
+
+    // Rows, in file order.
+    let mut rows: Vec<PlannedImport> = Vec::new();
+    let mut skipped_files = 0;
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in sorted {
+        if file.module != entry_module && profile.module(&file.module).is_none() {
+            skipped_files += 1;
+            continue;
+        }
+        for rec in &file.parsed.imports {
+            for raw in rows_of(file, rec, &known) {
+                let origin = profile.module(&raw.module).map(|m| m.origin).or_else(|| {
+                    project_modules.contains(raw.module.as_str()).then_some(Origin::Project)
+                });
+                rows.push(PlannedImport {
+                    path: file.path.clone(),
+                    line: raw.line,
+                    module: raw.module,
+                    import_ms: None,
+                    usage: None,
+                    tier: None,
+                    strategy: match raw.current {
+                        Placement::ModuleLevel => Strategy::ModuleLevel,
+                        Placement::FunctionLevel => Strategy::FunctionLevel,
+                    },
+                    reason: String::new(),
+                    blocked_by: Vec::new(),
+                    current: raw.current,
+                    origin,
+                    loaded_by: None,
+                    models: None,
+                    disagreement: None,
+                    bound: raw.bound,
+                    keys: raw.keys,
+                    file_module: file.module.clone(),
+                });
+            }
+        }
+    }
+    if skipped_files > 0 {
+        notes.push(format!(
+            "{skipped_files} project file(s) were not loaded during INIT and are not planned (they cost nothing at cold start)"
+        ));
+    }
+    if usage.is_none() {
+        notes.push(
+            "no .lmms/usage.json: usage is unknown, so no hot-path exception can be granted; run `lmms usage --events …`"
+                .into(),
+        );
+    }
+    for r in rows.iter_mut() {
+        r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
+    }
+
+    let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
+    let attribution = Attribution::new(profile, &keys);
+
+    // Iterate: marginal costs depend on the eager set, which depends on the
+    // decisions. Deferring only ever shrinks what stays loaded, so this
+    // settles quickly; the cap guards against a pathological flip-flop.
+    let mut previous: Option<Vec<Strategy>> = None;
+    for _ in 0..8 {
+        let eager = eager_rows(&rows, &entry_module, &project_modules);
+        // key → module of an eager statement holding it.
+        let mut loaders: BTreeMap<String, String> = BTreeMap::new();
+        for &i in &eager {
+            for k in &rows[i].keys {
+                loaders.entry(k.clone()).or_insert_with(|| rows[i].module.clone());
+            }
+        }
+        for r in rows.iter_mut() {
+            let profiled = r.keys.iter().any(|k| attribution.is_profiled(k));
+            if !profiled {
+                let (ms, reason) = match r.current {
+                    Placement::ModuleLevel => (
+                        Some(0.0),
+                        "not in the profile although imported at INIT: already loaded when the interpreter started".to_string(),
+                    ),
+                    Placement::FunctionLevel => {
+                        (None, "never loaded during INIT, so never measured: kept where it is".to_string())
+                    }
+                };
+                r.import_ms = ms;
+                match ms {
+                    Some(ms) => {
+                        apply(r, ms, &cx);
+                        r.reason = format!("{} ({reason})", r.reason);
+                    }
+                    None => {
+                        r.reason = reason;
+                        r.tier = None;
+                        r.models = None;
+                        r.disagreement = None;
+                    }
+                }
+                continue;
+            }
+            let mut ms = 0.0;
+            let mut loaded_by = None;
+            for k in &r.keys {
+                let by = attribution
+                    .chain(k)
+                    .and_then(|chain| chain.iter().find_map(|n| loaders.get(*n).filter(|m| **m != r.module)).cloned());
+                match by {
+                    Some(m) => {
+                        if k == &r.module {
+                            loaded_by = Some(m);
+                        }
+                    }
+                    None => ms += attribution.excl.get(k).copied().unwrap_or(0.0),
+                }
+            }
+            r.import_ms = Some(ms);
+            r.loaded_by = loaded_by.clone();
+            apply(r, ms, &cx);
+            if let Some(by) = loaded_by {
+                r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
+            }
+        }
+        let now: Vec<Strategy> = rows.iter().map(|r| r.strategy).collect();
+        if previous.as_ref() == Some(&now) {
+            break;
+        }
+        previous = Some(now);
+    }
+
+    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    for r in rows.iter_mut() {
+        if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
+            if let Some(f) = file_of.get(r.path.as_str()) {
+                r.blocked_by = blockers(f, &r.bound, r.import_ms, &r.module);
+            }
+        }
+    }
+
+    let eager = eager_rows(&rows, &entry_module, &project_modules);
+    let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
+    let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
+    let dropped = attribution.dropped_ms(&keys, &hot_keys);
+    let estimated_init_ms = (profile.init_ms.median - dropped).max(0.0);
+    let blocked = rows.iter().filter(|r| !r.blocked_by.is_empty()).count();
+    if blocked > 0 {
+        notes.push(format!(
+            "{blocked} deferred import(s) have module-level uses (blocked_by); the hot set and predictions assume those uses are rewritten to be lazy"
+        ));
+    }
+    if cx.containers.source == crate::policy::ContainerSource::Assumed {
+        notes.push(format!("requests per container: {}", cx.containers.source.describe()));
+    }
+
+    PlanDoc {
+        schema: PLAN_SCHEMA.into(),
+        policy: config.policy.as_str().into(),
+        entry: profile.entry.clone(),
+        snapstart: cx.snapstart,
+        usage: if usage.is_some() { "measured" } else { "unknown" },
+        containers: cx.containers,
+        profiled_at: profile.profiled_at.clone(),
+        imports: rows,
+        hot_set: hot_set.into_iter().collect(),
+        current_init_ms: profile.init_ms,
+        predicted_init_ms: None,
+        estimated_init_ms,
+        simulation: None,
+        notes,
+    }
+}
+
+fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
+    let v = decide(ms, r.usage, cx);
+    r.tier = v.tier;
+    r.strategy = v.strategy;
+    r.reason = v.reason;
+    r.models = Some(v.models);
+    r.disagreement = v.disagreement;
+}
+
+/// Indices of statements that run at INIT under the plan: module-level
+/// statements in files reachable from the entry through such statements.
+fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
+    let mut reached: BTreeSet<String> = [entry.to_string()].into();
+    loop {
+        let mut grew = false;
+        for r in rows {
+            if r.strategy == Strategy::ModuleLevel && reached.contains(&r.file_module) {
+                for k in &r.keys {
+                    if project.contains(k.as_str()) && reached.insert(k.clone()) {
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| r.strategy == Strategy::ModuleLevel && reached.contains(&r.file_module))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_imports_resolve_against_the_package() {
+        assert_eq!(resolve_relative("pkg.sub.mod", false, 1, "x").as_deref(), Some("pkg.sub.x"));
+        assert_eq!(resolve_relative("pkg.sub.mod", false, 2, "").as_deref(), Some("pkg"));
+        assert_eq!(resolve_relative("pkg", true, 1, "models").as_deref(), Some("pkg.models"));
+        assert_eq!(resolve_relative("mod", false, 2, "x"), None);
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 0), (1, 1));
+    }
+}
