@@ -1,0 +1,221 @@
+"""lmms usage replay: run recorded events through a handler in ONE interpreter.
+
+Embedded in the lmms binary. argv[1] is a JSON config
+{"entry": "module:function", "src": [roots], "timeout": seconds}; events
+arrive on stdin as JSON lines {"name": ..., "event": ...}. For every event
+one JSON line goes to the *original* stdout:
+{"i": n, "name": ..., "error": null|"Type: msg", "ms": float,
+ "modules": [names whose code ran], "functions": ["module:qualname", ...]}
+The handler's own prints are redirected to stderr so they cannot corrupt
+that stream. Only calls are hooked (sys.monitoring PY_START on 3.12+, a
+call-only profile hook before), never lines, and each code object is
+recorded once per event.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+CONFIG = json.loads(sys.argv[1])
+ENTRY_MOD, _, ENTRY_FN = CONFIG["entry"].partition(":")
+SRC = [os.path.realpath(p) for p in CONFIG["src"]]
+TIMEOUT = float(CONFIG.get("timeout") or 0)
+
+_out = os.fdopen(os.dup(1), "w", buffering=1 << 16)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+_events_text = sys.stdin.read()
+try:
+    sys.stdin = open(os.devnull)
+except OSError:
+    pass
+
+for p in reversed(SRC):
+    if p in sys.path:
+        sys.path.remove(p)
+    sys.path.insert(0, p)
+
+
+def _fail(kind, msg):
+    _out.write(json.dumps({"fatal": kind, "message": msg}) + "\n")
+    _out.flush()
+    sys.exit(3)
+
+
+class Context:
+    """The attributes handlers commonly read from Lambda's context."""
+
+    def __init__(self, n, timeout_s):
+        self.function_name = "lmms-replay"
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:lmms-replay"
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = "00000000-0000-4000-8000-%012d" % n
+        self.log_group_name = "/aws/lambda/lmms-replay"
+        self.log_stream_name = "lmms-replay"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + (timeout_s or 900.0)
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class EventTimeout(BaseException):
+    """BaseException so a handler's `except Exception` cannot swallow it."""
+
+
+def _on_alarm(signum, frame):
+    raise EventTimeout("event exceeded %.3gs" % TIMEOUT)
+
+
+try:
+    import importlib
+
+    _mod = importlib.import_module(ENTRY_MOD)
+    HANDLER = getattr(_mod, ENTRY_FN)
+except BaseException as e:  # the user's INIT failed: report, do not replay
+    _fail("init", "%s: %s" % (type(e).__name__, e))
+
+# --- mapping code objects to modules -------------------------------------
+_file_to_mod = {}
+_known = 0
+
+
+def _refresh_files():
+    global _known
+    mods = list(sys.modules.items())
+    if len(mods) == _known:
+        return
+    _known = len(mods)
+    for name, m in mods:
+        f = getattr(m, "__file__", None)
+        if isinstance(f, str) and f.endswith((".py", ".pyw")):
+            _file_to_mod.setdefault(f, name)
+            _file_to_mod.setdefault(os.path.realpath(f), name)
+
+
+def _module_of(filename):
+    name = _file_to_mod.get(filename)
+    if name is None and filename.startswith("<frozen "):
+        name = filename[8:-1]
+    if name is None and not filename.startswith("<"):
+        name = _file_to_mod.get(os.path.realpath(filename))
+    return name
+
+
+_SELF_FILE = globals().get("__file__", "<string>")
+
+
+def _is_project(filename):
+    if filename.startswith("<"):
+        return False
+    rp = os.path.realpath(filename)
+    return any(rp.startswith(root + os.sep) for root in SRC)
+
+
+# --- the call hook --------------------------------------------------------
+_seen = {}
+_MONITORING = hasattr(sys, "monitoring")
+
+if _MONITORING:
+    _mon = sys.monitoring
+    _TOOL = _mon.PROFILER_ID
+    try:
+        _mon.use_tool_id(_TOOL, "lmms-usage")
+    except ValueError:
+        _TOOL = 5
+        _mon.use_tool_id(_TOOL, "lmms-usage")
+    _DISABLE = _mon.DISABLE
+
+    def _py_start(code, offset):
+        _seen[id(code)] = code
+        return _DISABLE  # once per code object per event; restart_events() re-arms
+
+    _mon.register_callback(_TOOL, _mon.events.PY_START, _py_start)
+
+    def _start():
+        _mon.restart_events()
+        _mon.set_events(_TOOL, _mon.events.PY_START)
+
+    def _stop():
+        _mon.set_events(_TOOL, 0)
+
+else:
+
+    def _hook(frame, event, arg):
+        if event == "call":
+            c = frame.f_code
+            _seen[id(c)] = c
+
+    def _start():
+        threading.setprofile(_hook)
+        sys.setprofile(_hook)
+
+    def _stop():
+        sys.setprofile(None)
+        threading.setprofile(None)
+
+
+def _collect():
+    _refresh_files()
+    modules = set()
+    functions = set()
+    for code in _seen.values():
+        if code.co_name == "<module>":
+            continue  # module-level code runs at import time, never "use"
+        fn = code.co_filename
+        if fn == _SELF_FILE:
+            continue  # the replay loop itself
+        mod = _module_of(fn)
+        if mod is None:
+            continue
+        modules.add(mod)
+        if _is_project(fn):
+            q = getattr(code, "co_qualname", code.co_name)
+            functions.add(mod + ":" + q)
+    return sorted(modules), sorted(functions)
+
+
+if TIMEOUT > 0:
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+n = 0
+for line in _events_text.splitlines():
+    if not line.strip():
+        continue
+    item = json.loads(line)
+    ctx = Context(n, TIMEOUT)
+    error = None
+    _seen.clear()
+    t0 = time.perf_counter()
+    if TIMEOUT > 0:
+        signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    try:
+        _start()
+        try:
+            HANDLER(item["event"], ctx)
+        finally:
+            _stop()
+            if TIMEOUT > 0:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except EventTimeout as e:
+        error = "Timeout: %s" % e
+    except BaseException as e:  # the event failed, the replay goes on
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        error = "%s: %s" % (type(e).__name__, e)
+    ms = (time.perf_counter() - t0) * 1000.0
+    modules, functions = _collect()
+    _out.write(
+        json.dumps(
+            {"i": n, "name": item.get("name"), "error": error, "ms": round(ms, 3),
+             "modules": modules, "functions": functions}
+        )
+        + "\n"
+    )
+    n += 1
+_out.write(json.dumps({"done": n}) + "\n")
+_out.flush()

@@ -1,0 +1,249 @@
+//! From "what ran per event" to "how often is each import used".
+//!
+//! The rules (issue 4): a statement importing M is used by a request when,
+//! during it, a project function runs that references a name the statement
+//! binds, or code runs in any module of M's *exclusive closure* — what
+//! `import M` loads in a fresh interpreter that no other module imported by
+//! the project loads. Two refinements make that exact in practice:
+//!
+//! - A third-party M's closure keeps only third-party modules (and a stdlib
+//!   M's only stdlib ones). The standard library is shared plumbing: botocore
+//!   loads `multiprocessing`, and `logging` calls into it on every log call,
+//!   which would otherwise credit boto3 with every logging request.
+//! - A project module's closure is its own code; what it imports is credited
+//!   to its own import statements. `from pkg import mod` also covers the
+//!   submodule `pkg.mod`.
+//!
+//! Module-level code (`<module>` frames) is never recorded by the replay, so
+//! import-time work cannot count as use. Everything here is pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::doc::{ImportUsage, ModuleUsage};
+use crate::project::{normalise_qualname, Sources, Statement};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Project,
+    Stdlib,
+    ThirdParty,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Kind {
+        match s {
+            "project" => Kind::Project,
+            "stdlib" => Kind::Stdlib,
+            _ => Kind::ThirdParty,
+        }
+    }
+}
+
+/// What `import M` loaded in a fresh interpreter.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Measured {
+    pub loaded: Vec<(String, Kind)>,
+    /// `from M import a`: the names that are submodules `M.a`.
+    pub submodules: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// What ran during one replayed event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventUse {
+    pub name: Option<String>,
+    pub error: Option<String>,
+    /// Modules whose (non-module-level) code ran.
+    pub modules: BTreeSet<String>,
+    /// Project functions that ran, `module:qualname` as Python reports it.
+    pub functions: BTreeSet<String>,
+}
+
+/// The exclusive closure of every target. `project` holds the targets that
+/// are project modules; every other target must have a `measured` entry
+/// (a missing or failed measurement yields an empty closure).
+pub fn exclusive_closures(
+    targets: &BTreeSet<String>,
+    project: &BTreeSet<String>,
+    measured: &BTreeMap<String, Measured>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let external: Vec<&String> = targets.iter().filter(|t| !project.contains(*t)).collect();
+    let mut out = BTreeMap::new();
+    for t in targets {
+        if project.contains(t) {
+            out.insert(t.clone(), BTreeSet::from([t.clone()]));
+            continue;
+        }
+        let Some(m) = measured.get(t) else {
+            out.insert(t.clone(), BTreeSet::new());
+            continue;
+        };
+        // The target's own kind decides which half of the closure counts.
+        let own = m
+            .loaded
+            .iter()
+            .find(|(n, _)| n == t)
+            .map(|(_, k)| *k)
+            .unwrap_or(if is_stdlib_looking(m) { Kind::Stdlib } else { Kind::ThirdParty });
+        let mut set: BTreeSet<String> =
+            m.loaded.iter().filter(|(_, k)| *k == own).map(|(n, _)| n.clone()).collect();
+        for other in &external {
+            if *other == t {
+                continue;
+            }
+            if let Some(om) = measured.get(*other) {
+                for (n, _) in &om.loaded {
+                    set.remove(n);
+                }
+            }
+        }
+        out.insert(t.clone(), set);
+    }
+    out
+}
+
+fn is_stdlib_looking(m: &Measured) -> bool {
+    !m.loaded.is_empty() && m.loaded.iter().all(|(_, k)| *k == Kind::Stdlib)
+}
+
+/// The modules a statement imports: M itself plus submodules named in its
+/// `from` list (which the measurement, or the project's file set, confirmed).
+pub fn statement_targets(st: &Statement, is_module: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut v = vec![st.module.clone()];
+    for a in &st.from_names {
+        let full = if st.module.is_empty() { a.clone() } else { format!("{}.{a}", st.module) };
+        if is_module(&full) {
+            v.push(full);
+        }
+    }
+    v
+}
+
+/// Per-statement and per-module usage over `events`.
+pub fn attribute(
+    sources: &Sources,
+    targets_of: &dyn Fn(&Statement) -> Vec<String>,
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    events: &[EventUse],
+) -> (Vec<ImportUsage>, Vec<ModuleUsage>) {
+    // Normalise each event's functions once.
+    let ran: Vec<BTreeSet<String>> = events
+        .iter()
+        .map(|e| {
+            e.functions
+                .iter()
+                .filter_map(|f| f.split_once(':').map(|(m, q)| format!("{m}:{}", normalise_qualname(q))))
+                .collect()
+        })
+        .collect();
+    let requests = events.len() as u64;
+    let frac = |n: u64| if requests == 0 { 0.0 } else { n as f64 / requests as f64 };
+    let mut imports = Vec::new();
+    let mut per_module: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    for st in &sources.statements {
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for b in &st.bound {
+            if let Some(fns) = sources.refs.get(&(st.file_module.clone(), b.clone())) {
+                keys.extend(fns.iter().map(|f| format!("{}:{f}", st.file_module)));
+            }
+        }
+        if let Some(f) = &st.function_scope {
+            keys.insert(format!("{}:{f}", st.file_module));
+        }
+        let closure: BTreeSet<&String> =
+            targets_of(st).iter().filter_map(|t| closures.get(t)).flatten().collect();
+        let used: Vec<bool> = events
+            .iter()
+            .zip(&ran)
+            .map(|(e, fns)| keys.iter().any(|k| fns.contains(k)) || closure.iter().any(|m| e.modules.contains(*m)))
+            .collect();
+        let n = used.iter().filter(|u| **u).count() as u64;
+        imports.push(ImportUsage {
+            path: st.path.clone(),
+            line: st.line,
+            module: st.module.clone(),
+            usage: frac(n),
+            requests_using: n,
+        });
+        let slot = per_module.entry(st.module.clone()).or_insert_with(|| vec![false; events.len()]);
+        for (s, u) in slot.iter_mut().zip(used) {
+            *s |= u;
+        }
+    }
+    imports.sort_by(|a, b| (&a.path, a.line, &a.module).cmp(&(&b.path, b.line, &b.module)));
+    let mut modules: Vec<ModuleUsage> = per_module
+        .into_iter()
+        .map(|(name, v)| ModuleUsage { name, usage: frac(v.iter().filter(|u| **u).count() as u64) })
+        .collect();
+    modules.sort_by(|a, b| b.usage.total_cmp(&a.usage).then_with(|| a.name.cmp(&b.name)));
+    (imports, modules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(loaded: &[(&str, Kind)]) -> Measured {
+        Measured { loaded: loaded.iter().map(|(n, k)| (n.to_string(), *k)).collect(), ..Default::default() }
+    }
+
+    fn set(v: &[&str]) -> BTreeSet<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn shared_dependency_belongs_to_neither_importer() {
+        use Kind::*;
+        let measured = BTreeMap::from([
+            ("boto3".to_string(), m(&[("boto3", ThirdParty), ("botocore", ThirdParty), ("urllib3", ThirdParty), ("multiprocessing", Stdlib)])),
+            ("requests".to_string(), m(&[("requests", ThirdParty), ("idna", ThirdParty), ("urllib3", ThirdParty)])),
+            ("json".to_string(), m(&[("json", Stdlib), ("json.decoder", Stdlib)])),
+        ]);
+        let c = exclusive_closures(&set(&["boto3", "requests", "json", "app.feature"]), &set(&["app.feature"]), &measured);
+        assert_eq!(c["boto3"], set(&["boto3", "botocore"]));
+        assert_eq!(c["requests"], set(&["requests", "idna"]));
+        assert_eq!(c["json"], set(&["json", "json.decoder"]));
+        assert_eq!(c["app.feature"], set(&["app.feature"]));
+    }
+
+    #[test]
+    fn usage_comes_from_function_refs_or_closure_code_never_from_nothing() {
+        let parsed = lmms_python::parse_module(
+            "import requests\nimport boto3\nimport json\n\nS3 = boto3.client('s3')\n\ndef fetch(e):\n    return requests.get(e)\n\ndef handler(e, c):\n    return json.dumps(e)\n",
+        );
+        let mut s = Sources::default();
+        crate::project::add_file(&mut s, "app.py", "app", false, &parsed);
+        let closures = BTreeMap::from([
+            ("requests".to_string(), set(&["requests"])),
+            ("boto3".to_string(), set(&["boto3", "botocore"])),
+            ("json".to_string(), BTreeSet::new()),
+        ]);
+        let ev = |mods: &[&str], fns: &[&str]| EventUse { modules: set(mods), functions: set(fns), ..Default::default() };
+        let events = vec![
+            ev(&["app"], &["app:handler", "app:fetch"]),
+            ev(&["app", "botocore"], &["app:handler"]),
+            ev(&["app"], &["app:handler"]),
+            ev(&["app", "urllib3"], &["app:handler"]),
+        ];
+        let targets = |st: &Statement| vec![st.module.clone()];
+        let (imports, modules) = attribute(&s, &targets, &closures, &events);
+        let got: Vec<(&str, u64)> = imports.iter().map(|i| (i.module.as_str(), i.requests_using)).collect();
+        assert_eq!(got, [("requests", 1), ("boto3", 1), ("json", 4)]);
+        assert_eq!(imports[0].usage, 0.25);
+        assert_eq!(modules[0].name, "json");
+        assert_eq!(modules[0].usage, 1.0);
+    }
+
+    #[test]
+    fn nested_function_refs_match_runtime_qualnames() {
+        let parsed = lmms_python::parse_module("import pandas\n\ndef outer():\n    def inner():\n        return pandas.DataFrame()\n    return inner\n");
+        let mut s = Sources::default();
+        crate::project::add_file(&mut s, "app.py", "app", false, &parsed);
+        let events = vec![
+            EventUse { functions: set(&["app:outer"]), ..Default::default() },
+            EventUse { functions: set(&["app:outer", "app:outer.<locals>.inner"]), ..Default::default() },
+        ];
+        let (imports, _) = attribute(&s, &|st| vec![st.module.clone()], &BTreeMap::new(), &events);
+        assert_eq!(imports[0].requests_using, 1, "only the event where inner ran uses pandas");
+    }
+}

@@ -1,0 +1,207 @@
+//! The project's import statements, read through `lmms_python`.
+//!
+//! Files are found under the source roots; test files (`tests/`, `test_*.py`,
+//! `*_test.py`, `conftest.py`) are skipped because they never run in the
+//! function, and virtualenvs and hidden directories are not project code.
+//! A file that cannot be read or parsed is reported and skipped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use lmms_python::{ImportScope, ParsedModule, RefContext};
+
+/// One import statement, resolved to absolute module names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    pub line: u32,
+    /// Dotted name of the file holding the statement.
+    pub file_module: String,
+    /// The imported module, absolute.
+    pub module: String,
+    /// For `from M import a, b`: `a`, `b` (candidates for submodules `M.a`).
+    pub from_names: Vec<String>,
+    /// Names the statement binds.
+    pub bound: Vec<String>,
+    /// For an import inside a function: that function's qualified name.
+    pub function_scope: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub statements: Vec<Statement>,
+    /// `(file module, bound name)` → innermost functions whose body references it.
+    pub refs: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Dotted names of every project module (file) found.
+    pub modules: BTreeSet<String>,
+    /// Files that could not be read or parsed, with the reason.
+    pub problems: Vec<String>,
+}
+
+fn skip_dir(dir: &Path, name: &str) -> bool {
+    name.starts_with('.')
+        || matches!(name, "__pycache__" | "node_modules" | "site-packages" | "tests" | "test")
+        || dir.join("pyvenv.cfg").is_file()
+}
+
+fn is_test_file(name: &str) -> bool {
+    name == "conftest.py" || name.starts_with("test_") || name.ends_with("_test.py")
+}
+
+/// All project Python files under `roots`, sorted, minus `exclude` fragments.
+pub fn python_files(roots: &[PathBuf], exclude: &[String]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            if p.is_dir() {
+                if !skip_dir(&p, &name) {
+                    walk(&p, out);
+                }
+            } else if name.ends_with(".py") && !is_test_file(&name) {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for r in roots {
+        walk(r, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out.retain(|p| {
+        let s = p.to_string_lossy();
+        !exclude.iter().any(|x| !x.is_empty() && s.contains(x.as_str()))
+    });
+    out
+}
+
+/// Resolve `from ..x import y` inside `file_module` to an absolute name.
+pub fn resolve_relative(file_module: &str, is_package: bool, level: u32, module: &str) -> Option<String> {
+    if level == 0 {
+        return Some(module.to_owned());
+    }
+    let mut parts: Vec<&str> = file_module.split('.').collect();
+    if !is_package {
+        parts.pop();
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if !module.is_empty() {
+        parts.push(module);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+/// Normalise a runtime qualified name to the parser's: `outer.<locals>.inner`
+/// → `outer.inner`; comprehension and lambda code counts as the function
+/// that holds it (`f.<locals>.<listcomp>` → `f`).
+pub fn normalise_qualname(q: &str) -> String {
+    let parts: Vec<&str> = q.split('.').filter(|p| *p != "<locals>").collect();
+    let kept: Vec<&str> = {
+        let mut v = parts.clone();
+        while v.len() > 1 && v.last().is_some_and(|p| p.starts_with('<')) {
+            v.pop();
+        }
+        v
+    };
+    kept.join(".")
+}
+
+/// Read and index every project file.
+pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
+    let mut s = Sources::default();
+    for file in python_files(roots, exclude) {
+        let Some(file_module) = lmms_python::module_name(&file, roots) else { continue };
+        let is_package = file.file_name().is_some_and(|n| n == "__init__.py");
+        let rel = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+        let parsed = match lmms_python::read_and_parse(&file) {
+            Ok((_, p)) => p,
+            Err(e) => {
+                s.problems.push(e.to_string());
+                continue;
+            }
+        };
+        if let Some(e) = parsed.syntax_errors.first() {
+            s.problems.push(format!("{rel}:{}:{}: syntax error: {}", e.line, e.column, e.message));
+        }
+        s.modules.insert(file_module.clone());
+        add_file(&mut s, &rel, &file_module, is_package, &parsed);
+    }
+    s
+}
+
+/// Index one parsed file (exposed for tests that need no files).
+pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool, parsed: &ParsedModule) {
+    for imp in &parsed.imports {
+        if matches!(imp.scope, ImportScope::TypeChecking) || imp.module == "__future__" {
+            continue;
+        }
+        let Some(module) = resolve_relative(file_module, is_package, imp.level, &imp.module) else { continue };
+        let from_names = if imp.is_from && !imp.is_star {
+            imp.names.iter().filter_map(|n| n.attribute.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        let function_scope = match &imp.scope {
+            ImportScope::Function { function } => Some(function.clone()),
+            _ => None,
+        };
+        s.statements.push(Statement {
+            path: rel.to_owned(),
+            line: imp.line,
+            file_module: file_module.to_owned(),
+            module,
+            from_names,
+            bound: imp.names.iter().map(|n| n.bound.clone()).collect(),
+            function_scope,
+        });
+    }
+    for r in &parsed.refs {
+        if let RefContext::Function { innermost, .. } = &r.context {
+            s.refs
+                .entry((file_module.to_owned(), r.bound.clone()))
+                .or_default()
+                .insert(innermost.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_imports_resolve_against_the_package() {
+        assert_eq!(resolve_relative("pkg.mod", false, 1, "util").as_deref(), Some("pkg.util"));
+        assert_eq!(resolve_relative("pkg", true, 1, "util").as_deref(), Some("pkg.util"));
+        assert_eq!(resolve_relative("pkg.sub.mod", false, 2, "").as_deref(), Some("pkg"));
+        assert_eq!(resolve_relative("mod", false, 2, "x"), None);
+        assert_eq!(resolve_relative("a", false, 0, "json").as_deref(), Some("json"));
+    }
+
+    #[test]
+    fn runtime_qualnames_match_parser_qualnames() {
+        assert_eq!(normalise_qualname("outer.<locals>.inner"), "outer.inner");
+        assert_eq!(normalise_qualname("f.<locals>.<listcomp>"), "f");
+        assert_eq!(normalise_qualname("C.m.<locals>.<lambda>"), "C.m");
+        assert_eq!(normalise_qualname("<lambda>"), "<lambda>");
+    }
+
+    #[test]
+    fn statements_and_function_refs_are_indexed() {
+        let src = "import json\nfrom . import util\nimport typing\nif typing.TYPE_CHECKING:\n    import pandas\n\ndef f():\n    import boto3\n    return json.dumps(util.x)\n";
+        let parsed = lmms_python::parse_module(src);
+        let mut s = Sources::default();
+        add_file(&mut s, "pkg/app.py", "pkg.app", false, &parsed);
+        let mods: Vec<(&str, u32)> = s.statements.iter().map(|st| (st.module.as_str(), st.line)).collect();
+        assert_eq!(mods, [("json", 1), ("pkg", 2), ("typing", 3), ("boto3", 8)]);
+        assert_eq!(s.statements[1].from_names, ["util"]);
+        assert_eq!(s.statements[3].function_scope.as_deref(), Some("f"));
+        assert!(s.refs[&("pkg.app".to_string(), "json".to_string())].contains("f"));
+    }
+}

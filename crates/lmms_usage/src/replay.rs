@@ -1,0 +1,369 @@
+//! Replaying recorded events through the handler, and measuring closures.
+//!
+//! Both run the embedded Python scripts through a [`Runner`]: the replay in
+//! ONE interpreter for all events (module-level code runs once, as at a cold
+//! start, and never counts as use), each closure measurement in its own
+//! fresh interpreter so what `import M` loads is not hidden by earlier imports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lmms_profile::runner::{RunError, RunSpec, Runner};
+
+use crate::attribute::{self, EventUse, Kind, Measured};
+use crate::doc::{Source, UsageDoc, USAGE_SCHEMA};
+use crate::project::{self, Sources};
+
+pub const REPLAY_PY: &str = include_str!("../python/replay.py");
+pub const CLOSURE_PY: &str = include_str!("../python/closure.py");
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("{path}: {message}")]
+    Events { path: PathBuf, message: String },
+    #[error("importing the entry `{entry}` failed, so no event can be replayed: {message}")]
+    Init { entry: String, message: String },
+    #[error("the replay interpreter {what}{}", if .stderr.is_empty() { String::new() } else { format!("; its stderr ends with:\n{}", .stderr) })]
+    Crashed { what: String, stderr: String },
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// One recorded event and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub value: serde_json::Value,
+}
+
+/// Events from a JSON-lines file, a file holding one JSON array (or one
+/// object), or a directory of `*.json` files (SAM's `events/`), in name order.
+pub fn load_events(path: &Path) -> Result<Vec<Event>, UsageError> {
+    let err = |message: String| UsageError::Events { path: path.to_path_buf(), message };
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| err(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(err("no *.json files in this directory".into()));
+        }
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| UsageError::Events { path: f.clone(), message: e.to_string() })?;
+            let label = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            out.extend(parse_events(&text, &label).map_err(|message| UsageError::Events { path: f.clone(), message })?);
+        }
+        return Ok(out);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let events = parse_events(&text, &label).map_err(err)?;
+    if events.is_empty() {
+        return Err(err("no events in this file".into()));
+    }
+    Ok(events)
+}
+
+/// Parse one file's text: a JSON array, a single JSON value, or JSON lines.
+pub fn parse_events(text: &str, label: &str) -> Result<Vec<Event>, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        return Ok(match v {
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, value)| Event { name: format!("{label}[{i}]"), value })
+                .collect(),
+            value => vec![Event { name: label.to_owned(), value }],
+        });
+    }
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+        out.push(Event { name: format!("{label}:{}", i + 1), value });
+    }
+    Ok(out)
+}
+
+/// How to run the project's interpreter.
+#[derive(Debug, Clone)]
+pub struct PySetup {
+    pub python: PathBuf,
+    pub src_roots: Vec<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+fn src_json(src: &[PathBuf]) -> Vec<String> {
+    src.iter().map(|p| p.to_string_lossy().into_owned()).collect()
+}
+
+fn stderr_tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// What `import module` loads in a fresh interpreter.
+pub fn measure(
+    runner: &dyn Runner,
+    py: &PySetup,
+    module: &str,
+    names: &[String],
+    timeout: Duration,
+) -> Result<Measured, UsageError> {
+    let config = serde_json::json!({"src": src_json(&py.src_roots), "module": module, "names": names});
+    let spec = RunSpec::new(&py.python)
+        .args([OsString::from("-c"), CLOSURE_PY.into(), config.to_string().into()])
+        .cwd(&py.cwd)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .timeout(timeout);
+    let out = runner.run(&spec)?;
+    parse_measure_output(module, &out.stdout_text(), out.timed_out)
+}
+
+/// Parse the closure script's answer. A crash or timeout is a failed
+/// measurement of that one module (an empty closure), not a fatal error.
+pub fn parse_measure_output(module: &str, stdout: &str, timed_out: bool) -> Result<Measured, UsageError> {
+    let bad = |why: &str| Measured { error: Some(format!("measuring `import {module}` {why}")), ..Default::default() };
+    if timed_out {
+        return Ok(bad("timed out"));
+    }
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(stdout.trim()) else {
+        return Ok(bad("printed no result"));
+    };
+    let loaded = v["loaded"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), Kind::parse(p.get(1)?.as_str()?))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let submodules = v["submodules"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let error = v["error"].as_str().map(|e| format!("`import {module}` failed: {e}"));
+    Ok(Measured { loaded, submodules, error })
+}
+
+/// Run every event through `entry` in one interpreter.
+pub fn replay(
+    runner: &dyn Runner,
+    py: &PySetup,
+    entry: &str,
+    events: &[Event],
+    per_event: Duration,
+) -> Result<Vec<EventUse>, UsageError> {
+    let config = serde_json::json!({
+        "entry": entry,
+        "src": src_json(&py.src_roots),
+        "timeout": per_event.as_secs_f64(),
+    });
+    let mut stdin = Vec::new();
+    for e in events {
+        serde_json::to_writer(&mut stdin, &serde_json::json!({"name": e.name, "event": e.value}))
+            .expect("JSON values serialise");
+        stdin.push(b'\n');
+    }
+    // The whole run may take every event's budget plus the cold start.
+    let total = per_event.saturating_mul(events.len() as u32 + 1) + Duration::from_secs(120);
+    let spec = RunSpec {
+        stdin: Some(stdin),
+        ..RunSpec::new(&py.python)
+            .args([OsString::from("-c"), REPLAY_PY.into(), config.to_string().into()])
+            .cwd(&py.cwd)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .timeout(total)
+    };
+    let out = runner.run(&spec)?;
+    parse_replay_output(entry, &out.stdout_text(), &out.stderr_text(), out.timed_out, events.len())
+}
+
+/// Parse the replay script's JSON lines.
+pub fn parse_replay_output(
+    entry: &str,
+    stdout: &str,
+    stderr: &str,
+    timed_out: bool,
+    expected: usize,
+) -> Result<Vec<EventUse>, UsageError> {
+    let mut events = Vec::new();
+    let mut done = false;
+    let strings = |v: &serde_json::Value| -> BTreeSet<String> {
+        v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    };
+    for line in stdout.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if v.get("fatal").is_some() {
+            return Err(UsageError::Init {
+                entry: entry.to_owned(),
+                message: v["message"].as_str().unwrap_or("unknown error").to_owned(),
+            });
+        }
+        if v.get("done").is_some() {
+            done = true;
+            continue;
+        }
+        events.push(EventUse {
+            name: v["name"].as_str().map(str::to_owned),
+            error: v["error"].as_str().map(str::to_owned),
+            modules: strings(&v["modules"]),
+            functions: strings(&v["functions"]),
+        });
+    }
+    if !done || events.len() != expected {
+        let what = if timed_out {
+            format!("timed out after {} of {expected} events", events.len())
+        } else {
+            format!("stopped after {} of {expected} events", events.len())
+        };
+        return Err(UsageError::Crashed { what, stderr: stderr_tail(stderr) });
+    }
+    Ok(events)
+}
+
+/// Everything `lmms usage --events` needs.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    pub root: PathBuf,
+    pub py: PySetup,
+    pub entry: String,
+    pub exclude: Vec<String>,
+    pub per_event_timeout: Duration,
+    pub measure_timeout: Duration,
+}
+
+/// The outcome of a replay plus what the user should hear about.
+#[derive(Debug)]
+pub struct ReplayReport {
+    pub doc: UsageDoc,
+    pub warnings: Vec<String>,
+}
+
+/// Parse the project, measure closures, replay, attribute.
+pub fn usage_by_replay(runner: &dyn Runner, opts: &ReplayOptions, events: &[Event]) -> Result<ReplayReport, UsageError> {
+    let sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
+    let mut warnings = sources.problems.clone();
+    let is_project = |m: &str| project_module_exists(&sources, &opts.py.src_roots, m);
+
+    // Round 1: every imported module; round 2: submodules named by `from`.
+    let mut from_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for st in &sources.statements {
+        from_names.entry(st.module.clone()).or_default().extend(st.from_names.iter().cloned());
+    }
+    let mut measured: BTreeMap<String, Measured> = BTreeMap::new();
+    let mut project_targets = BTreeSet::new();
+    let mut queue: Vec<String> = from_names.keys().cloned().collect();
+    let mut targets = BTreeSet::new();
+    while let Some(m) = queue.pop() {
+        if !targets.insert(m.clone()) {
+            continue;
+        }
+        let names: Vec<String> = from_names.get(&m).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        if is_project(&m) {
+            project_targets.insert(m.clone());
+            for a in names {
+                let full = format!("{m}.{a}");
+                if is_project(&full) {
+                    queue.push(full);
+                }
+            }
+            continue;
+        }
+        let res = measure(runner, &opts.py, &m, &names, opts.measure_timeout)?;
+        if let Some(e) = &res.error {
+            warnings.push(e.clone());
+        }
+        for a in &res.submodules {
+            queue.push(format!("{m}.{a}"));
+        }
+        measured.insert(m, res);
+    }
+    let closures = attribute::exclusive_closures(&targets, &project_targets, &measured);
+    let uses = replay(runner, &opts.py, &opts.entry, events, opts.per_event_timeout)?;
+    let targets_of = |st: &project::Statement| attribute::statement_targets(st, &|m: &str| targets.contains(m));
+    let (imports, modules) = attribute::attribute(&sources, &targets_of, &closures, &uses);
+    let errors = uses.iter().filter(|u| u.error.is_some()).count() as u64;
+    Ok(ReplayReport {
+        doc: UsageDoc {
+            schema: USAGE_SCHEMA.into(),
+            requests: uses.len() as u64,
+            errors,
+            imports,
+            modules,
+            cold_start_ratio: None,
+            source: Source::Replay,
+            logs: None,
+        },
+        warnings,
+    })
+}
+
+/// A project module is a file (or package directory) under a source root.
+fn project_module_exists(sources: &Sources, roots: &[PathBuf], m: &str) -> bool {
+    if m.is_empty() {
+        return false;
+    }
+    if sources.modules.contains(m) {
+        return true;
+    }
+    let rel: PathBuf = m.split('.').collect();
+    roots.iter().any(|r| {
+        let p = r.join(&rel);
+        p.with_extension("py").is_file() || p.join("__init__.py").is_file()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_parse_from_array_object_and_json_lines() {
+        let a = parse_events("[{\"type\":\"a\"},{\"type\":\"b\"}]", "e.json").unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1].name, "e.json[1]");
+        let o = parse_events("{\n  \"type\": \"ping\"\n}\n", "ping.json").unwrap();
+        assert_eq!(o.len(), 1);
+        let l = parse_events("{\"type\":\"a\"}\n\n{\"type\":\"b\"}\n", "e.jsonl").unwrap();
+        assert_eq!(l[1].name, "e.jsonl:3");
+        let bad = parse_events("{\"type\":\"a\"}\nnope\n", "e.jsonl").unwrap_err();
+        assert!(bad.contains("line 2"), "{bad}");
+    }
+
+    #[test]
+    fn replay_output_requires_every_event_and_the_done_marker() {
+        let ok = "{\"i\":0,\"name\":\"a\",\"error\":null,\"ms\":1.0,\"modules\":[\"app\"],\"functions\":[\"app:h\"]}\n{\"done\":1}\n";
+        let ev = parse_replay_output("app:h", ok, "", false, 1).unwrap();
+        assert_eq!(ev[0].functions.iter().next().unwrap(), "app:h");
+        let err = parse_replay_output("app:h", "{\"i\":0,\"name\":\"a\",\"error\":null,\"modules\":[],\"functions\":[]}\n", "Segmentation fault", false, 2).unwrap_err();
+        assert!(err.to_string().contains("stopped after 1 of 2 events"), "{err}");
+        assert!(err.to_string().contains("Segmentation fault"));
+    }
+
+    #[test]
+    fn failed_entry_import_is_an_init_error() {
+        let err = parse_replay_output("app:h", "{\"fatal\":\"init\",\"message\":\"ModuleNotFoundError: No module named 'app'\"}\n", "", false, 3).unwrap_err();
+        assert!(matches!(err, UsageError::Init { .. }));
+        assert!(err.to_string().contains("No module named 'app'"));
+    }
+
+    #[test]
+    fn failed_measurement_is_a_warning_not_an_error() {
+        let m = parse_measure_output("nope", "{\"module\":\"nope\",\"error\":\"ModuleNotFoundError: x\",\"loaded\":[],\"submodules\":[]}", false).unwrap();
+        assert!(m.error.unwrap().contains("`import nope` failed"));
+        let t = parse_measure_output("slow", "", true).unwrap();
+        assert!(t.error.unwrap().contains("timed out"));
+    }
+}
