@@ -1,0 +1,194 @@
+//! Fixture tests for every transform and skip reason. Each fixture's header
+//! holds its arguments (`# args: --lazy json`, `# plan: LINE MODULE COMMENT`).
+//! Besides the snapshot, the harness checks invariants (ruff's `test.rs`
+//! idea): the output parses, a second run is a no-op, the declared
+//! applicability holds, and the real interpreter compiles the result.
+
+use lmms_fix::{apply_fixes, rewrite, unified_diff, Applicability, Options, Request, Target};
+use lmms_profile::runner::{ProcessRunner, RunSpec, Runner};
+use lmms_python::parse_module;
+
+fn fixture_args(src: &str) -> (Vec<Request>, Options) {
+    let mut reqs = Vec::new();
+    let mut opts = Options::default();
+    for line in src.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(args) = line.strip_prefix("# args:") {
+            let mut lazy = false;
+            let mut it = args.split_whitespace();
+            while let Some(a) = it.next() {
+                match a {
+                    "--unsafe-fixes" => opts.allow_unsafe = true,
+                    "--target-version" => {
+                        assert_eq!(it.next(), Some("py315"));
+                        opts.target = Target::Py315;
+                    }
+                    "--lazy" => lazy = true,
+                    m if lazy => reqs.push(Request { module: m.into(), line: None, comment: "lazy: test".into() }),
+                    other => panic!("unknown fixture arg {other}"),
+                }
+            }
+        } else if let Some(p) = line.strip_prefix("# plan: ") {
+            let mut parts = p.splitn(3, ' ');
+            let line: u32 = parts.next().unwrap().parse().unwrap();
+            let module = parts.next().unwrap().to_string();
+            let comment = parts.next().unwrap_or("").to_string();
+            reqs.push(Request { module, line: Some(line), comment });
+        }
+    }
+    (reqs, opts)
+}
+
+fn python_compiles(code: &str) -> Result<(), String> {
+    let spec = RunSpec::new("python3")
+        .args(["-c", "import sys; compile(sys.stdin.read(), 'fixture.py', 'exec')"])
+        .timeout(std::time::Duration::from_secs(30));
+    let spec = RunSpec { stdin: Some(code.as_bytes().to_vec()), ..spec };
+    let out = ProcessRunner.run(&spec).map_err(|e| e.to_string())?;
+    if out.success() {
+        Ok(())
+    } else {
+        Err(out.stderr_text())
+    }
+}
+
+/// `expect`: the applicability of the file's fix, or `None` for no change.
+fn check(name: &str, expect: Option<Applicability>) {
+    let path = format!("{}/tests/fixtures/{name}.py", env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(&path).unwrap();
+    let (reqs, opts) = fixture_args(&src);
+    let parsed = parse_module(&src);
+    assert!(parsed.syntax_errors.is_empty(), "fixture does not parse: {:?}", parsed.syntax_errors);
+    let rw = rewrite(&src, &parsed, &reqs, &opts);
+    assert_eq!(rw.fix.as_ref().map(|f| f.applicability), expect, "declared applicability");
+    for m in &rw.moves {
+        assert!(m.applicability >= rw.fix.as_ref().unwrap().applicability);
+    }
+    let after = match &rw.fix {
+        Some(f) => apply_fixes(&src, [f]).unwrap(),
+        None => src.clone(),
+    };
+    let reparsed = parse_module(&after);
+    assert!(reparsed.syntax_errors.is_empty(), "output does not parse: {:?}\n{after}", reparsed.syntax_errors);
+    let again = rewrite(&after, &reparsed, &reqs, &opts);
+    if let Some(f) = &again.fix {
+        let twice = apply_fixes(&after, [f]).unwrap();
+        panic!("second run is not a no-op:\n{}", unified_diff(name, &after, &twice));
+    }
+    if opts.target == Target::Classic {
+        python_compiles(&after).unwrap_or_else(|e| panic!("python3 rejects the output: {e}\n{after}"));
+    }
+
+    let mut report = String::new();
+    for m in &rw.moves {
+        report.push_str(&format!(
+            "moved {} (line {}) [{}] {:?} into {:?}{}\n",
+            m.module,
+            m.line,
+            m.applicability.as_str(),
+            m.names,
+            m.into,
+            if m.notes.is_empty() { String::new() } else { format!(" — {}", m.notes.join("; ")) }
+        ));
+    }
+    for s in &rw.skips {
+        report.push_str(&format!("skipped {} (line {}) {:?}: {}: {}\n", s.module, s.line, s.names, s.reason.as_str(), s.detail));
+    }
+    report.push('\n');
+    report.push_str(&unified_diff(&format!("{name}.py"), &src, &after));
+    insta::assert_snapshot!(name, report);
+}
+
+#[test]
+fn uses_in_functions_move_into_each_outermost_function() {
+    check("function_level", Some(Applicability::Safe));
+}
+
+#[test]
+fn signature_annotations_are_quoted_and_imported_for_type_checking() {
+    check("annotations", Some(Applicability::Safe));
+}
+
+#[test]
+fn postponed_annotations_need_only_a_type_checking_import() {
+    check("future_annotations", Some(Applicability::Safe));
+}
+
+#[test]
+fn module_level_uses_are_skipped() {
+    check("skip_module_level", None);
+}
+
+#[test]
+fn dunder_all_reexport_is_skipped_but_other_names_move() {
+    check("skip_dunder_all", Some(Applicability::Safe));
+}
+
+#[test]
+fn unused_import_is_kept_for_its_side_effects() {
+    check("skip_side_effect", None);
+}
+
+#[test]
+fn try_except_import_error_fallback_is_skipped() {
+    check("skip_try_except", None);
+}
+
+#[test]
+fn star_import_is_skipped() {
+    check("skip_star", None);
+}
+
+#[test]
+fn global_rebind_is_skipped() {
+    check("skip_global", None);
+}
+
+#[test]
+fn module_level_lambda_is_skipped() {
+    check("skip_lambda", None);
+}
+
+#[test]
+fn conditional_import_is_skipped() {
+    check("skip_conditional", None);
+}
+
+#[test]
+fn annotations_evaluated_by_dataclasses_are_skipped() {
+    check("skip_evaluated_annotation", None);
+}
+
+#[test]
+fn names_bound_by_two_imports_are_skipped() {
+    check("skip_shared_name", None);
+}
+
+#[test]
+fn client_and_dispatch_table_need_unsafe_fixes() {
+    check("skip_needs_unsafe", None);
+}
+
+#[test]
+fn module_level_clients_become_cached_getters() {
+    check("unsafe_client", Some(Applicability::Unsafe));
+}
+
+#[test]
+fn dispatch_table_entries_become_lazy_wrappers() {
+    check("unsafe_dispatch", Some(Applicability::Unsafe));
+}
+
+#[test]
+fn clients_used_at_import_time_are_not_rewritten() {
+    check("unsafe_client_blocked", None);
+}
+
+#[test]
+fn py315_target_writes_lazy_imports() {
+    check("py315", Some(Applicability::Safe));
+}
+
+#[test]
+fn plan_requests_match_statements_by_line() {
+    check("plan_lines", Some(Applicability::Safe));
+}
