@@ -1,1 +1,431 @@
-//! PLACEHOLDER crate; its owner fills it in.
+//! The project's static import graph.
+//!
+//! [`ImportGraph::load`] walks the source paths (honouring ignore files),
+//! parses every file in parallel through `lmms_python`, and indexes modules by
+//! the dotted name the interpreter would give them under the source roots.
+//! Imports resolve the way CPython's path finder does: source roots first
+//! (packages, namespace packages, relative imports, `.py`/`.pyi`), then the
+//! standard library by name, then the interpreter's site-packages. Bad files
+//! (unreadable, not UTF-8, too large) stay in the graph as errors so callers
+//! can report them; nothing here panics on user input or spawns a process —
+//! interpreter facts come in through [`Environment`].
+
+mod walk;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use lmms_python::{BoundName, ImportRecord, ImportScope, ParsedModule, SourceError};
+use rayon::prelude::*;
+
+pub use walk::{discover_files, WalkIssue, DEFAULT_EXCLUDES};
+
+/// `sys.stdlib_module_names` of CPython 3.11 plus the names later versions
+/// added, so resolution works without asking an interpreter.
+const STDLIB_NAMES: &str = include_str!("stdlib_names.txt");
+
+/// Python that prints what [`Environment::from_probe_output`] reads. Run it
+/// through `lmms_profile::runner::Runner` (`python -c PROBE_SCRIPT`).
+pub const PROBE_SCRIPT: &str = "import json, site, sys\n\
+try:\n    sp = site.getsitepackages()\nexcept AttributeError:\n    sp = []\n\
+sp += [p for p in sys.path if p.endswith('site-packages') and p not in sp]\n\
+print(json.dumps({'stdlib': sorted(getattr(sys, 'stdlib_module_names', ())), 'builtin': sorted(sys.builtin_module_names), 'site_packages': sp}))\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("cannot understand the interpreter probe output: {0}")]
+    Probe(String),
+}
+
+/// What the interpreter knows that the source tree does not.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    stdlib: HashSet<String>,
+    site_packages: Vec<PathBuf>,
+    /// Top-level names importable from site-packages (dirs, modules,
+    /// extension modules), listed once per directory.
+    installed: HashMap<String, PathBuf>,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment::builtin()
+    }
+}
+
+impl Environment {
+    /// The embedded stdlib list and no site-packages.
+    pub fn builtin() -> Self {
+        Environment {
+            stdlib: STDLIB_NAMES.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            site_packages: Vec::new(),
+            installed: HashMap::new(),
+        }
+    }
+
+    /// Parse the JSON [`PROBE_SCRIPT`] prints, then index site-packages.
+    pub fn from_probe_output(text: &str) -> Result<Self, GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            stdlib: Vec<String>,
+            #[serde(default)]
+            builtin: Vec<String>,
+            site_packages: Vec<PathBuf>,
+        }
+        let p: Probe = serde_json::from_str(text.trim()).map_err(|e| GraphError::Probe(e.to_string()))?;
+        let mut env = Environment::builtin();
+        if !p.stdlib.is_empty() {
+            env.stdlib = p.stdlib.into_iter().collect();
+        }
+        env.stdlib.extend(p.builtin);
+        Ok(env.with_site_packages(p.site_packages))
+    }
+
+    pub fn with_site_packages(mut self, dirs: Vec<PathBuf>) -> Self {
+        for dir in &dirs {
+            let Ok(rd) = std::fs::read_dir(dir) else { continue };
+            for entry in rd.flatten() {
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                let path = entry.path();
+                let top = if path.is_dir() {
+                    (!name.contains('.') && !name.contains('-')).then_some(name)
+                } else {
+                    // `mod.py`, `mod.pyi`, `mod.cpython-311-x86_64-linux-gnu.so`, `mod.pyd`
+                    let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+                    (ext == "py" || ext == "pyi" || ext.ends_with("so") || ext.ends_with("pyd")).then_some(stem)
+                };
+                if let Some(top) = top {
+                    self.installed.entry(top.to_string()).or_insert(path);
+                }
+            }
+        }
+        self.site_packages = dirs;
+        self
+    }
+
+    pub fn site_packages(&self) -> &[PathBuf] {
+        &self.site_packages
+    }
+
+    pub fn is_stdlib(&self, top: &str) -> bool {
+        self.stdlib.contains(top)
+    }
+
+    pub fn installed_path(&self, top: &str) -> Option<&Path> {
+        self.installed.get(top).map(PathBuf::as_path)
+    }
+}
+
+/// One file's parse result.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Dotted module name under the source roots, if it is under one.
+    pub module: Option<String>,
+    /// `__init__.py(i)`: relative imports start from the module itself.
+    pub is_package: bool,
+    pub parsed: Result<(String, ParsedModule), SourceError>,
+}
+
+impl SourceFile {
+    pub fn text(&self) -> Option<&str> {
+        self.parsed.as_ref().ok().map(|(t, _)| t.as_str())
+    }
+    pub fn module_ast(&self) -> Option<&ParsedModule> {
+        self.parsed.as_ref().ok().map(|(_, m)| m)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModuleKind {
+    Project,
+    Stdlib,
+    ThirdParty,
+    Unknown,
+}
+
+/// Where one imported name leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Absolute dotted module name (`from a import b` → `a.b` when `b` is a
+    /// module the graph knows, else `a`).
+    pub module: String,
+    pub kind: ModuleKind,
+    /// Index into [`ImportGraph::files`] for project modules that exist.
+    pub file: Option<usize>,
+}
+
+/// Does this import run when its module is imported?
+pub fn runs_at_import(rec: &ImportRecord) -> bool {
+    !rec.is_lazy && !matches!(rec.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)
+}
+
+#[derive(Debug)]
+pub struct ImportGraph {
+    pub files: Vec<SourceFile>,
+    pub roots: Vec<PathBuf>,
+    by_module: HashMap<String, usize>,
+    /// Every package prefix of a project module (namespace packages too).
+    packages: HashSet<String>,
+    env: Environment,
+}
+
+impl ImportGraph {
+    /// Walk `paths`, parse every Python file in parallel, index by module.
+    pub fn load(
+        paths: &[PathBuf],
+        project_root: &Path,
+        roots: &[PathBuf],
+        exclude: &[String],
+        env: Environment,
+    ) -> (ImportGraph, Vec<WalkIssue>) {
+        let (files, issues) = discover_files(paths, project_root, exclude);
+        (ImportGraph::from_paths(files, roots, env), issues)
+    }
+
+    pub fn from_paths(files: Vec<PathBuf>, roots: &[PathBuf], env: Environment) -> ImportGraph {
+        let parsed: Vec<SourceFile> = files
+            .into_par_iter()
+            .map(|path| {
+                let module = lmms_python::module_name(&path, roots);
+                let is_package = path.file_stem().is_some_and(|s| s == "__init__");
+                let parsed = lmms_python::read_and_parse(&path);
+                SourceFile { path, module, is_package, parsed }
+            })
+            .collect();
+        ImportGraph::new(parsed, roots.to_vec(), env)
+    }
+
+    pub fn new(files: Vec<SourceFile>, roots: Vec<PathBuf>, env: Environment) -> ImportGraph {
+        let mut by_module: HashMap<String, usize> = HashMap::with_capacity(files.len());
+        let mut packages = HashSet::new();
+        for (i, f) in files.iter().enumerate() {
+            let Some(m) = &f.module else { continue };
+            // `.py` shadows `.pyi` for the same module, as at runtime.
+            let is_stub = f.path.extension().is_some_and(|e| e == "pyi");
+            let replace = match by_module.get(m) {
+                None => true,
+                Some(&j) => !is_stub && files[j].path.extension().is_some_and(|e| e == "pyi"),
+            };
+            if replace {
+                by_module.insert(m.clone(), i);
+            }
+            let mut prefix = m.as_str();
+            while let Some((p, _)) = prefix.rsplit_once('.') {
+                packages.insert(p.to_string());
+                prefix = p;
+            }
+            if f.is_package {
+                packages.insert(m.clone());
+            }
+        }
+        ImportGraph { files, roots, by_module, packages, env }
+    }
+
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    pub fn file_of_module(&self, module: &str) -> Option<usize> {
+        self.by_module.get(module).copied()
+    }
+
+    fn is_project_module(&self, module: &str) -> bool {
+        self.by_module.contains_key(module) || self.packages.contains(module)
+    }
+
+    /// Classify an absolute module name, source roots first.
+    pub fn classify(&self, module: &str) -> (ModuleKind, Option<usize>) {
+        if let Some(&i) = self.by_module.get(module) {
+            return (ModuleKind::Project, Some(i));
+        }
+        let top = module.split('.').next().unwrap_or(module);
+        if self.is_project_module(top) {
+            return (ModuleKind::Project, None);
+        }
+        if self.env.is_stdlib(top) {
+            return (ModuleKind::Stdlib, None);
+        }
+        if self.env.installed.contains_key(top) {
+            return (ModuleKind::ThirdParty, None);
+        }
+        (ModuleKind::Unknown, None)
+    }
+
+    /// The package a relative import in `file` starts from, `level` dots up.
+    fn relative_base(&self, file: usize, level: u32) -> Option<String> {
+        let f = &self.files[file];
+        let m = f.module.as_deref()?;
+        let mut parts: Vec<&str> = m.split('.').collect();
+        if !f.is_package {
+            parts.pop();
+        }
+        for _ in 1..level {
+            parts.pop()?;
+        }
+        Some(parts.join("."))
+    }
+
+    /// The absolute module an import statement names (`from ..a import b` →
+    /// `pkg.a`). `None` for a relative import that climbs out of its roots.
+    pub fn absolute_module(&self, file: usize, rec: &ImportRecord) -> Option<String> {
+        if rec.level == 0 {
+            return Some(rec.module.clone());
+        }
+        let base = self.relative_base(file, rec.level)?;
+        Some(match (base.is_empty(), rec.module.is_empty()) {
+            (true, _) => rec.module.clone(),
+            (false, true) => base,
+            (false, false) => format!("{base}.{}", rec.module),
+        })
+        .filter(|s| !s.is_empty())
+    }
+
+    /// Where one bound name of an import statement leads.
+    pub fn target(&self, file: usize, rec: &ImportRecord, name: &BoundName) -> Option<Target> {
+        let module = if rec.is_from {
+            let base = self.absolute_module(file, rec)?;
+            let attr = name.attribute.as_deref().unwrap_or_default();
+            let sub = format!("{base}.{attr}");
+            if self.is_project_module(&sub) {
+                sub
+            } else {
+                base
+            }
+        } else {
+            // `import a.b` binds `a` but loads `a.b`: the full dotted name is
+            // the alias text before any `as`.
+            self.files[file]
+                .text()
+                .and_then(|t| t.get(name.range.start as usize..name.range.end as usize))
+                .map(|a| a.split(" as ").next().unwrap_or(a).split_whitespace().collect::<String>())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| name.target.clone())
+        };
+        let (kind, file) = self.classify(&module);
+        Some(Target { module, kind, file })
+    }
+
+    /// Every target of one statement (star imports lead to their module).
+    pub fn targets(&self, file: usize, rec: &ImportRecord) -> Vec<(Option<usize>, Target)> {
+        if rec.is_star || rec.names.is_empty() {
+            let Some(module) = self.absolute_module(file, rec) else { return Vec::new() };
+            let (kind, f) = self.classify(&module);
+            return vec![(None, Target { module, kind, file: f })];
+        }
+        rec.names.iter().enumerate().filter_map(|(i, n)| Some((Some(i), self.target(file, rec, n)?))).collect()
+    }
+
+    /// Project files one file executes while being imported: each
+    /// import-time import's target plus the packages it passes through.
+    pub fn import_time_project_deps(&self, file: usize) -> Vec<usize> {
+        let Some(m) = self.files[file].module_ast() else { return Vec::new() };
+        let mut out = Vec::new();
+        for rec in m.imports.iter().filter(|r| runs_at_import(r)) {
+            for (_, t) in self.targets(file, rec) {
+                if t.kind != ModuleKind::Project {
+                    continue;
+                }
+                let mut prefix = String::new();
+                for part in t.module.split('.') {
+                    if !prefix.is_empty() {
+                        prefix.push('.');
+                    }
+                    prefix.push_str(part);
+                    if let Some(&i) = self.by_module.get(&prefix) {
+                        if i != file && !out.contains(&i) {
+                            out.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Files executed when `starts` are imported (import-time edges only).
+    pub fn reachable(&self, starts: &[usize]) -> Vec<bool> {
+        let mut seen = vec![false; self.files.len()];
+        let mut queue: VecDeque<usize> = starts.iter().copied().collect();
+        for &s in starts {
+            seen[s] = true;
+        }
+        while let Some(f) = queue.pop_front() {
+            for d in self.import_time_project_deps(f) {
+                if !seen[d] {
+                    seen[d] = true;
+                    queue.push_back(d);
+                }
+            }
+        }
+        seen
+    }
+
+    /// For every project file, the shortest import-time chain to a module
+    /// `is_heavy` accepts: `[file's module, …, heavy module]`. One reverse
+    /// breadth-first search from all files that import a heavy module
+    /// directly, so the cost is linear in the graph however many ask.
+    pub fn heavy_chains(&self, is_heavy: impl Fn(&Target) -> bool) -> Vec<Option<Vec<String>>> {
+        enum Next {
+            Heavy(String),
+            File(usize),
+        }
+        let n = self.files.len();
+        let mut next: Vec<Option<Next>> = (0..n).map(|_| None).collect();
+        let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut queue = VecDeque::new();
+        for f in 0..n {
+            for d in self.import_time_project_deps(f) {
+                reverse[d].push(f);
+            }
+            let Some(m) = self.files[f].module_ast() else { continue };
+            'recs: for rec in m.imports.iter().filter(|r| runs_at_import(r)) {
+                for (_, t) in self.targets(f, rec) {
+                    if t.kind != ModuleKind::Project && is_heavy(&t) {
+                        next[f] = Some(Next::Heavy(t.module));
+                        queue.push_back(f);
+                        break 'recs;
+                    }
+                }
+            }
+        }
+        while let Some(f) = queue.pop_front() {
+            for &g in &reverse[f] {
+                if next[g].is_none() {
+                    next[g] = Some(Next::File(f));
+                    queue.push_back(g);
+                }
+            }
+        }
+        (0..n)
+            .map(|f| {
+                next[f].as_ref()?;
+                let mut chain = vec![self.display_module(f)];
+                let mut cur = f;
+                for _ in 0..=n {
+                    match next[cur].as_ref()? {
+                        Next::Heavy(m) => {
+                            chain.push(m.clone());
+                            return Some(chain);
+                        }
+                        Next::File(g) => {
+                            chain.push(self.display_module(*g));
+                            cur = *g;
+                        }
+                    }
+                }
+                None
+            })
+            .collect()
+    }
+
+    pub fn display_module(&self, file: usize) -> String {
+        let f = &self.files[file];
+        f.module.clone().unwrap_or_else(|| f.path.display().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

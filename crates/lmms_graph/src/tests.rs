@@ -1,0 +1,119 @@
+use super::*;
+
+fn write(root: &Path, rel: &str, text: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "app.py", b"import json\nimport pkg.a\nfrom ns import mod\nfrom pkg import b as bee\n");
+    write(r, "pkg/__init__.py", b"");
+    write(r, "pkg/a.py", b"from . import b\nfrom .b import thing\n");
+    write(r, "pkg/b.py", b"import pandas as pd\ndef f():\n    import boto3\n");
+    write(r, "ns/mod.py", b"import requests\n");
+    write(r, "ignored/skip.py", b"import os\n");
+    write(r, ".gitignore", b"ignored/\n");
+    write(r, "bad.py", b"import os\n\xff\n");
+    dir
+}
+
+fn graph(dir: &Path) -> (ImportGraph, Vec<WalkIssue>) {
+    ImportGraph::load(&[dir.to_path_buf()], dir, &[dir.to_path_buf()], &[], Environment::builtin())
+}
+
+fn targets_of(g: &ImportGraph, module: &str) -> Vec<(String, ModuleKind)> {
+    let f = g.file_of_module(module).unwrap();
+    let m = g.files[f].module_ast().unwrap();
+    m.imports.iter().flat_map(|r| g.targets(f, r)).map(|(_, t)| (t.module, t.kind)).collect()
+}
+
+#[test]
+fn gitignored_folders_are_skipped_without_a_git_repo() {
+    let dir = project();
+    let (g, _) = graph(dir.path());
+    let names: Vec<_> = g.files.iter().filter_map(|f| f.module.clone()).collect();
+    assert_eq!(names, ["app", "bad", "ns.mod", "pkg", "pkg.a", "pkg.b"]);
+}
+
+#[test]
+fn non_utf8_files_stay_in_the_graph_as_errors() {
+    let dir = project();
+    let (g, _) = graph(dir.path());
+    let bad = &g.files[g.file_of_module("bad").unwrap()];
+    assert!(matches!(bad.parsed, Err(SourceError::NotUtf8 { .. })));
+}
+
+#[test]
+fn imports_resolve_like_the_interpreter() {
+    let dir = project();
+    let (g, _) = graph(dir.path());
+    assert_eq!(
+        targets_of(&g, "app"),
+        [
+            ("json".into(), ModuleKind::Stdlib),
+            ("pkg.a".into(), ModuleKind::Project),
+            ("ns.mod".into(), ModuleKind::Project),
+            ("pkg.b".into(), ModuleKind::Project),
+        ]
+    );
+    assert_eq!(targets_of(&g, "pkg.a"), [("pkg.b".into(), ModuleKind::Project), ("pkg.b".into(), ModuleKind::Project)]);
+    assert_eq!(targets_of(&g, "pkg.b"), [("pandas".into(), ModuleKind::Unknown), ("boto3".into(), ModuleKind::Unknown)]);
+}
+
+#[test]
+fn site_packages_make_installed_modules_third_party() {
+    let dir = project();
+    let sp = tempfile::tempdir().unwrap();
+    write(sp.path(), "pandas/__init__.py", b"");
+    write(sp.path(), "requests.py", b"");
+    let env = Environment::builtin().with_site_packages(vec![sp.path().to_path_buf()]);
+    let (g, _) = ImportGraph::load(&[dir.path().to_path_buf()], dir.path(), &[dir.path().to_path_buf()], &[], env);
+    assert_eq!(g.classify("pandas.core").0, ModuleKind::ThirdParty);
+    assert_eq!(g.classify("requests").0, ModuleKind::ThirdParty);
+    assert_eq!(g.classify("boto3").0, ModuleKind::Unknown);
+}
+
+#[test]
+fn heavy_chains_follow_import_time_edges_only() {
+    let dir = project();
+    let (g, _) = graph(dir.path());
+    let chains = g.heavy_chains(|t| t.module == "pandas" || t.module == "boto3");
+    let app = g.file_of_module("app").unwrap();
+    assert_eq!(chains[app].as_deref().unwrap(), ["app", "pkg.b", "pandas"]);
+    let a = g.file_of_module("pkg.a").unwrap();
+    assert_eq!(chains[a].as_deref().unwrap(), ["pkg.a", "pkg.b", "pandas"]);
+    let ns = g.file_of_module("ns.mod").unwrap();
+    assert!(chains[ns].is_none());
+    let reach = g.reachable(&[g.file_of_module("pkg.a").unwrap()]);
+    assert!(reach[g.file_of_module("pkg.b").unwrap()]);
+    assert!(!reach[app]);
+}
+
+#[test]
+fn probe_output_sets_stdlib_and_site_packages() {
+    let env = Environment::from_probe_output(r#"{"stdlib": ["json", "os"], "builtin": ["sys"], "site_packages": ["/nonexistent"]}"#).unwrap();
+    assert!(env.is_stdlib("sys") && env.is_stdlib("json") && !env.is_stdlib("pandas"));
+    assert_eq!(env.site_packages(), [PathBuf::from("/nonexistent")]);
+    assert!(Environment::from_probe_output("nope").is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_not_followed_forever() {
+    let dir = project();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("pkg/loop")).unwrap();
+    let (g, issues) = graph(dir.path());
+    assert!(issues.iter().any(|i| i.message.contains("loop")), "{issues:?}");
+    assert_eq!(g.files.iter().filter(|f| f.module.as_deref() == Some("app")).count(), 1);
+}
+
+#[test]
+fn exclude_patterns_drop_files() {
+    let dir = project();
+    let (g, _) = ImportGraph::load(&[dir.path().to_path_buf()], dir.path(), &[dir.path().to_path_buf()], &["ns/".into()], Environment::builtin());
+    assert!(g.file_of_module("ns.mod").is_none());
+    assert!(g.file_of_module("app").is_some());
+}

@@ -1,0 +1,76 @@
+//! Finding Python files. Uses the `ignore` crate so `.gitignore`, `.ignore`
+//! and hidden directories are honoured whether or not the tree is a git
+//! repository, and symlink loops come back as errors instead of hangs.
+
+use std::path::{Path, PathBuf};
+
+/// Directories no project wants linted even when no ignore file says so
+/// (the same ones ruff skips by default).
+pub const DEFAULT_EXCLUDES: &[&str] = &["__pycache__", "node_modules", "site-packages", "venv", "__pypackages__"];
+
+/// A path the walk could not read; reported, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkIssue {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Every `.py`/`.pyi` file under `paths` (files given directly are kept as
+/// is), sorted so output order never depends on directory order or threads.
+/// `exclude` holds gitignore-style globs relative to `root`.
+pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Vec<PathBuf>, Vec<WalkIssue>) {
+    let mut files = Vec::new();
+    let mut issues = Vec::new();
+    let Some((first, rest)) = paths.split_first() else { return (files, issues) };
+
+    let mut overrides = ignore::overrides::OverrideBuilder::new(root);
+    for pat in exclude {
+        if let Err(e) = overrides.add(&format!("!{pat}")) {
+            issues.push(WalkIssue { path: root.to_path_buf(), message: format!("invalid exclude pattern {pat:?}: {e}") });
+        }
+    }
+    let overrides = overrides.build().unwrap_or_else(|_| ignore::overrides::Override::empty());
+
+    let mut builder = ignore::WalkBuilder::new(first);
+    for p in rest {
+        builder.add(p);
+    }
+    builder
+        .require_git(false)
+        .follow_links(true)
+        .overrides(overrides)
+        .filter_entry(|e| {
+            // Roots are always walked; default excludes apply below them.
+            e.depth() == 0
+                || !e.file_type().is_some_and(|t| t.is_dir())
+                || !e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
+        });
+    for entry in builder.build() {
+        match entry {
+            Ok(e) => {
+                let is_file = e.file_type().is_some_and(|t| t.is_file());
+                if is_file && (e.depth() == 0 || is_python(e.path())) {
+                    files.push(e.into_path());
+                }
+            }
+            Err(err) => issues.push(WalkIssue { path: error_path(&err).unwrap_or_else(|| root.to_path_buf()), message: err.to_string() }),
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, issues)
+}
+
+fn is_python(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "py" || e == "pyi")
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
