@@ -754,7 +754,8 @@ impl<'a> Builder<'a> {
                 .unwrap_or(0);
             let (at, lead) = after_statement(self.src, anchor, nl);
             let body: String = self.type_checking.iter().map(|t| format!("    {t}{nl}")).collect();
-            self.edits.push(Edit::insertion(at, format!("{lead}if {guard}:{nl}{body}")));
+            // Before any dispatch wrappers placed at the same spot.
+            self.edits.insert(0, Edit::insertion(at, format!("{lead}if {guard}:{nl}{body}")));
         }
         if !self.header.is_empty() {
             let first = self.parsed.imports.iter().find(|i| {
