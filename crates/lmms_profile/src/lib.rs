@@ -9,6 +9,7 @@ pub mod doc;
 pub mod importtime;
 pub mod measure;
 pub mod python;
+pub mod render;
 pub mod runner;
 
 /// RFC 3339 UTC timestamp (seconds precision) for a Unix time; no time

@@ -109,7 +109,16 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
     let module = spec.module.clone();
     if let Some(pos) = stderr.find(&format!("{MARK}import-error")) {
         let after = &stderr[pos..];
-        let traceback = after.lines().skip(1).filter(|l| importtime::parse_line(l).is_none()).collect::<Vec<_>>();
+        // Drop the importtime rows and the bootstrap's own frame: the user
+        // wants their traceback, not ours.
+        let mut traceback = Vec::new();
+        let mut lines = after.lines().skip(1).filter(|l| importtime::parse_line(l).is_none());
+        while let Some(l) = lines.next() {
+            if l.trim_start().starts_with("File \"<string>\"") {
+                continue;
+            }
+            traceback.push(l);
+        }
         return Err(ProfileError::ImportFailed { module, traceback: traceback.join("\n") });
     }
     if let Some(line) = stderr.lines().find(|l| l.starts_with(&format!("{MARK}no-handler"))) {
@@ -119,8 +128,14 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
     let ready = stderr.lines().find_map(|l| l.strip_prefix(&format!("{MARK}ready ")));
     let Some(ready) = ready else {
         let begin = stderr.find(&format!("{MARK}begin")).map_or(0, |p| p);
-        let foreign: Vec<&str> =
-            stderr[begin..].lines().skip(1).filter(|l| importtime::parse_line(l).is_none() && !l.is_empty()).collect();
+        // importlib's frozen frames and the bootstrap's own are noise to
+        // someone looking for their hanging import.
+        let foreign: Vec<&str> = stderr[begin..]
+            .lines()
+            .skip(1)
+            .filter(|l| importtime::parse_line(l).is_none() && !l.is_empty())
+            .filter(|l| !l.contains("File \"<frozen ") && !l.contains("File \"<string>\""))
+            .collect();
         if out.timed_out || stderr.contains("Timeout (0:") {
             return Err(ProfileError::Timeout {
                 module,

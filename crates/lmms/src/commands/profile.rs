@@ -1,10 +1,138 @@
+//! `lmms profile`: measure every import of the entry point (DEC-03).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use lmms_profile::measure::{self, EntrySpec, ProfileRequest};
+use lmms_profile::python::{self, Hints, Interpreter};
+use lmms_profile::render::{self, TextOptions};
+use lmms_profile::runner::ProcessRunner;
 
 use crate::context::Ctx;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
 
-pub fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `module:function` of the handler (default: `entry` from config).
+    pub entry: Option<String>,
+    /// Fresh interpreter starts to measure.
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+    /// Seconds before a start is killed (with its whole process group).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Interpreter to measure (default: config, $VIRTUAL_ENV, .venv, python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Fold tree nodes whose median cumulative time is below this.
+    #[arg(long, value_name = "MS", default_value_t = 2.0)]
+    pub min_ms: f64,
+    /// Rows in the self-time table.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub top: usize,
+}
+
+/// Pick and resolve the interpreter as every measuring command does.
+pub fn interpreter(cli: Option<&Path>, ctx: &Ctx) -> anyhow::Result<Interpreter> {
+    let project = &ctx.project;
+    let config = project.config.python.as_ref().map(|p| project.root.join(p));
+    let chosen = python::choose(&Hints::from_env(cli.map(|p| p), config, &project.root))?;
+    Ok(python::resolve(chosen, &ProcessRunner)?)
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let cfg = &ctx.project.config;
+    let entry = match args.entry.as_deref().or(cfg.entry.as_deref()) {
+        Some(e) => e.to_string(),
+        None => bail!(
+            "no entry point: pass `lmms profile module:function` or set `entry = \"module:function\"` under [tool.lmms]"
+        ),
+    };
+    let Some((module, handler)) = lmms_config::parse_entry(&entry) else {
+        bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
+    };
+    let runs = args.runs.or(cfg.runs).unwrap_or(10);
+    if runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let timeout = args.timeout.or(cfg.timeout).unwrap_or(60.0);
+    if !(timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let interp = interpreter(args.python.as_deref(), ctx)?;
+    let mut notes = vec![format!("using {} (from {})", interp.path.display(), interp.source)];
+    if let Some(f) = &ctx.project.config_file {
+        notes.push(format!("config {}", f.display()));
+    }
+    let src_roots: Vec<PathBuf> = ctx
+        .project
+        .src_roots()
+        .into_iter()
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .collect();
+    let req = ProfileRequest {
+        entry: entry.clone(),
+        spec: EntrySpec {
+            python: interp.path.clone(),
+            cwd: std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone()),
+            src_roots,
+            module: module.to_string(),
+            handler: handler.to_string(),
+            timeout: Duration::from_secs_f64(timeout),
+            importtime: true,
+        },
+        runs,
+        profiled_at: now_rfc3339(),
+    };
+    let show_progress = std::io::stderr().is_terminal();
+    let doc = measure::profile(&ProcessRunner, &req, |i, n| {
+        if show_progress {
+            eprint!("\rlmms: measuring {entry}: run {i}/{n}");
+            if i == n {
+                eprint!("\r\x1b[2K");
+            }
+        }
+    })
+    .with_context(|| format!("profiling {entry} with {}", interp.path.display()))?;
+
+    let artifact = ctx.project.artifact_dir().join("profile.json");
+    let json = serde_json::to_string_pretty(&doc)? + "\n";
+    lmms_config::write_atomic(&artifact, json.as_bytes())
+        .with_context(|| format!("cannot write {}", artifact.display()))?;
+    notes.push(format!("wrote {}", artifact.display()));
+
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => out.write_all(json.as_bytes())?,
+        Format::Text => {
+            let opts = TextOptions {
+                tree_min_ms: args.min_ms,
+                tree_max_depth: 8,
+                top: args.top,
+                module_level_ms: cfg.module_level_ms,
+                function_level_ms: cfg.function_level_ms,
+                hot_usage: cfg.hot_usage,
+                color: ctx.color,
+                notes,
+            };
+            out.write_all(render::text(&doc, &opts).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    lmms_profile::rfc3339_utc(secs)
 }

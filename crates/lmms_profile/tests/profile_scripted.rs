@@ -1,0 +1,147 @@
+//! The profile pipeline over recorded interpreter output: statistics, tree,
+//! chains, origins and the rendered report are deterministic.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lmms_profile::doc::Origin;
+use lmms_profile::measure::{profile, EntrySpec, ProfileError, ProfileRequest};
+use lmms_profile::render::{text, TextOptions};
+use lmms_profile::runner::{RunOutput, ScriptedRunner};
+
+const SPAWN_NS: u64 = 1_000_000_000;
+
+fn entry_capture(init_ms: f64, scale: f64, dump: bool) -> RunOutput {
+    let us = |x: f64| (x * scale) as u64;
+    let mut err = String::from("import time: self [us] | cumulative | imported package\n");
+    // start-up rows before the marker are not the entry's
+    err += &format!("import time: {:9} | {:10} |   encodings\n", 900, 900);
+    err += "\n@@lmms@@ begin\n";
+    err += &format!("import time: {:9} | {:10} |       numpy\n", us(65_000.0), us(65_000.0));
+    err += &format!("import time: {:9} | {:10} |       pytz\n", us(9_000.0), us(9_000.0));
+    err += &format!("import time: {:9} | {:10} |     pandas\n", us(191_000.0), us(265_000.0));
+    err += &format!("import time: {:9} | {:10} |   features.report\n", us(400.0), us(265_400.0));
+    err += &format!("import time: {:9} | {:10} |   json\n", us(900.0), us(900.0));
+    err += "user code wrote this to stderr\n";
+    err += &format!("import time: {:9} | {:10} | lambda_function\n", us(600.0), us(266_900.0));
+    err += &format!("\n@@lmms@@ ready {} 87040 412\n", SPAWN_NS + (init_ms * 1e6) as u64);
+    err += "import time:        30 |         30 | resource\n";
+    if dump {
+        err += r#"@@lmms@@ info {"executable": "/venv/bin/python", "version": "3.11.7", "stdlib": ["/py/lib/python3.11", null], "purelib": ["/venv/lib/python3.11/site-packages"], "builtin": ["sys", "_json"], "stdlib_names": ["json", "sys"], "files": {"lambda_function": "/app/lambda_function.py", "features.report": "/app/features/report.py", "pandas": "/venv/lib/python3.11/site-packages/pandas/__init__.py", "numpy": "/venv/lib/python3.11/site-packages/numpy/__init__.py", "pytz": "/app/pytz/__init__.py", "json": "/py/lib/python3.11/json/__init__.py"}}"#;
+        err += "\n";
+    }
+    RunOutput { status: Some(0), stderr: err.into_bytes(), spawned_at_ns: SPAWN_NS, wall_ms: init_ms + 20.0, max_rss_kb: Some(90_000), ..Default::default() }
+}
+
+fn floor(ms: f64) -> RunOutput {
+    RunOutput { status: Some(0), wall_ms: ms, ..Default::default() }
+}
+
+fn request(runs: u32) -> ProfileRequest {
+    ProfileRequest {
+        entry: "lambda_function:lambda_handler".into(),
+        spec: EntrySpec {
+            python: PathBuf::from("/venv/bin/python"),
+            cwd: PathBuf::from("/app"),
+            src_roots: vec![PathBuf::from("/app")],
+            module: "lambda_function".into(),
+            handler: "lambda_handler".into(),
+            timeout: Duration::from_secs(60),
+            importtime: true,
+        },
+        runs,
+        profiled_at: "2026-11-23T12:00:00Z".into(),
+    }
+}
+
+fn scripted() -> ScriptedRunner {
+    ScriptedRunner::new([
+        entry_capture(420.0, 1.0, true),
+        floor(11.0),
+        entry_capture(400.0, 0.9, false),
+        floor(10.0),
+        entry_capture(570.0, 1.2, false),
+        floor(12.0),
+    ])
+}
+
+#[test]
+fn statistics_are_medians_over_runs() {
+    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    assert_eq!(doc.init_ms.median, 420.0);
+    assert_eq!(doc.init_ms.min, 400.0);
+    assert_eq!(doc.init_ms.max, 570.0);
+    assert_eq!(doc.init_ms.mad, 20.0);
+    assert_eq!(doc.floor_ms.median, 11.0);
+    assert_eq!(doc.rss_mb.median, 85.0);
+    assert_eq!(doc.module_count, 412);
+    let pandas = doc.module("pandas").unwrap();
+    assert_eq!(pandas.cumulative_ms.median, 265.0);
+    assert_eq!(pandas.self_ms.median, 191.0);
+    assert_eq!(pandas.seen_in_runs, 3);
+}
+
+#[test]
+fn chains_start_at_the_entry_and_startup_rows_are_excluded() {
+    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    assert_eq!(doc.module("numpy").unwrap().chain, ["lambda_function", "features.report", "pandas", "numpy"]);
+    assert_eq!(doc.module("numpy").unwrap().imported_by.as_deref(), Some("pandas"));
+    assert!(doc.module("encodings").is_none(), "interpreter start-up leaked into the profile");
+    assert!(doc.module("resource").is_none(), "bootstrap bookkeeping leaked into the profile");
+    assert_eq!(doc.modules[0].name, "lambda_function", "sorted by cumulative time");
+}
+
+#[test]
+fn origins_come_from_the_interpreter_paths() {
+    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let origin = |n: &str| doc.module(n).unwrap().origin;
+    assert_eq!(origin("lambda_function"), Origin::Project);
+    assert_eq!(origin("pandas"), Origin::ThirdParty);
+    assert_eq!(origin("json"), Origin::Stdlib);
+    assert_eq!(doc.python.version, "3.11.7");
+}
+
+#[test]
+fn a_failing_first_run_stops_with_the_traceback() {
+    let bad = RunOutput {
+        status: Some(3),
+        stderr: b"\n@@lmms@@ begin\n\n@@lmms@@ import-error\nTraceback (most recent call last):\n  File \"<string>\", line 23, in _lmms_main\n  File \"/app/lambda_function.py\", line 1, in <module>\nModuleNotFoundError: No module named 'pandas'\n".to_vec(),
+        ..Default::default()
+    };
+    let err = profile(&ScriptedRunner::new([bad]), &request(3), |_, _| {}).unwrap_err();
+    let ProfileError::ImportFailed { traceback, .. } = &err else { panic!("{err}") };
+    assert!(traceback.contains("No module named 'pandas'"));
+    assert!(!traceback.contains("<string>"), "bootstrap frame shown: {traceback}");
+}
+
+#[test]
+fn a_killed_run_is_reported_as_a_timeout() {
+    let hung = RunOutput { status: None, timed_out: true, stderr: b"\n@@lmms@@ begin\nTimeout (0:00:54)!\n  File \"/app/slow.py\", line 3 in <module>\n".to_vec(), ..Default::default() };
+    let err = profile(&ScriptedRunner::new([hung]), &request(1), |_, _| {}).unwrap_err();
+    assert!(matches!(err, ProfileError::Timeout { .. }), "{err}");
+    assert!(err.to_string().contains("/app/slow.py"));
+}
+
+#[test]
+fn text_report_snapshot() {
+    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let opts = TextOptions {
+        tree_min_ms: 2.0,
+        tree_max_depth: 8,
+        top: 5,
+        module_level_ms: 10.0,
+        function_level_ms: 100.0,
+        hot_usage: 0.8,
+        color: false,
+        notes: vec!["using /venv/bin/python (from config `python`)".into()],
+    };
+    insta::assert_snapshot!(text(&doc, &opts));
+}
+
+#[test]
+fn json_document_snapshot() {
+    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let value = serde_json::to_value(&doc).unwrap();
+    assert_eq!(value["schema"], "lmms.profile/1");
+    insta::assert_json_snapshot!(value);
+}
