@@ -1,1 +1,381 @@
-//! PLACEHOLDER crate; its owner fills it in.
+//! `lmms check`'s rules: heavy imports on the hot path, judged by measured
+//! import times and usage (LMMS-DEC-01, DEC-02, DEC-04).
+//!
+//! Every rule lives in its own file under `rules/`, registered once in
+//! [`RULES`] with its code; the file's `//!` comment is the rule's user
+//! documentation ([`RuleInfo::doc`]). [`check`] runs the selected rules over
+//! an [`ImportGraph`] in parallel and returns diagnostics sorted by path and
+//! position, with `# noqa` and per-file ignores already applied.
+
+pub mod data;
+mod noqa;
+mod rules;
+mod select;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use lmms_graph::{ImportGraph, ModuleKind, WalkIssue};
+use lmms_python::{ByteRange, LineIndex, ParsedModule};
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use data::{Cost, CostSource, Costs, Usage, UsageError};
+pub use select::{glob_match, Selection, SelectionError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Rule {
+    HeavyModuleLevelImport,
+    TransitiveHeavyImport,
+    OverLazyImport,
+    ImportInLoop,
+    ImportTimeCall,
+    EagerEntryImport,
+    InvalidSyntax,
+    UnreadableFile,
+}
+
+/// A rule's registry entry.
+#[derive(Debug)]
+pub struct RuleInfo {
+    pub rule: Rule,
+    pub code: &'static str,
+    pub name: &'static str,
+    /// One line for listings and SARIF.
+    pub summary: &'static str,
+    /// The rule's source file; its `//!` lines are the documentation.
+    source: &'static str,
+}
+
+impl RuleInfo {
+    /// The rule's documentation: its source file's `//!` comment.
+    pub fn doc(&self) -> String {
+        let mut out = String::new();
+        for line in self.source.lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                if out.is_empty() {
+                    continue;
+                }
+                break;
+            };
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The code table. Codes are stable; never reuse one.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        rule: Rule::HeavyModuleLevelImport,
+        code: "LMM001",
+        name: "heavy-module-level-import",
+        summary: "Heavy import at module level on the hot path",
+        source: include_str!("rules/heavy_module_level_import.rs"),
+    },
+    RuleInfo {
+        rule: Rule::TransitiveHeavyImport,
+        code: "LMM002",
+        name: "transitive-heavy-import",
+        summary: "Module-level import of a project module that pulls in a heavy module",
+        source: include_str!("rules/transitive_heavy_import.rs"),
+    },
+    RuleInfo {
+        rule: Rule::OverLazyImport,
+        code: "LMM003",
+        name: "over-lazy-import",
+        summary: "Function-level import of a cheap or hot module",
+        source: include_str!("rules/over_lazy_import.rs"),
+    },
+    RuleInfo {
+        rule: Rule::ImportInLoop,
+        code: "LMM004",
+        name: "import-in-loop",
+        summary: "Import inside a loop body",
+        source: include_str!("rules/import_in_loop.rs"),
+    },
+    RuleInfo {
+        rule: Rule::ImportTimeCall,
+        code: "LMM005",
+        name: "import-time-call",
+        summary: "Module-level call on a heavy library at import time",
+        source: include_str!("rules/import_time_call.rs"),
+    },
+    RuleInfo {
+        rule: Rule::EagerEntryImport,
+        code: "LMM006",
+        name: "eager-entry-import",
+        summary: "Entry module imports a hot-path module not through fast_path.py",
+        source: include_str!("rules/eager_entry_import.rs"),
+    },
+    RuleInfo {
+        rule: Rule::InvalidSyntax,
+        code: "LMM900",
+        name: "invalid-syntax",
+        summary: "Syntax error",
+        source: include_str!("rules/invalid_syntax.rs"),
+    },
+    RuleInfo {
+        rule: Rule::UnreadableFile,
+        code: "LMM901",
+        name: "unreadable-file",
+        summary: "File could not be read or is not UTF-8",
+        source: include_str!("rules/unreadable_file.rs"),
+    },
+];
+
+impl Rule {
+    pub fn info(self) -> &'static RuleInfo {
+        RULES.iter().find(|r| r.rule == self).expect("every rule is registered")
+    }
+    pub fn code(self) -> &'static str {
+        self.info().code
+    }
+    pub fn from_code(code: &str) -> Option<Rule> {
+        RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code).map(|r| r.rule)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub module_level_ms: f64,
+    pub function_level_ms: f64,
+    pub hot_usage: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { module_level_ms: 10.0, function_level_ms: 100.0, hot_usage: 0.8 }
+    }
+}
+
+/// What `fast_path.py` provides (LMM006).
+#[derive(Debug, Clone)]
+pub struct FastPath {
+    /// Its module name (`fast_path`).
+    pub module: String,
+    /// Absolute modules it imports.
+    pub provides: HashSet<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub thresholds: Thresholds,
+    pub costs: Costs,
+    pub usage: Option<Usage>,
+    /// Entry module name (`lambda_function`); hot path = what it imports.
+    pub entry_module: Option<String>,
+    pub fast_path: Option<FastPath>,
+    pub selection: Selection,
+    /// `(glob, codes)` pairs matched against the path relative to `root`.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    pub root: PathBuf,
+}
+
+/// A finding before positions are computed.
+pub(crate) struct Raw {
+    pub rule: Rule,
+    pub range: ByteRange,
+    pub message: String,
+    pub module: Option<String>,
+}
+
+pub(crate) struct FileCx<'a> {
+    pub graph: &'a ImportGraph,
+    pub file: usize,
+    pub module: &'a ParsedModule,
+    pub settings: &'a Settings,
+    /// Executed when the entry point is imported.
+    pub hot: bool,
+    pub is_entry: bool,
+    pub chains: &'a [Option<Vec<String>>],
+}
+
+/// 1-based position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub path: PathBuf,
+    /// `path` relative to the project root, `/`-separated.
+    pub rel_path: String,
+    pub range: ByteRange,
+    pub start: Location,
+    pub end: Location,
+    pub message: String,
+    pub module: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+}
+
+/// The result of a check run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub files_checked: usize,
+    /// Whether the entry module was found (hot path restricted to it).
+    pub entry_found: Option<bool>,
+}
+
+/// Path relative to `root` with `/` separators (absolute if outside it).
+pub fn relative_path(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// Run every selected rule over the graph.
+pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]) -> Report {
+    let sel = &settings.selection;
+    let entry = settings.entry_module.as_deref().and_then(|m| graph.file_of_module(m));
+    let hot: Vec<bool> = match entry {
+        Some(e) => graph.reachable(&[e]),
+        None => vec![true; graph.files.len()],
+    };
+    let chains = if sel.is_enabled(Rule::TransitiveHeavyImport) && !settings.costs.is_empty() {
+        let usage = settings.usage.as_ref();
+        let t = settings.thresholds;
+        graph.heavy_chains(|target| {
+            settings.costs.lookup(&target.module, target.kind).is_some_and(|c| c.ms >= t.module_level_ms)
+                && !usage.and_then(|u| u.of(&target.module)).is_some_and(|u| u > t.hot_usage)
+        })
+    } else {
+        Vec::new()
+    };
+
+    let mut diagnostics: Vec<Diagnostic> = (0..graph.files.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let f = &graph.files[i];
+            let rel = relative_path(&f.path, &settings.root);
+            let ignored = per_file_ignored(settings, &rel);
+            let enabled = |r: Rule| sel.is_enabled(r) && !ignored.iter().any(|code| select::code_matches(code, r));
+            let (text, module) = match &f.parsed {
+                Ok((t, m)) => (t.as_str(), m),
+                Err(e) => {
+                    if !enabled(Rule::UnreadableFile) {
+                        return Vec::new();
+                    }
+                    let message = match e {
+                        lmms_python::SourceError::NotUtf8 { offset, .. } => {
+                            format!("File is not valid UTF-8 (first invalid byte at offset {offset}); not checked")
+                        }
+                        lmms_python::SourceError::Read { source, .. } => format!("Cannot read file: {source}"),
+                        lmms_python::SourceError::TooLarge { size, max, .. } => {
+                            format!("File is {size} bytes, over the {max} byte limit; not checked")
+                        }
+                    };
+                    return vec![file_level(Rule::UnreadableFile, f.path.clone(), rel, message)];
+                }
+            };
+            let cx = FileCx {
+                graph,
+                file: i,
+                module,
+                settings,
+                hot: hot[i],
+                is_entry: entry == Some(i),
+                chains: &chains,
+            };
+            let mut raw = Vec::new();
+            type RuleFn = fn(&FileCx, &mut Vec<Raw>);
+            let table: [(Rule, RuleFn); 7] = [
+                (Rule::InvalidSyntax, rules::invalid_syntax::check),
+                (Rule::HeavyModuleLevelImport, rules::heavy_module_level_import::check),
+                (Rule::TransitiveHeavyImport, rules::transitive_heavy_import::check),
+                (Rule::OverLazyImport, rules::over_lazy_import::check),
+                (Rule::ImportInLoop, rules::import_in_loop::check),
+                (Rule::ImportTimeCall, rules::import_time_call::check),
+                (Rule::EagerEntryImport, rules::eager_entry_import::check),
+            ];
+            for (rule, f) in table {
+                if enabled(rule) {
+                    f(&cx, &mut raw);
+                }
+            }
+            if raw.is_empty() {
+                return Vec::new();
+            }
+            let lines = LineIndex::new(text);
+            let noqa = noqa::Directives::scan(text, &lines, raw.iter().map(|r| r.range));
+            raw.into_iter()
+                .filter(|r| !noqa.suppresses(&lines, r.rule, r.range))
+                .map(|r| {
+                    let (sl, sc) = lines.line_col(text, r.range.start);
+                    let (el, ec) = lines.line_col(text, r.range.end);
+                    Diagnostic {
+                        rule: r.rule,
+                        path: f.path.clone(),
+                        rel_path: rel.clone(),
+                        range: r.range,
+                        start: Location { line: sl, column: sc },
+                        end: Location { line: el, column: ec },
+                        message: r.message,
+                        module: r.module,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+
+    if sel.is_enabled(Rule::UnreadableFile) {
+        for issue in walk_issues {
+            let rel = relative_path(&issue.path, &settings.root);
+            diagnostics.push(file_level(Rule::UnreadableFile, issue.path.clone(), rel, format!("Not checked: {}", issue.message)));
+        }
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.rel_path.as_str(), a.start, a.rule, a.message.as_str()).cmp(&(b.rel_path.as_str(), b.start, b.rule, b.message.as_str()))
+    });
+    Report { diagnostics, files_checked: graph.files.len(), entry_found: settings.entry_module.as_ref().map(|_| entry.is_some()) }
+}
+
+fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> Diagnostic {
+    let loc = Location { line: 1, column: 1 };
+    Diagnostic { rule, path, rel_path, range: ByteRange { start: 0, end: 0 }, start: loc, end: loc, message, module: None }
+}
+
+fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for (pat, codes) in &settings.per_file_ignores {
+        if glob_match(pat, rel) {
+            out.extend(codes.iter().map(String::as_str));
+        }
+    }
+    out
+}
+
+/// Modules a `fast_path.py` imports at module level, resolved in `graph`.
+pub fn fast_path_provides(graph: &ImportGraph, file: usize) -> HashSet<String> {
+    let mut out = HashSet::new();
+    if let Some(m) = graph.files[file].module_ast() {
+        for rec in m.imports.iter().filter(|r| lmms_graph::runs_at_import(r)) {
+            for (_, t) in graph.targets(file, rec) {
+                out.insert(t.module);
+            }
+        }
+    }
+    out
+}
+
+/// Is `kind` a module the rules treat as external (cost by measurement)?
+pub fn is_external(kind: ModuleKind) -> bool {
+    kind != ModuleKind::Project
+}
+
+#[cfg(test)]
+mod tests;

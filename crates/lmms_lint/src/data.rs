@@ -1,0 +1,151 @@
+//! The measured facts rules judge by: import times (profile or the user's
+//! `heavy` table) and per-module usage. Rules never invent a number: a module
+//! absent from both sources has no cost and no rule fires on it.
+
+use std::collections::HashMap;
+
+use lmms_graph::ModuleKind;
+use lmms_profile::doc::{Origin, ProfileDoc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostSource {
+    /// Median cumulative import time from `.lmms/profile.json`.
+    Profile,
+    /// The `[tool.lmms] heavy` table.
+    HeavyTable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cost {
+    pub ms: f64,
+    pub source: CostSource,
+    /// The module the number belongs to (a package for a submodule import).
+    pub measured: String,
+}
+
+impl Cost {
+    pub fn describe_source(&self) -> &'static str {
+        match self.source {
+            CostSource::Profile => "median cumulative import time in .lmms/profile.json",
+            CostSource::HeavyTable => "from the [tool.lmms] heavy table",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Costs {
+    profile: HashMap<String, (f64, Origin)>,
+    heavy: Vec<(String, f64)>,
+}
+
+impl Costs {
+    pub fn new(profile: Option<&ProfileDoc>, heavy: impl IntoIterator<Item = (String, f64)>) -> Costs {
+        let profile = profile
+            .map(|p| p.modules.iter().map(|m| (m.name.clone(), (m.cumulative_ms.median, m.origin))).collect())
+            .unwrap_or_default();
+        let mut heavy: Vec<(String, f64)> = heavy.into_iter().collect();
+        // Longest key first so `botocore.session` beats `botocore`.
+        heavy.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Costs { profile, heavy }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.profile.is_empty() && self.heavy.is_empty()
+    }
+
+    /// What importing `module` costs. Profile numbers are used only for
+    /// non-project modules (a project module's cost is its dependencies',
+    /// which LMM002 reports with the chain); the user's table applies to
+    /// whatever it names, submodules included.
+    pub fn lookup(&self, module: &str, kind: ModuleKind) -> Option<Cost> {
+        if kind != ModuleKind::Project && !self.profile.is_empty() {
+            // Importing `a.b` imports `a` first: the larger of the two is
+            // the least the statement costs.
+            let mut best: Option<Cost> = None;
+            let mut prefix_end = module.len();
+            loop {
+                let prefix = &module[..prefix_end];
+                if let Some(&(ms, origin)) = self.profile.get(prefix) {
+                    if origin != Origin::Project && best.as_ref().is_none_or(|b| ms > b.ms) {
+                        best = Some(Cost { ms, source: CostSource::Profile, measured: prefix.to_string() });
+                    }
+                }
+                match prefix.rfind('.') {
+                    Some(i) => prefix_end = i,
+                    None => break,
+                }
+            }
+            if best.is_some() {
+                return best;
+            }
+        }
+        self.heavy
+            .iter()
+            .find(|(k, _)| module == k || (module.starts_with(k.as_str()) && module.as_bytes().get(k.len()) == Some(&b'.')))
+            .map(|(k, ms)| Cost { ms: *ms, source: CostSource::HeavyTable, measured: k.clone() })
+    }
+}
+
+/// Per-module usage fractions from `.lmms/usage.json` (`lmms.usage/1`).
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    modules: HashMap<String, f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid usage file: {0}")]
+pub struct UsageError(String);
+
+impl Usage {
+    pub fn from_json(text: &str) -> Result<Usage, UsageError> {
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            schema: String,
+            #[serde(default)]
+            modules: Vec<Entry>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            name: String,
+            usage: Option<f64>,
+        }
+        let doc: Doc = serde_json::from_str(text).map_err(|e| UsageError(e.to_string()))?;
+        if doc.schema != "lmms.usage/1" {
+            return Err(UsageError(format!("expected schema lmms.usage/1, found {:?}", doc.schema)));
+        }
+        Ok(Usage { modules: doc.modules.into_iter().filter_map(|e| Some((e.name, e.usage?))).collect() })
+    }
+
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, f64)>) -> Usage {
+        Usage { modules: pairs.into_iter().collect() }
+    }
+
+    /// Fraction of requests that use `module` (or its top-level package).
+    pub fn of(&self, module: &str) -> Option<f64> {
+        self.modules.get(module).or_else(|| self.modules.get(module.split('.').next()?)).copied()
+    }
+}
+
+/// The DEC-01 classification row a measured import time falls in.
+pub fn tier(ms: f64, t: &crate::Thresholds) -> String {
+    let (lo, hi, hot) = (t.module_level_ms, t.function_level_ms, fmt_pct(t.hot_usage));
+    if ms < lo {
+        format!("DEC-01 tier <{lo} ms: module level")
+    } else if ms <= hi {
+        format!("DEC-01 tier {lo}–{hi} ms: function level unless used on >{hot} of requests")
+    } else {
+        format!("DEC-01 tier >{hi} ms: function level (DEC-02 keeps it at module level only when used on >{hot} of requests)")
+    }
+}
+
+pub fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+pub fn fmt_pct(f: f64) -> String {
+    format!("{:.0}%", f * 100.0)
+}

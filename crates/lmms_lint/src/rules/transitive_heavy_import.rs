@@ -1,0 +1,77 @@
+//! ## What it does
+//! Flags a module-level import, on the hot path, of a *project* module whose
+//! own import-time imports pull in a heavy module, directly or through
+//! other project modules. The message shows the chain, importer first.
+//!
+//! A module is heavy when its measured import time (profile or `heavy`
+//! table) is at or above `module-level-ms` and it is not shown to be used
+//! on more than `hot-usage` of requests.
+//!
+//! ## Why is this bad?
+//! Moving `import pandas` out of the handler does not help while the
+//! handler still imports `features.report` at module level and that module
+//! imports pandas at module level: the cold start still pays for pandas
+//! (LMMS-DEC-01). The chain shows which file to change.
+//!
+//! ## Example
+//! ```python
+//! # lambda_function.py
+//! from features import report   # features/report.py: import pandas
+//! ```
+//!
+//! ## Use instead
+//! ```python
+//! # features/report.py
+//! def summary_frame(rows):
+//!     import pandas as pd
+//!     return pd.DataFrame(rows)
+//! ```
+//!
+//! ## Fix safety
+//! No automatic fix: the import to move lives in another file; fix that
+//! file (its LMM001 finding) instead.
+
+use lmms_graph::{runs_at_import, ModuleKind};
+
+use crate::{FileCx, Raw, Rule};
+
+pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
+    if !cx.hot {
+        return;
+    }
+    for rec in cx.module.imports.iter().filter(|r| runs_at_import(r)) {
+        for (name_idx, target) in cx.graph.targets(cx.file, rec) {
+            if target.kind != ModuleKind::Project {
+                continue;
+            }
+            let Some(dep) = target.file else { continue };
+            if dep == cx.file {
+                continue;
+            }
+            let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else { continue };
+            let heavy = chain.last().cloned().unwrap_or_default();
+            let mut full = vec![cx.graph.display_module(cx.file)];
+            full.extend(chain.iter().cloned());
+            let range = match name_idx {
+                Some(i) if rec.names.len() > 1 => rec.names[i].range,
+                _ => rec.range,
+            };
+            let cost = cx
+                .settings
+                .costs
+                .lookup(&heavy, ModuleKind::ThirdParty)
+                .map(|c| format!(" ({})", crate::data::fmt_ms(c.ms)))
+                .unwrap_or_default();
+            out.push(Raw {
+                rule: Rule::TransitiveHeavyImport,
+                range,
+                message: format!(
+                    "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}",
+                    target.module,
+                    full.join(" → ")
+                ),
+                module: Some(target.module),
+            });
+        }
+    }
+}

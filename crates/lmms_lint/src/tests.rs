@@ -1,0 +1,131 @@
+use super::*;
+use lmms_graph::Environment;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn run(files: &[(&str, &str)], settings: impl FnOnce(&mut Settings)) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    let root = dir.path().to_path_buf();
+    let (graph, issues) = ImportGraph::load(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin());
+    let mut s = Settings { root: root.clone(), ..Settings::default() };
+    s.costs = Costs::new(None, [("boto3".to_string(), 350.0), ("pandas".to_string(), 1200.0), ("json".to_string(), 1.0), ("yaml".to_string(), 40.0)]);
+    settings(&mut s);
+    check(&graph, &s, &issues)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{}:{} {} {}", d.rel_path, d.start.line, d.start.column, d.code(), d.message))
+        .collect()
+}
+
+#[test]
+fn every_rule_has_a_documented_unique_code() {
+    let mut codes = HashSet::new();
+    for r in RULES {
+        assert!(codes.insert(r.code), "duplicate {}", r.code);
+        let doc = r.doc();
+        for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+            assert!(doc.contains(heading), "{} lacks {heading}", r.code);
+        }
+        assert_eq!(Rule::from_code(r.code), Some(r.rule));
+    }
+}
+
+#[test]
+fn heavy_module_level_imports_fire_and_cheap_ones_do_not() {
+    let out = run(&[("app.py", "import json\nimport boto3\nfrom pandas import DataFrame\nif TYPE_CHECKING:\n    import yaml\n")], |_| {});
+    assert_eq!(out.len(), 2, "{out:#?}");
+    assert!(out[0].starts_with("app.py:2:8 LMM001 Module-level import of `boto3` costs 350 ms"), "{}", out[0]);
+    assert!(out[0].contains("from the [tool.lmms] heavy table") && out[0].contains("DEC-01 tier >100 ms"));
+    assert!(out[1].starts_with("app.py:3:1 LMM001 Module-level import of `pandas`"), "{}", out[1]);
+}
+
+#[test]
+fn hot_usage_exempts_a_heavy_import() {
+    let out = run(&[("app.py", "import boto3\nimport yaml\n")], |s| {
+        s.usage = Some(Usage::from_pairs([("boto3".to_string(), 0.9), ("yaml".to_string(), 0.3)]));
+    });
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].contains("`yaml` costs 40.0 ms") && out[0].contains("used on 30% of requests"), "{}", out[0]);
+}
+
+#[test]
+fn hot_path_is_limited_to_what_the_entry_imports() {
+    let files = [("app.py", "import feat\n"), ("feat.py", "import boto3\n"), ("tool.py", "import pandas\n")];
+    let out = run(&files, |s| s.entry_module = Some("app".into()));
+    let codes: Vec<_> = out.iter().map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(codes, ["app.py:1:1 LMM002", "feat.py:1:8 LMM001"], "{out:#?}");
+    assert!(out[0].contains("app → feat → boto3"), "{}", out[0]);
+}
+
+#[test]
+fn over_lazy_imports_need_measurements() {
+    let out = run(&[("app.py", "def f():\n    import json\n    import boto3\n    import unknown_mod\n")], |_| {});
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].starts_with("app.py:2:5 LMM003") && out[0].contains("costs only 1.0 ms"), "{}", out[0]);
+}
+
+#[test]
+fn loop_imports_and_import_time_calls_are_reported() {
+    let out = run(&[("app.py", "import boto3\nimport json\nS3 = boto3.client('s3')\nX = json.dumps({})\ndef f(rows):\n    for r in rows:\n        import decimal\n")], |s| {
+        s.selection = Selection::new(vec!["LMM004".into(), "LMM005".into()], vec![]).unwrap();
+    });
+    assert_eq!(out.len(), 2, "{out:#?}");
+    assert!(out[0].starts_with("app.py:3:1 LMM005 Import-time call `S3` = `boto3.client(…)` on heavy `boto3` (350 ms)"), "{}", out[0]);
+    assert!(out[1].starts_with("app.py:7:9 LMM004 Import of `decimal`"), "{}", out[1]);
+}
+
+#[test]
+fn noqa_and_per_file_ignores_suppress() {
+    let files = [("app.py", "import boto3  # noqa: LMM001\nimport pandas  # noqa\n"), ("tests/t.py", "import boto3\n"), ("b.py", "import boto3  # noqa: LMM004\n")];
+    let out = run(&files, |s| s.per_file_ignores = vec![("tests/*.py".into(), vec!["LMM001".into()])]);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].starts_with("b.py:1:8 LMM001"));
+}
+
+#[test]
+fn entry_imports_of_fast_path_modules_are_flagged() {
+    let files = [("app.py", "import json\nfrom fast_path import os\nimport boto3\n"), ("fast_path.py", "import json\nimport os\n")];
+    let out = run(&files, |s| {
+        s.entry_module = Some("app".into());
+        s.fast_path = Some(FastPath { module: "fast_path".into(), provides: ["json".to_string(), "os".to_string()].into() });
+        s.selection = Selection::new(vec!["LMM006".into()], vec![]).unwrap();
+    });
+    assert_eq!(out, ["app.py:1:1 LMM006 Entry module imports hot-path module `json` directly; import it from `fast_path` (DEC-04)"]);
+}
+
+#[test]
+fn syntax_errors_and_bad_encodings_are_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok.py", "import boto3\n");
+    write(dir.path(), "broken.py", "import boto3\ndef f(:\n");
+    std::fs::write(dir.path().join("latin.py"), b"x = '\xe9'\n").unwrap();
+    let root = dir.path().to_path_buf();
+    let (graph, issues) = ImportGraph::load(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin());
+    let s = Settings { root, costs: Costs::new(None, [("boto3".to_string(), 350.0)]), ..Settings::default() };
+    let mut codes: Vec<_> = check(&graph, &s, &issues).diagnostics.iter().map(|d| format!("{} {}", d.rel_path, d.code())).collect();
+    codes.dedup();
+    assert_eq!(codes, ["broken.py LMM001", "broken.py LMM900", "latin.py LMM901", "ok.py LMM001"]);
+}
+
+#[test]
+fn profile_costs_use_the_largest_measured_prefix_and_skip_project_modules() {
+    let json = r#"{"schema":"lmms.profile/1","entry":"app:h","python":{"executable":"p","version":"3.12"},"runs":1,
+      "init_ms":{"median":1,"mad":0,"min":1,"max":1},"floor_ms":{"median":1,"mad":0,"min":1,"max":1},"rss_mb":{"median":1,"mad":0,"min":1,"max":1},
+      "module_count":3,"profiled_at":"2026-01-01T00:00:00Z","src":["."],"modules":[
+      {"name":"boto3","origin":"third-party","file":null,"self_ms":{"median":1,"mad":0,"min":1,"max":1},"cumulative_ms":{"median":300,"mad":0,"min":1,"max":1},"imported_by":null,"chain":[],"seen_in_runs":1},
+      {"name":"boto3.session","origin":"third-party","file":null,"self_ms":{"median":1,"mad":0,"min":1,"max":1},"cumulative_ms":{"median":20,"mad":0,"min":1,"max":1},"imported_by":null,"chain":[],"seen_in_runs":1},
+      {"name":"feat","origin":"project","file":null,"self_ms":{"median":1,"mad":0,"min":1,"max":1},"cumulative_ms":{"median":500,"mad":0,"min":1,"max":1},"imported_by":null,"chain":[],"seen_in_runs":1}]}"#;
+    let doc = lmms_profile::doc::ProfileDoc::from_json(json).unwrap();
+    let costs = Costs::new(Some(&doc), []);
+    let c = costs.lookup("boto3.session", ModuleKind::ThirdParty).unwrap();
+    assert_eq!((c.ms, c.measured.as_str(), c.source), (300.0, "boto3", CostSource::Profile));
+    assert!(costs.lookup("feat", ModuleKind::Project).is_none());
+    assert!(costs.lookup("json", ModuleKind::Stdlib).is_none());
+}
