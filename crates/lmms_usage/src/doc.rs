@@ -58,6 +58,22 @@ pub enum WriteError {
     Io { path: std::path::PathBuf, source: std::io::Error },
 }
 
+/// Write `bytes` to `target` via a temp file in the same directory and a
+/// rename, creating the directory if needed.
+pub fn write_file_atomic(target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io { path: target.to_path_buf(), source };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(target).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
 impl UsageDoc {
     pub fn from_json(text: &str) -> Result<UsageDoc, serde_json::Error> {
         serde_json::from_str(text)
@@ -71,13 +87,9 @@ impl UsageDoc {
     /// directory renamed over the target, so readers never see half a file.
     pub fn write_atomic(&self, dir: &Path) -> Result<std::path::PathBuf, WriteError> {
         let target = dir.join("usage.json");
-        let io = |source| WriteError::Io { path: target.clone(), source };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        tmp.write_all(self.to_json_pretty().as_bytes()).map_err(io)?;
-        tmp.write_all(b"\n").map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&target).map_err(|e| io(e.error))?;
+        let mut text = self.to_json_pretty();
+        text.push('\n');
+        write_file_atomic(&target, text.as_bytes())?;
         Ok(target)
     }
 
@@ -85,18 +97,24 @@ impl UsageDoc {
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let pct = |u: f64| format!("{:.1}%", u * 100.0);
-        let src = match self.source {
-            Source::Replay => "replayed events",
-            Source::Logs => "sampled requests",
-        };
-        out.push_str(&format!("{} {src}, {} with errors\n", self.requests, self.errors));
+        match (&self.source, &self.logs) {
+            (Source::Logs, Some(l)) => {
+                out.push_str(&format!("{} invocations, {} failed\n", l.invocations, l.failed));
+                if l.sampled > 0 {
+                    out.push_str(&format!(
+                        "{} requests sampled by the tracker ({} cold); usage below is per sampled request\n",
+                        l.sampled, l.sampled_cold
+                    ));
+                }
+            }
+            _ => out.push_str(&format!("{} replayed events, {} with errors\n", self.requests, self.errors)),
+        }
         if let Some(r) = self.cold_start_ratio {
             out.push_str(&format!("cold start ratio: {:.4}\n", r));
         }
         if let Some(l) = &self.logs {
             out.push_str(&format!(
-                "invocations: {}  cold starts: {}  restores: {}{}\n",
-                l.invocations,
+                "cold starts: {}  restores: {}{}\n",
                 l.cold_starts,
                 l.restores,
                 if l.snapstart { "  (SnapStart)" } else { "" }

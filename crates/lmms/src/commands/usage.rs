@@ -1,12 +1,161 @@
-//! PLACEHOLDER: owned by the helper implementing this command; replaced before landing.
+//! `lmms usage`: how often each import is used per request (DEC-02/03).
+//!
+//! Three modes: `--events` replays recorded events locally (exact),
+//! `--logs` reads production logs (REPORT lines and tracker lines), and
+//! `--insights-query` prints the CloudWatch query that counts tracker lines
+//! fleet-wide. Replay and logs both write `.lmms/usage.json`.
 
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use lmms_profile::runner::ProcessRunner;
+use lmms_usage::logs;
+use lmms_usage::project;
+use lmms_usage::replay::{self, PySetup, ReplayOptions};
+use lmms_usage::tracker;
+use lmms_usage::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};
 
 use crate::context::Ctx;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
 
-pub fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["events", "logs", "insights_query"])))]
+pub struct Args {
+    /// Replay recorded events: a JSON-lines file, a JSON array, or a directory of *.json.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub events: Option<PathBuf>,
+    /// Read Lambda logs: plain text, `aws logs filter-log-events` JSON, or a Logs Insights export (CSV/JSON).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Print the CloudWatch Logs Insights query that aggregates tracker lines.
+    #[arg(long)]
+    pub insights_query: bool,
+    /// `module:function` of the handler (default: `entry` from config).
+    #[arg(long)]
+    pub entry: Option<String>,
+    /// Interpreter to replay with (default: config, $VIRTUAL_ENV, .venv, python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Seconds one event may run before it counts as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    if args.insights_query {
+        return insights(ctx);
+    }
+    let doc = if let Some(events) = &args.events {
+        by_replay(&args, events, ctx)?
+    } else {
+        by_logs(&args.logs, ctx)?
+    };
+    let dir = ctx.project.artifact_dir();
+    let written = doc.write_atomic(&dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
+        Format::Text => {
+            write!(out, "{}", doc.render_text())?;
+            writeln!(out, "\nwrote {}", written.display())?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::Result<UsageDoc> {
+    let cfg = &ctx.project.config;
+    let entry = match args.entry.as_deref().or(cfg.entry.as_deref()) {
+        Some(e) => e.to_string(),
+        None => bail!("no entry point: pass `--entry module:function` or set `entry = \"module:function\"` under [tool.lmms]"),
+    };
+    if lmms_config::parse_entry(&entry).is_none() {
+        bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
+    }
+    if !(args.timeout > 0.0) {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    let events = replay::load_events(&ctx.cwd.join(events_path))?;
+    let interp = super::profile::interpreter(args.python.as_deref(), ctx)?;
+    let opts = ReplayOptions {
+        root: ctx.project.root.clone(),
+        py: PySetup { python: interp.path.clone(), src_roots: ctx.project.src_roots(), cwd: ctx.project.root.clone() },
+        entry,
+        exclude: cfg.exclude.clone(),
+        per_event_timeout: Duration::from_secs_f64(args.timeout),
+        measure_timeout: Duration::from_secs_f64(cfg.timeout.unwrap_or(60.0)),
+    };
+    let report = replay::usage_by_replay(&ProcessRunner, &opts, &events)?;
+    let mut err = std::io::stderr().lock();
+    for w in &report.warnings {
+        let _ = writeln!(err, "lmms: warning: {w}");
+    }
+    Ok(report.doc)
+}
+
+fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
+    let mut entries = Vec::new();
+    for f in files {
+        let path = ctx.cwd.join(f);
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        entries.extend(logs::parse_input(&String::from_utf8_lossy(&bytes)));
+    }
+    let stats = logs::aggregate(&entries);
+    if stats.invocations == 0 && stats.sampled == 0 {
+        bail!("no REPORT lines and no tracker lines in {} file(s): is this a Lambda log group's output?", files.len());
+    }
+    let frac = |n: u64| if stats.sampled == 0 { 0.0 } else { n as f64 / stats.sampled as f64 };
+    // Tracker lines name top-level packages; each import statement gets its
+    // package's sampled usage.
+    let imports: Vec<ImportUsage> = if stats.sampled == 0 {
+        Vec::new()
+    } else {
+        let sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
+        sources
+            .statements
+            .iter()
+            .map(|st| {
+                let top = st.module.split('.').next().unwrap_or_default();
+                let n = stats.module_counts.get(top).copied().unwrap_or(0);
+                ImportUsage { path: st.path.clone(), line: st.line, module: st.module.clone(), usage: frac(n), requests_using: n }
+            })
+            .collect()
+    };
+    let mut modules: Vec<ModuleUsage> =
+        stats.module_counts.iter().map(|(name, n)| ModuleUsage { name: name.clone(), usage: frac(*n) }).collect();
+    modules.sort_by(|a, b| b.usage.total_cmp(&a.usage).then_with(|| a.name.cmp(&b.name)));
+    Ok(UsageDoc {
+        schema: USAGE_SCHEMA.into(),
+        requests: if stats.sampled > 0 { stats.sampled } else { stats.invocations },
+        errors: stats.failed,
+        imports,
+        modules,
+        cold_start_ratio: stats.cold_start_ratio,
+        source: Source::Logs,
+        logs: Some(stats),
+    })
+}
+
+fn insights(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
+    let packages: BTreeSet<String> = tracker::top_level(sources.statements.iter().map(|s| s.module.as_str()));
+    if packages.is_empty() {
+        bail!("no import statements found under {}; run in the function's project", ctx.project.root.display());
+    }
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", tracker::insights_query(&packages))?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,189 @@
+//! `lmms usage`: logs, Insights query and replay, through the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use insta_cmd::assert_cmd_snapshot;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/usage")
+}
+
+fn lmms() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lmms"));
+    c.env("NO_COLOR", "1").env_remove("VIRTUAL_ENV");
+    c
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name == "__pycache__" || name == ".lmms" || name == ".pytest_cache" {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The fixture app copied to a temp dir, so `.lmms/` lands outside the repo.
+fn app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("app"), dir.path());
+    dir
+}
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn report_log_with_37_cold_starts_in_500_gives_ratio_0_074() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fixtures().join("logs/report_37_of_500.log");
+    let out = lmms().current_dir(dir.path()).args(["usage", "--format", "json", "--logs"]).arg(&log).output().unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["schema"], "lmms.usage/1");
+    assert_eq!(v["source"], "logs");
+    assert_eq!(v["cold_start_ratio"].as_f64(), Some(0.074));
+    assert_eq!(v["requests"], 500);
+    assert_eq!(v["logs"]["cold_starts"], 37);
+    // The artifact is written as well.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/usage.json")).unwrap()).unwrap();
+    assert_eq!(written, v);
+}
+
+#[test]
+fn report_log_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures().join("logs/report_37_of_500.log"), dir.path().join("report.log")).unwrap();
+    insta::with_settings!({filters => vec![(r"wrote .*usage\.json", "wrote [TMP]/.lmms/usage.json")]}, {
+        assert_cmd_snapshot!(lmms().current_dir(dir.path()).args(["usage", "--logs", "report.log"]));
+    });
+}
+
+#[test]
+fn filter_log_events_json_with_tracker_lines() {
+    let dir = app();
+    std::fs::copy(fixtures().join("logs/filter_log_events.json"), dir.path().join("events.json")).unwrap();
+    insta::with_settings!({filters => vec![(r"wrote .*usage\.json", "wrote [TMP]/.lmms/usage.json")]}, {
+        assert_cmd_snapshot!("tracker_logs_text", lmms().current_dir(dir.path()).args(["usage", "--logs", "events.json"]));
+    });
+    let out = lmms().current_dir(dir.path()).args(["usage", "--format", "json", "--logs", "events.json"]).output().unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["requests"], 6);
+    assert_eq!(v["logs"]["invocations"], 20);
+    assert_eq!(v["logs"]["requests_per_container"].as_f64(), Some(10.0));
+    insta::assert_json_snapshot!(v);
+}
+
+#[test]
+fn insights_query_names_the_projects_packages() {
+    let dir = app();
+    assert_cmd_snapshot!(lmms().current_dir(dir.path()).args(["usage", "--insights-query"]));
+}
+
+#[test]
+fn logs_without_lambda_lines_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.log"), "hello\nworld\n").unwrap();
+    let out = lmms().current_dir(dir.path()).args(["usage", "--logs", "x.log"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no REPORT lines and no tracker lines"));
+    assert!(!dir.path().join(".lmms/usage.json").exists(), "nothing half-written");
+}
+
+fn replay_cmd(dir: &Path) -> Command {
+    let mut c = lmms();
+    c.current_dir(dir)
+        // Relative: the replay runs in the project root; keeps snapshots path-free.
+        .env("PYTHONPATH", "site")
+        .args(["usage", "--events", "events.jsonl", "--timeout", "0.5", "--python", "python3"]);
+    c
+}
+
+#[test]
+fn replay_attributes_exclusive_closures_and_counts_errors() {
+    let dir = app();
+    let v = json_of(&replay_cmd(dir.path()).args(["--format", "json"]).output().unwrap());
+    assert_eq!(v["requests"], 10);
+    assert_eq!(v["errors"], 2, "one exception and one timeout");
+    let got: Vec<(String, u64, u64)> = v["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (format!("{}:{}", i["path"].as_str().unwrap(), i["module"].as_str().unwrap()), i["line"].as_u64().unwrap(), i["requests_using"].as_u64().unwrap()))
+        .collect();
+    let want = [
+        ("src/handler.py:json", 2, 10),
+        ("src/handler.py:time", 3, 10),
+        // a-events only: sharedlib also runs on b-events but belongs to neither library.
+        ("src/handler.py:fastlib", 5, 3),
+        // Referenced only at import time here, used through helpers.run_b and privlib.
+        ("src/handler.py:slowlib", 6, 2),
+        ("src/handler.py:helpers", 8, 2),
+        // Never referenced in this file: closure use still counts.
+        ("src/helpers.py:fastlib", 1, 3),
+        // Its code runs on every a/b event, but it is shared; only unused() references it.
+        ("src/helpers.py:sharedlib", 2, 0),
+        ("src/helpers.py:slowlib", 3, 2),
+    ];
+    let want: Vec<(String, u64, u64)> = want.iter().map(|(a, b, c)| (a.to_string(), *b, *c)).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn replay_json_and_text_snapshots() {
+    let dir = app();
+    assert_cmd_snapshot!("replay_json", replay_cmd(dir.path()).args(["--format", "json"]));
+    insta::with_settings!({filters => vec![(r"wrote .*usage\.json", "wrote [TMP]/.lmms/usage.json")]}, {
+        assert_cmd_snapshot!("replay_text", replay_cmd(dir.path()));
+    });
+}
+
+#[test]
+fn replay_with_a_broken_entry_fails_cleanly() {
+    let dir = app();
+    let out = replay_cmd(dir.path()).args(["--entry", "nosuchmodule:handle"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("importing the entry `nosuchmodule:handle` failed"), "{err}");
+    assert!(!dir.path().join(".lmms/usage.json").exists());
+}
+
+#[test]
+fn replay_of_malformed_events_names_the_line() {
+    let dir = app();
+    std::fs::write(dir.path().join("events.jsonl"), "{\"kind\": \"a\", \"n\": 1}\n{oops\n").unwrap();
+    let out = replay_cmd(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not JSON"));
+}
+
+#[test]
+fn replay_reads_a_directory_of_json_events() {
+    let dir = app();
+    let ev = dir.path().join("events");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("a.json"), "{\"kind\": \"a\", \"n\": 1}").unwrap();
+    std::fs::write(ev.join("ping.json"), "{\"kind\": \"ping\"}").unwrap();
+    std::fs::write(ev.join("notes.txt"), "not an event").unwrap();
+    let v = json_of(
+        &lmms()
+            .current_dir(dir.path())
+            .env("PYTHONPATH", dir.path().join("site"))
+            .args(["usage", "--events", "events", "--python", "python3", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["requests"], 2);
+    let fastlib = v["modules"].as_array().unwrap().iter().find(|m| m["name"] == "fastlib").unwrap();
+    assert_eq!(fastlib["usage"].as_f64(), Some(0.5));
+}
