@@ -77,6 +77,10 @@ pub struct PlannedImport {
     pub loaded_by: Option<String>,
     pub models: Option<Models>,
     pub disagreement: Option<String>,
+    /// A use that no lazy rewrite can remove (class base, decorator,
+    /// default argument) keeps this statement eager while its file loads.
+    #[serde(skip)]
+    pub pinned: bool,
     #[serde(skip)]
     pub bound: Vec<String>,
     #[serde(skip)]
@@ -129,6 +133,9 @@ pub struct PlanDoc {
     /// Profile-tree estimate: current median minus what the deferred
     /// modules cost. A model, not a measurement.
     pub estimated_init_ms: f64,
+    /// Project modules whose own time is dominated by module-level calls the
+    /// plan moves out of INIT (left out of both estimates).
+    pub own_time_excluded: Vec<String>,
     pub simulation: Option<Simulation>,
     pub notes: Vec<String>,
 }
@@ -231,8 +238,10 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
             push(base.clone(), rec.names.first().map(|n| n.bound.as_str()));
         } else {
             // `import a, b.c`: one statement, several modules.
-            for n in &rec.names {
-                let m = if rec.module.split(',').count() > 1 || n.target != base { n.target.clone() } else { base.clone() };
+            // The record keeps the first module's full dotted name; later
+            // aliases only their bound target.
+            for (i, n) in rec.names.iter().enumerate() {
+                let m = if i == 0 { base.clone() } else { n.target.clone() };
                 push(m, Some(&n.bound));
             }
         }
@@ -251,6 +260,11 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
     }
     rows
 }
+
+/// Uses a lazy rewrite cannot remove: the statement has to run when its
+/// module loads. Calls, dispatch-table values and annotations can be made
+/// lazy (a getter, a lazy table, `from __future__ import annotations`).
+pub const HARD_BLOCKERS: &[&str] = &["class-base", "decorator", "default-argument"];
 
 fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
     match what {
@@ -312,7 +326,7 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
             column,
             code: line_text(&file.source, line),
             cost_ms,
-            message: format!("`{}` at line {line}: {why}; {module} ({cost}) stays on INIT", r.bound),
+            message: format!("`{}`: {why}; {module} ({cost}) stays on INIT", r.bound),
         });
     }
     out.sort_by_key(|b| (b.line, b.column));
@@ -362,6 +376,7 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
                     loaded_by: None,
                     models: None,
                     disagreement: None,
+                    pinned: false,
                     bound: raw.bound,
                     keys: raw.keys,
                     file_module: file.module.clone(),
@@ -380,8 +395,14 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
                 .into(),
         );
     }
+    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for r in rows.iter_mut() {
         r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
+        if r.current == Placement::ModuleLevel {
+            if let Some(f) = file_of.get(r.path.as_str()) {
+                r.pinned = blockers(f, &r.bound, None, &r.module).iter().any(|b| HARD_BLOCKERS.contains(&b.kind));
+            }
+        }
     }
 
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
@@ -390,15 +411,22 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
     // Iterate: marginal costs depend on the eager set, which depends on the
     // decisions. Deferring only ever shrinks what stays loaded, so this
     // settles quickly; the cap guards against a pathological flip-flop.
-    let mut previous: Option<Vec<Strategy>> = None;
-    for _ in 0..8 {
+    let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
+    for _ in 0..12 {
         let eager = eager_rows(&rows, &entry_module, &project_modules);
         // key → module of an eager statement holding it.
         let mut loaders: BTreeMap<String, String> = BTreeMap::new();
         for &i in &eager {
-            for k in &rows[i].keys {
+            // A project module loads only what its own statements keep eager,
+            // and those statements are rows of their own.
+            for k in rows[i].keys.iter().filter(|k| !project_modules.contains(k.as_str())) {
                 loaders.entry(k.clone()).or_insert_with(|| rows[i].module.clone());
             }
+        }
+        // What a project module drags in through statements it cannot defer.
+        let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel) {
+            *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
         }
         for r in rows.iter_mut() {
             let profiled = r.keys.iter().any(|k| attribution.is_profiled(k));
@@ -442,21 +470,26 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
                     None => ms += attribution.excl.get(k).copied().unwrap_or(0.0),
                 }
             }
+            if r.loaded_by.is_none() && r.origin == Some(Origin::Project) {
+                ms += pinned_ms.get(&r.module).copied().unwrap_or(0.0);
+            }
             r.import_ms = Some(ms);
             r.loaded_by = loaded_by.clone();
             apply(r, ms, &cx);
             if let Some(by) = loaded_by {
                 r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
+            } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && r.origin == Some(Origin::Project)) {
+                r.reason = format!("{} (includes {} of imports {} cannot defer)", r.reason, fmt_ms(*p), r.module);
             }
         }
-        let now: Vec<Strategy> = rows.iter().map(|r| r.strategy).collect();
+        let now: Vec<(Strategy, Option<u64>)> =
+            rows.iter().map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64))).collect();
         if previous.as_ref() == Some(&now) {
             break;
         }
         previous = Some(now);
     }
 
-    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for r in rows.iter_mut() {
         if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
             if let Some(f) = file_of.get(r.path.as_str()) {
@@ -468,8 +501,29 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
     let eager = eager_rows(&rows, &entry_module, &project_modules);
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
     let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
-    let dropped = attribution.dropped_ms(&keys, &hot_keys);
-    let estimated_init_ms = (profile.init_ms.median - dropped).max(0.0);
+    let covering: BTreeSet<String> =
+        hot_keys.iter().filter(|k| !project_modules.contains(k.as_str())).cloned().collect();
+    let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
+    // A module-level call on a deferred import (`S3 = boto3.client(...)`)
+    // runs inside its module's own (self) time; the plan moves it out of
+    // INIT, and the profile cannot say how much of that self time it was.
+    let mut own_time_excluded: Vec<String> = rows
+        .iter()
+        .filter(|r| r.strategy == Strategy::FunctionLevel && r.blocked_by.iter().any(|b| b.kind == "module-level-call"))
+        .map(|r| r.file_module.clone())
+        .collect();
+    own_time_excluded.sort();
+    own_time_excluded.dedup();
+    let excluded_ms: f64 =
+        own_time_excluded.iter().filter_map(|m| profile.module(m)).map(|m| m.self_ms.median).sum();
+    if !own_time_excluded.is_empty() {
+        notes.push(format!(
+            "the own time of {} ({}) is left out of the estimates: it is dominated by module-level calls the plan moves out of INIT",
+            own_time_excluded.join(", "),
+            fmt_ms(excluded_ms)
+        ));
+    }
+    let estimated_init_ms = (profile.init_ms.median - dropped - excluded_ms).max(0.0);
     let blocked = rows.iter().filter(|r| !r.blocked_by.is_empty()).count();
     if blocked > 0 {
         notes.push(format!(
@@ -493,6 +547,7 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
         current_init_ms: profile.init_ms,
         predicted_init_ms: None,
         estimated_init_ms,
+        own_time_excluded,
         simulation: None,
         notes,
     }
@@ -510,11 +565,12 @@ fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
 /// Indices of statements that run at INIT under the plan: module-level
 /// statements in files reachable from the entry through such statements.
 fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
+    let eager = |r: &PlannedImport| r.strategy == Strategy::ModuleLevel || r.pinned;
     let mut reached: BTreeSet<String> = [entry.to_string()].into();
     loop {
         let mut grew = false;
         for r in rows {
-            if r.strategy == Strategy::ModuleLevel && reached.contains(&r.file_module) {
+            if eager(r) && reached.contains(&r.file_module) {
                 for k in &r.keys {
                     if project.contains(k.as_str()) && reached.insert(k.clone()) {
                         grew = true;
@@ -528,7 +584,7 @@ fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> 
     }
     rows.iter()
         .enumerate()
-        .filter(|(_, r)| r.strategy == Strategy::ModuleLevel && reached.contains(&r.file_module))
+        .filter(|(_, r)| eager(r) && reached.contains(&r.file_module))
         .map(|(i, _)| i)
         .collect()
 }

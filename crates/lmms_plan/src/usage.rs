@@ -60,10 +60,15 @@ impl UsageDoc {
     /// of its exclusive closure, so the module figure is a fair fallback).
     pub fn lookup(&self, path: &str, line: u32, module: &str) -> Option<f64> {
         let path = path.trim_start_matches("./");
+        let at = |i: &&ImportUsage| i.line == line && i.path.trim_start_matches("./") == path;
+        // `from pkg import a, b` may be recorded once, as `pkg`: then the
+        // statement's figure is the best there is for `pkg.a`.
         self.imports
             .iter()
-            .find(|i| i.line == line && i.path.trim_start_matches("./") == path)
+            .find(|i| at(i) && i.module == module)
             .map(|i| i.usage)
+            .or_else(|| self.modules.iter().find(|m| m.name == module).map(|m| m.usage))
+            .or_else(|| self.imports.iter().find(at).map(|i| i.usage))
             .or_else(|| self.module_usage(module))
     }
 

@@ -1,0 +1,291 @@
+//! Writing `fast_path.py` from a plan.
+//!
+//! The file follows DEC-04's template: a docstring with the criteria, the
+//! last profiled date and the cold start target; the imports grouped by
+//! tier, each with its measured milliseconds and usage and, above
+//! `module-level-ms`, why it is allowed on the hot path; and `__all__`.
+//!
+//! Regenerating replaces only what lmms owns — the docstring, the block
+//! between the markers, `__all__` — and keeps every other line (user
+//! comments, helper functions, constants) in order. Without markers (a
+//! hand-written file), module-level import statements are replaced too,
+//! since the generated block now states them.
+
+use std::collections::BTreeSet;
+
+use lmms_config::Config;
+use lmms_python::{parse_module, ImportScope};
+
+use super::{BEGIN_MARKER, END_MARKER};
+use crate::plan::{PlanDoc, PlannedImport};
+use crate::policy::{fmt_ms, fmt_pct, Strategy};
+use crate::tier::Tier;
+
+pub struct GenerateInput<'a> {
+    pub plan: &'a PlanDoc,
+    pub config: &'a Config,
+    /// The fast-path module's dotted name (never imports itself).
+    pub fast_path_module: &'a str,
+    /// The current file, when regenerating.
+    pub existing: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub text: String,
+    /// Modules imported, in file order.
+    pub modules: Vec<String>,
+    /// Lines carried over from the existing file.
+    pub kept_lines: usize,
+}
+
+const EXPORT_COMMENT: &str = "# Export all for `from fast_path import *`";
+
+struct Entry<'a> {
+    module: &'a str,
+    row: &'a PlannedImport,
+}
+
+fn justification(r: &PlannedImport, plan: &PlanDoc, cfg: &Config) -> String {
+    if plan.snapstart {
+        return "SnapStart: paid once before the snapshot".into();
+    }
+    if let Some(by) = &r.loaded_by {
+        return format!("already loaded by {by}");
+    }
+    match (r.usage, r.tier) {
+        (Some(u), Some(Tier::T4)) if u > cfg.hot_usage => {
+            format!("hot-path exception: used by {} > {} of requests (DEC-02)", fmt_pct(u), fmt_pct(cfg.hot_usage))
+        }
+        (Some(u), _) if u > cfg.hot_usage => {
+            format!("hot path: used by {} > {} of requests (DEC-01 T2)", fmt_pct(u), fmt_pct(cfg.hot_usage))
+        }
+        _ if r.pinned => "cannot be deferred: a module-level use needs it (see `lmms plan` blocked_by)".into(),
+        _ => format!("kept eager by the `{}` policy: {}", plan.policy, r.reason),
+    }
+}
+
+fn bound_name(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
+/// Line numbers (0-based) of the existing file that lmms owns.
+fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut owned = BTreeSet::new();
+    let mut prefix = Vec::new();
+    // Leading comments (`# fast_path.py`, a shebang) stay on top.
+    let mut i = 0;
+    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#')) {
+        if lines[i].trim() == BEGIN_MARKER {
+            break;
+        }
+        if !lines[i].trim().is_empty() {
+            prefix.push(lines[i].to_string());
+        }
+        owned.insert(i);
+        i += 1;
+    }
+    // The module docstring.
+    if i < lines.len() {
+        let t = lines[i].trim_start();
+        let t = t.strip_prefix(['r', 'R', 'u', 'U']).unwrap_or(t);
+        if let Some(q) = ["\"\"\"", "'''"].into_iter().find(|q| t.starts_with(q)) {
+            let rest = &t[3..];
+            let mut end = i;
+            if !rest.contains(q) {
+                end = (i + 1..lines.len()).find(|&j| lines[j].contains(q)).unwrap_or(lines.len() - 1);
+            }
+            owned.extend(i..=end);
+        }
+    }
+    // The generated block.
+    let mut inside = false;
+    let mut had_markers = false;
+    for (n, l) in lines.iter().enumerate() {
+        if l.trim() == BEGIN_MARKER {
+            inside = true;
+            had_markers = true;
+        }
+        if inside {
+            owned.insert(n);
+        }
+        if l.trim() == END_MARKER {
+            inside = false;
+        }
+    }
+    // `__all__ = [...]`, possibly over several lines, and our comment on it.
+    for (n, l) in lines.iter().enumerate() {
+        if l.trim() == EXPORT_COMMENT {
+            owned.insert(n);
+        }
+    }
+    let mut n = 0;
+    while n < lines.len() {
+        if lines[n].starts_with("__all__") {
+            let mut depth: i32 = 0;
+            loop {
+                depth += lines[n].matches(['[', '(']).count() as i32 - lines[n].matches([']', ')']).count() as i32;
+                owned.insert(n);
+                if depth <= 0 || n + 1 >= lines.len() {
+                    break;
+                }
+                n += 1;
+            }
+        }
+        n += 1;
+    }
+    let parsed = parse_module(text);
+    if !had_markers {
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(p, _)| p + 1)).collect();
+        let line_of = |off: u32| starts.partition_point(|&s| s <= off as usize).saturating_sub(1);
+        for imp in parsed.imports.iter().filter(|r| r.scope == ImportScope::Module) {
+            owned.extend(line_of(imp.range.start)..=line_of(imp.range.end.saturating_sub(1)));
+        }
+    }
+    (owned, prefix, parsed.dunder_all)
+}
+
+pub fn generate(input: &GenerateInput<'_>) -> Generated {
+    let GenerateInput { plan, config, fast_path_module, existing } = *input;
+    let entry_module = plan.entry.split(':').next().unwrap_or("");
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    for m in &plan.hot_set {
+        if m == entry_module || m == fast_path_module {
+            continue;
+        }
+        let row = plan
+            .imports
+            .iter()
+            .find(|r| &r.module == m && (r.strategy == Strategy::ModuleLevel || r.pinned))
+            .or_else(|| plan.imports.iter().find(|r| &r.module == m));
+        if let Some(row) = row {
+            entries.push(Entry { module: m, row });
+        }
+    }
+    let ms = |e: &Entry<'_>| e.row.import_ms.unwrap_or(0.0);
+    let (mut light, mut heavy): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
+        entries.into_iter().partition(|e| ms(e) < config.module_level_ms);
+    light.sort_by(|a, b| a.module.cmp(b.module));
+    heavy.sort_by(|a, b| ms(b).total_cmp(&ms(a)).then(a.module.cmp(b.module)));
+
+    let profiled = plan.profiled_at.get(..10).unwrap_or("unknown");
+    let planned = plan.predicted_init_ms.map(|s| s.median).unwrap_or(plan.estimated_init_ms);
+    let planned_how = if plan.predicted_init_ms.is_some() { "simulated" } else { "estimated" };
+    let mut out = String::new();
+    let (prefix, owned, user_all) = match existing {
+        Some(t) => {
+            let (owned, prefix, all) = owned_lines(t);
+            (prefix, Some((t, owned)), all)
+        }
+        None => (Vec::new(), None, Vec::new()),
+    };
+    for p in &prefix {
+        out.push_str(p);
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "\"\"\"\nFast Path: minimum imports for cold start optimization (LMMS DEC-04).\n\n\
+         ONLY modules meeting criteria:\n\
+         - Import time <{:.0}ms, OR\n\
+         - Used on >{} of requests (hot path exception)\n\n\
+         Last profiled: {profiled}\n\
+         Cold start target: <{:.0} ms\n\
+         INIT today: {} (median); {planned_how} with this file: {}\n\
+         Generated by `lmms fast-path generate` from the `{}` plan; regenerate after re-profiling.\n\"\"\"\n\n",
+        config.module_level_ms,
+        fmt_pct(config.hot_usage),
+        config.cold_start_target_ms,
+        fmt_ms(plan.current_init_ms.median),
+        fmt_ms(planned),
+        plan.policy,
+    ));
+    out.push_str(BEGIN_MARKER);
+    out.push('\n');
+    let width = light.iter().chain(&heavy).map(|e| e.module.len()).max().unwrap_or(0) + 7;
+    let line = |e: &Entry<'_>, extra: Option<String>| {
+        let usage = e.row.usage.map_or_else(|| "usage unknown".to_string(), |u| format!("{} of requests", fmt_pct(u)));
+        let stmt = format!("import {}", e.module);
+        let mut s = format!("{stmt:<width$}  # {}, {usage}", fmt_ms(ms(e)));
+        if let Some(x) = extra {
+            s.push_str(" — ");
+            s.push_str(&x);
+        }
+        s.push('\n');
+        s
+    };
+    if !light.is_empty() {
+        out.push_str(&format!("# Tier 1: lightweight (<{:.0}ms)\n", config.module_level_ms));
+        for e in &light {
+            out.push_str(&line(e, None));
+        }
+    }
+    if !heavy.is_empty() {
+        out.push_str(&format!("# Hot path exceptions (>{:.0}ms, justified)\n", config.module_level_ms));
+        for e in &heavy {
+            out.push_str(&line(e, Some(justification(e.row, plan, config))));
+        }
+    }
+    out.push_str(END_MARKER);
+    out.push('\n');
+
+    let mut kept_lines = 0;
+    if let Some((text, owned)) = owned {
+        let mut kept: Vec<&str> = Vec::new();
+        for (n, l) in text.lines().enumerate() {
+            if owned.contains(&n) {
+                continue;
+            }
+            if l.trim().is_empty() && kept.last().is_none_or(|p| p.trim().is_empty()) {
+                continue;
+            }
+            kept.push(l);
+        }
+        while kept.last().is_some_and(|l| l.trim().is_empty()) {
+            kept.pop();
+        }
+        if !kept.is_empty() {
+            kept_lines = kept.iter().filter(|l| !l.trim().is_empty()).count();
+            out.push_str("\n\n");
+            for l in kept {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+
+    let mut names: Vec<String> = Vec::new();
+    for e in light.iter().chain(&heavy) {
+        let b = bound_name(e.module).to_string();
+        if !names.contains(&b) {
+            names.push(b);
+        }
+    }
+    for extra in user_all {
+        if !names.contains(&extra) {
+            names.push(extra);
+        }
+    }
+    out.push('\n');
+    out.push_str(EXPORT_COMMENT);
+    out.push_str("\n__all__ = [");
+    let mut cur = String::from("\n   ");
+    let mut body = String::new();
+    for n in &names {
+        let item = format!(" \"{n}\",");
+        if cur.len() + item.len() > 88 {
+            body.push_str(&cur);
+            cur = String::from("\n   ");
+        }
+        cur.push_str(&item);
+    }
+    if !names.is_empty() {
+        body.push_str(&cur);
+        body.push('\n');
+    }
+    out.push_str(&body);
+    out.push_str("]\n");
+    let modules = light.iter().chain(&heavy).map(|e| e.module.to_string()).collect();
+    Generated { text: out, modules, kept_lines }
+}
