@@ -1,12 +1,189 @@
-//! PLACEHOLDER: owned by the helper implementing this command; replaced before landing.
+//! `lmms check`: lint the imports on the hot path (DEC-01, DEC-02, DEC-04).
 
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use lmms_graph::{Environment, ImportGraph};
+use lmms_lint::{Costs, FastPath, Selection, Settings, Thresholds, Usage};
+use lmms_profile::doc::ProfileDoc;
+use lmms_report::{Format, Options};
 
 use crate::context::Ctx;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Diagnostics with code frames.
+    Text,
+    /// One line per diagnostic.
+    Concise,
+    /// `{"schema": "lmms.check/1", "diagnostics": [...]}`.
+    Json,
+    /// SARIF 2.1.0 with rule metadata.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
 
-pub fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or directories to check (default: the configured source roots).
+    pub paths: Vec<PathBuf>,
+    #[arg(long = "format", alias = "output-format", value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+    /// Rules to run: codes, prefixes (`LMM00`), rule names or `ALL`;
+    /// replaces the config's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Rules to skip, added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+    /// Print counts per rule instead of the diagnostics.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Profile to take import times from (default: `.lmms/profile.json`).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Usage to take request fractions from (default: `.lmms/usage.json`).
+    #[arg(long, value_name = "FILE")]
+    pub usage: Option<PathBuf>,
+}
+
+fn format(f: OutputFormat) -> Format {
+    match f {
+        OutputFormat::Text => Format::Text,
+        OutputFormat::Concise => Format::Concise,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Github => Format::Github,
+    }
+}
+
+/// An explicitly named artifact must exist; the default one is optional.
+fn artifact(explicit: Option<&Path>, cwd: &Path, default: PathBuf) -> anyhow::Result<Option<(PathBuf, String)>> {
+    let (path, required) = match explicit {
+        Some(p) => (cwd.join(p), true),
+        None => (default, false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some((path, text))),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let project = &ctx.project;
+    let cfg = &project.config;
+    let root = std::fs::canonicalize(ctx.cwd.join(&project.root)).unwrap_or_else(|_| ctx.cwd.join(&project.root));
+    let roots: Vec<PathBuf> = cfg
+        .src
+        .iter()
+        .map(|p| {
+            let p = root.join(p);
+            std::fs::canonicalize(&p).unwrap_or(p)
+        })
+        .collect();
+
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        roots.clone()
+    } else {
+        let mut v = Vec::new();
+        for p in &args.paths {
+            let abs = ctx.cwd.join(p);
+            match std::fs::canonicalize(&abs) {
+                Ok(c) => v.push(c),
+                Err(e) => bail!("cannot check {}: {e}", p.display()),
+            }
+        }
+        v
+    };
+
+    let select = if args.select.is_empty() { cfg.select.clone() } else { args.select.clone() };
+    let ignore: Vec<String> = cfg.ignore.iter().chain(&args.ignore).cloned().collect();
+    let selection = Selection::new(select, ignore)?;
+
+    let artifacts = project.artifact_dir();
+    let artifacts = if artifacts.is_absolute() { artifacts } else { root.join(".lmms") };
+    let profile = match artifact(args.profile.as_deref(), &ctx.cwd, artifacts.join("profile.json"))? {
+        Some((path, text)) => Some(
+            ProfileDoc::from_json(&text).with_context(|| format!("{} is not a valid lmms profile", path.display()))?,
+        ),
+        None => None,
+    };
+    let usage = match artifact(args.usage.as_deref(), &ctx.cwd, artifacts.join("usage.json"))? {
+        Some((path, text)) => {
+            Some(Usage::from_json(&text).with_context(|| format!("{} is not a valid lmms usage file", path.display()))?)
+        }
+        None => None,
+    };
+    let costs = Costs::new(profile.as_ref(), cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)));
+    if costs.is_empty() && !args.statistics {
+        eprintln!(
+            "lmms: note: no .lmms/profile.json and no [tool.lmms] heavy table: rules that need measured import \
+             times (LMM001, LMM002, LMM003, LMM005) have nothing to judge by; run `lmms profile` first"
+        );
+    }
+    let entry_module = cfg.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string());
+
+    let (graph, walk_issues) = ImportGraph::load(&paths, &root, &roots, &cfg.exclude, Environment::builtin());
+
+    let fast_path = {
+        let file = roots.first().unwrap_or(&root).join(&cfg.fast_path);
+        match (file.is_file(), lmms_python::module_name(&file, &roots)) {
+            (true, Some(module)) => {
+                let provides = match graph.file_of_module(&module) {
+                    Some(i) => lmms_lint::fast_path_provides(&graph, i),
+                    None => {
+                        let g = ImportGraph::from_paths(vec![file.clone()], &roots, Environment::builtin());
+                        lmms_lint::fast_path_provides(&g, 0)
+                    }
+                };
+                Some(FastPath { module, provides })
+            }
+            _ => None,
+        }
+    };
+
+    let settings = Settings {
+        thresholds: Thresholds {
+            module_level_ms: cfg.module_level_ms,
+            function_level_ms: cfg.function_level_ms,
+            hot_usage: cfg.hot_usage,
+        },
+        costs,
+        usage,
+        entry_module: entry_module.clone(),
+        fast_path,
+        selection,
+        per_file_ignores: cfg.per_file_ignores.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        root: root.clone(),
+    };
+    let report = lmms_lint::check(&graph, &settings, &walk_issues);
+    if report.entry_found == Some(false) {
+        eprintln!(
+            "lmms: warning: entry module `{}` not found under the source roots; treating every file as on the hot path",
+            entry_module.as_deref().unwrap_or_default()
+        );
+    }
+
+    let sources = |p: &Path| -> Option<&str> {
+        let i = graph.files.binary_search_by(|f| f.path.as_path().cmp(p)).ok()?;
+        graph.files[i].text()
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let fmt = format(args.output_format);
+    if args.statistics {
+        lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, ctx.color)?;
+    } else {
+        let opts = Options { color: ctx.color, version: env!("CARGO_PKG_VERSION") };
+        lmms_report::render(&mut out, fmt, &report.diagnostics, &sources, opts)?;
+    }
+    out.flush()?;
+    Ok(if report.diagnostics.is_empty() || args.exit_zero { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -1,12 +1,37 @@
-//! PLACEHOLDER: owned by the helper implementing this command; replaced before landing.
+//! `lmms rule`: print a rule's documentation (its source file's doc comment).
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use anyhow::bail;
+use lmms_lint::{Rule, RULES};
 
 use crate::context::Ctx;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Rule code or name, e.g. `LMM001` or `heavy-module-level-import`.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub code: Option<String>,
+    /// List every rule.
+    #[arg(long)]
+    pub all: bool,
+}
 
-pub fn run(_args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if args.all {
+        for r in RULES {
+            writeln!(out, "{}  {:<26}  {}", r.code, r.name, r.summary)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = args.code.unwrap_or_default();
+    let Some(rule) = Rule::from_code(&code) else {
+        bail!("unknown rule `{code}`; `lmms rule --all` lists the rules")
+    };
+    let info = rule.info();
+    writeln!(out, "# {} ({})\n", info.name, info.code)?;
+    write!(out, "{}", info.doc())?;
+    Ok(ExitCode::SUCCESS)
 }
