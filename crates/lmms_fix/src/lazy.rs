@@ -23,10 +23,10 @@
 //! was moved is no longer a module-level import, so a second run finds
 //! nothing to do.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use lmms_python::{
-    parse_module, BoundName, ByteRange, FunctionDef, ImportRecord, ImportScope, ModuleLevelCall, ModuleLevelUse,
+    parse_module, BoundName, LineIndex, ByteRange, FunctionDef, ImportRecord, ImportScope, ModuleLevelCall, ModuleLevelUse,
     NameRef, ParsedModule, RefContext,
 };
 use serde::Serialize;
@@ -156,6 +156,13 @@ const EVALUATES_ANNOTATIONS: &[&str] =
 /// Plan the rewrite of one file. `parsed` must be `parse_module(source)`.
 pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
     let mut b = Builder::new(source, parsed, opts);
+    for rec in &parsed.imports {
+        for name in &rec.names {
+            if requests.iter().any(|r| name_matches(source, rec, name, r)) {
+                b.requested.insert(name.bound.clone());
+            }
+        }
+    }
     let mut matched = vec![false; requests.len()];
     for (idx, rec) in parsed.imports.iter().enumerate() {
         let mut selected: Vec<(usize, &Request)> = Vec::new();
@@ -256,6 +263,9 @@ struct Builder<'a> {
     taken_names: Vec<String>,
     /// Import statements for one shared `if TYPE_CHECKING:` block.
     type_checking: Vec<String>,
+    lines: LineIndex,
+    /// Names bound by every requested import statement of the file.
+    requested: HashSet<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -279,6 +289,8 @@ impl<'a> Builder<'a> {
             evaluates_annotations,
             taken_names: Vec::new(),
             type_checking: Vec::new(),
+            lines: LineIndex::new(src),
+            requested: HashSet::new(),
         }
     }
 
@@ -463,7 +475,7 @@ impl<'a> Builder<'a> {
         let mut app = Applicability::Safe;
         let mut client_calls: Vec<usize> = Vec::new();
         for r in &refs {
-            let line = line_of(src, r.range.start);
+            let line = self.lines.line(r.range.start);
             match &r.context {
                 RefContext::Function { function, .. } => {
                     if py315 {
@@ -530,7 +542,7 @@ impl<'a> Builder<'a> {
     /// where a string is an equivalent annotation at runtime.
     fn quote(&self, r: &NameRef) -> Result<Edit, (SkipReason, String)> {
         let src = self.src;
-        let line = line_of(src, r.range.start);
+        let line = self.lines.line(r.range.start);
         if let Some(lib) = self.evaluates_annotations {
             let d = format!("annotation at line {line}; this module uses {lib}, which evaluates annotations");
             return Err((SkipReason::EvaluatedAnnotation, d));
@@ -588,7 +600,7 @@ impl<'a> Builder<'a> {
         let mut config = Vec::new();
         let mut uses = Vec::new();
         for r in probe.refs.iter().filter(|r| &r.bound == target) {
-            let rl = line_of(src, r.range.start);
+            let rl = self.lines.line(r.range.start);
             match &r.context {
                 RefContext::Function { .. } => uses.push(r.range),
                 RefContext::ModuleLevel { what: ModuleLevelUse::Call } => {
@@ -608,6 +620,18 @@ impl<'a> Builder<'a> {
                 }
                 _ => return Err(reject(&format!("`{target}` is used at import time at line {rl}"))),
             }
+        }
+        // A getter moves these statements into a function body: another
+        // deferred name used there would change placement on the next run
+        // (its use is no longer module-level), so the rewrite would not be
+        // a fixed point. Keep the client eager instead.
+        let moved_ranges: Vec<ByteRange> = std::iter::once(call.range).chain(config.iter().copied()).collect();
+        if let Some(other) = self.parsed.refs.iter().find(|r| {
+            r.bound != call.root
+                && self.requested.contains(&r.bound)
+                && moved_ranges.iter().any(|m| m.start <= r.range.start && r.range.end <= m.end)
+        }) {
+            return Err(reject(&format!("it also uses `{}`, which is deferred too", other.bound)));
         }
         for c in &config {
             let t = &src[c.start as usize..c.end as usize];
@@ -856,9 +880,6 @@ fn display_module(src: &str, rec: &ImportRecord, name: Option<&BoundName>) -> St
     }
 }
 
-fn line_of(src: &str, at: u32) -> u32 {
-    src[..at as usize].bytes().filter(|b| *b == b'\n').count() as u32 + 1
-}
 
 /// Source text of an import statement restricted to `names`.
 fn stmt_text(src: &str, rec: &ImportRecord, names: &[&BoundName]) -> String {

@@ -192,3 +192,10 @@ fn py315_target_writes_lazy_imports() {
 fn plan_requests_match_statements_by_line() {
     check("plan_lines", Some(Applicability::Safe));
 }
+
+#[test]
+fn client_calls_using_another_deferred_name_stay_eager() {
+    // Moving `I1 = iinfo(int8)` into a getter would turn `int8`'s use into a
+    // function-body use, so a second run would move `int8` too.
+    check("unsafe_client_uses_deferred_name", None);
+}
