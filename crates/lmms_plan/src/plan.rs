@@ -11,7 +11,7 @@ use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
 use crate::marginal::{prefixes, Attribution};
-use crate::policy::{decide, fmt_ms, Containers, Models, PolicyContext, Strategy};
+use crate::policy::{decide, fmt_ms, r3, ContainerCost, Containers, Models, PolicyContext, SeedsCost, Strategy};
 use crate::tier::Tier;
 use crate::usage::UsageDoc;
 
@@ -273,7 +273,7 @@ fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
         ModuleLevelUse::DefaultArgument => ("default-argument", "default arguments are evaluated at definition time"),
         ModuleLevelUse::Call => ("call", "called at import time"),
         ModuleLevelUse::Value => {
-            ("value", "stored in a module-level value (a dispatch table?): moving the import needs an unsafe rewrite")
+            ("value", "stored in a module-level value such as a dispatch table: moving the import needs an unsafe rewrite")
         }
         ModuleLevelUse::DunderAll => ("dunder-all", "re-exported through __all__"),
         ModuleLevelUse::GlobalRebind => ("global-rebind", "rebound with `global` inside a function"),
@@ -330,6 +330,8 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
         });
     }
     out.sort_by_key(|b| (b.line, b.column));
+    // Two references on one line (`{"a": pd.x, "b": pd.y}`) are one blocker.
+    out.dedup_by(|b, a| a.line == b.line && a.kind == b.kind);
     out
 }
 
@@ -498,6 +500,18 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
         }
     }
 
+    // Rounded only now, so no decision above saw a rounded number.
+    for r in rows.iter_mut() {
+        r.import_ms = r.import_ms.map(r3);
+        for b in r.blocked_by.iter_mut() {
+            b.cost_ms = b.cost_ms.map(r3);
+        }
+        if let Some(m) = r.models.as_mut() {
+            m.seeds_formula = m.seeds_formula.map(SeedsCost::rounded);
+            m.container = m.container.map(ContainerCost::rounded);
+        }
+    }
+
     let eager = eager_rows(&rows, &entry_module, &project_modules);
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
     let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
@@ -523,11 +537,17 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
             fmt_ms(excluded_ms)
         ));
     }
-    let estimated_init_ms = (profile.init_ms.median - dropped - excluded_ms).max(0.0);
-    let blocked = rows.iter().filter(|r| !r.blocked_by.is_empty()).count();
-    if blocked > 0 {
+    let estimated_init_ms = r3((profile.init_ms.median - dropped - excluded_ms).max(0.0));
+    let soft = rows.iter().filter(|r| !r.blocked_by.is_empty() && !r.pinned).count();
+    let pinned = rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel).count();
+    if soft > 0 {
         notes.push(format!(
-            "{blocked} deferred import(s) have module-level uses (blocked_by); the hot set and predictions assume those uses are rewritten to be lazy"
+            "{soft} deferred import(s) have module-level uses that can be made lazy (calls, dispatch tables, annotations); the hot set and predictions assume they are"
+        ));
+    }
+    if pinned > 0 {
+        notes.push(format!(
+            "{pinned} import(s) are pinned by a class base, decorator or default argument: they load whenever their module does, so the plan defers the module instead"
         ));
     }
     if cx.containers.source == crate::policy::ContainerSource::Assumed {

@@ -177,7 +177,22 @@ pub fn seeds_formula(import_ms: f64, usage: f64, daily_requests: f64, cold_start
     }
 }
 
+/// Three decimals: microsecond resolution, which no import timing exceeds.
+pub fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 impl SeedsCost {
+    pub fn rounded(self) -> SeedsCost {
+        SeedsCost {
+            daily_cold_starts: r3(self.daily_cold_starts),
+            daily_lazy_cost_ms: r3(self.daily_lazy_cost_ms),
+            module_level_cost_ms: r3(self.module_level_cost_ms),
+            function_level_cost_ms: r3(self.function_level_cost_ms),
+            ..self
+        }
+    }
+
     /// "Module level: 350ms × 1,000 cold starts = 350,000ms; function level: …".
     pub fn explain(&self, import_ms: f64, usage: f64) -> String {
         let (better, factor) = match self.strategy {
@@ -285,6 +300,18 @@ pub fn container_model(import_ms: f64, usage: f64, n: f64, t: &Thresholds) -> Co
 }
 
 impl ContainerCost {
+    pub fn rounded(self) -> ContainerCost {
+        ContainerCost {
+            requests_per_container: r3(self.requests_per_container),
+            p_needed_per_container: (self.p_needed_per_container * 1e6).round() / 1e6,
+            module_level_ms_per_container: r3(self.module_level_ms_per_container),
+            function_level_ms_per_container: r3(self.function_level_ms_per_container),
+            saving_ms_per_container: r3(self.saving_ms_per_container),
+            cold_request_saving_ms: r3(self.cold_request_saving_ms),
+            ..self
+        }
+    }
+
     pub fn explain(&self) -> String {
         format!(
             "container model: {:.0} requests/container, needed in {} of containers; lazy saves {} per container → {}",

@@ -5,6 +5,10 @@
 //! tier, each with its measured milliseconds and usage and, above
 //! `module-level-ms`, why it is allowed on the hot path; and `__all__`.
 //!
+//! Only libraries are listed: project modules stay imported where they are
+//! used (a `from fast_path import *` re-exports top-level names only, so
+//! `features.query` would arrive as `features`).
+//!
 //! Regenerating replaces only what lmms owns — the docstring, the block
 //! between the markers, `__all__` — and keeps every other line (user
 //! comments, helper functions, constants) in order. Without markers (a
@@ -151,7 +155,10 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     let GenerateInput { plan, config, fast_path_module, existing } = *input;
     let entry_module = plan.entry.split(':').next().unwrap_or("");
     let mut entries: Vec<Entry<'_>> = Vec::new();
-    for m in &plan.hot_set {
+    // Libraries only: project modules stay imported where they are used, and
+    // `from fast_path import *` can re-export only top-level names.
+    for m in plan.eager_libraries().iter() {
+        let m = plan.hot_set.iter().find(|h| *h == m).expect("eager libraries come from the hot set");
         if m == entry_module || m == fast_path_module {
             continue;
         }

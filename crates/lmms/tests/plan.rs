@@ -1,0 +1,253 @@
+//! `lmms plan` end to end on recorded measurements.
+//!
+//! The fixture `fixtures/plan/heavy/` is a copy of `examples/heavy_app`
+//! (plus a pandas dispatch table in `features/report.py`) with its real
+//! profile and usage, recorded with `/work/main/.venv-heavy`: the profile
+//! is trimmed to modules of ≥2 ms self time, each dropped module's time
+//! folded into its nearest kept ancestor, so every subtree keeps its total.
+//! Recorded data makes the numbers in these snapshots exact and stable.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+
+pub fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/heavy")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name == ".lmms" || name == "__pycache__" || name.to_string_lossy().ends_with(".in") {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Today's date as `YYYY-MM-DD`, so the fixture's profile is never stale.
+fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A private copy of the fixture app with `.lmms/profile.json` (and, when
+/// asked, `.lmms/usage.json`) in place.
+pub fn app(with_usage: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(), dir.path());
+    let root = dir.path().canonicalize().unwrap();
+    let lmms = root.join(".lmms");
+    std::fs::create_dir_all(&lmms).unwrap();
+    let profile = std::fs::read_to_string(fixture_dir().join("profile.json.in")).unwrap();
+    let profile = profile.replace("{ROOT}", &root.display().to_string());
+    let mut doc: serde_json::Value = serde_json::from_str(&profile).unwrap();
+    doc["profiled_at"] = format!("{}T12:00:00Z", today()).into();
+    std::fs::write(lmms.join("profile.json"), serde_json::to_string(&doc).unwrap()).unwrap();
+    if with_usage {
+        std::fs::copy(fixture_dir().join("usage.json.in"), lmms.join("usage.json")).unwrap();
+    }
+    dir
+}
+
+pub fn lmms(dir: &Path) -> Command {
+    let mut c = Command::new(get_cargo_bin("lmms"));
+    c.current_dir(dir).env("NO_COLOR", "1").env_remove("VIRTUAL_ENV");
+    c
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+}
+
+pub fn filters(dir: &Path) -> Vec<(String, String)> {
+    vec![
+        (regex_escape(&dir.canonicalize().unwrap().display().to_string()), "[APP]".into()),
+        (r"\d{4}-\d{2}-\d{2}T12:00:00Z".into(), "[DATE]".into()),
+        (r"Last profiled: \d{4}-\d{2}-\d{2}".into(), "Last profiled: [DATE]".into()),
+    ]
+}
+
+#[macro_export]
+macro_rules! snap {
+    ($dir:expr, $cmd:expr) => {{
+        let f = filters($dir);
+        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        insta::with_settings!({ filters => f }, { assert_cmd_snapshot!($cmd) });
+    }};
+}
+
+fn plan_json(dir: &Path) -> serde_json::Value {
+    let out = lmms(dir).args(["plan", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn row<'a>(doc: &'a serde_json::Value, path: &str, module: &str) -> &'a serde_json::Value {
+    doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == path && i["module"] == module)
+        .unwrap_or_else(|| panic!("no row for {module} in {path}"))
+}
+
+#[test]
+fn heavy_libraries_go_function_level_and_cheap_ones_stay() {
+    let dir = app(true);
+    let doc = plan_json(dir.path());
+    assert_eq!(doc["schema"], "lmms.plan/1");
+    assert_eq!(doc["policy"], "lmms");
+    for (path, m) in [
+        ("lambda_function.py", "boto3"),
+        ("lambda_function.py", "pandas"),
+        ("lambda_function.py", "requests"),
+        ("features/report.py", "pandas"),
+        ("features/models.py", "pydantic"),
+    ] {
+        assert_eq!(row(&doc, path, m)["strategy"], "function-level", "{m} in {path}");
+    }
+    for m in ["json", "os", "time", "logging"] {
+        let r = row(&doc, "lambda_function.py", m);
+        assert_eq!(r["strategy"], "module-level", "{m}");
+        assert_eq!(r["tier"].as_u64().unwrap() <= 2, true, "{m}");
+    }
+    let hot: Vec<&str> = doc["hot_set"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    for heavy in ["boto3", "pandas", "requests", "pydantic"] {
+        assert!(!hot.contains(&heavy), "{heavy} in hot set {hot:?}");
+    }
+    assert!(doc["predicted_init_ms"].is_null(), "only --simulate measures a prediction");
+    for k in ["median", "mad", "min", "max"] {
+        assert!(doc["current_init_ms"][k].is_number());
+    }
+    // The artifact is the JSON the command printed.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/plan.json")).unwrap()).unwrap();
+    assert_eq!(written, doc);
+}
+
+#[test]
+fn module_level_client_and_dispatch_table_block_with_their_cost() {
+    let dir = app(true);
+    let doc = plan_json(dir.path());
+    let boto3 = row(&doc, "lambda_function.py", "boto3");
+    let client = boto3["blocked_by"].as_array().unwrap().iter().find(|b| b["kind"] == "module-level-call").unwrap();
+    assert_eq!(client["line"], 25);
+    assert!(client["code"].as_str().unwrap().starts_with("S3 = boto3.client("));
+    assert_eq!(client["cost_ms"], boto3["import_ms"]);
+    assert!(client["cost_ms"].as_f64().unwrap() > 100.0);
+
+    let pandas = row(&doc, "features/report.py", "pandas");
+    let table: Vec<&serde_json::Value> =
+        pandas["blocked_by"].as_array().unwrap().iter().filter(|b| b["kind"] == "value").collect();
+    assert_eq!(table.len(), 1, "pd.read_csv and pd.read_json in READERS: one blocker per line");
+    assert!(table[0]["code"].as_str().unwrap().starts_with("READERS = {"));
+    assert!(table[0]["cost_ms"].as_f64().unwrap() > 100.0);
+
+    // A class base cannot be made lazy: pydantic is pinned to models.py,
+    // so importing features.models costs what pydantic costs.
+    let models = row(&doc, "lambda_function.py", "features.models");
+    assert_eq!(models["strategy"], "function-level");
+    assert!(models["import_ms"].as_f64().unwrap() >= row(&doc, "features/models.py", "pydantic")["import_ms"].as_f64().unwrap());
+}
+
+#[test]
+fn plan_text_report() {
+    let dir = app(true);
+    snap!(dir.path(), lmms(dir.path()).args(["plan"]));
+}
+
+#[test]
+fn plan_json_document() {
+    let dir = app(true);
+    snap!(dir.path(), lmms(dir.path()).args(["plan", "--format", "json"]));
+}
+
+#[test]
+fn without_usage_the_plan_says_so_and_grants_no_exception() {
+    let dir = app(false);
+    let doc = plan_json(dir.path());
+    assert_eq!(doc["usage"], "unknown");
+    let json = row(&doc, "lambda_function.py", "json");
+    assert!(json["usage"].is_null());
+    // json measures just over 10 ms: without usage it cannot be hot path.
+    assert_eq!(json["strategy"], "function-level");
+    assert!(json["tier"].is_null());
+    assert!(doc["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("no .lmms/usage.json")));
+    snap!(dir.path(), lmms(dir.path()).args(["plan"]));
+}
+
+#[test]
+fn cost_policy_follows_the_seeds_formula_and_shows_the_table() {
+    let dir = app(true);
+    let cfg = dir.path().join("pyproject.toml");
+    std::fs::write(&cfg, "[tool.lmms]\nentry = \"lambda_function:lambda_handler\"\npolicy = \"cost\"\n").unwrap();
+    let doc = plan_json(dir.path());
+    assert_eq!(doc["policy"], "cost");
+    // requests: 20% > the 10% cold-start ratio → the formula says module level.
+    let r = row(&doc, "lambda_function.py", "requests");
+    assert_eq!(r["strategy"], "module-level");
+    assert!(r["reason"].as_str().unwrap().contains("seeds' DEC-02 formula"));
+    assert!(r["disagreement"].as_str().unwrap().contains("DEC-01 table: function-level"));
+    // pandas: 2% < 10% → function level under every model.
+    assert_eq!(row(&doc, "lambda_function.py", "pandas")["strategy"], "function-level");
+}
+
+#[test]
+fn snapstart_keeps_used_heavy_imports_at_module_level() {
+    let dir = app(true);
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.lmms]\nentry = \"lambda_function:lambda_handler\"\nsnapstart = true\n",
+    )
+    .unwrap();
+    let doc = plan_json(dir.path());
+    let boto3 = row(&doc, "lambda_function.py", "boto3");
+    assert_eq!(boto3["strategy"], "module-level");
+    assert!(boto3["reason"].as_str().unwrap().contains("snapshot"));
+}
+
+#[test]
+fn measured_cold_start_ratio_sets_requests_per_container() {
+    let dir = app(true);
+    let p = dir.path().join(".lmms/usage.json");
+    let mut u: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    u["cold_start_ratio"] = 0.5.into();
+    std::fs::write(&p, u.to_string()).unwrap();
+    let doc = plan_json(dir.path());
+    assert_eq!(doc["containers"]["source"], "measured");
+    assert_eq!(doc["containers"]["requests_per_container"], 2.0);
+}
+
+#[test]
+fn missing_profile_is_a_usage_error_that_names_the_fix() {
+    let dir = app(false);
+    std::fs::remove_file(dir.path().join(".lmms/profile.json")).unwrap();
+    snap!(dir.path(), lmms(dir.path()).args(["plan"]));
+    assert!(!dir.path().join(".lmms/plan.json").exists());
+}
+
+#[test]
+fn corrupt_usage_is_reported_not_ignored() {
+    let dir = app(true);
+    std::fs::write(dir.path().join(".lmms/usage.json"), "{\"schema\": \"lmms.usage/9\"}").unwrap();
+    let out = lmms(dir.path()).args(["plan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lmms.usage/9"));
+}
