@@ -7,91 +7,11 @@
 //! folded into its nearest kept ancestor, so every subtree keeps its total.
 //! Recorded data makes the numbers in these snapshots exact and stable.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod plan_support;
 
-use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+use std::path::Path;
 
-pub fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/heavy")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == ".lmms" || name == "__pycache__" || name.to_string_lossy().ends_with(".in") {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
-/// Today's date as `YYYY-MM-DD`, so the fixture's profile is never stale.
-fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// A private copy of the fixture app with `.lmms/profile.json` (and, when
-/// asked, `.lmms/usage.json`) in place.
-pub fn app(with_usage: bool) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture_dir(), dir.path());
-    let root = dir.path().canonicalize().unwrap();
-    let lmms = root.join(".lmms");
-    std::fs::create_dir_all(&lmms).unwrap();
-    let profile = std::fs::read_to_string(fixture_dir().join("profile.json.in")).unwrap();
-    let profile = profile.replace("{ROOT}", &root.display().to_string());
-    let mut doc: serde_json::Value = serde_json::from_str(&profile).unwrap();
-    doc["profiled_at"] = format!("{}T12:00:00Z", today()).into();
-    std::fs::write(lmms.join("profile.json"), serde_json::to_string(&doc).unwrap()).unwrap();
-    if with_usage {
-        std::fs::copy(fixture_dir().join("usage.json.in"), lmms.join("usage.json")).unwrap();
-    }
-    dir
-}
-
-pub fn lmms(dir: &Path) -> Command {
-    let mut c = Command::new(get_cargo_bin("lmms"));
-    c.current_dir(dir).env("NO_COLOR", "1").env_remove("VIRTUAL_ENV");
-    c
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
-}
-
-pub fn filters(dir: &Path) -> Vec<(String, String)> {
-    vec![
-        (regex_escape(&dir.canonicalize().unwrap().display().to_string()), "[APP]".into()),
-        (r"\d{4}-\d{2}-\d{2}T12:00:00Z".into(), "[DATE]".into()),
-        (r"Last profiled: \d{4}-\d{2}-\d{2}".into(), "Last profiled: [DATE]".into()),
-    ]
-}
-
-#[macro_export]
-macro_rules! snap {
-    ($dir:expr, $cmd:expr) => {{
-        let f = filters($dir);
-        let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        insta::with_settings!({ filters => f }, { assert_cmd_snapshot!($cmd) });
-    }};
-}
+use plan_support::{app, lmms};
 
 fn plan_json(dir: &Path) -> serde_json::Value {
     let out = lmms(dir).args(["plan", "--format", "json"]).output().unwrap();
