@@ -63,7 +63,14 @@ name = CONFIG["module"]
 error = None
 submodules = []
 try:
-    importlib.import_module(name)
+    mod = importlib.import_module(name)
+    # `from M import a` also runs M's lazy loaders (a module __getattr__,
+    # as pydantic has): the statement, not just `import M`, is measured.
+    for a in CONFIG.get("names", []):
+        try:
+            getattr(mod, a)
+        except AttributeError:
+            pass
 except BaseException as e:
     error = "%s: %s" % (type(e).__name__, e)
 # `__mp_main__` and friends are aliases of `__main__`, not modules M loaded.

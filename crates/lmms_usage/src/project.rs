@@ -135,6 +135,36 @@ pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
     s
 }
 
+impl Sources {
+    /// Keep only files the entry module imports, directly or transitively
+    /// (with their parent packages, which Python runs first). Scripts, tools
+    /// and event generators next to the function are not part of it. When
+    /// the entry module is not a project file, everything is kept.
+    pub fn retain_reachable(&mut self, entry_module: &str) {
+        if !self.modules.contains(entry_module) {
+            return;
+        }
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut queue = vec![entry_module.to_owned()];
+        while let Some(m) = queue.pop() {
+            let mut prefix = String::new();
+            for part in m.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                if self.modules.contains(&prefix) && seen.insert(prefix.clone()) {
+                    for st in self.statements.iter().filter(|st| st.file_module == prefix) {
+                        queue.push(st.module.clone());
+                        queue.extend(st.from_names.iter().map(|a| format!("{}.{a}", st.module)));
+                    }
+                }
+            }
+        }
+        self.statements.retain(|st| seen.contains(&st.file_module));
+    }
+}
+
 /// Index one parsed file (exposed for tests that need no files).
 pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool, parsed: &ParsedModule) {
     for imp in &parsed.imports {
@@ -190,6 +220,24 @@ mod tests {
         assert_eq!(normalise_qualname("f.<locals>.<listcomp>"), "f");
         assert_eq!(normalise_qualname("C.m.<locals>.<lambda>"), "C.m");
         assert_eq!(normalise_qualname("<lambda>"), "<lambda>");
+    }
+
+    #[test]
+    fn only_files_reachable_from_the_entry_are_kept() {
+        let mut s = Sources::default();
+        for (rel, module, src) in [
+            ("app.py", "app", "from pkg import feature\n"),
+            ("pkg/__init__.py", "pkg", "import json\n"),
+            ("pkg/feature.py", "pkg.feature", "import requests\n"),
+            ("pkg/unused.py", "pkg.unused", "import pandas\n"),
+            ("tools/gen.py", "tools.gen", "import random\n"),
+        ] {
+            s.modules.insert(module.to_string());
+            add_file(&mut s, rel, module, rel.ends_with("__init__.py"), &lmms_python::parse_module(src));
+        }
+        s.retain_reachable("app");
+        let kept: Vec<&str> = s.statements.iter().map(|st| st.module.as_str()).collect();
+        assert_eq!(kept, ["pkg", "json", "requests"]);
     }
 
     #[test]

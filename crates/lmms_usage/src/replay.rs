@@ -253,7 +253,8 @@ pub struct ReplayReport {
 
 /// Parse the project, measure closures, replay, attribute.
 pub fn usage_by_replay(runner: &dyn Runner, opts: &ReplayOptions, events: &[Event]) -> Result<ReplayReport, UsageError> {
-    let sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
+    let mut sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
+    sources.retain_reachable(opts.entry.split(':').next().unwrap_or_default());
     let mut warnings = sources.problems.clone();
     let is_project = |m: &str| project_module_exists(&sources, &opts.py.src_roots, m);
 
