@@ -14,11 +14,12 @@ function calls (sys.monitoring on Python 3.12+, a profile hook before; never
 line tracing) and prints ONE JSON line to stdout, which Lambda sends to
 CloudWatch Logs:
 
-    {"cold":false,"lmms_usage":1,"m":{"requests":1,"urllib3":1},"ms":3.1}
+    {"cold":0,"lmms_usage":1,"m":{"requests":1,"urllib3":1},"ms":3.1}
 
 "m" names the top-level packages whose functions ran during the request
-(module-level code, i.e. importing, does not count), "cold" marks the first
-invocation of the execution environment. Aggregate with `lmms usage --logs`
+(module-level code, i.e. importing, does not count), "cold" is 1 on the first
+invocation of the execution environment (numbers, so Logs Insights can sum
+them). Aggregate with `lmms usage --logs`
 or the query `lmms usage --insights-query` prints.
 """
 import functools
@@ -113,7 +114,7 @@ def _report(cold, ms):
                 used[top] = 1
     _seen.clear()
     line = json.dumps(
-        {"lmms_usage": 1, "cold": cold, "m": used, "ms": round(ms, 3)}, separators=(",", ":"), sort_keys=True
+        {"lmms_usage": 1, "cold": 1 if cold else 0, "m": used, "ms": round(ms, 3)}, separators=(",", ":"), sort_keys=True
     )
     sys.stdout.write(line + "\n")
     sys.stdout.flush()

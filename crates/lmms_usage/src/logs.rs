@@ -24,6 +24,9 @@ pub enum Record {
     RestoreReport { restore_ms: Option<f64> },
     /// A line printed by the `lmms runtime` tracker on a sampled invocation.
     Tracker(TrackerLine),
+    /// A row of the `lmms usage --insights-query` result: counts already
+    /// summed by CloudWatch.
+    TrackerTotals { sampled: u64, cold: u64, counts: BTreeMap<String, u64> },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -85,6 +88,15 @@ fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
     let mut out = Vec::new();
     for item in items {
         let Some(obj) = item.as_object() else { continue };
+        if !obj.contains_key("@message") && obj.contains_key("sampled") {
+            let num = |v: &serde_json::Value| v.as_u64().or_else(|| v.as_str().and_then(|s| parse_count(s)));
+            let cells: Vec<(String, u64)> =
+                obj.iter().filter_map(|(k, v)| Some((k.clone(), num(v)?))).collect();
+            if let Some(r) = totals_row(&cells) {
+                out.push(Entry { stream: None, record: r });
+            }
+            continue;
+        }
         let message = obj.get("message").or_else(|| obj.get("@message")).and_then(|m| m.as_str());
         let stream = obj
             .get("logStreamName")
@@ -101,6 +113,17 @@ fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
 fn from_insights_csv(text: &str) -> Option<Vec<Entry>> {
     let rows = parse_csv(text);
     let header = rows.first()?;
+    if !header.iter().any(|h| h == "@message") && header.iter().any(|h| h == "sampled") {
+        let out = rows[1..]
+            .iter()
+            .filter_map(|row| {
+                let cells: Vec<(String, u64)> =
+                    header.iter().zip(row).filter_map(|(h, v)| Some((h.clone(), parse_count(v)?))).collect();
+                totals_row(&cells).map(|record| Entry { stream: None, record })
+            })
+            .collect();
+        return Some(out);
+    }
     let msg_col = header.iter().position(|h| h == "@message")?;
     let stream_col = header.iter().position(|h| h == "@logStream");
     let out = rows[1..]
@@ -112,6 +135,23 @@ fn from_insights_csv(text: &str) -> Option<Vec<Entry>> {
         })
         .collect();
     Some(out)
+}
+
+/// Insights prints sums as `3` or `3.0`; an empty cell is a missing field.
+fn parse_count(s: &str) -> Option<u64> {
+    let f: f64 = s.trim().parse().ok()?;
+    (f >= 0.0 && f.fract() == 0.0).then_some(f as u64)
+}
+
+fn totals_row(cells: &[(String, u64)]) -> Option<Record> {
+    let get = |k: &str| cells.iter().find(|(h, _)| h == k).map(|(_, v)| *v);
+    let sampled = get("sampled")?;
+    let counts = cells
+        .iter()
+        .filter_map(|(h, v)| Some((h.strip_prefix("m_")?.to_owned(), *v)))
+        .filter(|(_, v)| *v > 0)
+        .collect();
+    Some(Record::TrackerTotals { sampled, cold: get("cold_sampled").unwrap_or(0), counts })
 }
 
 /// RFC 4180 CSV: quoted fields may hold commas, `""` and newlines (Lambda
@@ -196,7 +236,7 @@ fn parse_json_message(text: &str) -> Option<Record> {
             .and_then(|m| m.as_object())
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
-        let cold = obj.get("cold").and_then(|c| c.as_bool()).unwrap_or(false);
+        let cold = obj.get("cold").is_some_and(|c| c.as_bool().unwrap_or(false) || c.as_f64().is_some_and(|n| n > 0.0));
         return Some(Record::Tracker(TrackerLine { cold, modules }));
     }
     let kind = obj.get("type")?.as_str()?;
@@ -328,6 +368,13 @@ pub fn aggregate(entries: &[Entry]) -> LogStats {
                     *module_counts.entry(m.clone()).or_default() += 1;
                 }
             }
+            Record::TrackerTotals { sampled: n, cold: c, counts } => {
+                sampled += n;
+                sampled_cold += c;
+                for (m, k) in counts {
+                    *module_counts.entry(m.clone()).or_default() += k;
+                }
+            }
         }
     }
     let starts = cold + restores;
@@ -415,7 +462,7 @@ mod tests {
 
     #[test]
     fn tracker_line_after_a_prefix_is_read() {
-        let line = "2024-05-01T10:00:00Z abc {\"lmms_usage\":1,\"cold\":true,\"m\":{\"requests\":1,\"urllib3\":1},\"ms\":0.4}";
+        let line = "2024-05-01T10:00:00Z abc {\"lmms_usage\":1,\"cold\":1,\"m\":{\"requests\":1,\"urllib3\":1},\"ms\":0.4}";
         let Some(Record::Tracker(t)) = parse_message(line) else { panic!() };
         assert!(t.cold);
         assert_eq!(t.modules.iter().map(String::as_str).collect::<Vec<_>>(), ["requests", "urllib3"]);
@@ -499,6 +546,19 @@ mod tests {
         let stats = aggregate(&parse_input(text));
         assert_eq!(stats.failed, 1);
         assert_eq!(stats.init_failures, 1);
+    }
+
+    #[test]
+    fn insights_query_results_are_read_as_totals() {
+        let csv = "sampled,cold_sampled,m_requests,m_boto3,m_pandas\n2000,31,412.0,90,\n";
+        let stats = aggregate(&parse_input(csv));
+        assert_eq!(stats.sampled, 2000);
+        assert_eq!(stats.sampled_cold, 31);
+        assert_eq!(stats.module_counts.get("requests"), Some(&412));
+        assert_eq!(stats.module_counts.get("pandas"), None);
+        let json = r#"[{"sampled": "10", "cold_sampled": "1", "m_json": "10"}]"#;
+        let stats = aggregate(&parse_input(json));
+        assert_eq!((stats.sampled, stats.module_counts["json"]), (10, 10));
     }
 
     #[test]
