@@ -155,6 +155,8 @@ const EVALUATES_ANNOTATIONS: &[&str] =
 
 /// Plan the rewrite of one file. `parsed` must be `parse_module(source)`.
 pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
+    let relocated = relocate(source, parsed, requests);
+    let requests = relocated.as_slice();
     let mut b = Builder::new(source, parsed, opts);
     for rec in &parsed.imports {
         for name in &rec.names {
@@ -189,6 +191,29 @@ pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: 
     let mut out = b.finish();
     out.matched = matched;
     out
+}
+
+/// A plan names statements by line, and edits (ours included) shift lines.
+/// A request whose line holds no matching import is re-pointed at the one
+/// eager statement of that module, if there is exactly one.
+fn relocate(source: &str, parsed: &ParsedModule, requests: &[Request]) -> Vec<Request> {
+    requests
+        .iter()
+        .map(|r| {
+            let Some(line) = r.line else { return r.clone() };
+            let any_line = Request { line: None, ..r.clone() };
+            let hits = |rec: &&ImportRecord| rec.names.iter().any(|n| name_matches(source, rec, n, &any_line));
+            if parsed.imports.iter().filter(|i| i.line == line).any(|i| hits(&i)) {
+                return r.clone();
+            }
+            let eager: Vec<&ImportRecord> =
+                parsed.imports.iter().filter(|i| !matches!(i.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)).filter(hits).collect();
+            match eager.as_slice() {
+                [one] => Request { line: Some(one.line), ..r.clone() },
+                _ => r.clone(),
+            }
+        })
+        .collect()
 }
 
 fn star_matches(rec: &ImportRecord, r: &Request) -> bool {
@@ -936,4 +961,18 @@ fn after_statement(src: &str, end: u32, nl: &'static str) -> (u32, &'static str)
     let at = next_line_start(src, end);
     let lead = if at as usize == src.len() && !src.ends_with('\n') { nl } else { "" };
     (at, lead)
+}
+
+/// Whether `req`'s module is already imported only inside functions or
+/// under `TYPE_CHECKING` in this file — a plan entry that an earlier
+/// `lmms fix` applied, as opposed to a stale one.
+pub fn already_deferred(source: &str, parsed: &ParsedModule, req: &Request) -> bool {
+    let any_line = Request { line: None, ..req.clone() };
+    let matches = |rec: &ImportRecord| rec.names.iter().any(|n| name_matches(source, rec, n, &any_line));
+    let deferred = parsed
+        .imports
+        .iter()
+        .any(|i| matches!(i.scope, ImportScope::Function { .. } | ImportScope::TypeChecking) && matches(i));
+    let eager = parsed.imports.iter().any(|i| matches!(i.scope, ImportScope::Module) && !i.is_lazy && matches(i));
+    deferred && !eager || parsed.imports.iter().any(|i| i.is_lazy && matches(i))
 }

@@ -100,6 +100,8 @@ struct Summary {
     files_refused: usize,
     files_unreadable: usize,
     moved: usize,
+    /// Plan entries an earlier run already applied.
+    already_applied: usize,
     skipped: usize,
     skipped_by_reason: BTreeMap<&'static str, usize>,
     /// Sum of the plan's marginal `import_ms` for the moved imports.
@@ -202,6 +204,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut moved_ms = 0.0;
     let mut any_ms = false;
     let mut unreadable = 0;
+    let mut already = 0;
     for (path, reqs, ms) in &per_file {
         let shown = display_path(path, &project.root);
         let (source, parsed) = match lmms_python::read_and_parse(path) {
@@ -223,7 +226,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             // Ad hoc runs touch many files; unmatched modules are normal.
         } else {
             for (i, m) in rw.matched.iter().enumerate() {
-                if !m {
+                if lmms_fix::lazy::already_deferred(&source, &parsed, &reqs[i]) {
+                    already += 1;
+                } else if !m {
                     unmatched.push(format!("{}:{} {}", shown, reqs[i].line.unwrap_or(0), reqs[i].module));
                 }
             }
@@ -278,6 +283,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
         files_refused: reports.iter().filter(|r| r.status == "refused").count(),
         files_unreadable: unreadable,
+        already_applied: already,
         moved: reports.iter().map(|r| r.moves.len()).sum(),
         skipped: reports.iter().map(|r| r.skips.len()).sum(),
         skipped_by_reason: by_reason,
@@ -402,8 +408,14 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool, notes: &[String]) ->
         s.skipped,
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) }
     )?;
-    if s.files_refused + s.files_unreadable > 0 {
-        writeln!(out, "{} file(s) refused, {} unreadable or unparsable", s.files_refused, s.files_unreadable)?;
+    if s.already_applied > 0 {
+        writeln!(out, "{} planned move{} already applied", s.already_applied, plural(s.already_applied))?;
+    }
+    if s.files_refused > 0 {
+        writeln!(out, "{} file{} refused: the rewrite would not parse", s.files_refused, plural(s.files_refused))?;
+    }
+    if s.files_unreadable > 0 {
+        writeln!(out, "{} file{} not read: not UTF-8 or has syntax errors", s.files_unreadable, plural(s.files_unreadable))?;
     }
     if let Some(ms) = s.moved_import_ms {
         write!(out, "predicted INIT change: −{ms:.0} ms deferred")?;

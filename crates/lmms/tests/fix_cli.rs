@@ -1,0 +1,136 @@
+//! `lmms fix` end to end: plan-driven and ad hoc rewrites, `--diff`,
+//! `--unsafe-fixes`, py315, JSON output, and what is never written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A private copy of the fixture app, with the plan in `.lmms/`.
+fn app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("app"), dir.path());
+    std::fs::create_dir_all(dir.path().join(".lmms")).unwrap();
+    std::fs::copy(fixtures().join("plan.json"), dir.path().join(".lmms/plan.json")).unwrap();
+    dir
+}
+
+fn lmms(dir: &Path) -> Command {
+    let mut c = Command::new(get_cargo_bin("lmms"));
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+fn snapshot_tree(dir: &Path) -> Vec<(String, String)> {
+    ["handler.py", "pkg/tools.py", "pkg/broken.py"].iter().map(|f| (f.to_string(), read(dir, f))).collect()
+}
+
+#[test]
+fn diff_shows_the_plan_without_writing_and_exits_1() {
+    let dir = app();
+    let before = snapshot_tree(dir.path());
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--diff"]));
+    assert_eq!(snapshot_tree(dir.path()), before, "--diff wrote files");
+}
+
+#[test]
+fn applying_the_plan_writes_once_and_a_second_run_changes_nothing() {
+    let dir = app();
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let handler = read(dir.path(), "handler.py");
+    assert!(handler.contains("    import csv  # lazy: 142 ms, used by 7% of requests (T4)\n"), "{handler}");
+    // json is only reachable with --unsafe-fixes (CLIENT is built at import).
+    assert!(handler.starts_with("\"\"\"A handler whose cold imports move into the functions that use them.\"\"\"\nimport json\n"));
+    assert!(lmms_python::parse_module(&handler).syntax_errors.is_empty());
+    assert_eq!(read(dir.path(), "pkg/broken.py"), read(&fixtures().join("app"), "pkg/broken.py"));
+
+    let after_first = snapshot_tree(dir.path());
+    assert_cmd_snapshot!("second_run", lmms(dir.path()).arg("fix"));
+    assert_eq!(snapshot_tree(dir.path()), after_first, "second run rewrote something");
+}
+
+#[test]
+fn unsafe_fixes_turn_the_module_level_client_into_a_getter() {
+    let dir = app();
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--unsafe-fixes", "--diff"]));
+}
+
+#[test]
+fn json_report_lists_moves_skips_and_the_predicted_change() {
+    let dir = app();
+    let out = lmms(dir.path()).args(["fix", "--format", "json", "--diff"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "lmms.fix/1");
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn ad_hoc_lazy_needs_no_plan_and_reports_unparsable_files() {
+    let dir = app();
+    std::fs::remove_dir_all(dir.path().join(".lmms")).unwrap();
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--lazy", "csv", "decimal"]));
+    let tools = read(dir.path(), "pkg/tools.py");
+    assert!(tools.contains("def rows(text):\n    import csv  # lazy: deferred by lmms fix --lazy\n"), "{tools}");
+}
+
+#[test]
+fn py315_target_writes_lazy_imports_in_place() {
+    let dir = app();
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--diff", "--target-version", "py315", "--lazy", "csv"]));
+}
+
+#[test]
+fn missing_plan_is_a_usage_error_naming_the_remedy() {
+    let dir = app();
+    std::fs::remove_dir_all(dir.path().join(".lmms")).unwrap();
+    let tmp = regex_escape(&dir.path().display().to_string());
+    insta::with_settings!({ filters => vec![(tmp.as_str(), "[APP]")] }, {
+        assert_cmd_snapshot!(lmms(dir.path()).arg("fix"));
+    });
+}
+
+#[test]
+fn plan_with_the_wrong_schema_is_rejected() {
+    let dir = app();
+    std::fs::write(dir.path().join(".lmms/plan.json"), r#"{"schema": "lmms.usage/1", "imports": []}"#).unwrap();
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected \"lmms.plan/1\""));
+}
+
+#[test]
+fn written_files_keep_their_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = app();
+    let f = dir.path().join("handler.py");
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o750);
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+}
