@@ -127,29 +127,63 @@ pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
     }
     let _ = writeln!(s);
 
-    // Verdicts are for the import statements the project controls: a
-    // non-project module imported directly by project code.
+    // Verdicts are for the import statements the project controls: the
+    // non-project modules a project module loads directly, grouped by
+    // top-level package, because `from pydantic import BaseModel` pulls in
+    // pydantic.fields & co. as siblings of `pydantic` in the tree and the
+    // statement costs all of them.
     let origin: HashMap<&str, Origin> = doc.modules.iter().map(|m| (m.name.as_str(), m.origin)).collect();
-    let mut heavy: Vec<&ModuleProfile> = doc
-        .modules
-        .iter()
-        .filter(|m| m.origin != Origin::Project)
-        .filter(|m| m.imported_by.as_deref().is_some_and(|p| origin.get(p) == Some(&Origin::Project)))
-        .filter(|m| m.cumulative_ms.median >= o.module_level_ms)
-        .collect();
-    heavy.sort_by(|a, b| b.cumulative_ms.median.total_cmp(&a.cumulative_ms.median));
+    let mut groups: Vec<(String, String, f64, Vec<String>)> = Vec::new();
+    for m in &doc.modules {
+        let Some(parent) = m.imported_by.as_deref() else { continue };
+        if m.origin == Origin::Project || origin.get(parent) != Some(&Origin::Project) {
+            continue;
+        }
+        let top = m.name.split('.').next().unwrap_or(&m.name).to_string();
+        match groups.iter_mut().find(|(p, t, _, _)| p == parent && *t == top) {
+            Some(g) => {
+                g.2 += m.cumulative_ms.median;
+                g.3.push(m.name.clone());
+            }
+            None => groups.push((parent.to_string(), top, m.cumulative_ms.median, vec![m.name.clone()])),
+        }
+    }
+    groups.retain(|g| g.2 >= o.module_level_ms);
+    groups.sort_by(|a, b| b.2.total_cmp(&a.2));
     let _ = writeln!(s, "{}", st.bold("Verdicts (LMMS-DEC-01; usage decides the DEC-02 exception)"));
-    if heavy.is_empty() {
+    if groups.is_empty() {
         let _ = writeln!(s, "  no project import costs {:.0} ms or more: everything may stay at module level", o.module_level_ms);
     }
-    for m in &heavy {
-        let ms = m.cumulative_ms.median;
-        let line = format!("  {:<28} {:>7.1} ms  {}", m.name, ms, verdict(ms, o));
-        let line = if ms > o.function_level_ms { st.warn(&line) } else { line };
+    for (parent, top, ms, members) in &groups {
+        let line = format!("  {:<28} {:>7.1} ms  {}", top, ms, verdict(*ms, o));
+        let line = if *ms > o.function_level_ms { st.warn(&line) } else { line };
         let _ = writeln!(s, "{line}");
-        let _ = writeln!(s, "  {:<28} {}", "", st.dim(&format!("chain: {}", m.chain.join(" → "))));
+        let chain = doc.module(&members[0]).map(|m| m.chain.join(" → ")).unwrap_or_default();
+        let _ = writeln!(s, "  {:<28} {}", "", st.dim(&format!("imported by {parent}; chain: {chain}")));
+        if members.len() > 1 {
+            let _ = writeln!(s, "  {:<28} {}", "", st.dim(&format!("includes {}", members.join(", "))));
+        }
     }
-    if !heavy.is_empty() {
+    // Module-level code that is not an import (a client built at import
+    // time) shows up as a project module's self time; moving imports alone
+    // will not remove it.
+    let mut busy: Vec<&ModuleProfile> = doc
+        .modules
+        .iter()
+        .filter(|m| m.origin == Origin::Project && m.self_ms.median >= o.module_level_ms)
+        .collect();
+    busy.sort_by(|a, b| b.self_ms.median.total_cmp(&a.self_ms.median));
+    for m in busy {
+        let _ = writeln!(
+            s,
+            "  {}",
+            st.warn(&format!(
+                "{} spends {:.1} ms running its own module-level code (not imports: clients, sessions, tables built at import time; see `lmms rule LMM005`)",
+                m.name, m.self_ms.median
+            ))
+        );
+    }
+    if !groups.is_empty() {
         let _ = writeln!(s, "\nNext: `lmms usage --events …` measures how often each is used, then `lmms plan` decides.");
     }
     s

@@ -34,9 +34,13 @@ pub struct Args {
     pub python: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Fold tree nodes whose median cumulative time is below this.
-    #[arg(long, value_name = "MS", default_value_t = 2.0)]
-    pub min_ms: f64,
+    /// Fold tree nodes whose median cumulative time is below this
+    /// [default: 1% of INIT, at least 2 ms].
+    #[arg(long, value_name = "MS")]
+    pub min_ms: Option<f64>,
+    /// Deepest import-tree level shown.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub depth: usize,
     /// Rows in the self-time table.
     #[arg(long, value_name = "N", default_value_t = 15)]
     pub top: usize,
@@ -116,8 +120,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Format::Json => out.write_all(json.as_bytes())?,
         Format::Text => {
             let opts = TextOptions {
-                tree_min_ms: args.min_ms,
-                tree_max_depth: 8,
+                // Scale the fold to the app: 2 ms matters at 80 ms INIT, not at 800.
+                tree_min_ms: args.min_ms.unwrap_or((doc.init_ms.median / 100.0).max(2.0)),
+                tree_max_depth: args.depth.max(1),
                 top: args.top,
                 module_level_ms: cfg.module_level_ms,
                 function_level_ms: cfg.function_level_ms,
