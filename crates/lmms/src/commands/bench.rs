@@ -523,6 +523,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 samples: cur.clone(),
             };
             let json = serde_json::to_string_pretty(&doc)? + "\n";
+            if let Some(parent) = baseline_file.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
             lmms_fix::write_atomic(&baseline_file, json.as_bytes())?;
             eprintln!("lmms: saved baseline to {}", baseline_file.display());
             (cur, None, "none", None, false)
