@@ -159,6 +159,28 @@ else:
         threading.setprofile(None)
 
 
+_qual_cache = {}
+
+
+def _qualname(code):
+    """`co_qualname` exists from 3.11; before, ask the function holding the
+    code (once per code object: get_referrers scans the heap)."""
+    q = getattr(code, "co_qualname", None)
+    if q:
+        return q
+    hit = _qual_cache.get(id(code))
+    if hit is None:
+        import gc
+
+        q = code.co_name
+        for r in gc.get_referrers(code):
+            if getattr(r, "__code__", None) is code:
+                q = getattr(r, "__qualname__", q)
+                break
+        hit = _qual_cache[id(code)] = (code, q)  # keeps the id from being reused
+    return hit[1]
+
+
 def _collect():
     _refresh_files()
     modules = set()
@@ -174,8 +196,7 @@ def _collect():
             continue
         modules.add(mod)
         if _is_project(fn):
-            q = getattr(code, "co_qualname", code.co_name)
-            functions.add(mod + ":" + q)
+            functions.add(mod + ":" + _qualname(code))
     return sorted(modules), sorted(functions)
 
 
