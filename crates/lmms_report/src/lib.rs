@@ -158,22 +158,45 @@ fn frame(w: &mut dyn Write, d: &Diagnostic, src: &str, idx: &LineIndex, s: &Styl
     writeln!(w, "{gutter} {}", s.blue("|"))
 }
 
-fn json_diag(d: &Diagnostic) -> Value {
-    json!({
-        "code": d.code(),
-        "path": d.rel_path,
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
-        "message": d.message,
-        "module": d.module,
-        "fix": Value::Null,
-    })
+/// One `lmms.check/1` diagnostic; field order is the documented order.
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+    module: Option<&'a str>,
+    /// `lmms check` proposes no edits; `lmms fix` owns rewriting.
+    fix: Option<()>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonDoc<'a> {
+    schema: &'a str,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
 }
 
 fn json_format(w: &mut dyn Write, diags: &[Diagnostic]) -> io::Result<()> {
-    let doc = json!({ "schema": CHECK_SCHEMA, "diagnostics": diags.iter().map(json_diag).collect::<Vec<_>>() });
+    let doc = JsonDoc {
+        schema: CHECK_SCHEMA,
+        diagnostics: diags
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.code(),
+                path: &d.rel_path,
+                line: d.start.line,
+                column: d.start.column,
+                end_line: d.end.line,
+                end_column: d.end.column,
+                message: &d.message,
+                module: d.module.as_deref(),
+                fix: None,
+            })
+            .collect(),
+    };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
@@ -222,7 +245,6 @@ fn sarif(w: &mut dyn Write, diags: &[Diagnostic], version: &str) -> io::Result<(
             "tool": { "driver": {
                 "name": "lmms",
                 "version": version,
-                "informationUri": "https://github.com/lmms/lmms",
                 "rules": rules,
             }},
             "results": results,

@@ -45,7 +45,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             let cost = cx.settings.costs.lookup(&target.module, target.kind);
             let reason = match (&cost, usage) {
                 (_, Some(u)) if u > t.hot_usage => {
-                    format!("used on {} of requests (>{}, DEC-02 hot path)", fmt_pct(u), fmt_pct(t.hot_usage))
+                    format!("is used on {} of requests (>{}, DEC-02 hot path)", fmt_pct(u), fmt_pct(t.hot_usage))
                 }
                 (Some(c), _) if c.ms < t.module_level_ms => {
                     format!("costs only {} (<{} ms, {})", fmt_ms(c.ms), t.module_level_ms, c.describe_source())
@@ -55,7 +55,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             out.push(Raw {
                 rule: Rule::OverLazyImport,
                 range: rec.range,
-                message: format!("Function-level import of `{}` is over-lazy: it is {reason}; import it at module level", target.module),
+                message: format!("Function-level import of `{}` is over-lazy: it {reason}; import it at module level", target.module),
                 module: Some(target.module),
             });
         }
