@@ -89,7 +89,7 @@ fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
     for item in items {
         let Some(obj) = item.as_object() else { continue };
         if !obj.contains_key("@message") && obj.contains_key("sampled") {
-            let num = |v: &serde_json::Value| v.as_u64().or_else(|| v.as_str().and_then(|s| parse_count(s)));
+            let num = |v: &serde_json::Value| v.as_u64().or_else(|| v.as_str().and_then(parse_count));
             let cells: Vec<(String, u64)> =
                 obj.iter().filter_map(|(k, v)| Some((k.clone(), num(v)?))).collect();
             if let Some(r) = totals_row(&cells) {

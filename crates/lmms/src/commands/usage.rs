@@ -84,9 +84,14 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
     if lmms_config::parse_entry(&entry).is_none() {
         bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
     }
-    if !(args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds");
-    }
+    let per_event = match Duration::try_from_secs_f64(args.timeout) {
+        Ok(d) if !d.is_zero() => d,
+        _ => bail!("--timeout must be a positive number of seconds, got {}", args.timeout),
+    };
+    let measure_timeout = Duration::try_from_secs_f64(cfg.timeout.unwrap_or(60.0))
+        .ok()
+        .filter(|d| !d.is_zero())
+        .context("config `timeout` must be a positive number of seconds")?;
     let events = replay::load_events(&ctx.cwd.join(events_path))?;
     let interp = super::profile::interpreter(args.python.as_deref(), ctx)?;
     let opts = ReplayOptions {
@@ -94,8 +99,8 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
         py: PySetup { python: interp.path.clone(), src_roots: ctx.project.src_roots(), cwd: ctx.project.root.clone() },
         entry,
         exclude: cfg.exclude.clone(),
-        per_event_timeout: Duration::from_secs_f64(args.timeout),
-        measure_timeout: Duration::from_secs_f64(cfg.timeout.unwrap_or(60.0)),
+        per_event_timeout: per_event,
+        measure_timeout,
     };
     let report = replay::usage_by_replay(&ProcessRunner, &opts, &events)?;
     let mut err = std::io::stderr().lock();
@@ -122,7 +127,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
     let imports: Vec<ImportUsage> = if stats.sampled == 0 {
         Vec::new()
     } else {
-        let sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
+        let sources = project_sources(ctx);
         sources
             .statements
             .iter()
@@ -148,8 +153,18 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
     })
 }
 
+/// The project's import statements, limited to what the entry imports when
+/// an entry is configured.
+fn project_sources(ctx: &Ctx) -> project::Sources {
+    let mut sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
+    if let Some((module, _)) = ctx.project.config.entry.as_deref().and_then(lmms_config::parse_entry) {
+        sources.retain_reachable(module);
+    }
+    sources
+}
+
 fn insights(ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
+    let sources = project_sources(ctx);
     let packages: BTreeSet<String> = tracker::top_level(sources.statements.iter().map(|s| s.module.as_str()));
     if packages.is_empty() {
         bail!("no import statements found under {}; run in the function's project", ctx.project.root.display());
