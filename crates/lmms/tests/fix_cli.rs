@@ -134,3 +134,16 @@ fn written_files_keep_their_permissions() {
 fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
+
+#[test]
+fn entry_imports_hot_modules_through_an_existing_fast_path() {
+    let dir = app();
+    std::fs::write(dir.path().join("fast_path.py"), "import os  # 0.0 ms, 100% of requests\n\n__all__ = [\"os\"]\n").unwrap();
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--diff"]));
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert!(out.status.success());
+    let handler = read(dir.path(), "handler.py");
+    assert!(handler.contains("\nfrom fast_path import os\n"), "{handler}");
+    let again = lmms(dir.path()).args(["fix", "--diff"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "second run would change: {}", String::from_utf8_lossy(&again.stdout));
+}

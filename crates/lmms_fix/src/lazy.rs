@@ -121,6 +121,8 @@ pub enum MoveKind {
     Function,
     /// PEP 810 `lazy import` in place.
     LazyKeyword,
+    /// `from fast_path import …` in the entry (DEC-04).
+    FastPath,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,7 +225,7 @@ fn star_matches(rec: &ImportRecord, r: &Request) -> bool {
 }
 
 /// The dotted module an `import a.b as c` alias names (`a.b`).
-fn alias_module<'s>(src: &'s str, name: &BoundName) -> &'s str {
+pub(crate) fn alias_module<'s>(src: &'s str, name: &BoundName) -> &'s str {
     let text = &src[name.range.start as usize..name.range.end as usize];
     text.split_whitespace().next().unwrap_or(text)
 }
@@ -907,7 +909,7 @@ fn display_module(src: &str, rec: &ImportRecord, name: Option<&BoundName>) -> St
 
 
 /// Source text of an import statement restricted to `names`.
-fn stmt_text(src: &str, rec: &ImportRecord, names: &[&BoundName]) -> String {
+pub(crate) fn stmt_text(src: &str, rec: &ImportRecord, names: &[&BoundName]) -> String {
     let aliases: Vec<&str> = names.iter().map(|n| &src[n.range.start as usize..n.range.end as usize]).collect();
     if rec.is_from {
         format!("from {}{} import {}", ".".repeat(rec.level as usize), rec.module, aliases.join(", "))

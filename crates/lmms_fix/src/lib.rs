@@ -9,6 +9,7 @@
 
 pub mod diff;
 pub mod edit;
+pub mod fast_path;
 pub mod lazy;
 mod text;
 pub mod write;

@@ -199,6 +199,15 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // DEC-04: with a plan and a fast_path.py, the entry imports its hot
+    // modules through it.
+    let fast_path = if args.lazy.is_empty() && target == Target::Classic { fast_path_routing(ctx) } else { None };
+    if let Some(fp) = &fast_path {
+        if !per_file.iter().any(|(p, _, _)| same_file(p, &fp.entry_file)) {
+            per_file.push((fp.entry_file.clone(), Vec::new(), Vec::new()));
+        }
+    }
+
     let mut reports = Vec::new();
     let mut unmatched = Vec::new();
     let mut moved_ms = 0.0;
@@ -221,7 +230,21 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             reports.push(FileReport::error(shown, "error", msg));
             continue;
         }
-        let rw = rewrite(&source, &parsed, reqs, &opts);
+        let mut rw = rewrite(&source, &parsed, reqs, &opts);
+        if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(path, &fp.entry_file)) {
+            let (edits, moves) = lmms_fix::fast_path::route(&source, &parsed, &fp.exports, &fp.module);
+            if !edits.is_empty() {
+                let app = rw.fix.as_ref().map_or(lmms_fix::Applicability::Safe, |f| f.applicability);
+                let mut all: Vec<lmms_fix::Edit> = rw.fix.as_ref().map(|f| f.edits().to_vec()).unwrap_or_default();
+                all.extend(edits);
+                // A statement both deferred and routed would be a plan
+                // contradiction; the deferral wins.
+                if let Ok(f) = lmms_fix::Fix::new(all, app) {
+                    rw.fix = Some(f);
+                    rw.moves.extend(moves);
+                }
+            }
+        }
         if !args.lazy.is_empty() {
             // Ad hoc runs touch many files; unmatched modules are normal.
         } else {
@@ -244,6 +267,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        rw.moves.sort_by_key(|m| m.line);
         let Some(fix) = &rw.fix else {
             reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "unchanged", error: None, diff: String::new() });
             continue;
@@ -326,6 +350,45 @@ impl FileReport {
     }
 }
 
+struct FastPathRouting {
+    entry_file: PathBuf,
+    module: String,
+    exports: Vec<lmms_fix::fast_path::Export>,
+}
+
+/// The entry's file and what `fast_path.py` exports, when both exist.
+fn fast_path_routing(ctx: &Ctx) -> Option<FastPathRouting> {
+    let project = &ctx.project;
+    let entry = project.config.entry.as_deref()?;
+    let (module, _) = lmms_config::parse_entry(entry)?;
+    let fp_file = project.fast_path_file();
+    let roots = project.src_roots();
+    let rel: PathBuf = module.split('.').collect();
+    let entry_file = roots.iter().find_map(|r| {
+        let f = r.join(&rel).with_extension("py");
+        let pkg = r.join(&rel).join("__init__.py");
+        if f.is_file() {
+            Some(f)
+        } else {
+            pkg.is_file().then_some(pkg)
+        }
+    })?;
+    let (source, parsed) = lmms_python::read_and_parse(&fp_file).ok()?;
+    let fp_module = lmms_python::module_name(&fp_file, &roots)?;
+    if same_file(&fp_file, &entry_file) || !parsed.syntax_errors.is_empty() {
+        return None;
+    }
+    let exports = lmms_fix::fast_path::exports(&source, &parsed);
+    Some(FastPathRouting { entry_file, module: fp_module, exports })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// `lazy: 142 ms, used by 7% of requests (T4)`, from what the plan knows.
 fn justification(e: &PlanEntry) -> String {
     let mut parts = Vec::new();
@@ -375,6 +438,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool, notes: &[String]) ->
                 match m.kind {
                     lmms_fix::MoveKind::LazyKeyword => "lazy import".to_string(),
                     lmms_fix::MoveKind::Function => "TYPE_CHECKING only".to_string(),
+                    lmms_fix::MoveKind::FastPath => "fast_path".to_string(),
                 }
             } else {
                 m.into.join(", ")
