@@ -167,3 +167,41 @@ fn a_closed_stdout_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The heavy example's venv (`scripts/heavy-venv.sh`); `None` prints why the
+/// test is skipped, so a missing venv is visible in the log, never silent.
+fn heavy_python() -> Option<PathBuf> {
+    let py = repo_root().join(".venv-heavy/bin/python");
+    if py.exists() {
+        Some(py)
+    } else {
+        eprintln!("SKIP: {} missing; run scripts/heavy-venv.sh", py.display());
+        None
+    }
+}
+
+#[test]
+fn real_packages_numpy_is_loaded_through_pandas() {
+    let Some(py) = heavy_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("examples/heavy_app"), dir.path());
+    let out = lmms(dir.path())
+        .args(["profile", "--runs", "2", "--format", "json", "--python"])
+        .arg(&py)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let modules = doc["modules"].as_array().unwrap();
+    let find = |n: &str| modules.iter().find(|m| m["name"] == n).unwrap_or_else(|| panic!("{n} missing"));
+    let chain: Vec<&str> = find("numpy")["chain"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(chain.first(), Some(&"lambda_function"));
+    assert!(chain.contains(&"pandas"), "numpy not loaded through pandas: {chain:?}");
+    for pkg in ["boto3", "pandas", "requests", "pydantic", "websocket", "numpy"] {
+        assert_eq!(find(pkg)["origin"], "third-party", "{pkg}");
+    }
+    assert_eq!(find("features.models")["origin"], "project");
+    assert_eq!(find("json")["origin"], "stdlib");
+    // The module-level boto3.client call is the entry's own time, not an import's.
+    assert!(find("lambda_function")["self_ms"]["median"].as_f64().unwrap() > 20.0);
+}
