@@ -170,6 +170,9 @@ pub struct ImportGraph {
     /// Every package prefix of a project module (namespace packages too).
     packages: HashSet<String>,
     env: Environment,
+    /// `resolved[file][import]`: every statement's targets, computed once
+    /// in parallel because every rule and graph query needs them.
+    resolved: Vec<Vec<Vec<(Option<usize>, Target)>>>,
 }
 
 impl ImportGraph {
@@ -221,7 +224,21 @@ impl ImportGraph {
                 packages.insert(m.clone());
             }
         }
-        ImportGraph { files, roots, by_module, packages, env }
+        let mut g = ImportGraph { files, roots, by_module, packages, env, resolved: Vec::new() };
+        g.resolved = (0..g.files.len())
+            .into_par_iter()
+            .map(|f| match g.files[f].module_ast() {
+                Some(m) => m.imports.iter().map(|rec| g.targets(f, rec)).collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        g
+    }
+
+    /// Targets of each import statement of `file`, parallel to its
+    /// `ParsedModule::imports` (empty for files that did not parse).
+    pub fn import_targets(&self, file: usize) -> &[Vec<(Option<usize>, Target)>] {
+        self.resolved.get(file).map_or(&[], Vec::as_slice)
     }
 
     pub fn env(&self) -> &Environment {
@@ -323,8 +340,11 @@ impl ImportGraph {
     pub fn import_time_project_deps(&self, file: usize) -> Vec<usize> {
         let Some(m) = self.files[file].module_ast() else { return Vec::new() };
         let mut out = Vec::new();
-        for rec in m.imports.iter().filter(|r| runs_at_import(r)) {
-            for (_, t) in self.targets(file, rec) {
+        for (rec, targets) in m.imports.iter().zip(self.import_targets(file)) {
+            if !runs_at_import(rec) {
+                continue;
+            }
+            for (_, t) in targets {
                 if t.kind != ModuleKind::Project {
                     continue;
                 }
@@ -381,10 +401,13 @@ impl ImportGraph {
                 reverse[d].push(f);
             }
             let Some(m) = self.files[f].module_ast() else { continue };
-            'recs: for rec in m.imports.iter().filter(|r| runs_at_import(r)) {
-                for (_, t) in self.targets(f, rec) {
-                    if t.kind != ModuleKind::Project && is_heavy(&t) {
-                        next[f] = Some(Next::Heavy(t.module));
+            'recs: for (rec, targets) in m.imports.iter().zip(self.import_targets(f)) {
+                if !runs_at_import(rec) {
+                    continue;
+                }
+                for (_, t) in targets {
+                    if t.kind != ModuleKind::Project && is_heavy(t) {
+                        next[f] = Some(Next::Heavy(t.module.clone()));
                         queue.push_back(f);
                         break 'recs;
                     }

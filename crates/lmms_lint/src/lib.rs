@@ -363,9 +363,12 @@ fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {
 pub fn fast_path_provides(graph: &ImportGraph, file: usize) -> HashSet<String> {
     let mut out = HashSet::new();
     if let Some(m) = graph.files[file].module_ast() {
-        for rec in m.imports.iter().filter(|r| lmms_graph::runs_at_import(r)) {
-            for (_, t) in graph.targets(file, rec) {
-                out.insert(t.module);
+        for (rec, targets) in m.imports.iter().zip(graph.import_targets(file)) {
+            if !lmms_graph::runs_at_import(rec) {
+                continue;
+            }
+            for (_, t) in targets {
+                out.insert(t.module.clone());
             }
         }
     }

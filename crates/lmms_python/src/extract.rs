@@ -82,6 +82,10 @@ pub(crate) struct Extractor<'a> {
     call_root: Option<u32>,
     /// `global x` statements in functions; they bypass local shadowing.
     global_rebinds: Vec<Candidate<'a>>,
+    /// Names bound by imports outside functions and classes, found by a
+    /// cheap pre-pass: only these can become references, so loads and local
+    /// bindings of any other name are not tracked at all.
+    import_names: Vec<&'a str>,
 }
 
 impl<'a> Extractor<'a> {
@@ -103,11 +107,15 @@ impl<'a> Extractor<'a> {
             annotation: false,
             call_root: None,
             global_rebinds: Vec::new(),
+            import_names: Vec::new(),
         }
     }
 
     pub(crate) fn run(mut self, body: &'a [Stmt]) -> ParsedModule {
         self.out.future_annotations = body.iter().any(is_future_annotations);
+        collect_module_import_names(body, &mut self.import_names);
+        self.import_names.sort_unstable();
+        self.import_names.dedup();
         self.visit_body(body);
         self.finish()
     }
@@ -183,7 +191,14 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    fn tracked(&self, name: &str) -> bool {
+        self.import_names.binary_search(&name).is_ok()
+    }
+
     fn bind(&mut self, name: &'a str) {
+        if !self.tracked(name) {
+            return;
+        }
         let scope = self.scopes.last_mut().expect("module scope");
         if scope.kind != ScopeKind::Module {
             scope.locals.push(name);
@@ -192,6 +207,9 @@ impl<'a> Extractor<'a> {
 
     /// Walrus targets bind in the nearest enclosing non-comprehension scope.
     fn bind_walrus(&mut self, name: &'a str) {
+        if !self.tracked(name) {
+            return;
+        }
         if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.kind != ScopeKind::Comprehension) {
             if scope.kind != ScopeKind::Module {
                 scope.locals.push(name);
@@ -200,6 +218,9 @@ impl<'a> Extractor<'a> {
     }
 
     fn record(&mut self, name: &'a str, range: TextRange) {
+        if !self.tracked(name) {
+            return;
+        }
         let mut ctx = self.current_ctx();
         if let Ctx::Module(ModuleLevelUse::Other | ModuleLevelUse::Value) = ctx {
             if self.call_root == Some(range.start().to_u32()) {
@@ -717,6 +738,53 @@ impl<'a> Visitor<'a> for Extractor<'a> {
             _ => {}
         }
         visitor::walk_pattern(self, pattern);
+    }
+}
+
+/// Names bound by imports that run outside any function or class body.
+fn collect_module_import_names<'a>(body: &'a [Stmt], out: &mut Vec<&'a str>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Import(i) => {
+                for a in &i.names {
+                    out.push(match &a.asname {
+                        Some(n) => n.id.as_str(),
+                        None => a.name.id.as_str().split('.').next().unwrap_or_default(),
+                    });
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                for a in &i.names {
+                    out.push(a.asname.as_ref().unwrap_or(&a.name).id.as_str());
+                }
+            }
+            Stmt::If(s) => {
+                collect_module_import_names(&s.body, out);
+                for c in &s.elif_else_clauses {
+                    collect_module_import_names(&c.body, out);
+                }
+            }
+            Stmt::Try(t) => {
+                collect_module_import_names(&t.body, out);
+                for h in &t.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = h;
+                    collect_module_import_names(&h.body, out);
+                }
+                collect_module_import_names(&t.orelse, out);
+                collect_module_import_names(&t.finalbody, out);
+            }
+            Stmt::For(f) => {
+                collect_module_import_names(&f.body, out);
+                collect_module_import_names(&f.orelse, out);
+            }
+            Stmt::While(w) => {
+                collect_module_import_names(&w.body, out);
+                collect_module_import_names(&w.orelse, out);
+            }
+            Stmt::With(w) => collect_module_import_names(&w.body, out),
+            Stmt::Match(m) => m.cases.iter().for_each(|c| collect_module_import_names(&c.body, out)),
+            _ => {}
+        }
     }
 }
 

@@ -33,8 +33,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     if !cx.is_entry {
         return;
     }
-    for rec in cx.module.imports.iter().filter(|r| runs_at_import(r)) {
-        for (name_idx, target) in cx.graph.targets(cx.file, rec) {
+    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+        if !runs_at_import(rec) {
+            continue;
+        }
+        for (name_idx, target) in targets {
+            let name_idx = *name_idx;
             if target.module == fp.module || target.module.starts_with(&format!("{}.", fp.module)) {
                 continue;
             }
@@ -52,7 +56,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                     "Entry module imports hot-path module `{}` directly; import it from `{}` (DEC-04)",
                     target.module, fp.module
                 ),
-                module: Some(target.module),
+                module: Some(target.module.clone()),
             });
         }
     }

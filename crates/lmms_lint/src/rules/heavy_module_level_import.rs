@@ -48,8 +48,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     if !cx.hot {
         return;
     }
-    for rec in cx.module.imports.iter().filter(|r| runs_at_import(r)) {
-        for (name_idx, target) in cx.graph.targets(cx.file, rec) {
+    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+        if !runs_at_import(rec) {
+            continue;
+        }
+        for (name_idx, target) in targets {
+            let name_idx = *name_idx;
             let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else { continue };
             if cost.ms < cx.settings.thresholds.module_level_ms {
                 continue;
@@ -84,7 +88,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                     usage_text,
                     tier(cost.ms, &cx.settings.thresholds),
                 ),
-                module: Some(target.module),
+                module: Some(target.module.clone()),
             });
         }
     }

@@ -46,7 +46,8 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         // The import that binds the root name decides which module it is.
         let target = cx.module.imports.iter().filter(|r| lmms_graph::runs_at_import(r)).find_map(|rec| {
             let (i, _) = rec.names.iter().enumerate().find(|(_, n)| n.bound == call.root)?;
-            cx.graph.targets(cx.file, rec).into_iter().find(|(idx, _)| *idx == Some(i)).map(|(_, t)| t)
+            let j = cx.module.imports.iter().position(|r| std::ptr::eq(r, rec))?;
+            cx.graph.import_targets(cx.file).get(j)?.iter().find(|(idx, _)| *idx == Some(i)).map(|(_, t)| t)
         });
         let Some(target) = target else { continue };
         let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else { continue };
@@ -63,7 +64,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                 target.module,
                 fmt_ms(cost.ms)
             ),
-            module: Some(target.module),
+            module: Some(target.module.clone()),
         });
     }
 }

@@ -36,8 +36,11 @@ use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     let t = &cx.settings.thresholds;
-    for rec in cx.module.imports.iter().filter(|r| matches!(r.scope, ImportScope::Function { .. })) {
-        for (_, target) in cx.graph.targets(cx.file, rec) {
+    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+        if !matches!(rec.scope, ImportScope::Function { .. }) {
+            continue;
+        }
+        for (_, target) in targets {
             if target.kind == ModuleKind::Project {
                 continue;
             }
@@ -56,7 +59,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                 rule: Rule::OverLazyImport,
                 range: rec.range,
                 message: format!("Function-level import of `{}` is over-lazy: it {reason}; import it at module level", target.module),
-                module: Some(target.module),
+                module: Some(target.module.clone()),
             });
         }
     }

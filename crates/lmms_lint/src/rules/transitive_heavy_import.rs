@@ -39,8 +39,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     if !cx.hot {
         return;
     }
-    for rec in cx.module.imports.iter().filter(|r| runs_at_import(r)) {
-        for (name_idx, target) in cx.graph.targets(cx.file, rec) {
+    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+        if !runs_at_import(rec) {
+            continue;
+        }
+        for (name_idx, target) in targets {
+            let name_idx = *name_idx;
             if target.kind != ModuleKind::Project {
                 continue;
             }
@@ -70,7 +74,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                     target.module,
                     full.join(" → ")
                 ),
-                module: Some(target.module),
+                module: Some(target.module.clone()),
             });
         }
     }
