@@ -43,12 +43,12 @@ pub enum Placement {
 }
 
 /// A module-level use that keeps an import on INIT.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Blocker {
     /// `class-base`, `decorator`, `default-argument`, `call`, `value`
     /// (dispatch tables), `dunder-all`, `global-rebind`, `annotation`,
     /// `module-level-call` (clients built at import), `other`.
-    pub kind: &'static str,
+    pub kind: String,
     pub line: u32,
     pub column: u32,
     /// The source line, trimmed.
@@ -58,7 +58,7 @@ pub struct Blocker {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedImport {
     pub path: String,
     pub line: u32,
@@ -79,7 +79,6 @@ pub struct PlannedImport {
     pub disagreement: Option<String>,
     /// A use that no lazy rewrite can remove (class base, decorator,
     /// default argument) keeps this statement eager while its file loads.
-    #[serde(skip)]
     pub pinned: bool,
     #[serde(skip)]
     pub bound: Vec<String>,
@@ -100,7 +99,7 @@ impl PlannedImport {
 }
 
 /// `--simulate`'s measurements, taken interleaved in fresh processes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Simulation {
     pub runs: u32,
     /// INIT of the entry as it is today, measured the same way.
@@ -114,14 +113,14 @@ pub struct Simulation {
     pub meets_target: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDoc {
     pub schema: String,
     pub policy: String,
     pub entry: String,
     pub snapstart: bool,
     /// `measured` with a usage document, else `unknown`.
-    pub usage: &'static str,
+    pub usage: String,
     pub containers: Containers,
     pub profiled_at: String,
     pub imports: Vec<PlannedImport>,
@@ -141,6 +140,11 @@ pub struct PlanDoc {
 }
 
 impl PlanDoc {
+    /// Read `.lmms/plan.json` back (for `lmms fast-path generate`).
+    pub fn from_json(text: &str) -> Result<PlanDoc, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("plan serialises")
     }
@@ -291,7 +295,7 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
         let (line, column) = line_col(&file.source, call.range.start);
         let target = if call.targets.is_empty() { String::new() } else { format!("{} = ", call.targets.join(", ")) };
         out.push(Blocker {
-            kind: "module-level-call",
+            kind: "module-level-call".into(),
             line,
             column,
             code: line_text(&file.source, line),
@@ -321,7 +325,7 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
         }
         let (line, column) = line_col(&file.source, r.range.start);
         out.push(Blocker {
-            kind,
+            kind: kind.into(),
             line,
             column,
             code: line_text(&file.source, line),
@@ -339,6 +343,26 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
 /// profile saw loaded during INIT (and the entry) contribute imports, since
 /// the others cost nothing at cold start.
 pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[SourceFile], config: &Config) -> PlanDoc {
+    build_plan_measured(profile, usage, files, config, &[])
+}
+
+/// [`build_plan`], refined by a profile of the planned eager set imported
+/// alone (`lmms plan --simulate` measures it). The entry's profile charges a
+/// shared dependency to whichever module loaded it first — `ssl` to boto3,
+/// not to websocket — so once boto3 is deferred, websocket's true cost only
+/// shows when the eager set is measured without it. With `hot`:
+/// - a library measured there costs what that profile attributes to it (the
+///   latest of `hot` that has it: rounds of `--simulate` each add one, so a
+///   library deferred after being measured keeps its measured cost);
+/// - any other library costs its modules from the entry's profile minus
+///   those the latest eager set loads anyway.
+pub fn build_plan_measured(
+    profile: &ProfileDoc,
+    usage: Option<&UsageDoc>,
+    files: &[SourceFile],
+    config: &Config,
+    hot: &[ProfileDoc],
+) -> PlanDoc {
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
     let entry_module = profile.entry_module().to_string();
     let project_modules: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
@@ -402,13 +426,16 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
         r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
         if r.current == Placement::ModuleLevel {
             if let Some(f) = file_of.get(r.path.as_str()) {
-                r.pinned = blockers(f, &r.bound, None, &r.module).iter().any(|b| HARD_BLOCKERS.contains(&b.kind));
+                r.pinned = blockers(f, &r.bound, None, &r.module).iter().any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
             }
         }
     }
 
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
+    let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
+    let hot_loaded: BTreeSet<&str> =
+        hot.last().map(|h| h.modules.iter().map(|m| m.name.as_str()).collect()).unwrap_or_default();
 
     // Iterate: marginal costs depend on the eager set, which depends on the
     // decisions. Deferring only ever shrinks what stays loaded, so this
@@ -431,7 +458,28 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
             *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
         }
         for r in rows.iter_mut() {
-            let profiled = r.keys.iter().any(|k| attribution.is_profiled(k));
+            let library = r.origin != Some(Origin::Project);
+            let measured = hot_attrs.iter().rev().find(|a| a.is_profiled(&r.module));
+            if let (Some(ha), true) = (measured, library) {
+                // Measured with the eager set alone: its cost on top of the
+                // rest of that set, whether it stays there or not.
+                let ms: f64 = r
+                    .keys
+                    .iter()
+                    .filter(|k| {
+                        ha.chain(k).is_none_or(|chain| {
+                            !chain.iter().any(|n| loaders.get(*n).is_some_and(|m| *m != r.module))
+                        })
+                    })
+                    .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
+                    .sum();
+                r.import_ms = Some(ms);
+                r.loaded_by = None;
+                apply(r, ms, &cx);
+                r.reason = format!("{} (measured with the eager set alone)", r.reason);
+                continue;
+            }
+            let profiled = attribution.is_profiled(&r.module);
             if !profiled {
                 let (ms, reason) = match r.current {
                     Placement::ModuleLevel => (
@@ -468,6 +516,14 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
                         if k == &r.module {
                             loaded_by = Some(m);
                         }
+                    }
+                    None if !hot.is_empty() && library => {
+                        // Only what the eager set does not load anyway.
+                        ms += attribution
+                            .members
+                            .get(k)
+                            .map(|ms| ms.iter().filter(|(n, _)| !hot_loaded.contains(n)).map(|(_, t)| t).sum::<f64>())
+                            .unwrap_or(0.0)
                     }
                     None => ms += attribution.excl.get(k).copied().unwrap_or(0.0),
                 }
@@ -559,7 +615,7 @@ pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[Sourc
         policy: config.policy.as_str().into(),
         entry: profile.entry.clone(),
         snapstart: cx.snapstart,
-        usage: if usage.is_some() { "measured" } else { "unknown" },
+        usage: if usage.is_some() { "measured" } else { "unknown" }.into(),
         containers: cx.containers,
         profiled_at: profile.profiled_at.clone(),
         imports: rows,

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lmms_profile::doc::{Origin, ProfileDoc};
-use lmms_profile::measure::{run_entry, EntrySpec, ProfileError};
+use lmms_profile::measure::{run_entry, EntrySpec, ProfileError, ProfileRequest};
 use lmms_profile::runner::Runner;
 use lmms_stats::Summary;
 
@@ -64,6 +64,33 @@ pub struct SimulateSpec {
     pub timeout: Duration,
 }
 
+fn hot_spec(spec: &SimulateSpec, importtime: bool) -> EntrySpec {
+    let mut roots = vec![spec.hot_set_dir.clone()];
+    roots.extend(spec.src_roots.iter().cloned());
+    EntrySpec {
+        python: spec.python.clone(),
+        cwd: spec.cwd.clone(),
+        src_roots: roots,
+        module: HOT_SET_MODULE.into(),
+        handler: "handler".into(),
+        timeout: spec.timeout,
+        importtime,
+    }
+}
+
+/// Profile the eager set alone (`-X importtime`), so each eager library's
+/// cost is measured without the deferred modules that loaded its
+/// dependencies first in the entry's profile.
+pub fn profile_hot_set(runner: &dyn Runner, spec: &SimulateSpec, profiled_at: &str) -> Result<ProfileDoc, ProfileError> {
+    let req = ProfileRequest {
+        entry: format!("{HOT_SET_MODULE}:handler"),
+        spec: hot_spec(spec, true),
+        runs: spec.runs.clamp(1, 5),
+        profiled_at: profiled_at.to_string(),
+    };
+    lmms_profile::measure::profile(runner, &req, |_, _| {})
+}
+
 /// Interleaved INIT samples `(current, eager set alone)`. One discarded
 /// warm-up of each first, so both read warm bytecode caches.
 pub fn measure(runner: &dyn Runner, spec: &SimulateSpec) -> Result<(Vec<f64>, Vec<f64>), ProfileError> {
@@ -76,14 +103,7 @@ pub fn measure(runner: &dyn Runner, spec: &SimulateSpec) -> Result<(Vec<f64>, Ve
         timeout: spec.timeout,
         importtime: false,
     };
-    let mut roots = vec![spec.hot_set_dir.clone()];
-    roots.extend(spec.src_roots.iter().cloned());
-    let predicted = EntrySpec {
-        src_roots: roots,
-        module: HOT_SET_MODULE.into(),
-        handler: "handler".into(),
-        ..current.clone()
-    };
+    let predicted = hot_spec(spec, false);
     run_entry(runner, &current, false)?;
     run_entry(runner, &predicted, false)?;
     let (mut a, mut b) = (Vec::new(), Vec::new());

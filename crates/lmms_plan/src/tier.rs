@@ -19,7 +19,7 @@
 //! was never measured has no tier: inventing one would be guessing, which
 //! DEC-03 forbids.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The four numbers that separate the tiers, from `[tool.lmms]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,6 +91,19 @@ impl Tier {
 impl Serialize for Tier {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u8(self.number())
+    }
+}
+
+impl<'de> Deserialize<'de> for Tier {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match u8::deserialize(d)? {
+            1 => Ok(Tier::T1),
+            2 => Ok(Tier::T2),
+            3 => Ok(Tier::T3),
+            4 => Ok(Tier::T4),
+            5 => Ok(Tier::T5),
+            n => Err(serde::de::Error::custom(format!("tier {n} is not 1-5"))),
+        }
     }
 }
 

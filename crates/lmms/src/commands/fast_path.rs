@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use lmms_plan::fast_path::check::{has_errors, EntryFile};
 use lmms_plan::fast_path::{check, generate, CheckInput, GenerateInput, Severity};
 
-use super::plan::{build, load_inputs};
+use super::plan::{current_plan, load_inputs};
 use crate::context::Ctx;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -62,10 +62,11 @@ fn fast_path_module(ctx: &Ctx, file: &Path) -> String {
 }
 
 fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let (plan, inputs) = build(ctx)?;
+    let inputs = load_inputs(ctx)?;
     for w in &inputs.warnings {
         eprintln!("lmms: warning: {w}");
     }
+    let (plan, saved) = current_plan(ctx, &inputs);
     let file = ctx.project.fast_path_file();
     let existing = match std::fs::read_to_string(&file) {
         Ok(t) => Some(t),
@@ -94,6 +95,9 @@ fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         generated.modules.join(", "),
         if generated.kept_lines > 0 { format!("; kept {} of your lines", generated.kept_lines) } else { String::new() }
     )?;
+    if !saved {
+        writeln!(out, "note: no .lmms/plan.json for the current profile; planned afresh (`lmms plan --simulate` measures eager costs)")?;
+    }
     if inputs.usage.is_none() {
         writeln!(out, "note: no .lmms/usage.json, so only imports under {} ms qualify", ctx.project.config.module_level_ms)?;
     }
@@ -143,9 +147,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             None
         }
     };
-    let plan = inputs
-        .as_ref()
-        .map(|i| lmms_plan::build_plan(&i.profile, i.usage.as_ref(), &i.files, &ctx.project.config));
+    let plan = inputs.as_ref().map(|i| current_plan(ctx, i).0);
     let entry_name = inputs
         .as_ref()
         .map(|i| i.profile.entry_module().to_string())

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use lmms_plan::plan::{build_plan, PlanDoc, SourceFile};
+use lmms_plan::plan::{build_plan, build_plan_measured, PlanDoc, SourceFile};
 use lmms_plan::simulate::{self, SimulateSpec, HOT_SET_MODULE};
 use lmms_plan::usage::UsageDoc;
 use lmms_profile::doc::{Origin, ProfileDoc};
@@ -96,13 +96,32 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
     Ok(Inputs { profile, usage, files, warnings })
 }
 
-pub fn build(ctx: &Ctx) -> anyhow::Result<(PlanDoc, Inputs)> {
-    let inputs = load_inputs(ctx)?;
-    let plan = build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, &ctx.project.config);
-    Ok((plan, inputs))
+/// The plan later commands act on: `.lmms/plan.json` when it was made from
+/// the current profile (it may carry `--simulate`'s measured costs), else a
+/// fresh plan. The flag says which.
+pub fn current_plan(ctx: &Ctx, inputs: &Inputs) -> (PlanDoc, bool) {
+    let saved = std::fs::read_to_string(ctx.project.artifact_dir().join("plan.json"))
+        .ok()
+        .and_then(|t| PlanDoc::from_json(&t).ok())
+        .filter(|p| {
+            p.schema == lmms_plan::PLAN_SCHEMA
+                && p.profiled_at == inputs.profile.profiled_at
+                && p.policy == ctx.project.config.policy.as_str()
+                && p.usage == if inputs.usage.is_some() { "measured" } else { "unknown" }
+        });
+    match saved {
+        Some(p) => (p, true),
+        None => (build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, &ctx.project.config), false),
+    }
 }
 
-fn run_simulation(args: &Args, ctx: &Ctx, plan: &mut PlanDoc, profile: &ProfileDoc) -> anyhow::Result<()> {
+/// `--simulate`: measure the eager set alone, re-plan with what that shows
+/// (shared dependencies the entry's profile charged to deferred modules),
+/// repeat until the eager set stops changing, then time INIT of the final
+/// set against today's entry, interleaved.
+fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<PlanDoc> {
+    let profile = &inputs.profile;
+    let config = &ctx.project.config;
     let python = match &args.python {
         Some(p) => super::profile::interpreter(Some(p), ctx)?.path,
         None if Path::new(&profile.python.executable).is_file() => PathBuf::from(&profile.python.executable),
@@ -111,16 +130,14 @@ fn run_simulation(args: &Args, ctx: &Ctx, plan: &mut PlanDoc, profile: &ProfileD
     let Some((module, handler)) = lmms_config::parse_entry(&profile.entry) else {
         bail!("the profile's entry {:?} is not module:function; re-run `lmms profile`", profile.entry);
     };
-    let runs = args.runs.or(ctx.project.config.runs).unwrap_or(10);
+    let runs = args.runs.or(config.runs).unwrap_or(10);
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
     let root = std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
     let sim_dir = ctx.project.artifact_dir().join(format!("simulate-{}", std::process::id()));
     std::fs::create_dir_all(&sim_dir).with_context(|| format!("cannot create {}", sim_dir.display()))?;
-    let source = simulate::hot_set_source(&plan.eager_libraries());
     let result = (|| {
-        std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), source)?;
         let spec = SimulateSpec {
             python: python.clone(),
             cwd: root.clone(),
@@ -129,28 +146,53 @@ fn run_simulation(args: &Args, ctx: &Ctx, plan: &mut PlanDoc, profile: &ProfileD
             entry_module: module.to_string(),
             handler: handler.to_string(),
             runs,
-            timeout: Duration::from_secs_f64(ctx.project.config.timeout.unwrap_or(60.0)),
+            timeout: Duration::from_secs_f64(config.timeout.unwrap_or(60.0)),
         };
-        anyhow::Ok(simulate::measure(&ProcessRunner, &spec)?)
+        let write = |libs: &[String]| std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), simulate::hot_set_source(libs));
+        let mut measured: Vec<ProfileDoc> = Vec::new();
+        let mut plan = build_plan(profile, inputs.usage.as_ref(), &inputs.files, config);
+        let mut seen: Vec<Vec<String>> = Vec::new();
+        // Each round can only move libraries the previous one measured; three
+        // rounds settle every app we have seen, and the cap bounds the cost.
+        for _ in 0..3 {
+            let libs = plan.eager_libraries();
+            if seen.contains(&libs) {
+                break;
+            }
+            write(&libs)?;
+            measured.push(simulate::profile_hot_set(&ProcessRunner, &spec, &profile.profiled_at)?);
+            seen.push(libs);
+            plan = build_plan_measured(profile, inputs.usage.as_ref(), &inputs.files, config, &measured);
+        }
+        write(&plan.eager_libraries())?;
+        let samples = simulate::measure(&ProcessRunner, &spec)?;
+        plan.notes.push(format!(
+            "--simulate profiled the eager set alone in {} round(s); eager libraries' costs are measured there, not inferred from the entry's tree",
+            measured.len()
+        ));
+        anyhow::Ok((plan, samples))
     })();
     // The generated module is scaffolding; never leave it behind.
     let _ = std::fs::remove_dir_all(&sim_dir);
-    let (current, eager) = result.with_context(|| format!("simulating the planned INIT with {}", python.display()))?;
-    let own = simulate::project_own_ms(plan, profile);
+    let (mut plan, (current, eager)) =
+        result.with_context(|| format!("simulating the planned INIT with {}", python.display()))?;
+    let own = simulate::project_own_ms(&plan, profile);
     let sim = simulate::simulation(&current, &eager, own).context("no INIT samples were measured")?;
     plan.predicted_init_ms = Some(sim.predicted_init_ms);
     plan.simulation = Some(sim);
-    Ok(())
+    Ok(plan)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let (mut plan, inputs) = build(ctx)?;
+    let inputs = load_inputs(ctx)?;
     for w in &inputs.warnings {
         eprintln!("lmms: warning: {w}");
     }
-    if args.simulate {
-        run_simulation(&args, ctx, &mut plan, &inputs.profile)?;
-    }
+    let plan = if args.simulate {
+        simulate_plan(&args, ctx, &inputs)?
+    } else {
+        build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, &ctx.project.config)
+    };
     let json = plan.to_json() + "\n";
     let artifact = ctx.project.artifact_dir().join("plan.json");
     lmms_config::write_atomic(&artifact, json.as_bytes())
