@@ -725,19 +725,23 @@ impl<'a> Builder<'a> {
         "functools".into()
     }
 
-    fn type_checking_guard(&mut self) -> String {
+    /// The condition for the `if …:` block, and a line defining it when
+    /// nothing does yet. Importing `typing` just for the constant costs a
+    /// few ms of INIT, so the block defines `TYPE_CHECKING = False` itself,
+    /// a spelling type checkers treat like `typing.TYPE_CHECKING`.
+    fn type_checking_guard(&mut self) -> (String, Option<&'static str>) {
         let bound = |n: &str| {
             self.parsed.imports.iter().any(|i| {
                 matches!(i.scope, ImportScope::Module) && i.names.iter().any(|b| b.bound == n && b.attribute.as_deref() == Some(n))
             })
         };
-        if bound("TYPE_CHECKING") {
-            "TYPE_CHECKING".into()
+        let assigned = self.src.lines().any(|l| l.starts_with("TYPE_CHECKING =") || l.starts_with("TYPE_CHECKING="));
+        if bound("TYPE_CHECKING") || assigned {
+            ("TYPE_CHECKING".into(), None)
         } else if self.bound_at_module("typing", "typing") {
-            "typing.TYPE_CHECKING".into()
+            ("typing.TYPE_CHECKING".into(), None)
         } else {
-            self.add_header("from typing import TYPE_CHECKING");
-            "TYPE_CHECKING".into()
+            ("TYPE_CHECKING".into(), Some("TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at startup"))
         }
     }
 
@@ -794,7 +798,8 @@ impl<'a> Builder<'a> {
             }
         }
         if !self.type_checking.is_empty() {
-            let guard = self.type_checking_guard();
+            let (guard, define) = self.type_checking_guard();
+            let define = define.map_or(String::new(), |d| format!("{d}{nl}"));
             let anchor = self
                 .parsed
                 .imports
@@ -806,7 +811,7 @@ impl<'a> Builder<'a> {
             let (at, lead) = after_statement(self.src, anchor, nl);
             let body: String = self.type_checking.iter().map(|t| format!("    {t}{nl}")).collect();
             // Before any dispatch wrappers placed at the same spot.
-            self.edits.insert(0, Edit::insertion(at, format!("{lead}if {guard}:{nl}{body}")));
+            self.edits.insert(0, Edit::insertion(at, format!("{lead}{define}if {guard}:{nl}{body}")));
         }
         if !self.header.is_empty() {
             let first = self.parsed.imports.iter().find(|i| {
