@@ -1,9 +1,8 @@
-//! The project's import statements, read through `lmms_python`.
+//! The project's import statements, from the import graph (`lmms_graph`).
 //!
-//! Files are found under the source roots; test files (`tests/`, `test_*.py`,
-//! `*_test.py`, `conftest.py`) are skipped because they never run in the
-//! function, and virtualenvs and hidden directories are not project code.
-//! A file that cannot be read or parsed is reported and skipped.
+//! Only files the entry module reaches count ([`Sources::retain_reachable`]):
+//! tests, scripts and event generators next to the function never run in
+//! it. A file that cannot be read or parsed is reported and skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,50 +32,11 @@ pub struct Sources {
     pub statements: Vec<Statement>,
     /// `(file module, bound name)` → innermost functions whose body references it.
     pub refs: BTreeMap<(String, String), BTreeSet<String>>,
-    /// Dotted names of every project module (file) found.
+    /// Dotted names of every project module (file) found, and every package
+    /// prefix of one (namespace packages have no file).
     pub modules: BTreeSet<String>,
     /// Files that could not be read or parsed, with the reason.
     pub problems: Vec<String>,
-}
-
-fn skip_dir(dir: &Path, name: &str) -> bool {
-    name.starts_with('.')
-        || matches!(name, "__pycache__" | "node_modules" | "site-packages" | "tests" | "test")
-        || dir.join("pyvenv.cfg").is_file()
-}
-
-fn is_test_file(name: &str) -> bool {
-    name == "conftest.py" || name.starts_with("test_") || name.ends_with("_test.py")
-}
-
-/// All project Python files under `roots`, sorted, minus `exclude` fragments.
-pub fn python_files(roots: &[PathBuf], exclude: &[String]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else { return };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-            if p.is_dir() {
-                if !skip_dir(&p, &name) {
-                    walk(&p, out);
-                }
-            } else if name.ends_with(".py") && !is_test_file(&name) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for r in roots {
-        walk(r, &mut out);
-    }
-    out.sort();
-    out.dedup();
-    out.retain(|p| {
-        let s = p.to_string_lossy();
-        !exclude.iter().any(|x| !x.is_empty() && s.contains(x.as_str()))
-    });
-    out
 }
 
 /// Resolve `from ..x import y` inside `file_module` to an absolute name.
@@ -112,14 +72,21 @@ pub fn normalise_qualname(q: &str) -> String {
     kept.join(".")
 }
 
-/// Read and index every project file.
+/// Read and index every project file through the import graph (the same
+/// walk, ignore rules and parse `lmms check` uses).
 pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
+    let (graph, issues) =
+        lmms_graph::ImportGraph::load(roots, root, roots, exclude, lmms_graph::Environment::builtin());
     let mut s = Sources::default();
-    for file in python_files(roots, exclude) {
-        let Some(file_module) = lmms_python::module_name(&file, roots) else { continue };
-        let is_package = file.file_name().is_some_and(|n| n == "__init__.py");
-        let rel = file.strip_prefix(root).unwrap_or(&file).to_string_lossy().replace('\\', "/");
-        let parsed = match lmms_python::read_and_parse(&file) {
+    s.problems.extend(issues.into_iter().map(|i| format!("{}: {}", i.path.display(), i.message)));
+    for f in &graph.files {
+        // Stubs never run; a file outside every root has no module name.
+        let Some(file_module) = f.module.as_deref().filter(|_| f.path.extension().is_some_and(|e| e == "py"))
+        else {
+            continue;
+        };
+        let rel = f.path.strip_prefix(root).unwrap_or(&f.path).to_string_lossy().replace('\\', "/");
+        let parsed = match &f.parsed {
             Ok((_, p)) => p,
             Err(e) => {
                 s.problems.push(e.to_string());
@@ -129,8 +96,7 @@ pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
         if let Some(e) = parsed.syntax_errors.first() {
             s.problems.push(format!("{rel}:{}:{}: syntax error: {}", e.line, e.column, e.message));
         }
-        s.modules.insert(file_module.clone());
-        add_file(&mut s, &rel, &file_module, is_package, &parsed);
+        add_file(&mut s, &rel, file_module, f.is_package, parsed);
     }
     s
 }
@@ -167,6 +133,14 @@ impl Sources {
 
 /// Index one parsed file (exposed for tests that need no files).
 pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool, parsed: &ParsedModule) {
+    let mut prefix = String::new();
+    for part in file_module.split('.') {
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(part);
+        s.modules.insert(prefix.clone());
+    }
     for imp in &parsed.imports {
         if matches!(imp.scope, ImportScope::TypeChecking) || imp.module == "__future__" {
             continue;
@@ -232,7 +206,6 @@ mod tests {
             ("pkg/unused.py", "pkg.unused", "import pandas\n"),
             ("tools/gen.py", "tools.gen", "import random\n"),
         ] {
-            s.modules.insert(module.to_string());
             add_file(&mut s, rel, module, rel.ends_with("__init__.py"), &lmms_python::parse_module(src));
         }
         s.retain_reachable("app");

@@ -256,7 +256,7 @@ pub fn usage_by_replay(runner: &dyn Runner, opts: &ReplayOptions, events: &[Even
     let mut sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
     sources.retain_reachable(opts.entry.split(':').next().unwrap_or_default());
     let mut warnings = sources.problems.clone();
-    let is_project = |m: &str| project_module_exists(&sources, &opts.py.src_roots, m);
+    let is_project = |m: &str| project_module_exists(&sources, m);
 
     // Round 1: every imported module; round 2: submodules named by `from`.
     let mut from_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -311,19 +311,9 @@ pub fn usage_by_replay(runner: &dyn Runner, opts: &ReplayOptions, events: &[Even
     })
 }
 
-/// A project module is a file (or package directory) under a source root.
-fn project_module_exists(sources: &Sources, roots: &[PathBuf], m: &str) -> bool {
-    if m.is_empty() {
-        return false;
-    }
-    if sources.modules.contains(m) {
-        return true;
-    }
-    let rel: PathBuf = m.split('.').collect();
-    roots.iter().any(|r| {
-        let p = r.join(&rel);
-        p.with_extension("py").is_file() || p.join("__init__.py").is_file()
-    })
+/// A project module: a file under a source root or a package prefix of one.
+fn project_module_exists(sources: &Sources, m: &str) -> bool {
+    !m.is_empty() && sources.modules.contains(m)
 }
 
 #[cfg(test)]
