@@ -11,6 +11,8 @@ use lmms_profile::doc::{Origin, ProfileDoc};
 pub enum CostSource {
     /// Median cumulative import time from `.lmms/profile.json`.
     Profile,
+    /// A standard-library module's own-package time from the profile.
+    ProfileOwnPackage,
     /// The `[tool.lmms] heavy` table.
     HeavyTable,
 }
@@ -27,6 +29,7 @@ impl Cost {
     pub fn describe_source(&self) -> &'static str {
         match self.source {
             CostSource::Profile => "median cumulative import time in .lmms/profile.json",
+            CostSource::ProfileOwnPackage => "median own-package import time in .lmms/profile.json",
             CostSource::HeavyTable => "from the [tool.lmms] heavy table",
         }
     }
@@ -40,9 +43,7 @@ pub struct Costs {
 
 impl Costs {
     pub fn new(profile: Option<&ProfileDoc>, heavy: impl IntoIterator<Item = (String, f64)>) -> Costs {
-        let profile = profile
-            .map(|p| p.modules.iter().map(|m| (m.name.clone(), (m.cumulative_ms.median, m.origin))).collect())
-            .unwrap_or_default();
+        let profile = profile.map(profile_costs).unwrap_or_default();
         let mut heavy: Vec<(String, f64)> = heavy.into_iter().collect();
         // Longest key first so `botocore.session` beats `botocore`.
         heavy.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
@@ -67,7 +68,12 @@ impl Costs {
                 let prefix = &module[..prefix_end];
                 if let Some(&(ms, origin)) = self.profile.get(prefix) {
                     if origin != Origin::Project && best.as_ref().is_none_or(|b| ms > b.ms) {
-                        best = Some(Cost { ms, source: CostSource::Profile, measured: prefix.to_string() });
+                        let source = if matches!(origin, Origin::Stdlib | Origin::Builtin) {
+                            CostSource::ProfileOwnPackage
+                        } else {
+                            CostSource::Profile
+                        };
+                        best = Some(Cost { ms, source, measured: prefix.to_string() });
                     }
                 }
                 match prefix.rfind('.') {
@@ -84,6 +90,40 @@ impl Costs {
             .find(|(k, _)| module == k || (module.starts_with(k.as_str()) && module.as_bytes().get(k.len()) == Some(&b'.')))
             .map(|(k, ms)| Cost { ms: *ms, source: CostSource::HeavyTable, measured: k.clone() })
     }
+}
+
+/// Median cumulative time per profiled module, except for standard-library
+/// modules, which are charged only their own package (`json` + `json.*`
+/// loaded beneath it). `-X importtime` charges shared infrastructure (`re`,
+/// `enum`, `functools`…) to whichever module happens to import it first;
+/// the interpreter and nearly every library load it anyway, so deferring
+/// `json` would not save it, and a verdict must not depend on import order.
+fn profile_costs(doc: &ProfileDoc) -> HashMap<String, (f64, Origin)> {
+    let mut own: HashMap<&str, f64> = HashMap::new();
+    for m in &doc.modules {
+        // Credit each ancestor-package prefix that is on the module's chain.
+        let mut end = m.name.len();
+        loop {
+            let prefix = &m.name[..end];
+            if m.chain.iter().any(|c| c == prefix) || prefix == m.name {
+                *own.entry(prefix).or_default() += m.self_ms.median;
+            }
+            match prefix.rfind('.') {
+                Some(i) => end = i,
+                None => break,
+            }
+        }
+    }
+    doc.modules
+        .iter()
+        .map(|m| {
+            let ms = match m.origin {
+                Origin::Stdlib | Origin::Builtin => own.get(m.name.as_str()).copied().unwrap_or(m.self_ms.median),
+                _ => m.cumulative_ms.median,
+            };
+            (m.name.clone(), (ms, m.origin))
+        })
+        .collect()
 }
 
 /// Per-module usage fractions from `.lmms/usage.json` (`lmms.usage/1`).

@@ -129,3 +129,28 @@ fn profile_costs_use_the_largest_measured_prefix_and_skip_project_modules() {
     assert!(costs.lookup("feat", ModuleKind::Project).is_none());
     assert!(costs.lookup("json", ModuleKind::Stdlib).is_none());
 }
+
+#[test]
+fn stdlib_modules_are_charged_their_own_package_not_shared_infrastructure() {
+    let row = |name: &str, origin: &str, self_ms: f64, cum: f64, chain: &str| {
+        format!(
+            r#"{{"name":"{name}","origin":"{origin}","file":null,"self_ms":{{"median":{self_ms},"mad":0,"min":0,"max":0}},"cumulative_ms":{{"median":{cum},"mad":0,"min":0,"max":0}},"imported_by":null,"chain":[{chain}],"seen_in_runs":1}}"#
+        )
+    };
+    let s = r#"{"median":1,"mad":0,"min":1,"max":1}"#;
+    let modules = [
+        row("json", "stdlib", 0.5, 12.0, r#""app","json""#),
+        row("json.decoder", "stdlib", 0.7, 11.0, r#""app","json","json.decoder""#),
+        row("re", "stdlib", 10.0, 10.0, r#""app","json","json.decoder","re""#),
+        row("boto3", "third-party", 2.0, 300.0, r#""app","boto3""#),
+    ]
+    .join(",");
+    let json = format!(
+        r#"{{"schema":"lmms.profile/1","entry":"app:h","python":{{"executable":"p","version":"3.12"}},"runs":1,"init_ms":{s},"floor_ms":{s},"rss_mb":{s},"module_count":4,"profiled_at":"2026-01-01T00:00:00Z","src":["."],"modules":[{modules}]}}"#
+    );
+    let doc = lmms_profile::doc::ProfileDoc::from_json(&json).unwrap();
+    let costs = Costs::new(Some(&doc), []);
+    let j = costs.lookup("json", ModuleKind::Stdlib).unwrap();
+    assert!((j.ms - 1.2).abs() < 1e-9 && j.source == CostSource::ProfileOwnPackage, "{j:?}");
+    assert_eq!(costs.lookup("boto3", ModuleKind::ThirdParty).unwrap().ms, 300.0);
+}

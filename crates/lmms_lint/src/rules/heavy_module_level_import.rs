@@ -7,7 +7,11 @@
 //! The time comes from `.lmms/profile.json` (the median cumulative import
 //! time over fresh interpreters, written by `lmms profile`) or, without a
 //! profile, from the `[tool.lmms] heavy` table you wrote. A module with no
-//! measurement is never flagged: numbers are never invented.
+//! measurement is never flagged: numbers are never invented. A
+//! standard-library module is charged its own package only (`json` and
+//! `json.*`), not the shared infrastructure (`re`, `enum`, …) it happened
+//! to load first: every library loads that anyway, so deferring the import
+//! would not save it.
 //!
 //! "Hot path" is every module the entry point (`entry` in the config)
 //! imports at import time; without an entry, every checked file.
