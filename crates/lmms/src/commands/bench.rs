@@ -151,6 +151,10 @@ pub struct Setup {
     pub events: Vec<(String, PathBuf)>,
     pub runs: u32,
     pub timeout: Duration,
+    /// One unrecorded start per variant first, so both trees have their
+    /// bytecode caches written and their files in the page cache — a fresh
+    /// git worktree would otherwise pay compilation in its first run only.
+    pub warmup: bool,
 }
 
 /// Raw samples of one variant, in run order (pairable by index).
@@ -242,7 +246,7 @@ fn start_once(
     label: &str,
     event: Option<&(String, PathBuf)>,
 ) -> Result<(f64, f64, Option<f64>), BenchError> {
-    let mut spec = RunSpec::new(&setup.python)
+    let spec = RunSpec::new(&setup.python)
         .timeout(setup.timeout)
         .cwd(&variant.cwd)
         .arg("-c")
@@ -251,9 +255,6 @@ fn start_once(
         .arg(&setup.handler)
         .arg(event.map_or(std::ffi::OsString::new(), |e| e.1.clone().into_os_string()))
         .args(variant.src_roots.iter().map(|p| p.as_os_str().to_owned()));
-    // Bytecode caches are part of a real cold start; never write new ones
-    // into the user's tree from a benchmark.
-    spec = spec.env("PYTHONDONTWRITEBYTECODE", "1");
     let out: RunOutput = runner.run(&spec)?;
     let what = match event {
         Some((name, _)) => format!("{label} ({name})"),
@@ -293,6 +294,11 @@ pub fn measure(
     let mut samples = vec![Samples::default(); variants.len()];
     let events: Vec<Option<&(String, PathBuf)>> =
         if setup.events.is_empty() { vec![None] } else { setup.events.iter().map(Some).collect() };
+    if setup.warmup {
+        for (label, variant) in variants {
+            start_once(runner, setup, variant, label, events[0])?;
+        }
+    }
     for run in 0..setup.runs {
         progress(run + 1, setup.runs);
         let mut order: Vec<usize> = (0..variants.len()).collect();
@@ -497,6 +503,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         events,
         runs,
         timeout: Duration::from_secs_f64(timeout),
+        warmup: true,
     };
     let current = variant_for(&project.root, &cfg.src);
     let runner = ProcessRunner;
@@ -668,6 +675,7 @@ mod tests {
             events: events.iter().map(|e| (e.to_string(), PathBuf::from(format!("/ev/{e}.json")))).collect(),
             runs,
             timeout: Duration::from_secs(5),
+            warmup: false,
         }
     }
 
@@ -691,6 +699,21 @@ mod tests {
         assert_eq!(s[0].rss_mb, vec![50.0, 50.0]);
         let cwds: Vec<PathBuf> = r.seen.borrow().iter().map(|x| x.cwd.clone().unwrap()).collect();
         assert_eq!(cwds, vec![PathBuf::from("/base"), "/cur".into(), "/cur".into(), "/base".into()]);
+    }
+
+    #[test]
+    fn warmup_starts_each_variant_once_without_recording_it() {
+        let r = ScriptedRunner::new([
+            ready(0, 900.0, 1024, None),
+            ready(0, 800.0, 1024, None),
+            ready(0, 100.0, 1024, None),
+            ready(0, 40.0, 1024, None),
+        ]);
+        let (b, c) = (variant("/base"), variant("/cur"));
+        let setup = Setup { warmup: true, ..setup(&[], 1) };
+        let s = measure(&r, &setup, &[("baseline", &b), ("current", &c)], |_, _| {}).unwrap();
+        assert_eq!(s[0].init_ms, vec![100.0]);
+        assert_eq!(s[1].init_ms, vec![40.0]);
     }
 
     #[test]
