@@ -381,9 +381,13 @@ pub fn build_plan_measured(
         }
         for rec in &file.parsed.imports {
             for raw in rows_of(file, rec, &known) {
-                let origin = profile.module(&raw.module).map(|m| m.origin).or_else(|| {
-                    project_modules.contains(raw.module.as_str()).then_some(Origin::Project)
-                });
+                // A module whose file we parsed is project code, whatever
+                // the profile guessed from its path.
+                let origin = if project_modules.contains(raw.module.as_str()) {
+                    Some(Origin::Project)
+                } else {
+                    profile.module(&raw.module).map(|m| m.origin)
+                };
                 rows.push(PlannedImport {
                     path: file.path.clone(),
                     line: raw.line,
@@ -675,6 +679,111 @@ mod tests {
         assert_eq!(resolve_relative("pkg.sub.mod", false, 2, "").as_deref(), Some("pkg"));
         assert_eq!(resolve_relative("pkg", true, 1, "models").as_deref(), Some("pkg.models"));
         assert_eq!(resolve_relative("mod", false, 2, "x"), None);
+    }
+
+    use crate::marginal::tests::profile;
+
+    fn file(path: &str, module: &str, source: &str) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            module: module.into(),
+            is_package: false,
+            source: source.into(),
+            parsed: lmms_python::parse_module(source),
+        }
+    }
+
+    fn usage(rows: &[(&str, u32, &str, f64)]) -> UsageDoc {
+        UsageDoc {
+            schema: crate::usage::USAGE_SCHEMA.into(),
+            requests: Some(100),
+            imports: rows
+                .iter()
+                .map(|(p, l, m, u)| crate::usage::ImportUsage {
+                    path: p.to_string(),
+                    line: *l,
+                    module: m.to_string(),
+                    usage: *u,
+                    requests_using: None,
+                })
+                .collect(),
+            modules: vec![],
+            cold_start_ratio: None,
+        }
+    }
+
+    const APP: &str = "import json\nimport boto3\nimport websocket\n\ndef handler(e, c):\n    return json.dumps(e)\n";
+
+    fn app_profile() -> ProfileDoc {
+        // boto3 loads ssl first, so the entry's tree charges ssl to boto3
+        // and websocket looks nearly free.
+        profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("json", 2.0, &["app", "json"]),
+                ("boto3", 150.0, &["app", "boto3"]),
+                ("ssl", 40.0, &["app", "boto3", "ssl"]),
+                ("websocket", 5.0, &["app", "websocket"]),
+            ],
+        )
+    }
+
+    #[test]
+    fn shared_dependency_hides_in_the_first_loader_without_measurement() {
+        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
+        let plan = build_plan(&app_profile(), Some(&u), &[file("app.py", "app", APP)], &Config::default());
+        let ws = plan.imports.iter().find(|i| i.module == "websocket").unwrap();
+        assert_eq!(ws.import_ms, Some(5.0));
+        assert_eq!(ws.strategy, Strategy::ModuleLevel);
+        assert_eq!(plan.hot_set, vec!["json", "websocket"]);
+        assert!((plan.estimated_init_ms - (plan.current_init_ms.median - 190.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn measuring_the_eager_set_alone_reveals_the_shared_dependency() {
+        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
+        // The eager set (json, websocket) imported alone: ssl now lands under websocket.
+        let hot = profile(
+            "lmms_hot_set",
+            &[
+                ("lmms_hot_set", 0.1, &["lmms_hot_set"]),
+                ("json", 2.0, &["lmms_hot_set", "json"]),
+                ("websocket", 5.0, &["lmms_hot_set", "websocket"]),
+                ("ssl", 40.0, &["lmms_hot_set", "websocket", "ssl"]),
+            ],
+        );
+        let files = [file("app.py", "app", APP)];
+        let plan = build_plan_measured(&app_profile(), Some(&u), &files, &Config::default(), &[hot]);
+        let ws = plan.imports.iter().find(|i| i.module == "websocket").unwrap();
+        assert_eq!(ws.import_ms, Some(45.0));
+        assert_eq!(ws.strategy, Strategy::FunctionLevel);
+        assert!(ws.reason.contains("measured with the eager set alone"));
+        assert_eq!(plan.hot_set, vec!["json"]);
+    }
+
+    #[test]
+    fn class_base_pins_the_import_and_charges_it_to_the_importing_module() {
+        let models = "from pydantic import BaseModel\n\nclass Record(BaseModel):\n    key: str\n";
+        let entry = "from models import Record\n\ndef handler(e, c):\n    return Record(key='k')\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("models", 1.0, &["app", "models"]),
+                ("pydantic", 90.0, &["app", "models", "pydantic"]),
+            ],
+        );
+        let u = usage(&[("app.py", 1, "models", 0.07), ("models.py", 1, "pydantic", 0.07)]);
+        let files = [file("app.py", "app", entry), file("models.py", "models", models)];
+        let plan = build_plan(&p, Some(&u), &files, &Config::default());
+        let pyd = plan.imports.iter().find(|i| i.module == "pydantic").unwrap();
+        assert!(pyd.pinned);
+        assert_eq!(pyd.blocked_by[0].kind, "class-base");
+        let m = plan.imports.iter().find(|i| i.module == "models").unwrap();
+        assert_eq!(m.import_ms, Some(91.0));
+        assert_eq!(m.strategy, Strategy::FunctionLevel);
+        assert!(plan.hot_set.is_empty(), "{:?}", plan.hot_set);
     }
 
     #[test]
