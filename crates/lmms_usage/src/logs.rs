@@ -239,6 +239,10 @@ fn parse_json_message(text: &str) -> Option<Record> {
         let cold = obj.get("cold").is_some_and(|c| c.as_bool().unwrap_or(false) || c.as_f64().is_some_and(|n| n > 0.0));
         return Some(Record::Tracker(TrackerLine { cold, modules }));
     }
+    // The Python runtime's JSON log format wraps logged text in "message".
+    if let Some(inner) = obj.get("message").and_then(|m| m.as_str()) {
+        return parse_message(inner);
+    }
     let kind = obj.get("type")?.as_str()?;
     let record = obj.get("record")?;
     let metric = |k: &str| record.get("metrics").and_then(|m| m.get(k)).and_then(|v| v.as_f64());
@@ -466,6 +470,13 @@ mod tests {
         let Some(Record::Tracker(t)) = parse_message(line) else { panic!() };
         assert!(t.cold);
         assert_eq!(t.modules.iter().map(String::as_str).collect::<Vec<_>>(), ["requests", "urllib3"]);
+    }
+
+    #[test]
+    fn tracker_line_wrapped_by_the_json_log_format_is_read() {
+        let line = r#"{"timestamp":"2024-05-01T10:00:00Z","level":"INFO","message":"{\"cold\":0,\"lmms_usage\":1,\"m\":{\"boto3\":1},\"ms\":2.0}","requestId":"r1"}"#;
+        let Some(Record::Tracker(t)) = parse_message(line) else { panic!("not read") };
+        assert!(t.modules.contains("boto3"));
     }
 
     #[test]
