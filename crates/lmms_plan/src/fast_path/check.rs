@@ -2,23 +2,21 @@
 //! `LMM1xx` rules of `lmms check`).
 //!
 //! Limits are DEC-04's: fewer than 20 imports, under 200 ms measured in
-//! total, under 50 lines of code (comments, blank lines and the module
-//! docstring excluded). Header fields are the template's "Last profiled"
-//! and "Cold start target", plus a recorded time per import and, above
-//! `module-level-ms`, a usage figure and a justification. Stale profiles
-//! and recorded times that drifted from the latest profile are warnings:
-//! the file may still be right, but its evidence is old.
+//! total, under 50 lines of code. Header fields are the template's "Last
+//! profiled" and "Cold start target", plus a recorded time per import and,
+//! above `module-level-ms`, usage and a justification. Stale evidence is a
+//! warning: the file may still be right, but its numbers are old. Each rule
+//! lives in its own file under `rules/` with its documentation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use lmms_config::Config;
 use lmms_profile::doc::ProfileDoc;
 use lmms_python::{ImportScope, ParsedModule};
 use serde::Serialize;
 
-use super::parse_date;
+use super::rules;
 use crate::plan::{resolve_relative, PlanDoc};
-use crate::policy::{fmt_ms, fmt_pct};
 use crate::usage::UsageDoc;
 
 /// DEC-04 "Size Limits".
@@ -37,18 +35,99 @@ pub enum Severity {
     Error,
 }
 
-/// `(code, name, summary)` for every fast-path rule; `lmms check` and
-/// `lmms rule` can list them from here.
-pub const FAST_PATH_RULES: &[(&str, &str, &str)] = &[
-    ("LMM101", "fast-path-too-many-imports", "fast_path.py must have fewer than 20 imports (DEC-04)"),
-    ("LMM102", "fast-path-over-time-budget", "fast_path.py imports must cost under 200 ms in total (DEC-04)"),
-    ("LMM103", "fast-path-too-long", "fast_path.py must have fewer than 50 lines of code (DEC-04)"),
-    ("LMM104", "fast-path-missing-header", "fast_path.py must record profiled date, target, and per-import evidence"),
-    ("LMM105", "fast-path-stale-profile", "the recorded profile is older than profile-max-age-days"),
-    ("LMM106", "fast-path-time-drift", "a recorded import time drifted more than 25% from the latest profile"),
-    ("LMM107", "fast-path-tier-violation", "every fast-path import must be <10 ms or used by >80% of requests"),
-    ("LMM108", "fast-path-bypassed", "the entry module must import hot-path modules through fast_path"),
+/// A fast-path rule's registry entry.
+#[derive(Debug)]
+pub struct FastPathRule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// The rule's source file; its `//!` lines are the documentation.
+    source: &'static str,
+    check: fn(&Cx<'_>, &mut Vec<Finding>),
+}
+
+impl FastPathRule {
+    /// The rule's documentation: its source file's `//!` comment.
+    pub fn doc(&self) -> String {
+        let mut out = String::new();
+        for line in self.source.lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                if out.is_empty() {
+                    continue;
+                }
+                break;
+            };
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The code table. Codes are stable; never reuse one.
+pub const FAST_PATH_RULES: &[FastPathRule] = &[
+    FastPathRule {
+        code: "LMM101",
+        name: "fast-path-too-many-imports",
+        summary: "fast_path.py has 20 or more imports (DEC-04)",
+        source: include_str!("rules/too_many_imports.rs"),
+        check: rules::too_many_imports::check,
+    },
+    FastPathRule {
+        code: "LMM102",
+        name: "fast-path-over-time-budget",
+        summary: "fast_path.py imports cost 200 ms or more in total (DEC-04)",
+        source: include_str!("rules/time_budget.rs"),
+        check: rules::time_budget::check,
+    },
+    FastPathRule {
+        code: "LMM103",
+        name: "fast-path-too-long",
+        summary: "fast_path.py has 50 or more lines of code (DEC-04)",
+        source: include_str!("rules/too_long.rs"),
+        check: rules::too_long::check,
+    },
+    FastPathRule {
+        code: "LMM104",
+        name: "fast-path-missing-header",
+        summary: "fast_path.py lacks profiled date, target, or per-import evidence (DEC-04)",
+        source: include_str!("rules/missing_header.rs"),
+        check: rules::missing_header::check,
+    },
+    FastPathRule {
+        code: "LMM105",
+        name: "fast-path-stale-profile",
+        summary: "fast_path.py's evidence is older than profile-max-age-days",
+        source: include_str!("rules/stale_profile.rs"),
+        check: rules::stale_profile::check,
+    },
+    FastPathRule {
+        code: "LMM106",
+        name: "fast-path-time-drift",
+        summary: "A recorded import time drifted more than 25% from the latest profile",
+        source: include_str!("rules/time_drift.rs"),
+        check: rules::time_drift::check,
+    },
+    FastPathRule {
+        code: "LMM107",
+        name: "fast-path-tier-violation",
+        summary: "A fast-path import is neither under 10 ms nor used by over 80% of requests",
+        source: include_str!("rules/tier_violation.rs"),
+        check: rules::tier_violation::check,
+    },
+    FastPathRule {
+        code: "LMM108",
+        name: "fast-path-bypassed",
+        summary: "The entry module imports a hot-path library directly, not through fast_path",
+        source: include_str!("rules/bypassed.rs"),
+        check: rules::bypassed::check,
+    },
 ];
+
+/// Look a rule up by code (`LMM101`) or name.
+pub fn rule(code: &str) -> Option<&'static FastPathRule> {
+    FAST_PATH_RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -82,19 +161,78 @@ pub struct CheckInput<'a> {
     pub entry: Option<EntryFile<'a>>,
 }
 
-/// One imported module of fast_path.py with what its line records.
-struct Imported {
-    module: String,
-    line: u32,
-    comment: Option<String>,
+/// One imported name of fast_path.py with what its line records.
+pub(crate) struct Imported {
+    pub module: String,
+    pub line: u32,
+    pub comment: Option<String>,
 }
 
-fn comment_of(line: &str) -> Option<String> {
-    line.find('#').map(|i| line[i + 1..].trim().to_string())
+/// What every rule reads, computed once.
+pub(crate) struct Cx<'a> {
+    pub input: &'a CheckInput<'a>,
+    lines: Vec<&'a str>,
+    pub imported: Vec<Imported>,
+}
+
+impl<'a> Cx<'a> {
+    fn new(input: &'a CheckInput<'a>) -> Cx<'a> {
+        let lines: Vec<&str> = input.source.lines().collect();
+        let mut imported = Vec::new();
+        for r in input.parsed.imports.iter().filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)) {
+            let base = resolve_relative(input.fast_path_module, false, r.level, &r.module).unwrap_or_default();
+            let comment = lines.get(r.line as usize - 1).and_then(|l| l.find('#').map(|i| l[i + 1..].trim().to_string()));
+            let modules: Vec<String> = if r.is_star || r.names.is_empty() || r.is_from {
+                vec![base.clone(); r.names.len().max(1)]
+            } else {
+                r.names.iter().enumerate().map(|(i, n)| if i == 0 { base.clone() } else { n.target.clone() }).collect()
+            };
+            for module in modules {
+                imported.push(Imported { module, line: r.line, comment: comment.clone() });
+            }
+        }
+        Cx { input, lines, imported }
+    }
+
+    pub fn finding(&self, code: &'static str, severity: Severity, line: u32, message: String) -> Finding {
+        Finding { code, severity, path: self.input.path.to_string(), line, column: 1, message }
+    }
+
+    /// Each `(module, line)` once: `from x import a, b` is one statement.
+    pub fn unique_imports(&self) -> impl Iterator<Item = &Imported> {
+        let mut seen = BTreeSet::new();
+        self.imported.iter().filter(move |i| seen.insert((i.module.clone(), i.line)))
+    }
+
+    /// The plan's marginal cost when the plan has the module, else the
+    /// profile's cumulative time.
+    pub fn measured(&self, module: &str) -> Option<f64> {
+        self.input
+            .plan
+            .and_then(|p| p.imports.iter().find(|r| r.module == module))
+            .and_then(|r| r.import_ms)
+            .or_else(|| self.input.profile.and_then(|p| p.module(module)).map(|p| p.cumulative_ms.median))
+    }
+
+    pub fn usage_of(&self, module: &str) -> Option<f64> {
+        self.input.usage.and_then(|u| u.module_usage(module)).or_else(|| {
+            self.input.plan.and_then(|p| p.imports.iter().find(|r| r.module == module)).and_then(|r| r.usage)
+        })
+    }
+
+    /// `Name: value` in the lines before the first import (the docstring or
+    /// comments), with its 1-based line.
+    pub fn header_field(&self, name: &str) -> Option<(u32, String)> {
+        let end = self.input.parsed.imports.iter().map(|r| r.line as usize - 1).min().unwrap_or(self.lines.len());
+        self.lines[..end.min(self.lines.len())].iter().enumerate().find_map(|(n, l)| {
+            let t = l.trim().trim_start_matches('#').trim();
+            t.strip_prefix(name).map(|v| (n as u32 + 1, v.trim_start_matches(':').trim().to_string()))
+        })
+    }
 }
 
 /// First `N ms` / `Nms` figure in a comment.
-fn recorded_ms(comment: &str) -> Option<f64> {
+pub(crate) fn recorded_ms(comment: &str) -> Option<f64> {
     let bytes = comment.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -116,7 +254,7 @@ fn recorded_ms(comment: &str) -> Option<f64> {
 
 /// Words beyond the time and usage figures: the justification DEC-04 asks
 /// for above 10 ms (`# 35 ms, 95% of requests — every request validates`).
-fn justification_words(comment: &str) -> usize {
+pub(crate) fn justification_words(comment: &str) -> usize {
     comment
         .split(|c: char| !c.is_alphanumeric() && c != '%' && c != '.')
         .filter(|w| !w.is_empty())
@@ -125,7 +263,7 @@ fn justification_words(comment: &str) -> usize {
         .count()
 }
 
-fn has_usage(comment: &str) -> bool {
+pub(crate) fn has_usage(comment: &str) -> bool {
     comment.contains('%')
 }
 
@@ -156,269 +294,18 @@ pub fn code_lines(source: &str) -> usize {
         .count()
 }
 
-/// Cost of importing `modules` together, from the profile tree: the union
-/// of their subtrees, so shared dependencies count once.
-fn union_ms(profile: &ProfileDoc, modules: &BTreeSet<String>) -> f64 {
-    profile
-        .modules
-        .iter()
-        .filter(|m| m.chain.iter().any(|c| modules.contains(c)) || modules.contains(&m.name))
-        .map(|m| m.self_ms.median)
-        .sum()
-}
-
+/// Run every fast-path rule; findings sorted by file (fast_path first), line, code.
 pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
-    let cfg = input.config;
+    let cx = Cx::new(input);
     let mut out = Vec::new();
-    let mut push = |code, severity, line, message: String| {
-        out.push(Finding { code, severity, path: input.path.to_string(), line, column: 1, message });
-    };
-    let lines: Vec<&str> = input.source.lines().collect();
-    let imported: Vec<Imported> = input
-        .parsed
-        .imports
-        .iter()
-        .filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking))
-        .flat_map(|r| {
-            let base = resolve_relative(input.fast_path_module, false, r.level, &r.module).unwrap_or_default();
-            let comment = lines.get(r.line as usize - 1).and_then(|l| comment_of(l));
-            let names: Vec<(String, String)> = if r.is_star || r.names.is_empty() {
-                vec![(base.clone(), "*".into())]
-            } else if r.is_from {
-                r.names.iter().map(|n| (base.clone(), n.bound.clone())).collect()
-            } else {
-                r.names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (if i == 0 { base.clone() } else { n.target.clone() }, n.bound.clone()))
-                    .collect()
-            };
-            names.into_iter().map(move |(module, _bound)| Imported { module, line: r.line, comment: comment.clone() })
-        })
-        .collect();
-
-    // LMM101
-    if imported.len() >= MAX_IMPORTS {
-        push(
-            "LMM101",
-            Severity::Error,
-            imported.get(MAX_IMPORTS - 1).map_or(1, |i| i.line),
-            format!("{} imports; DEC-04 limits fast_path.py to fewer than {MAX_IMPORTS} imports", imported.len()),
-        );
-    }
-
-    // Measured figures per module: the plan's marginal cost when the plan
-    // has the module, else the profile's cumulative time.
-    let plan_row = |m: &str| input.plan.and_then(|p| p.imports.iter().find(|r| r.module == m));
-    let measured = |m: &str| -> Option<f64> {
-        plan_row(m)
-            .and_then(|r| r.import_ms)
-            .or_else(|| input.profile.and_then(|p| p.module(m)).map(|p| p.cumulative_ms.median))
-    };
-    let usage_of = |m: &str| -> Option<f64> {
-        input.usage.and_then(|u| u.module_usage(m)).or_else(|| plan_row(m).and_then(|r| r.usage))
-    };
-
-    // LMM102
-    if let Some(profile) = input.profile {
-        let total = match profile.module(input.fast_path_module) {
-            Some(fp) => fp.cumulative_ms.median,
-            None => union_ms(profile, &imported.iter().map(|i| i.module.clone()).collect()),
-        };
-        if total >= MAX_TOTAL_MS {
-            let mut top: Vec<(String, f64)> =
-                imported.iter().filter_map(|i| measured(&i.module).map(|ms| (i.module.clone(), ms))).collect();
-            top.sort_by(|a, b| b.1.total_cmp(&a.1));
-            top.dedup_by(|a, b| a.0 == b.0);
-            let names: Vec<String> = top.iter().take(3).map(|(m, ms)| format!("{m} {}", fmt_ms(*ms))).collect();
-            push(
-                "LMM102",
-                Severity::Error,
-                1,
-                format!(
-                    "imports cost {} measured in total; DEC-04 limits fast_path.py to under {MAX_TOTAL_MS:.0} ms (largest: {})",
-                    fmt_ms(total),
-                    names.join(", ")
-                ),
-            );
-        }
-    }
-
-    // LMM103
-    let loc = code_lines(input.source);
-    if loc >= MAX_CODE_LINES {
-        push(
-            "LMM103",
-            Severity::Error,
-            1,
-            format!("{loc} lines of code (comments and docstring excluded); DEC-04 limits fast_path.py to fewer than {MAX_CODE_LINES}"),
-        );
-    }
-
-    // LMM104 / LMM105: header fields.
-    let header: Vec<&str> = {
-        let code_start = lines.iter().position(|l| l.trim_start().starts_with("import ") || l.trim_start().starts_with("from "));
-        lines[..code_start.unwrap_or(lines.len())].to_vec()
-    };
-    let field = |name: &str| {
-        header.iter().enumerate().find_map(|(n, l)| {
-            let t = l.trim().trim_start_matches('#').trim();
-            t.strip_prefix(name).map(|v| (n as u32 + 1, v.trim_start_matches(':').trim().to_string()))
-        })
-    };
-    match field("Last profiled") {
-        None => push("LMM104", Severity::Error, 1, "header lacks `Last profiled: YYYY-MM-DD` (DEC-04 documentation)".into()),
-        Some((line, v)) => match parse_date(&v) {
-            None => push("LMM104", Severity::Error, line, format!("`Last profiled: {v}` is not a YYYY-MM-DD date")),
-            Some(days) => {
-                let age = input.today_days - days;
-                if age as f64 > cfg.profile_max_age_days {
-                    push(
-                        "LMM105",
-                        Severity::Warning,
-                        line,
-                        format!(
-                            "last profiled {age} days ago, more than profile-max-age-days ({:.0}); re-run `lmms profile` (DEC-04: re-profile monthly)",
-                            cfg.profile_max_age_days
-                        ),
-                    );
-                }
-            }
-        },
-    }
-    // Without a usable header date, the profile's own age is the evidence.
-    let header_dated = field("Last profiled").is_some_and(|(_, v)| parse_date(&v).is_some());
-    if let (false, Some(profile)) = (header_dated, input.profile) {
-        if let Some(days) = parse_date(&profile.profiled_at) {
-            let age = input.today_days - days;
-            if age as f64 > cfg.profile_max_age_days {
-                push("LMM105", Severity::Warning, 1, format!("the latest profile is {age} days old; re-run `lmms profile`"));
-            }
-        }
-    }
-    if field("Cold start target").is_none() {
-        push("LMM104", Severity::Error, 1, "header lacks `Cold start target:` (DEC-04 documentation)".into());
-    }
-
-    let mut seen = BTreeSet::new();
-    for i in &imported {
-        if !seen.insert((i.module.clone(), i.line)) {
-            continue;
-        }
-        let comment = i.comment.as_deref().unwrap_or("");
-        let recorded = recorded_ms(comment);
-        let now = measured(&i.module);
-        match recorded {
-            None => push(
-                "LMM104",
-                Severity::Error,
-                i.line,
-                format!("`{}` has no recorded import time; add `# <ms> ms, <usage>% of requests`", i.module),
-            ),
-            Some(r) => {
-                if r >= cfg.module_level_ms && (!has_usage(comment) || justification_words(comment) < 2) {
-                    push(
-                        "LMM104",
-                        Severity::Error,
-                        i.line,
-                        format!(
-                            "`{}` records {} (≥ {}) without usage and a justification (DEC-04: usage data and justification for >10ms)",
-                            i.module,
-                            fmt_ms(r),
-                            fmt_ms(cfg.module_level_ms)
-                        ),
-                    );
-                }
-                if let Some(m) = now {
-                    let diff = (r - m).abs();
-                    if diff >= DRIFT_FLOOR_MS && diff > DRIFT * m.max(f64::MIN_POSITIVE) {
-                        push(
-                            "LMM106",
-                            Severity::Warning,
-                            i.line,
-                            format!(
-                                "`{}` records {} but the latest profile measures {} ({:+.0}%, beyond ±{:.0}%)",
-                                i.module,
-                                fmt_ms(r),
-                                fmt_ms(m),
-                                if m > 0.0 { (r - m) / m * 100.0 } else { 100.0 },
-                                DRIFT * 100.0
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        // LMM107: tier criteria, on measured numbers when there are any.
-        let Some(ms) = now.or(recorded) else { continue };
-        if ms < cfg.module_level_ms || cfg.snapstart {
-            continue;
-        }
-        match usage_of(&i.module) {
-            Some(u) if u > cfg.hot_usage => {}
-            Some(u) => push(
-                "LMM107",
-                Severity::Error,
-                i.line,
-                format!(
-                    "`{}` ({}, used by {} of requests) fails the tier criteria: the fast path admits <{} or >{} usage (DEC-04)",
-                    i.module,
-                    fmt_ms(ms),
-                    fmt_pct(u),
-                    fmt_ms(cfg.module_level_ms),
-                    fmt_pct(cfg.hot_usage)
-                ),
-            ),
-            None => push(
-                "LMM107",
-                Severity::Error,
-                i.line,
-                format!(
-                    "`{}` ({}) has no usage data to justify a >{} import on the fast path; run `lmms usage`",
-                    i.module,
-                    fmt_ms(ms),
-                    fmt_ms(cfg.module_level_ms)
-                ),
-            ),
-        }
-    }
-
-    // LMM108: the entry imports hot-path modules only through fast_path.
-    if let Some(entry) = &input.entry {
-        let hot: BTreeSet<&str> = imported.iter().map(|i| i.module.as_str()).collect();
-        let top: BTreeMap<&str, ()> = hot.iter().map(|m| (m.split('.').next().unwrap_or(m), ())).collect();
-        for r in entry.parsed.imports.iter().filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)) {
-            let Some(base) = resolve_relative(entry.module, entry.is_package, r.level, &r.module) else { continue };
-            if base == input.fast_path_module || base == "__future__" {
-                continue;
-            }
-            let modules: Vec<String> = if r.is_from {
-                vec![base.clone()]
-            } else {
-                r.names.iter().enumerate().map(|(i, n)| if i == 0 { base.clone() } else { n.target.clone() }).collect()
-            };
-            for m in modules {
-                if hot.contains(m.as_str()) || (!r.is_from && top.contains_key(m.as_str())) {
-                    out.push(Finding {
-                        code: "LMM108",
-                        severity: Severity::Error,
-                        path: entry.path.to_string(),
-                        line: r.line,
-                        column: 1,
-                        message: format!(
-                            "`{m}` is on the hot path; import it through `{}` (`from {} import *`), not directly (DEC-04)",
-                            input.fast_path_module, input.fast_path_module
-                        ),
-                    });
-                }
-            }
-        }
+    for r in FAST_PATH_RULES {
+        (r.check)(&cx, &mut out);
     }
     out.sort_by(|a, b| (a.path != input.path, a.line, a.code).cmp(&(b.path != input.path, b.line, b.code)));
     out
 }
 
-/// Exit-relevant summary: any error fails the check.
+/// Any error fails the check; warnings alone do not.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
@@ -446,5 +333,17 @@ mod tests {
         let src = "# head\n\"\"\"\nDoc\nLast profiled: x\n\"\"\"\n\nimport json  # 1 ms\n# c\n\n__all__ = [\n    \"json\",\n]\n";
         assert_eq!(code_lines(src), 4);
         assert_eq!(code_lines("\"\"\"one line\"\"\"\nimport os\n"), 1);
+    }
+
+    #[test]
+    fn every_rule_documents_the_five_sections() {
+        for r in FAST_PATH_RULES {
+            let doc = r.doc();
+            for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+                assert!(doc.contains(h), "{} lacks {h}", r.code);
+            }
+        }
+        assert_eq!(rule("lmm107").unwrap().name, "fast-path-tier-violation");
+        assert!(rule("LMM199").is_none());
     }
 }

@@ -1,0 +1,70 @@
+//! ## What it does
+//! Flags a module-level import in the entry module of a library that
+//! `fast_path.py` imports, when it is imported directly instead of through
+//! `fast_path`.
+//!
+//! ## Why is this bad?
+//! DEC-04 makes `fast_path.py` the single source of truth for what loads on
+//! a cold start. A direct import in the entry module is a second, unreviewed
+//! list — the place slow imports slip in unnoticed.
+//!
+//! ## Example
+//! ```python
+//! # lambda_function.py
+//! import json
+//! from fast_path import *
+//! ```
+//!
+//! ## Use instead
+//! ```python
+//! # lambda_function.py
+//! from fast_path import *  # json, logging, os, time
+//! ```
+//!
+//! ## Fix safety
+//! No automatic fix. `lmms check`'s LMM006 reports the same boundary from
+//! the import graph's side.
+
+use std::collections::BTreeSet;
+
+use lmms_python::ImportScope;
+
+use super::super::check::{Cx, Finding, Severity};
+use crate::plan::resolve_relative;
+
+pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
+    let Some(entry) = &cx.input.entry else { return };
+    let fast_path = cx.input.fast_path_module;
+    let hot: BTreeSet<&str> = cx.imported.iter().map(|i| i.module.as_str()).collect();
+    let heads: BTreeSet<&str> = hot.iter().map(|m| m.split('.').next().unwrap_or(m)).collect();
+    for r in entry
+        .parsed
+        .imports
+        .iter()
+        .filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking))
+    {
+        let Some(base) = resolve_relative(entry.module, entry.is_package, r.level, &r.module) else { continue };
+        if base == fast_path || base == "__future__" {
+            continue;
+        }
+        let modules: Vec<String> = if r.is_from {
+            vec![base.clone()]
+        } else {
+            r.names.iter().enumerate().map(|(i, n)| if i == 0 { base.clone() } else { n.target.clone() }).collect()
+        };
+        for m in modules {
+            if hot.contains(m.as_str()) || (!r.is_from && heads.contains(m.as_str())) {
+                out.push(Finding {
+                    code: "LMM108",
+                    severity: Severity::Error,
+                    path: entry.path.to_string(),
+                    line: r.line,
+                    column: 1,
+                    message: format!(
+                        "`{m}` is on the hot path; import it through `{fast_path}` (`from {fast_path} import *`), not directly (DEC-04)"
+                    ),
+                });
+            }
+        }
+    }
+}
