@@ -14,8 +14,7 @@ hyperfine -N --warmup 1 --runs "${RUNS:-5}" \
   -n "10 x python -X importtime" "bash -c 'cd $app && for i in 1 2 3 4 5 6 7 8 9 10; do $py -X importtime -c \"import lambda_function\" 2>/dev/null; done'"
 
 echo "## agreement with CPython's own -X importtime"
-"$lmms" -C "$app" profile --runs 10 --format json >/dev/null
-python3 "$root/benches/profile_agreement.py" "$app" "$py" 10
+python3 "$root/benches/profile_agreement.py" "$lmms" "$app" "$py" "${AGREE_RUNS:-15}"
 
 echo "## start-up of the tool itself"
 hyperfine -N --warmup 5 --runs 200 "$lmms --version" "$py -I -S -c pass"

@@ -1,14 +1,14 @@
 """Do `lmms profile`'s per-module times agree with CPython's own -X importtime?
 
-Usage: python3 benches/profile_agreement.py APP_DIR PYTHON [RUNS]
+Usage: python3 benches/profile_agreement.py LMMS APP_DIR PYTHON [RUNS]
 
-Reads APP_DIR/.lmms/profile.json (run `lmms profile --runs RUNS` first), runs
-`PYTHON -X importtime -c "import <entry module>"` RUNS times in APP_DIR, and
-prints both medians of cumulative time for the costliest modules with the
-difference in units of the larger MAD. "Within noise" means |diff| <= 3 MAD
-(or <= 2 ms for modules too fast to have a meaningful MAD).
+Interleaves RUNS single-run `lmms profile --runs 1 --format json` with RUNS
+bare `PYTHON -X importtime -c "import <entry module>"` in APP_DIR (so load
+drift hits both alike), and prints both medians of cumulative time for the
+costliest modules. "Within noise" means |diff| <= max(3 MAD, 2 ms).
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -36,17 +36,27 @@ def mad(xs):
 
 
 def main():
-    app, python = sys.argv[1], sys.argv[2]
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-    doc = json.load(open(f"{app}/.lmms/profile.json"))
-    entry = doc["entry"].split(":")[0]
-    samples = {}
+    lmms, app, python = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
+    runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    samples, ours_samples, doc = {}, {}, None
     for _ in range(runs):
+        out = subprocess.run(
+            [lmms, "-C", app, "profile", "--runs", "1", "--format", "json", "--python", python],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        doc = json.loads(out)
+        for m in doc["modules"]:
+            ours_samples.setdefault(m["name"], []).append(m["cumulative_ms"]["median"])
+        entry = doc["entry"].split(":")[0]
         err = subprocess.run(
             [python, "-X", "importtime", "-c", f"import {entry}"], cwd=app, capture_output=True, text=True
         ).stderr
         for name, ms in parse(err).items():
             samples.setdefault(name, []).append(ms)
+    for m in doc["modules"]:
+        xs = ours_samples[m["name"]]
+        m["cumulative_ms"] = {"median": statistics.median(xs), "mad": mad(xs)}
+    doc["modules"].sort(key=lambda m: -m["cumulative_ms"]["median"])
     top = [m for m in doc["modules"] if m["origin"] != "builtin"][:25]
     print(f"{'module':<40} {'lmms ms':>9} {'±':>6} {'cpython ms':>11} {'±':>6} {'diff':>7}  verdict")
     within = 0

@@ -74,6 +74,9 @@ pub fn choose(h: &Hints<'_>) -> Result<Interpreter, DiscoveryError> {
                 p
             };
             return if executable(&p) {
+                // Absolute, because the child runs in the project root; but not
+                // canonical: resolving a venv's `python` symlink would lose the venv.
+                let p = std::path::absolute(&p).unwrap_or(p);
                 Ok(Interpreter { path: p, source })
             } else {
                 Err(DiscoveryError::Missing { path: p, origin: source })
@@ -171,6 +174,19 @@ mod tests {
         let h = Hints { path_var, ..Default::default() };
         assert_eq!(choose(&h).unwrap().source, "PATH");
         assert!(matches!(choose(&Hints::default()), Err(DiscoveryError::NotFound)));
+    }
+
+    #[test]
+    fn venv_symlinks_are_kept_not_resolved_to_the_base_interpreter() {
+        let d = tempfile::tempdir().unwrap();
+        let real = exe(d.path(), "base/python3.11");
+        std::fs::create_dir_all(d.path().join("venv/bin")).unwrap();
+        let link = d.path().join("venv/bin/python");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let h = Hints { cli: Some(&link), ..Default::default() };
+        // The venv path, not the base interpreter it points to: sys.prefix
+        // (and so site-packages) comes from the path python was started as.
+        assert_eq!(choose(&h).unwrap().path, link);
     }
 
     #[test]
