@@ -126,9 +126,13 @@ fn replay_attributes_exclusive_closures_and_counts_errors() {
         ("src/handler.py:time", 3, 10),
         // a-events only: sharedlib also runs on b-events but belongs to neither library.
         ("src/handler.py:fastlib", 5, 3),
+        // Its import hook runs during the lazy `import lazylib`: import machinery, not use.
+        ("src/handler.py:hooklib", 6, 0),
         // Referenced only at import time here, used through helpers.run_b and privlib.
-        ("src/handler.py:slowlib", 6, 2),
-        ("src/handler.py:helpers", 8, 2),
+        ("src/handler.py:slowlib", 7, 2),
+        ("src/handler.py:helpers", 9, 2),
+        // A function-level import: counted when its function runs.
+        ("src/handler.py:lazylib", 16, 3),
         // Never referenced in this file: closure use still counts.
         ("src/helpers.py:fastlib", 1, 3),
         // Its code also runs on a-events, but it is shared between fastlib and

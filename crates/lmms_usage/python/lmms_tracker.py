@@ -62,6 +62,22 @@ def _top(filename):
     return top
 
 
+# Code running while a module is imported (a lazy import inside the request,
+# other libraries' import hooks) is import-time work, never use: imports of
+# new modules all pass through _find_and_load, wrapped while sampling.
+_bootstrap = sys.modules["importlib._bootstrap"] if "importlib._bootstrap" in sys.modules else sys.modules["_frozen_importlib"]
+_find_and_load = _bootstrap._find_and_load
+_importing = [0]
+
+
+def _find_and_load_marked(name, import_):
+    _importing[0] += 1
+    try:
+        return _find_and_load(name, import_)
+    finally:
+        _importing[0] -= 1
+
+
 _seen = {}
 
 if hasattr(sys, "monitoring"):
@@ -76,6 +92,8 @@ if hasattr(sys, "monitoring"):
             continue
 
     def _py_start(code, offset):
+        if _importing[0]:
+            return None
         _seen[id(code)] = code
         return _mon.DISABLE
 
@@ -84,25 +102,29 @@ if hasattr(sys, "monitoring"):
 
     def _start():
         if _tool is not None:
+            _bootstrap._find_and_load = _find_and_load_marked
             _mon.restart_events()
             _mon.set_events(_tool, _mon.events.PY_START)
 
     def _stop():
         if _tool is not None:
             _mon.set_events(_tool, 0)
+            _bootstrap._find_and_load = _find_and_load
 
 else:
 
     def _hook(frame, event, arg):
-        if event == "call":
+        if event == "call" and not _importing[0]:
             c = frame.f_code
             _seen[id(c)] = c
 
     def _start():
+        _bootstrap._find_and_load = _find_and_load_marked
         sys.setprofile(_hook)
 
     def _stop():
         sys.setprofile(None)
+        _bootstrap._find_and_load = _find_and_load
 
 
 def _report(cold, ms):

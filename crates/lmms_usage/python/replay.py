@@ -11,6 +11,7 @@ that stream. Only calls are hooked (sys.monitoring PY_START on 3.12+, a
 call-only profile hook before), never lines, and each code object is
 recorded once per event.
 """
+import importlib
 import json
 import os
 import signal
@@ -72,8 +73,6 @@ def _on_alarm(signum, frame):
 
 
 try:
-    import importlib
-
     _mod = importlib.import_module(ENTRY_MOD)
     HANDLER = getattr(_mod, ENTRY_FN)
 except BaseException as e:  # the user's INIT failed: report, do not replay
@@ -116,6 +115,26 @@ def _is_project(filename):
     return any(rp.startswith(root + os.sep) for root in SRC)
 
 
+# --- imports inside a request ---------------------------------------------
+# Code that runs while a module is being imported (its own body, code it
+# calls, other libraries' import hooks such as six's meta-path finder) is
+# import-time work, even when a lazy import happens mid-request: it never
+# counts as use. Every import of a module not yet in sys.modules goes
+# through importlib._bootstrap._find_and_load, looked up by name on each
+# import, so wrapping it during an event marks those spans.
+_bootstrap = sys.modules.get("_frozen_importlib") or importlib._bootstrap
+_find_and_load = _bootstrap._find_and_load
+_importing = [0]
+
+
+def _find_and_load_marked(name, import_):
+    _importing[0] += 1
+    try:
+        return _find_and_load(name, import_)
+    finally:
+        _importing[0] -= 1
+
+
 # --- the call hook --------------------------------------------------------
 _seen = {}
 _MONITORING = hasattr(sys, "monitoring")
@@ -131,32 +150,38 @@ if _MONITORING:
     _DISABLE = _mon.DISABLE
 
     def _py_start(code, offset):
+        if _importing[0]:
+            return None  # keep watching: the same code may run after the import
         _seen[id(code)] = code
         return _DISABLE  # once per code object per event; restart_events() re-arms
 
     _mon.register_callback(_TOOL, _mon.events.PY_START, _py_start)
 
     def _start():
+        _bootstrap._find_and_load = _find_and_load_marked
         _mon.restart_events()
         _mon.set_events(_TOOL, _mon.events.PY_START)
 
     def _stop():
         _mon.set_events(_TOOL, 0)
+        _bootstrap._find_and_load = _find_and_load
 
 else:
 
     def _hook(frame, event, arg):
-        if event == "call":
+        if event == "call" and not _importing[0]:
             c = frame.f_code
             _seen[id(c)] = c
 
     def _start():
+        _bootstrap._find_and_load = _find_and_load_marked
         threading.setprofile(_hook)
         sys.setprofile(_hook)
 
     def _stop():
         sys.setprofile(None)
         threading.setprofile(None)
+        _bootstrap._find_and_load = _find_and_load
 
 
 _qual_cache = {}
