@@ -14,8 +14,14 @@
 //!   to its own import statements. `from pkg import mod` also covers the
 //!   submodule `pkg.mod`.
 //!
-//! Module-level code (`<module>` frames) is never recorded by the replay, so
-//! import-time work cannot count as use. Everything here is pure.
+//! Import-time work never counts as use: the replay records no `<module>`
+//! frames, and nothing at all while an import is in progress — a lazy import
+//! mid-request runs the imported module's code and other libraries' import
+//! hooks (botocore's vendored six installs a meta-path finder), none of
+//! which is use. Rule 1 has function granularity: a function that references
+//! a bound name counts as using it whenever it runs, whichever branch it
+//! takes (line tracing would say more, at a cost the replay avoids).
+//! Everything here is pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
