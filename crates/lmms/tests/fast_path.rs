@@ -78,6 +78,7 @@ fn twenty_one_imports_including_pandas_fail_every_limit_by_name() {
         assert!(c.iter().any(|x| x == code), "{code} missing from {c:?}");
     }
     snap!(dir.path(), lmms(dir.path()).args(["fast-path", "check"]));
+    snap!(dir.path(), lmms(dir.path()).args(["fast-path", "check", "--format", "json"]));
 }
 
 #[test]

@@ -179,13 +179,16 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            let doc = serde_json::json!({
-                "schema": "lmms.fast-path-check/1",
-                "path": shown,
-                "findings": findings,
-                "errors": errors,
-                "warnings": warnings,
-            });
+            #[derive(serde::Serialize)]
+            struct CheckDoc<'a> {
+                schema: &'static str,
+                path: &'a str,
+                errors: usize,
+                warnings: usize,
+                findings: &'a [lmms_plan::fast_path::Finding],
+            }
+            let doc =
+                CheckDoc { schema: "lmms.fast-path-check/1", path: &shown, errors, warnings, findings: &findings };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         Format::Text => {
@@ -199,7 +202,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             if findings.is_empty() {
                 writeln!(out, "{shown} meets DEC-04: fewer than 20 imports, under 200 ms, under 50 lines, every import justified")?;
             } else {
-                writeln!(out, "{errors} error(s), {warnings} warning(s) in {shown}")?;
+                writeln!(out, "{errors} error(s), {warnings} warning(s) checking {shown} against DEC-04")?;
             }
         }
     }

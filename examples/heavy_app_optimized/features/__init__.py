@@ -1,0 +1,1 @@
+"""Feature handlers, each used by a minority of requests."""
