@@ -232,3 +232,24 @@ fn replay_gives_the_same_usage_on_every_interpreter() {
         assert_eq!(json_of(&c.output().unwrap()), reference, "{}", py.display());
     }
 }
+
+#[test]
+fn replay_then_report_logs_keeps_both_usage_and_cold_start_ratio() {
+    let dir = app();
+    std::fs::copy(fixtures().join("logs/report_37_of_500.log"), dir.path().join("report.log")).unwrap();
+    assert!(replay_cmd(dir.path()).output().unwrap().status.success());
+    let out = lmms().current_dir(dir.path()).args(["usage", "--logs", "report.log"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kept the replayed usage"));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/usage.json")).unwrap()).unwrap();
+    assert_eq!(v["source"], "replay");
+    assert_eq!(v["requests"], 10);
+    assert_eq!(v["cold_start_ratio"].as_f64(), Some(0.074));
+    assert_eq!(v["imports"].as_array().unwrap().len(), 10);
+    // And a later replay keeps the measured ratio.
+    assert!(replay_cmd(dir.path()).output().unwrap().status.success());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/usage.json")).unwrap()).unwrap();
+    assert_eq!(v["cold_start_ratio"].as_f64(), Some(0.074));
+}

@@ -62,6 +62,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         by_logs(&args.logs, ctx)?
     };
     let dir = ctx.project.artifact_dir();
+    let doc = merge_with_previous(doc, &dir);
     let written = doc.write_atomic(&dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -73,6 +74,31 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replay measures usage, REPORT lines measure cold starts: running one
+/// after the other must not make the artifact forget what the other found.
+/// Usage from a replay survives a logs run without tracker lines, and a
+/// measured cold-start ratio survives a replay.
+fn merge_with_previous(mut doc: UsageDoc, dir: &std::path::Path) -> UsageDoc {
+    let Ok(text) = std::fs::read_to_string(dir.join("usage.json")) else { return doc };
+    let Ok(prev) = UsageDoc::from_json(&text) else { return doc };
+    let mut err = std::io::stderr().lock();
+    if doc.source == Source::Replay && doc.cold_start_ratio.is_none() && prev.cold_start_ratio.is_some() {
+        doc.cold_start_ratio = prev.cold_start_ratio;
+        doc.logs = prev.logs;
+        let _ = writeln!(err, "lmms: note: kept the cold start ratio measured from logs in usage.json");
+    }
+    let no_tracker = doc.logs.as_ref().is_some_and(|l| l.sampled == 0);
+    if doc.source == Source::Logs && no_tracker && prev.source == Source::Replay && !prev.imports.is_empty() {
+        doc.requests = prev.requests;
+        doc.errors = prev.errors;
+        doc.imports = prev.imports;
+        doc.modules = prev.modules;
+        doc.source = Source::Replay;
+        let _ = writeln!(err, "lmms: note: kept the replayed usage in usage.json; the logs added the cold start ratio");
+    }
+    doc
 }
 
 fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::Result<UsageDoc> {
