@@ -3,7 +3,7 @@
 # no crash, every rewritten file still compiles under the real interpreter,
 # and a second pass changes nothing.
 #
-# usage: benches/codemod_corpus.sh SRC_DIR WORK_DIR PYTHON MODULE...
+# usage: [PYFLAKES_PYTHON=…] benches/codemod_corpus.sh SRC_DIR WORK_DIR PYTHON MODULE...
 #   e.g. benches/codemod_corpus.sh /root/.pyenv/versions/3.11.7/lib/python3.11 /tmp/corpus-stdlib python3 json re subprocess
 # The corpus is copied to WORK_DIR first; SRC_DIR is never modified.
 set -euo pipefail
@@ -52,6 +52,37 @@ for p, e in bad[:20]:
     print(f"  {p}: {e}")
 sys.exit(1 if bad else 0)
 PY
+
+# Compiling proves syntax only. With PYFLAKES_PYTHON (an interpreter that
+# has pyflakes), every rewritten file is also checked for names it no
+# longer defines where they are used (undefined names, locals used before
+# assignment) that the original did not have.
+if [ -n "${PYFLAKES_PYTHON:-}" ]; then
+"$PYFLAKES_PYTHON" - "$work" "$src" <<'PY'
+import ast, json, os, sys
+from collections import Counter
+from pyflakes import checker, messages
+work, src = sys.argv[1], sys.argv[2]
+doc = json.load(open(os.path.join(work, "pass1.json")))
+KINDS = (messages.UndefinedName, messages.UndefinedLocal, messages.UndefinedExport)
+def problems(path):
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), path)
+    w = checker.Checker(tree, filename=path)
+    return Counter((type(m).__name__, m.message_args[0]) for m in w.messages if isinstance(m, KINDS))
+new = []
+written = [f["path"] for f in doc["files"] if f["status"] == "written"]
+for p in written:
+    before, after = problems(os.path.join(src, p)), problems(os.path.join(work, "corpus", p))
+    extra = after - before
+    if extra:
+        new.append((p, sorted(extra)))
+print(f"pyflakes: {len(written)} rewritten files checked, {len(new)} with new undefined names")
+for p, e in new[:20]:
+    print(f"  {p}: {e}")
+sys.exit(1 if new else 0)
+PY
+fi
 
 set +e
 "$lmms" -C "$work/corpus" fix --format json --unsafe-fixes --lazy "$@" -- "$work/corpus" >"$work/pass2.json" 2>"$work/pass2.err"

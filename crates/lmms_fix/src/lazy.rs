@@ -554,6 +554,13 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        if !py315 {
+            if let Some(at) = self.unclassified_use(name, idx, &refs) {
+                let line = self.lines.line(at);
+                let d = format!("`{}` appears at line {line} outside any function, in a use the analysis cannot classify", name.bound);
+                return Err((SkipReason::ModuleLevelUse, d));
+            }
+        }
         for ci in client_calls {
             let call = &self.parsed.module_calls[ci];
             let client = self.client_plan(call)?;
@@ -563,6 +570,46 @@ impl<'a> Builder<'a> {
             app = Applicability::Unsafe;
         }
         Ok((plan, app))
+    }
+
+    /// A second line of defence for moves into functions: an occurrence of
+    /// the name outside every function body that no reference accounts for
+    /// (e.g. `_os = _os` in a class body, which reads the global) might run
+    /// at import time. Comments and text before the first import (the
+    /// module docstring) are ignored.
+    fn unclassified_use(&self, name: &BoundName, idx: usize, refs: &[&NameRef]) -> Option<u32> {
+        let src = self.src;
+        let word = name.bound.as_str();
+        let first_import = self.parsed.imports.iter().map(|i| i.range.start).min().unwrap_or(0) as usize;
+        let own = self.parsed.imports[idx].range;
+        let mut from = first_import;
+        while let Some(i) = src[from..].find(word) {
+            let s = from + i;
+            let e = s + word.len();
+            from = e;
+            let before_ok = src[..s].chars().next_back().is_none_or(|c| !is_ident_char(c) && c != '.');
+            let after_ok = src[e..].chars().next().is_none_or(|c| !is_ident_char(c));
+            if !before_ok || !after_ok {
+                continue;
+            }
+            let at = s as u32;
+            if (own.start..own.end).contains(&at) || refs.iter().any(|r| r.range.start == at) {
+                continue;
+            }
+            if self.parsed.functions.iter().any(|f| f.body_insert_at <= at && at < f.range.end) {
+                continue;
+            }
+            // Another import statement mentioning the name (`import x.y`).
+            if self.parsed.imports.iter().any(|i| (i.range.start..i.range.end).contains(&at)) {
+                continue;
+            }
+            let line = &src[line_start(src, at) as usize..s];
+            if line.contains('#') || line.contains('"') || line.contains('\'') {
+                continue;
+            }
+            return Some(at);
+        }
+        None
     }
 
     /// Quote a signature annotation `pd.DataFrame` → `"pd.DataFrame"`, only
@@ -660,6 +707,20 @@ impl<'a> Builder<'a> {
         }) {
             return Err(reject(&format!("it also uses `{}`, which is deferred too", other.bound)));
         }
+        // The same holds for another client built from a deferred import:
+        // once this statement moves, that client's last module-level use
+        // may be gone and the next run would rewrite it.
+        for other in &self.parsed.module_calls {
+            if other.range == call.range || !self.requested.contains(&other.root) {
+                continue;
+            }
+            for t in &other.targets {
+                let used = moved_ranges.iter().any(|m| contains_word(&src[m.start as usize..m.end as usize], t));
+                if used && t != target {
+                    return Err(reject(&format!("it also uses `{t}`, built from a deferred import")));
+                }
+            }
+        }
         for c in &config {
             let t = &src[c.start as usize..c.end as usize];
             if t.contains("\"\"\"") || t.contains("'''") {
@@ -718,7 +779,8 @@ impl<'a> Builder<'a> {
 
     /// The name to write for `functools`, importing it when needed.
     fn functools(&mut self) -> String {
-        if self.bound_at_module("functools", "functools") {
+        // A requested `import functools` may be on its way into functions.
+        if self.bound_at_module("functools", "functools") && !self.requested.contains("functools") {
             return "functools".into();
         }
         self.add_header("import functools");
@@ -736,9 +798,9 @@ impl<'a> Builder<'a> {
             })
         };
         let assigned = self.src.lines().any(|l| l.starts_with("TYPE_CHECKING =") || l.starts_with("TYPE_CHECKING="));
-        if bound("TYPE_CHECKING") || assigned {
+        if (bound("TYPE_CHECKING") && !self.requested.contains("TYPE_CHECKING")) || assigned {
             ("TYPE_CHECKING".into(), None)
-        } else if self.bound_at_module("typing", "typing") {
+        } else if self.bound_at_module("typing", "typing") && !self.requested.contains("typing") {
             ("typing.TYPE_CHECKING".into(), None)
         } else {
             ("TYPE_CHECKING".into(), Some("TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at startup"))

@@ -199,3 +199,21 @@ fn client_calls_using_another_deferred_name_stay_eager() {
     // function-body use, so a second run would move `int8` too.
     check("unsafe_client_uses_deferred_name", None);
 }
+
+#[test]
+fn client_built_from_another_deferred_client_stays_eager() {
+    // Moving `DATA = os.path.join(BASE, …)` into a getter would leave BASE
+    // used only in a function, and the next run would rewrite BASE too.
+    check("unsafe_client_chain", None);
+}
+
+#[test]
+fn getter_keeps_functools_at_module_level_even_when_functools_moves() {
+    check("unsafe_client_functools_requested", Some(Applicability::Unsafe));
+}
+
+#[test]
+fn class_body_reads_of_the_global_block_the_move() {
+    // `_os = _os` in a class body reads the module global at import time.
+    check("skip_class_body_alias", None);
+}
