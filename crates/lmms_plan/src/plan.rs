@@ -610,6 +610,11 @@ pub fn build_plan_measured(
             "{pinned} import(s) are pinned by a class base, decorator or default argument: they load whenever their module does, so the plan defers the module instead"
         ));
     }
+    if config.policy == lmms_config::Policy::Cost && !cx.snapstart {
+        notes.push(
+            "cost policy: the seeds' DEC-02 formula reduces to `usage > cold-start ratio` (import time cancels out, and its 0.5 ms lazy-load overhead is computed but never used); it also charges a lazy import on every request that uses it, while CPython pays once per container — the container model is shown wherever it disagrees".into(),
+        );
+    }
     if cx.containers.source == crate::policy::ContainerSource::Assumed {
         notes.push(format!("requests per container: {}", cx.containers.source.describe()));
     }

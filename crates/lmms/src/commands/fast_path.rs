@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lmms_plan::fast_path::check::{has_errors, EntryFile};
-use lmms_plan::fast_path::{check, generate, CheckInput, GenerateInput, Severity};
+use lmms_plan::fast_path::{check, generate, CheckInput, Finding, GenerateInput, Severity};
 
 use super::plan::{current_plan, load_inputs};
 use crate::context::Ctx;
@@ -124,26 +124,24 @@ fn entry_file(ctx: &Ctx, module: &str) -> Option<(PathBuf, bool)> {
     })
 }
 
-fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let file = match &args.file {
-        Some(f) => ctx.cwd.join(f),
-        None => ctx.project.fast_path_file(),
-    };
-    let shown = display(ctx, &file);
-    let (source, parsed) = match lmms_python::read_and_parse(&file) {
+/// Run the fast-path rules (LMM101–108) on `file`. `Ok(None)` when the file
+/// does not exist. Measurements are optional: without a profile only the
+/// static limits apply, and `notes` says so. `lmms check` can call this to
+/// report the LMM1xx rules beside its own.
+pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Result<Option<Vec<Finding>>> {
+    let shown = display(ctx, file);
+    let (source, parsed) = match lmms_python::read_and_parse(file) {
         Ok(x) => x,
         Err(lmms_python::SourceError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("lmms: {shown} does not exist; DEC-04 requires one: run `lmms fast-path generate`");
-            return Ok(ExitCode::from(1));
+            return Ok(None);
         }
         Err(e) => return Err(e.into()),
     };
-    let module = fast_path_module(ctx, &file);
-    // Measurements are optional: without a profile only the static limits apply.
+    let module = fast_path_module(ctx, file);
     let inputs = match load_inputs(ctx) {
         Ok(i) => Some(i),
         Err(e) => {
-            eprintln!("lmms: warning: {e:#}; measured limits (total time, drift, tiers) are not checked");
+            notes.push(format!("{e:#}; measured limits (total time, drift, tiers) are not checked"));
             None
         }
     };
@@ -157,7 +155,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let (_, parsed) = lmms_python::read_and_parse(&path).ok()?;
         Some((display(ctx, &path), m.to_string(), is_package, parsed))
     });
-    let findings = check(&CheckInput {
+    Ok(Some(check(&CheckInput {
         path: &shown,
         source: &source,
         parsed: &parsed,
@@ -173,7 +171,23 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             is_package: *is_package,
             parsed,
         }),
-    });
+    })))
+}
+
+fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let file = match &args.file {
+        Some(f) => ctx.cwd.join(f),
+        None => ctx.project.fast_path_file(),
+    };
+    let shown = display(ctx, &file);
+    let mut notes = Vec::new();
+    let Some(findings) = check_file(ctx, &file, &mut notes)? else {
+        eprintln!("lmms: {shown} does not exist; DEC-04 requires one: run `lmms fast-path generate`");
+        return Ok(ExitCode::from(1));
+    };
+    for n in &notes {
+        eprintln!("lmms: warning: {n}");
+    }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     let mut out = std::io::stdout().lock();
