@@ -76,7 +76,8 @@ fn filter_log_events_json_with_tracker_lines() {
     insta::with_settings!({filters => vec![(r"wrote .*usage\.json", "wrote [TMP]/.lmms/usage.json")]}, {
         assert_cmd_snapshot!("tracker_logs_text", lmms().current_dir(dir.path()).args(["usage", "--logs", "events.json"]));
     });
-    let out = lmms().current_dir(dir.path()).args(["usage", "--format", "json", "--logs", "events.json"]).output().unwrap();
+    let out =
+        lmms().current_dir(dir.path()).args(["usage", "--format", "json", "--logs", "events.json"]).output().unwrap();
     let v = json_of(&out);
     assert_eq!(v["requests"], 6);
     assert_eq!(v["logs"]["invocations"], 20);
@@ -119,7 +120,13 @@ fn replay_attributes_exclusive_closures_and_counts_errors() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (format!("{}:{}", i["path"].as_str().unwrap(), i["module"].as_str().unwrap()), i["line"].as_u64().unwrap(), i["requests_using"].as_u64().unwrap()))
+        .map(|i| {
+            (
+                format!("{}:{}", i["path"].as_str().unwrap(), i["module"].as_str().unwrap()),
+                i["line"].as_u64().unwrap(),
+                i["requests_using"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let want = [
         ("src/handler.py:json", 2, 10),
@@ -198,13 +205,18 @@ fn replay_reads_a_directory_of_json_events() {
 /// co_qualname before 3.11), the results must not.
 fn other_pythons() -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let roots = [std::env::var_os("PYENV_ROOT").map(PathBuf::from), std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv"))];
+    let roots = [
+        std::env::var_os("PYENV_ROOT").map(PathBuf::from),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")),
+    ];
     for root in roots.into_iter().flatten() {
         let Ok(rd) = std::fs::read_dir(root.join("versions")) else { continue };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let p = e.path().join("bin/python");
-            if ["3.8", "3.9", "3.10", "3.12", "3.13", "3.14"].iter().any(|v| name.starts_with(&format!("{v}."))) && p.exists() {
+            if ["3.8", "3.9", "3.10", "3.12", "3.13", "3.14"].iter().any(|v| name.starts_with(&format!("{v}.")))
+                && p.exists()
+            {
                 found.push(p);
             }
         }

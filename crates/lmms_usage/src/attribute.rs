@@ -85,14 +85,12 @@ pub fn exclusive_closures(
             continue;
         };
         // The target's own kind decides which half of the closure counts.
-        let own = m
-            .loaded
-            .iter()
-            .find(|(n, _)| n == t)
-            .map(|(_, k)| *k)
-            .unwrap_or(if is_stdlib_looking(m) { Kind::Stdlib } else { Kind::ThirdParty });
-        let mut set: BTreeSet<String> =
-            m.loaded.iter().filter(|(_, k)| *k == own).map(|(n, _)| n.clone()).collect();
+        let own = m.loaded.iter().find(|(n, _)| n == t).map(|(_, k)| *k).unwrap_or(if is_stdlib_looking(m) {
+            Kind::Stdlib
+        } else {
+            Kind::ThirdParty
+        });
+        let mut set: BTreeSet<String> = m.loaded.iter().filter(|(_, k)| *k == own).map(|(n, _)| n.clone()).collect();
         for other in &external {
             if *other == t {
                 continue;
@@ -156,8 +154,7 @@ pub fn attribute(
         if let Some(f) = &st.function_scope {
             keys.insert(format!("{}:{f}", st.file_module));
         }
-        let closure: BTreeSet<&String> =
-            targets_of(st).iter().filter_map(|t| closures.get(t)).flatten().collect();
+        let closure: BTreeSet<&String> = targets_of(st).iter().filter_map(|t| closures.get(t)).flatten().collect();
         let used: Vec<bool> = events
             .iter()
             .zip(&ran)
@@ -201,11 +198,20 @@ mod tests {
     fn shared_dependency_belongs_to_neither_importer() {
         use Kind::*;
         let measured = BTreeMap::from([
-            ("boto3".to_string(), m(&[("boto3", ThirdParty), ("botocore", ThirdParty), ("urllib3", ThirdParty), ("multiprocessing", Stdlib)])),
+            (
+                "boto3".to_string(),
+                m(&[
+                    ("boto3", ThirdParty),
+                    ("botocore", ThirdParty),
+                    ("urllib3", ThirdParty),
+                    ("multiprocessing", Stdlib),
+                ]),
+            ),
             ("requests".to_string(), m(&[("requests", ThirdParty), ("idna", ThirdParty), ("urllib3", ThirdParty)])),
             ("json".to_string(), m(&[("json", Stdlib), ("json.decoder", Stdlib)])),
         ]);
-        let c = exclusive_closures(&set(&["boto3", "requests", "json", "app.feature"]), &set(&["app.feature"]), &measured);
+        let c =
+            exclusive_closures(&set(&["boto3", "requests", "json", "app.feature"]), &set(&["app.feature"]), &measured);
         assert_eq!(c["boto3"], set(&["boto3", "botocore"]));
         assert_eq!(c["requests"], set(&["requests", "idna"]));
         assert_eq!(c["json"], set(&["json", "json.decoder"]));
@@ -224,7 +230,8 @@ mod tests {
             ("boto3".to_string(), set(&["boto3", "botocore"])),
             ("json".to_string(), BTreeSet::new()),
         ]);
-        let ev = |mods: &[&str], fns: &[&str]| EventUse { modules: set(mods), functions: set(fns), ..Default::default() };
+        let ev =
+            |mods: &[&str], fns: &[&str]| EventUse { modules: set(mods), functions: set(fns), ..Default::default() };
         let events = vec![
             ev(&["app"], &["app:handler", "app:fetch"]),
             ev(&["app", "botocore"], &["app:handler"]),
@@ -242,7 +249,9 @@ mod tests {
 
     #[test]
     fn nested_function_refs_match_runtime_qualnames() {
-        let parsed = lmms_python::parse_module("import pandas\n\ndef outer():\n    def inner():\n        return pandas.DataFrame()\n    return inner\n");
+        let parsed = lmms_python::parse_module(
+            "import pandas\n\ndef outer():\n    def inner():\n        return pandas.DataFrame()\n    return inner\n",
+        );
         let mut s = Sources::default();
         crate::project::add_file(&mut s, "app.py", "app", false, &parsed);
         let events = vec![

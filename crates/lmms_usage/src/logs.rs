@@ -71,10 +71,7 @@ pub fn parse_input(text: &str) -> Vec<Entry> {
     if let Some(entries) = from_insights_csv(trimmed) {
         return entries;
     }
-    trimmed
-        .lines()
-        .filter_map(|l| parse_message(l).map(|record| Entry { stream: None, record }))
-        .collect()
+    trimmed.lines().filter_map(|l| parse_message(l).map(|record| Entry { stream: None, record })).collect()
 }
 
 fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
@@ -90,19 +87,15 @@ fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
         let Some(obj) = item.as_object() else { continue };
         if !obj.contains_key("@message") && obj.contains_key("sampled") {
             let num = |v: &serde_json::Value| v.as_u64().or_else(|| v.as_str().and_then(parse_count));
-            let cells: Vec<(String, u64)> =
-                obj.iter().filter_map(|(k, v)| Some((k.clone(), num(v)?))).collect();
+            let cells: Vec<(String, u64)> = obj.iter().filter_map(|(k, v)| Some((k.clone(), num(v)?))).collect();
             if let Some(r) = totals_row(&cells) {
                 out.push(Entry { stream: None, record: r });
             }
             continue;
         }
         let message = obj.get("message").or_else(|| obj.get("@message")).and_then(|m| m.as_str());
-        let stream = obj
-            .get("logStreamName")
-            .or_else(|| obj.get("@logStream"))
-            .and_then(|s| s.as_str())
-            .map(str::to_owned);
+        let stream =
+            obj.get("logStreamName").or_else(|| obj.get("@logStream")).and_then(|s| s.as_str()).map(str::to_owned);
         if let Some(record) = message.and_then(parse_message) {
             out.push(Entry { stream, record });
         }
@@ -231,11 +224,7 @@ fn parse_json_message(text: &str) -> Option<Record> {
     let value = de.next()?.ok()?;
     let obj = value.as_object()?;
     if obj.contains_key(TRACKER_TAG) {
-        let modules = obj
-            .get("m")
-            .and_then(|m| m.as_object())
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
+        let modules = obj.get("m").and_then(|m| m.as_object()).map(|m| m.keys().cloned().collect()).unwrap_or_default();
         let cold = obj.get("cold").is_some_and(|c| c.as_bool().unwrap_or(false) || c.as_f64().is_some_and(|n| n > 0.0));
         return Some(Record::Tracker(TrackerLine { cold, modules }));
     }
@@ -432,7 +421,8 @@ mod tests {
         let Some(Record::Report(r)) = parse_message(line) else { panic!() };
         assert_eq!(r.restore_ms, Some(474.16));
         assert_eq!(r.init_ms, None);
-        let billed_first = "REPORT RequestId: a2\tDuration: 5.00 ms\tBilled Restore Duration: 257 ms\tRestore Duration: 470.00 ms";
+        let billed_first =
+            "REPORT RequestId: a2\tDuration: 5.00 ms\tBilled Restore Duration: 257 ms\tRestore Duration: 470.00 ms";
         let Some(Record::Report(r)) = parse_message(billed_first) else { panic!() };
         assert_eq!(r.restore_ms, Some(470.0));
     }
@@ -466,7 +456,8 @@ mod tests {
 
     #[test]
     fn tracker_line_after_a_prefix_is_read() {
-        let line = "2024-05-01T10:00:00Z abc {\"lmms_usage\":1,\"cold\":1,\"m\":{\"requests\":1,\"urllib3\":1},\"ms\":0.4}";
+        let line =
+            "2024-05-01T10:00:00Z abc {\"lmms_usage\":1,\"cold\":1,\"m\":{\"requests\":1,\"urllib3\":1},\"ms\":0.4}";
         let Some(Record::Tracker(t)) = parse_message(line) else { panic!() };
         assert!(t.cold);
         assert_eq!(t.modules.iter().map(String::as_str).collect::<Vec<_>>(), ["requests", "urllib3"]);

@@ -81,8 +81,7 @@ pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
     s.problems.extend(issues.into_iter().map(|i| format!("{}: {}", i.path.display(), i.message)));
     for f in &graph.files {
         // Stubs never run; a file outside every root has no module name.
-        let Some(file_module) = f.module.as_deref().filter(|_| f.path.extension().is_some_and(|e| e == "py"))
-        else {
+        let Some(file_module) = f.module.as_deref().filter(|_| f.path.extension().is_some_and(|e| e == "py")) else {
             continue;
         };
         let rel = f.path.strip_prefix(root).unwrap_or(&f.path).to_string_lossy().replace('\\', "/");
@@ -167,10 +166,7 @@ pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool,
     }
     for r in &parsed.refs {
         if let RefContext::Function { innermost, .. } = &r.context {
-            s.refs
-                .entry((file_module.to_owned(), r.bound.clone()))
-                .or_default()
-                .insert(innermost.clone());
+            s.refs.entry((file_module.to_owned(), r.bound.clone())).or_default().insert(innermost.clone());
         }
     }
 }

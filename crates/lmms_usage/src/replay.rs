@@ -54,7 +54,8 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, UsageError> {
         }
         let mut out = Vec::new();
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| UsageError::Events { path: f.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| UsageError::Events { path: f.clone(), message: e.to_string() })?;
             let label = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             out.extend(parse_events(&text, &label).map_err(|message| UsageError::Events { path: f.clone(), message })?);
         }
@@ -77,11 +78,9 @@ pub fn parse_events(text: &str, label: &str) -> Result<Vec<Event>, String> {
     }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
         return Ok(match v {
-            serde_json::Value::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, value)| Event { name: format!("{label}[{i}]"), value })
-                .collect(),
+            serde_json::Value::Array(items) => {
+                items.into_iter().enumerate().map(|(i, value)| Event { name: format!("{label}[{i}]"), value }).collect()
+            }
             value => vec![Event { name: label.to_owned(), value }],
         });
     }
@@ -144,9 +143,7 @@ pub fn parse_measure_output(module: &str, stdout: &str, timed_out: bool) -> Resu
     let loaded = v["loaded"]
         .as_array()
         .map(|a| {
-            a.iter()
-                .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), Kind::parse(p.get(1)?.as_str()?))))
-                .collect()
+            a.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), Kind::parse(p.get(1)?.as_str()?)))).collect()
         })
         .unwrap_or_default();
     let submodules = v["submodules"]
@@ -252,7 +249,11 @@ pub struct ReplayReport {
 }
 
 /// Parse the project, measure closures, replay, attribute.
-pub fn usage_by_replay(runner: &dyn Runner, opts: &ReplayOptions, events: &[Event]) -> Result<ReplayReport, UsageError> {
+pub fn usage_by_replay(
+    runner: &dyn Runner,
+    opts: &ReplayOptions,
+    events: &[Event],
+) -> Result<ReplayReport, UsageError> {
     let mut sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
     sources.retain_reachable(opts.entry.split(':').next().unwrap_or_default());
     let mut warnings = sources.problems.clone();
@@ -338,21 +339,40 @@ mod tests {
         let ok = "{\"i\":0,\"name\":\"a\",\"error\":null,\"ms\":1.0,\"modules\":[\"app\"],\"functions\":[\"app:h\"]}\n{\"done\":1}\n";
         let ev = parse_replay_output("app:h", ok, "", false, 1).unwrap();
         assert_eq!(ev[0].functions.iter().next().unwrap(), "app:h");
-        let err = parse_replay_output("app:h", "{\"i\":0,\"name\":\"a\",\"error\":null,\"modules\":[],\"functions\":[]}\n", "Segmentation fault", false, 2).unwrap_err();
+        let err = parse_replay_output(
+            "app:h",
+            "{\"i\":0,\"name\":\"a\",\"error\":null,\"modules\":[],\"functions\":[]}\n",
+            "Segmentation fault",
+            false,
+            2,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("stopped after 1 of 2 events"), "{err}");
         assert!(err.to_string().contains("Segmentation fault"));
     }
 
     #[test]
     fn failed_entry_import_is_an_init_error() {
-        let err = parse_replay_output("app:h", "{\"fatal\":\"init\",\"message\":\"ModuleNotFoundError: No module named 'app'\"}\n", "", false, 3).unwrap_err();
+        let err = parse_replay_output(
+            "app:h",
+            "{\"fatal\":\"init\",\"message\":\"ModuleNotFoundError: No module named 'app'\"}\n",
+            "",
+            false,
+            3,
+        )
+        .unwrap_err();
         assert!(matches!(err, UsageError::Init { .. }));
         assert!(err.to_string().contains("No module named 'app'"));
     }
 
     #[test]
     fn failed_measurement_is_a_warning_not_an_error() {
-        let m = parse_measure_output("nope", "{\"module\":\"nope\",\"error\":\"ModuleNotFoundError: x\",\"loaded\":[],\"submodules\":[]}", false).unwrap();
+        let m = parse_measure_output(
+            "nope",
+            "{\"module\":\"nope\",\"error\":\"ModuleNotFoundError: x\",\"loaded\":[],\"submodules\":[]}",
+            false,
+        )
+        .unwrap();
         assert!(m.error.unwrap().contains("`import nope` failed"));
         let t = parse_measure_output("slow", "", true).unwrap();
         assert!(t.error.unwrap().contains("timed out"));

@@ -55,11 +55,12 @@ mod tests {
 
     #[test]
     fn tracker_source_is_stdlib_only() {
-        let imports: Vec<&str> = TRACKER_PY
-            .lines()
-            .filter(|l| l.starts_with("import ") || l.starts_with("from "))
-            .collect();
-        assert_eq!(imports, ["import functools", "import json", "import os", "import random", "import sys", "import time"]);
+        let imports: Vec<&str> =
+            TRACKER_PY.lines().filter(|l| l.starts_with("import ") || l.starts_with("from ")).collect();
+        assert_eq!(
+            imports,
+            ["import functools", "import json", "import os", "import random", "import sys", "import time"]
+        );
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     writeln!(out)?;
     writeln!(out, "    from {module} import track")?;
     writeln!(out)?;
-    writeln!(out, "    @track                 # samples 1% of invocations; LMMS_USAGE_SAMPLE_RATE or @track(rate=0.05)")?;
+    writeln!(
+        out,
+        "    @track                 # samples 1% of invocations; LMMS_USAGE_SAMPLE_RATE or @track(rate=0.05)"
+    )?;
     writeln!(out, "    def lambda_handler(event, context): ...")?;
     writeln!(out)?;
     writeln!(out, "Then aggregate: `lmms usage --logs <exported logs>` or `lmms usage --insights-query`.")?;

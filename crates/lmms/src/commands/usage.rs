@@ -56,14 +56,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if args.insights_query {
         return insights(ctx);
     }
-    let doc = if let Some(events) = &args.events {
-        by_replay(&args, events, ctx)?
-    } else {
-        by_logs(&args.logs, ctx)?
-    };
+    let doc = if let Some(events) = &args.events { by_replay(&args, events, ctx)? } else { by_logs(&args.logs, ctx)? };
     let dir = ctx.project.artifact_dir();
     let doc = merge_with_previous(doc, &dir);
-    let written = doc.write_atomic(&dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
+    let written =
+        doc.write_atomic(&dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
@@ -105,7 +102,9 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
     let cfg = &ctx.project.config;
     let entry = match args.entry.as_deref().or(cfg.entry.as_deref()) {
         Some(e) => e.to_string(),
-        None => bail!("no entry point: pass `--entry module:function` or set `entry = \"module:function\"` under [tool.lmms]"),
+        None => bail!(
+            "no entry point: pass `--entry module:function` or set `entry = \"module:function\"` under [tool.lmms]"
+        ),
     };
     if lmms_config::parse_entry(&entry).is_none() {
         bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
@@ -160,7 +159,13 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
             .map(|st| {
                 let top = st.module.split('.').next().unwrap_or_default();
                 let n = stats.module_counts.get(top).copied().unwrap_or(0);
-                ImportUsage { path: st.path.clone(), line: st.line, module: st.module.clone(), usage: frac(n), requests_using: n }
+                ImportUsage {
+                    path: st.path.clone(),
+                    line: st.line,
+                    module: st.module.clone(),
+                    usage: frac(n),
+                    requests_using: n,
+                }
             })
             .collect()
     };
