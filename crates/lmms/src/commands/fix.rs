@@ -89,7 +89,8 @@ struct FileReport {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-    #[serde(skip)]
+    /// The unified diff of the rewrite (empty when unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
     diff: String,
 }
 
