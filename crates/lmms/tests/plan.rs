@@ -173,3 +173,19 @@ fn corrupt_usage_is_reported_not_ignored() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("lmms.usage/9"));
 }
+
+#[test]
+fn unreadable_and_broken_sources_are_reported_and_skipped() {
+    let dir = app(true);
+    // A syntax error keeps what the parser recovered; non-UTF-8 skips the file.
+    std::fs::write(dir.path().join("features/query.py"), "import jmespath\n\ndef handle(event:\n").unwrap();
+    std::fs::write(dir.path().join("features/stream.py"), b"import websocket\n# \xff\xfe\n").unwrap();
+    let out = lmms(dir.path()).args(["plan", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("features/query.py:4:") && stderr.contains("syntax error"), "{stderr}");
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row(&doc, "features/query.py", "jmespath")["strategy"], "module-level");
+    assert!(doc["imports"].as_array().unwrap().iter().all(|i| i["path"] != "features/stream.py"));
+}

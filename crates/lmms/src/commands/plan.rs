@@ -73,9 +73,23 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
     let root = std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
     let mut files = Vec::new();
     let mut warnings = Vec::new();
+    let roots: Vec<PathBuf> =
+        ctx.project.src_roots().into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();
     for m in profile.modules.iter().filter(|m| m.origin == Origin::Project) {
-        let Some(file) = m.file.as_deref() else { continue };
-        let path = PathBuf::from(file);
+        // The module as it is in this checkout; the profile's absolute path
+        // only when the module cannot be found (a profile copied from
+        // elsewhere must not make us read another tree's sources).
+        let mod_path: PathBuf = m.name.split('.').collect();
+        let local = roots.iter().find_map(|r| {
+            let f = r.join(&mod_path).with_extension("py");
+            let p = r.join(&mod_path).join("__init__.py");
+            if f.is_file() {
+                Some(f)
+            } else {
+                p.is_file().then_some(p)
+            }
+        });
+        let Some(path) = local.or_else(|| m.file.as_deref().map(PathBuf::from)) else { continue };
         match lmms_python::read_and_parse(&path) {
             Ok((source, parsed)) => {
                 let display = rel(&root, &path);
