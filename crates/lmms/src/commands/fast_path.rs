@@ -35,6 +35,7 @@ pub struct GenerateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// `json` prints `lmms.fast-path-check/1` with every finding.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Check this file instead of the configured `fast-path`.

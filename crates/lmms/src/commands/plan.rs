@@ -24,6 +24,7 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// `json` prints the `lmms.plan/1` document written to .lmms/plan.json.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Measure INIT of the planned eager set alone, in fresh processes.
