@@ -39,6 +39,9 @@ pub struct Attribution<'a> {
     index: HashMap<&'a str, usize>,
     /// key → exclusive milliseconds (median self time summed).
     pub excl: BTreeMap<String, f64>,
+    /// key → summed MAD of the attributed modules' self time: the noise a
+    /// decision near a threshold should be read against.
+    pub excl_mad: BTreeMap<String, f64>,
     /// key → the modules attributed to it, with their median self time.
     pub members: BTreeMap<String, Vec<(&'a str, f64)>>,
     /// Modules attributed to no key: the entry module's own code, modules it
@@ -51,18 +54,20 @@ impl<'a> Attribution<'a> {
         let index = profile.modules.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
         let mut excl: BTreeMap<String, f64> = keys.iter().map(|k| (k.clone(), 0.0)).collect();
         let mut members: BTreeMap<String, Vec<(&'a str, f64)>> = BTreeMap::new();
+        let mut excl_mad: BTreeMap<String, f64> = BTreeMap::new();
         let mut unattributed_ms = 0.0;
         for m in &profile.modules {
             let chain = chain_of(m);
             match chain.iter().rev().find_map(|n| owner(n, keys)) {
                 Some(k) => {
                     *excl.get_mut(k).expect("key present") += m.self_ms.median;
+                    *excl_mad.entry(k.to_string()).or_default() += m.self_ms.mad;
                     members.entry(k.to_string()).or_default().push((m.name.as_str(), m.self_ms.median));
                 }
                 None => unattributed_ms += m.self_ms.median,
             }
         }
-        Attribution { profile, index, excl, members, unattributed_ms }
+        Attribution { profile, index, excl, excl_mad, members, unattributed_ms }
     }
 
     pub fn is_profiled(&self, module: &str) -> bool {

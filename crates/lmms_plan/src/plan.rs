@@ -477,10 +477,12 @@ pub fn build_plan_measured(
                     })
                     .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
                     .sum();
+                let noise: f64 = r.keys.iter().map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0)).sum();
                 r.import_ms = Some(ms);
                 r.loaded_by = None;
                 apply(r, ms, &cx);
                 r.reason = format!("{} (measured with the eager set alone)", r.reason);
+                borderline(r, ms, noise, &cx);
                 continue;
             }
             let profiled = attribution.is_profiled(&r.module);
@@ -510,6 +512,7 @@ pub fn build_plan_measured(
                 continue;
             }
             let mut ms = 0.0;
+            let mut noise = 0.0;
             let mut loaded_by = None;
             for k in &r.keys {
                 let by = attribution
@@ -529,7 +532,10 @@ pub fn build_plan_measured(
                             .map(|ms| ms.iter().filter(|(n, _)| !hot_loaded.contains(n)).map(|(_, t)| t).sum::<f64>())
                             .unwrap_or(0.0)
                     }
-                    None => ms += attribution.excl.get(k).copied().unwrap_or(0.0),
+                    None => {
+                        ms += attribution.excl.get(k).copied().unwrap_or(0.0);
+                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
+                    }
                 }
             }
             if r.loaded_by.is_none() && r.origin == Some(Origin::Project) {
@@ -543,6 +549,7 @@ pub fn build_plan_measured(
             } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && r.origin == Some(Origin::Project)) {
                 r.reason = format!("{} (includes {} of imports {} cannot defer)", r.reason, fmt_ms(*p), r.module);
             }
+            borderline(r, ms, noise, &cx);
         }
         let now: Vec<(Strategy, Option<u64>)> =
             rows.iter().map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64))).collect();
@@ -635,6 +642,24 @@ pub fn build_plan_measured(
         own_time_excluded,
         simulation: None,
         notes,
+    }
+}
+
+/// Say so when a threshold lies within the measurement's own noise (the
+/// summed MAD of the modules it adds up): another profile may well decide
+/// the other way, and the reader should know.
+fn borderline(r: &mut PlannedImport, ms: f64, noise: f64, cx: &PolicyContext) {
+    let t = &cx.thresholds;
+    for threshold in [t.module_level_ms, t.function_level_ms] {
+        if noise > 0.0 && (ms - threshold).abs() <= noise {
+            r.reason = format!(
+                "{} — borderline: within the measurement noise (± {}) of the {} threshold",
+                r.reason,
+                fmt_ms(noise),
+                fmt_ms(threshold)
+            );
+            return;
+        }
     }
 }
 
