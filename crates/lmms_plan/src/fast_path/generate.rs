@@ -296,3 +296,19 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     let modules = light.iter().chain(&heavy).map(|e| e.module.to_string()).collect();
     Generated { text: out, modules, kept_lines }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_lines_cover_docstring_block_and_all_but_not_user_code() {
+        let text = "#!/usr/bin/env python\n'''\nOld doc.\n'''\nimport json  # 1 ms\n\nTIMEOUT = 3  # seconds\n__all__ = (\n    'json',\n    'TIMEOUT',\n)\n";
+        let (owned, prefix, all) = owned_lines(text);
+        assert_eq!(prefix, vec!["#!/usr/bin/env python"]);
+        let kept: Vec<&str> =
+            text.lines().enumerate().filter(|(n, _)| !owned.contains(n)).map(|(_, l)| l).collect();
+        assert_eq!(kept, vec!["", "TIMEOUT = 3  # seconds"]);
+        assert_eq!(all, vec!["json", "TIMEOUT"]);
+    }
+}
