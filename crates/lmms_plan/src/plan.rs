@@ -442,8 +442,9 @@ pub fn build_plan_measured(
         hot.last().map(|h| h.modules.iter().map(|m| m.name.as_str()).collect()).unwrap_or_default();
 
     // Iterate: marginal costs depend on the eager set, which depends on the
-    // decisions. Deferring only ever shrinks what stays loaded, so this
-    // settles quickly; the cap guards against a pathological flip-flop.
+    // decisions. A cheaper import joins the eager set, which makes others
+    // cheaper still, so this settles in a few rounds; the cap guards against
+    // a flip-flop between two decisions that each undo the other.
     let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
     for _ in 0..12 {
         let eager = eager_rows(&rows, &entry_module, &project_modules);
@@ -530,7 +531,8 @@ pub fn build_plan_measured(
                             .members
                             .get(k)
                             .map(|ms| ms.iter().filter(|(n, _)| !hot_loaded.contains(n)).map(|(_, t)| t).sum::<f64>())
-                            .unwrap_or(0.0)
+                            .unwrap_or(0.0);
+                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
                     }
                     None => {
                         ms += attribution.excl.get(k).copied().unwrap_or(0.0);
@@ -538,7 +540,7 @@ pub fn build_plan_measured(
                     }
                 }
             }
-            if r.loaded_by.is_none() && r.origin == Some(Origin::Project) {
+            if loaded_by.is_none() && r.origin == Some(Origin::Project) {
                 ms += pinned_ms.get(&r.module).copied().unwrap_or(0.0);
             }
             r.import_ms = Some(ms);
