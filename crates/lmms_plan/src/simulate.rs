@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lmms_profile::doc::{Origin, ProfileDoc};
+use lmms_profile::doc::ProfileDoc;
 use lmms_profile::measure::{run_entry, EntrySpec, ProfileError, ProfileRequest};
 use lmms_profile::runner::Runner;
 use lmms_stats::Summary;
@@ -37,12 +37,8 @@ pub fn hot_set_source(libraries: &[String]) -> String {
 /// Own time of the project modules that stay eager (the entry included).
 pub fn project_own_ms(plan: &PlanDoc, profile: &ProfileDoc) -> f64 {
     let mut names: Vec<&str> = vec![profile.entry_module()];
-    names.extend(
-        plan.hot_set
-            .iter()
-            .map(String::as_str)
-            .filter(|m| profile.module(m).is_some_and(|p| p.origin == Origin::Project)),
-    );
+    let libraries = plan.eager_libraries();
+    names.extend(plan.hot_set.iter().map(String::as_str).filter(|m| !libraries.iter().any(|l| l == m)));
     names.sort_unstable();
     names.dedup();
     names.retain(|m| !plan.own_time_excluded.iter().any(|x| x == m));
