@@ -6,7 +6,7 @@
 //! fleet-wide. Replay and logs both write `.lmms/usage.json`.
 
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -127,6 +127,16 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
         per_event_timeout: per_event,
         measure_timeout,
     };
+    if std::io::stderr().is_terminal() {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "replaying {} events through {} with {} (from {}), after measuring what each import loads…",
+            events.len(),
+            opts.entry,
+            interp.path.display(),
+            interp.source
+        );
+    }
     let report = replay::usage_by_replay(&ProcessRunner, &opts, &events)?;
     let mut err = std::io::stderr().lock();
     for w in &report.warnings {
