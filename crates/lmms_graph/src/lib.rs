@@ -189,12 +189,23 @@ impl ImportGraph {
     }
 
     pub fn from_paths(files: Vec<PathBuf>, roots: &[PathBuf], env: Environment) -> ImportGraph {
+        ImportGraph::from_paths_with(files, roots, env, lmms_python::Extract::ALL)
+    }
+
+    /// [`ImportGraph::from_paths`] extracting only what `what` asks for
+    /// (the graph itself needs imports only).
+    pub fn from_paths_with(
+        files: Vec<PathBuf>,
+        roots: &[PathBuf],
+        env: Environment,
+        what: lmms_python::Extract,
+    ) -> ImportGraph {
         let parsed: Vec<SourceFile> = files
             .into_par_iter()
             .map(|path| {
                 let module = lmms_python::module_name(&path, roots);
                 let is_package = path.file_stem().is_some_and(|s| s == "__init__");
-                let parsed = lmms_python::read_and_parse(&path);
+                let parsed = lmms_python::read_and_parse_with(&path, what);
                 SourceFile { path, module, is_package, parsed }
             })
             .collect();

@@ -45,17 +45,40 @@ pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Ve
                 || !e.file_type().is_some_and(|t| t.is_dir())
                 || !e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
         });
-    for entry in builder.build() {
-        match entry {
-            Ok(e) => {
-                let is_file = e.file_type().is_some_and(|t| t.is_file());
-                if is_file && (e.depth() == 0 || is_python(e.path())) {
-                    files.push(e.into_path());
+    // Parallel walk: directory reads and ignore-file parsing overlap with
+    // each other; results are merged and sorted below for stable output.
+    let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, WalkIssue>>();
+    let fallback = root.to_path_buf();
+    builder.build_parallel().run(|| {
+        let tx = tx.clone();
+        let fallback = fallback.clone();
+        Box::new(move |entry| {
+            let msg = match entry {
+                Ok(e) => {
+                    let is_file = e.file_type().is_some_and(|t| t.is_file());
+                    if is_file && (e.depth() == 0 || is_python(e.path())) {
+                        Ok(e.into_path())
+                    } else {
+                        return ignore::WalkState::Continue;
+                    }
                 }
-            }
-            Err(err) => issues.push(WalkIssue { path: error_path(&err).unwrap_or_else(|| root.to_path_buf()), message: err.to_string() }),
+                Err(err) => Err(WalkIssue {
+                    path: error_path(&err).unwrap_or_else(|| fallback.clone()),
+                    message: err.to_string(),
+                }),
+            };
+            let _ = tx.send(msg);
+            ignore::WalkState::Continue
+        })
+    });
+    drop(tx);
+    for msg in rx {
+        match msg {
+            Ok(p) => files.push(p),
+            Err(i) => issues.push(i),
         }
     }
+    issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     files.sort();
     files.dedup();
     (files, issues)

@@ -69,6 +69,10 @@ pub(crate) struct Extractor<'a> {
     cands: Vec<Candidate<'a>>,
     /// Function ids of enclosing `def`s (outermost first).
     fn_stack: Vec<FnId>,
+    /// `qual.len()` just inside each enclosing def (parallel to fn_stack),
+    /// so a qualified name can be built without a `FunctionDef` record.
+    fn_qual_len: Vec<usize>,
+    opts: crate::Extract,
     /// Qualified-name parts of enclosing defs and classes.
     qual: Vec<&'a str>,
     class_stack: Vec<&'a str>,
@@ -89,7 +93,9 @@ pub(crate) struct Extractor<'a> {
 }
 
 impl<'a> Extractor<'a> {
-    pub(crate) fn new(source: &'a str, lines: &'a LineIndex) -> Self {
+    pub(crate) fn new(source: &'a str, lines: &'a LineIndex, mut opts: crate::Extract) -> Self {
+        // Reference contexts name functions by their records.
+        opts.functions |= opts.refs;
         Extractor {
             source,
             lines,
@@ -97,6 +103,8 @@ impl<'a> Extractor<'a> {
             scopes: vec![Scope { kind: ScopeKind::Module, cand_start: 0, locals: Vec::new(), globals: Vec::new() }],
             cands: Vec::new(),
             fn_stack: Vec::new(),
+            fn_qual_len: Vec::new(),
+            opts,
             qual: Vec::new(),
             class_stack: Vec::new(),
             conds: Vec::new(),
@@ -113,7 +121,9 @@ impl<'a> Extractor<'a> {
 
     pub(crate) fn run(mut self, body: &'a [Stmt]) -> ParsedModule {
         self.out.future_annotations = body.iter().any(is_future_annotations);
-        collect_module_import_names(body, &mut self.import_names);
+        if self.opts.refs {
+            collect_module_import_names(body, &mut self.import_names);
+        }
         self.import_names.sort_unstable();
         self.import_names.dedup();
         self.visit_body(body);
@@ -192,7 +202,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn tracked(&self, name: &str) -> bool {
-        self.import_names.binary_search(&name).is_ok()
+        self.opts.refs && self.import_names.binary_search(&name).is_ok()
     }
 
     fn bind(&mut self, name: &'a str) {
@@ -279,8 +289,8 @@ impl<'a> Extractor<'a> {
     }
 
     fn import_scope(&self) -> ImportScope {
-        if let Some(&id) = self.fn_stack.last() {
-            return ImportScope::Function { function: self.out.functions[id as usize].qualname.clone() };
+        if let Some(&len) = self.fn_qual_len.last() {
+            return ImportScope::Function { function: self.qual[..len].join(".") };
         }
         if self.lambda_depth > 0 {
             return ImportScope::Function { function: "<lambda>".into() };
@@ -368,19 +378,22 @@ impl<'a> Extractor<'a> {
         self.bind(f.name.id.as_str());
 
         self.qual.push(f.name.id.as_str());
-        let qualname = self.qual.join(".");
-        let (body_insert_at, body_indent) = self.insert_point(f);
-        let start = f.range.start().to_u32();
         let id = self.out.functions.len() as FnId;
-        self.out.functions.push(FunctionDef {
-            qualname,
-            line: self.line(start),
-            range: byte_range(f.range),
-            body_insert_at,
-            body_indent,
-            is_async: f.is_async,
-        });
+        if self.opts.functions {
+            let qualname = self.qual.join(".");
+            let (body_insert_at, body_indent) = self.insert_point(f);
+            let start = f.range.start().to_u32();
+            self.out.functions.push(FunctionDef {
+                qualname,
+                line: self.line(start),
+                range: byte_range(f.range),
+                body_insert_at,
+                body_indent,
+                is_async: f.is_async,
+            });
+        }
         self.fn_stack.push(id);
+        self.fn_qual_len.push(self.qual.len());
         self.saved_loop_depth.push(self.loop_depth);
         self.loop_depth = 0;
         self.push_scope(ScopeKind::Function);
@@ -389,6 +402,7 @@ impl<'a> Extractor<'a> {
         self.pop_scope();
         self.loop_depth = self.saved_loop_depth.pop().unwrap_or(0);
         self.fn_stack.pop();
+        self.fn_qual_len.pop();
         self.qual.pop();
     }
 

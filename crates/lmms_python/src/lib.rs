@@ -42,9 +42,36 @@ impl SourceError {
     }
 }
 
+/// What to extract beyond imports, module-level calls, `__all__` and syntax
+/// errors (always extracted). Consumers that need neither references nor
+/// function records (`lmms check`) skip their cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extract {
+    /// `ParsedModule::refs` (implies `functions`).
+    pub refs: bool,
+    /// `ParsedModule::functions`.
+    pub functions: bool,
+}
+
+impl Extract {
+    pub const ALL: Extract = Extract { refs: true, functions: true };
+    pub const IMPORTS_ONLY: Extract = Extract { refs: false, functions: false };
+}
+
+impl Default for Extract {
+    fn default() -> Self {
+        Extract::ALL
+    }
+}
+
 /// Parse one module's source. Never fails: syntax errors land in
 /// `syntax_errors` next to whatever could be recovered.
 pub fn parse_module(source: &str) -> ParsedModule {
+    parse_module_with(source, Extract::ALL)
+}
+
+/// [`parse_module`] extracting only what `what` asks for.
+pub fn parse_module_with(source: &str, what: Extract) -> ParsedModule {
     if source.len() as u64 > MAX_SOURCE_BYTES {
         return ParsedModule {
             syntax_errors: vec![SyntaxIssue {
@@ -74,15 +101,20 @@ pub fn parse_module(source: &str) -> ParsedModule {
         .collect();
     syntax_errors.sort_by_key(|e| e.range.start);
     let module = parsed.into_syntax();
-    let mut out = extract::Extractor::new(source, &lines).run(&module.body);
+    let mut out = extract::Extractor::new(source, &lines, what).run(&module.body);
     out.syntax_errors = syntax_errors;
     out
 }
 
 /// Read a file as UTF-8 and parse it.
 pub fn read_and_parse(path: &Path) -> Result<(String, ParsedModule), SourceError> {
+    read_and_parse_with(path, Extract::ALL)
+}
+
+/// [`read_and_parse`] extracting only what `what` asks for.
+pub fn read_and_parse_with(path: &Path, what: Extract) -> Result<(String, ParsedModule), SourceError> {
     let text = read_source(path)?;
-    let parsed = parse_module(&text);
+    let parsed = parse_module_with(&text, what);
     Ok((text, parsed))
 }
 

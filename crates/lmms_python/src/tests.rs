@@ -248,3 +248,14 @@ fn module_names_follow_source_roots() {
     assert_eq!(module_name(Path::new("/p/my-dir/x.py"), &roots), None);
     assert_eq!(module_name(Path::new("/elsewhere/x.py"), &roots), None);
 }
+
+#[test]
+fn imports_only_extraction_keeps_scopes_and_calls() {
+    let src = "import boto3\nS3 = boto3.client('s3')\nclass C:\n    def m(self):\n        import json\n        return boto3\n";
+    let full = parse_module(src);
+    let lite = parse_module_with(src, Extract::IMPORTS_ONLY);
+    assert_eq!(lite.imports, full.imports);
+    assert_eq!(lite.module_calls, full.module_calls);
+    assert!(lite.refs.is_empty() && lite.functions.is_empty());
+    assert_eq!(full.refs.len(), 2);
+}
