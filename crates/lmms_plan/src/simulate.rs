@@ -88,7 +88,8 @@ pub fn profile_hot_set(runner: &dyn Runner, spec: &SimulateSpec, profiled_at: &s
 }
 
 /// Interleaved INIT samples `(current, eager set alone)`. One discarded
-/// warm-up of each first, so both read warm bytecode caches.
+/// warm-up of each first, so both read warm bytecode caches, and one
+/// discarded settle start of the eager set after each current start.
 pub fn measure(runner: &dyn Runner, spec: &SimulateSpec) -> Result<(Vec<f64>, Vec<f64>), ProfileError> {
     let current = EntrySpec {
         python: spec.python.clone(),
@@ -105,6 +106,11 @@ pub fn measure(runner: &dyn Runner, spec: &SimulateSpec) -> Result<(Vec<f64>, Ve
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..spec.runs.max(1) {
         a.push(run_entry(runner, &current, false)?.init_ms);
+        // A start right after a heavy one pays for its aftermath (memory
+        // being returned, caches evicted); one discarded start absorbs it,
+        // so the light series is not biased by the heavy one it alternates
+        // with.
+        run_entry(runner, &predicted, false)?;
         b.push(run_entry(runner, &predicted, false)?.init_ms);
     }
     Ok((a, b))
@@ -152,7 +158,16 @@ mod tests {
 
     #[test]
     fn runs_interleave_after_one_warm_up_each() {
-        let outs = [ready(0, 900), ready(0, 90), ready(0, 1000), ready(0, 100), ready(0, 1010), ready(0, 110)];
+        let outs = [
+            ready(0, 900),
+            ready(0, 90),
+            ready(0, 1000),
+            ready(0, 150),
+            ready(0, 100),
+            ready(0, 1010),
+            ready(0, 160),
+            ready(0, 110),
+        ];
         let runner = ScriptedRunner::new(outs);
         let spec = SimulateSpec {
             python: "python3".into(),
@@ -170,6 +185,7 @@ mod tests {
         let seen = runner.seen.borrow();
         assert!(seen[1].args.iter().any(|a| a == HOT_SET_MODULE));
         assert!(seen[2].args.iter().any(|a| a == "app"));
+        assert!(seen[3].args.iter().any(|a| a == HOT_SET_MODULE), "settle start after each current start");
         let sim = simulation(&cur, &pred, 5.0).unwrap();
         assert_eq!(sim.predicted_init_ms.median, 110.0);
         assert_eq!(sim.improvement_pct, Some(89.1));
