@@ -65,6 +65,23 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         }
     }
     let _ = writeln!(o);
+    let down: Vec<_> = plan
+        .imports
+        .iter()
+        .filter(|i| i.current == Placement::ModuleLevel && i.strategy == Strategy::FunctionLevel)
+        .collect();
+    let up = plan
+        .imports
+        .iter()
+        .filter(|i| i.current == Placement::FunctionLevel && i.strategy == Strategy::ModuleLevel)
+        .count();
+    let blocked = down.iter().filter(|i| !i.blocked_by.is_empty()).count();
+    let _ = writeln!(
+        o,
+        "{} {} import(s) move into functions ({blocked} with module-level uses to rewrite first), {up} move to module level",
+        paint(color, "1", "summary:"),
+        down.len()
+    );
     let _ = writeln!(o, "hot set ({}): {}", plan.hot_set.len(), plan.hot_set.join(", "));
     let c = plan.current_init_ms;
     let _ = writeln!(
