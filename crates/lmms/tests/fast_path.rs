@@ -8,7 +8,11 @@ use plan_support::{app, filters, fixture_dir, lmms};
 
 fn generate(dir: &Path) -> String {
     let out = lmms(dir).args(["fast-path", "generate"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read_to_string(dir.join("fast_path.py")).unwrap()
 }
 
@@ -17,7 +21,10 @@ fn generate(dir: &Path) -> String {
 fn entry_uses_fast_path(dir: &Path) {
     let p = dir.join("lambda_function.py");
     let src = std::fs::read_to_string(&p).unwrap();
-    let src = src.replace("import json\nimport logging\nimport os\nimport time\n", "from fast_path import *\n");
+    let src = src.replace(
+        "import json\nimport logging\nimport os\nimport time\n",
+        "from fast_path import *\n",
+    );
     assert!(src.contains("from fast_path import *"));
     std::fs::write(&p, src).unwrap();
 }
@@ -25,7 +32,12 @@ fn entry_uses_fast_path(dir: &Path) {
 fn codes(stdout: &[u8]) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_slice(stdout).unwrap();
     assert_eq!(doc["schema"], "lmms.fast-path-check/1");
-    doc["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn snapshot_text(name: &str, dir: &Path, text: &str) {
@@ -40,12 +52,18 @@ fn generated_file_follows_the_dec04_template() {
     let text = generate(dir.path());
     snapshot_text("generated_fast_path", dir.path(), &text);
     for heavy in ["pandas", "boto3", "requests", "pydantic"] {
-        assert!(!text.contains(&format!("import {heavy}")), "{heavy} on the fast path");
+        assert!(
+            !text.contains(&format!("import {heavy}")),
+            "{heavy} on the fast path"
+        );
     }
     assert!(text.contains("Cold start target: <2000 ms"));
     // json is over 10 ms, so its line carries usage and a justification.
     let json_line = text.lines().find(|l| l.starts_with("import json")).unwrap();
-    assert!(json_line.contains("100% of requests — hot path"), "{json_line}");
+    assert!(
+        json_line.contains("100% of requests — hot path"),
+        "{json_line}"
+    );
 }
 
 #[test]
@@ -60,25 +78,44 @@ fn generated_fast_path_passes_check_once_the_entry_uses_it() {
 fn entry_that_bypasses_fast_path_fails_lmm108() {
     let dir = app(true);
     generate(dir.path());
-    let out = lmms(dir.path()).args(["fast-path", "check", "--format", "json"]).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["fast-path", "check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let c = codes(&out.stdout);
-    assert_eq!(c, vec!["LMM108"; 4], "json, logging, os, time imported directly");
+    assert_eq!(
+        c,
+        vec!["LMM108"; 4],
+        "json, logging, os, time imported directly"
+    );
 }
 
 #[test]
 fn twenty_one_imports_including_pandas_fail_every_limit_by_name() {
     let dir = app(true);
-    std::fs::copy(fixture_dir().join("../fast_path_21.py"), dir.path().join("fast_path.py")).unwrap();
+    std::fs::copy(
+        fixture_dir().join("../fast_path_21.py"),
+        dir.path().join("fast_path.py"),
+    )
+    .unwrap();
     entry_uses_fast_path(dir.path());
-    let out = lmms(dir.path()).args(["fast-path", "check", "--format", "json"]).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["fast-path", "check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let c = codes(&out.stdout);
-    for code in ["LMM101", "LMM102", "LMM103", "LMM104", "LMM105", "LMM106", "LMM107"] {
+    for code in [
+        "LMM101", "LMM102", "LMM103", "LMM104", "LMM105", "LMM106", "LMM107",
+    ] {
         assert!(c.iter().any(|x| x == code), "{code} missing from {c:?}");
     }
     snap!(dir.path(), lmms(dir.path()).args(["fast-path", "check"]));
-    snap!(dir.path(), lmms(dir.path()).args(["fast-path", "check", "--format", "json"]));
+    snap!(
+        dir.path(),
+        lmms(dir.path()).args(["fast-path", "check", "--format", "json"])
+    );
 }
 
 #[test]
@@ -109,7 +146,10 @@ fn hand_written_file_without_markers_is_adopted() {
     )
     .unwrap();
     let text = generate(dir.path());
-    assert!(text.starts_with("# fast_path.py\n\"\"\"\nFast Path:"), "{text}");
+    assert!(
+        text.starts_with("# fast_path.py\n\"\"\"\nFast Path:"),
+        "{text}"
+    );
     assert!(!text.contains("import pandas"));
     assert!(!text.contains("Old header"));
     assert!(text.contains("def helper():"));
@@ -119,7 +159,10 @@ fn hand_written_file_without_markers_is_adopted() {
 #[test]
 fn missing_fast_path_is_a_violation() {
     let dir = app(true);
-    let out = lmms(dir.path()).args(["fast-path", "check"]).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["fast-path", "check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("lmms fast-path generate"));
 }
@@ -128,11 +171,24 @@ fn missing_fast_path_is_a_violation() {
 fn static_limits_still_apply_without_a_profile() {
     let dir = app(false);
     std::fs::remove_file(dir.path().join(".lmms/profile.json")).unwrap();
-    std::fs::copy(fixture_dir().join("../fast_path_21.py"), dir.path().join("fast_path.py")).unwrap();
-    let out = lmms(dir.path()).args(["fast-path", "check", "--format", "json"]).output().unwrap();
+    std::fs::copy(
+        fixture_dir().join("../fast_path_21.py"),
+        dir.path().join("fast_path.py"),
+    )
+    .unwrap();
+    let out = lmms(dir.path())
+        .args(["fast-path", "check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let c = codes(&out.stdout);
-    assert!(c.contains(&"LMM101".to_string()) && c.contains(&"LMM103".to_string()), "{c:?}");
-    assert!(!c.contains(&"LMM102".to_string()), "no total without measurements");
+    assert!(
+        c.contains(&"LMM101".to_string()) && c.contains(&"LMM103".to_string()),
+        "{c:?}"
+    );
+    assert!(
+        !c.contains(&"LMM102".to_string()),
+        "no total without measurements"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("measured limits"));
 }

@@ -14,8 +14,15 @@ use std::path::Path;
 use plan_support::{app, lmms};
 
 fn plan_json(dir: &Path) -> serde_json::Value {
-    let out = lmms(dir).args(["plan", "--format", "json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lmms(dir)
+        .args(["plan", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -41,24 +48,37 @@ fn heavy_libraries_go_function_level_and_cheap_ones_stay() {
         ("features/report.py", "pandas"),
         ("features/models.py", "pydantic"),
     ] {
-        assert_eq!(row(&doc, path, m)["strategy"], "function-level", "{m} in {path}");
+        assert_eq!(
+            row(&doc, path, m)["strategy"],
+            "function-level",
+            "{m} in {path}"
+        );
     }
     for m in ["json", "os", "time", "logging"] {
         let r = row(&doc, "lambda_function.py", m);
         assert_eq!(r["strategy"], "module-level", "{m}");
         assert!(r["tier"].as_u64().unwrap() <= 2, "{m}");
     }
-    let hot: Vec<&str> = doc["hot_set"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let hot: Vec<&str> = doc["hot_set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for heavy in ["boto3", "pandas", "requests", "pydantic"] {
         assert!(!hot.contains(&heavy), "{heavy} in hot set {hot:?}");
     }
-    assert!(doc["predicted_init_ms"].is_null(), "only --simulate measures a prediction");
+    assert!(
+        doc["predicted_init_ms"].is_null(),
+        "only --simulate measures a prediction"
+    );
     for k in ["median", "mad", "min", "max"] {
         assert!(doc["current_init_ms"][k].is_number());
     }
     // The artifact is the JSON the command printed.
     let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/plan.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/plan.json")).unwrap())
+            .unwrap();
     assert_eq!(written, doc);
 }
 
@@ -67,24 +87,48 @@ fn module_level_client_and_dispatch_table_block_with_their_cost() {
     let dir = app(true);
     let doc = plan_json(dir.path());
     let boto3 = row(&doc, "lambda_function.py", "boto3");
-    let client = boto3["blocked_by"].as_array().unwrap().iter().find(|b| b["kind"] == "module-level-call").unwrap();
+    let client = boto3["blocked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kind"] == "module-level-call")
+        .unwrap();
     assert_eq!(client["line"], 25);
-    assert!(client["code"].as_str().unwrap().starts_with("S3 = boto3.client("));
+    assert!(client["code"]
+        .as_str()
+        .unwrap()
+        .starts_with("S3 = boto3.client("));
     assert_eq!(client["cost_ms"], boto3["import_ms"]);
     assert!(client["cost_ms"].as_f64().unwrap() > 100.0);
 
     let pandas = row(&doc, "features/report.py", "pandas");
-    let table: Vec<&serde_json::Value> =
-        pandas["blocked_by"].as_array().unwrap().iter().filter(|b| b["kind"] == "value").collect();
-    assert_eq!(table.len(), 1, "pd.read_csv and pd.read_json in READERS: one blocker per line");
-    assert!(table[0]["code"].as_str().unwrap().starts_with("READERS = {"));
+    let table: Vec<&serde_json::Value> = pandas["blocked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["kind"] == "value")
+        .collect();
+    assert_eq!(
+        table.len(),
+        1,
+        "pd.read_csv and pd.read_json in READERS: one blocker per line"
+    );
+    assert!(table[0]["code"]
+        .as_str()
+        .unwrap()
+        .starts_with("READERS = {"));
     assert!(table[0]["cost_ms"].as_f64().unwrap() > 100.0);
 
     // A class base cannot be made lazy: pydantic is pinned to models.py,
     // so importing features.models costs what pydantic costs.
     let models = row(&doc, "lambda_function.py", "features.models");
     assert_eq!(models["strategy"], "function-level");
-    assert!(models["import_ms"].as_f64().unwrap() >= row(&doc, "features/models.py", "pydantic")["import_ms"].as_f64().unwrap());
+    assert!(
+        models["import_ms"].as_f64().unwrap()
+            >= row(&doc, "features/models.py", "pydantic")["import_ms"]
+                .as_f64()
+                .unwrap()
+    );
 }
 
 #[test]
@@ -96,7 +140,10 @@ fn plan_text_report() {
 #[test]
 fn plan_json_document() {
     let dir = app(true);
-    snap!(dir.path(), lmms(dir.path()).args(["plan", "--format", "json"]));
+    snap!(
+        dir.path(),
+        lmms(dir.path()).args(["plan", "--format", "json"])
+    );
 }
 
 #[test]
@@ -109,7 +156,11 @@ fn without_usage_the_plan_says_so_and_grants_no_exception() {
     // json measures just over 10 ms: without usage it cannot be hot path.
     assert_eq!(json["strategy"], "function-level");
     assert!(json["tier"].is_null());
-    assert!(doc["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("no .lmms/usage.json")));
+    assert!(doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("no .lmms/usage.json")));
     snap!(dir.path(), lmms(dir.path()).args(["plan"]));
 }
 
@@ -117,18 +168,35 @@ fn without_usage_the_plan_says_so_and_grants_no_exception() {
 fn cost_policy_follows_the_seeds_formula_and_shows_the_table() {
     let dir = app(true);
     let cfg = dir.path().join("pyproject.toml");
-    std::fs::write(&cfg, "[tool.lmms]\nentry = \"lambda_function:lambda_handler\"\npolicy = \"cost\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "[tool.lmms]\nentry = \"lambda_function:lambda_handler\"\npolicy = \"cost\"\n",
+    )
+    .unwrap();
     let doc = plan_json(dir.path());
     assert_eq!(doc["policy"], "cost");
     // requests: 20% > the 10% cold-start ratio → the formula says module level.
     let r = row(&doc, "lambda_function.py", "requests");
     assert_eq!(r["strategy"], "module-level");
-    assert!(r["reason"].as_str().unwrap().contains("seeds' DEC-02 formula"));
-    assert!(r["disagreement"].as_str().unwrap().contains("DEC-01 table: function-level"));
+    assert!(r["reason"]
+        .as_str()
+        .unwrap()
+        .contains("seeds' DEC-02 formula"));
+    assert!(r["disagreement"]
+        .as_str()
+        .unwrap()
+        .contains("DEC-01 table: function-level"));
     // The output says where the seeds' formula departs from its own prose and from CPython.
-    assert!(doc["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("import time cancels out")));
+    assert!(doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("import time cancels out")));
     // pandas: 2% < 10% → function level under every model.
-    assert_eq!(row(&doc, "lambda_function.py", "pandas")["strategy"], "function-level");
+    assert_eq!(
+        row(&doc, "lambda_function.py", "pandas")["strategy"],
+        "function-level"
+    );
 }
 
 #[test]
@@ -149,7 +217,8 @@ fn snapstart_keeps_used_heavy_imports_at_module_level() {
 fn measured_cold_start_ratio_sets_requests_per_container() {
     let dir = app(true);
     let p = dir.path().join(".lmms/usage.json");
-    let mut u: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let mut u: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
     u["cold_start_ratio"] = 0.5.into();
     std::fs::write(&p, u.to_string()).unwrap();
     let doc = plan_json(dir.path());
@@ -168,7 +237,11 @@ fn missing_profile_is_a_usage_error_that_names_the_fix() {
 #[test]
 fn corrupt_usage_is_reported_not_ignored() {
     let dir = app(true);
-    std::fs::write(dir.path().join(".lmms/usage.json"), "{\"schema\": \"lmms.usage/9\"}").unwrap();
+    std::fs::write(
+        dir.path().join(".lmms/usage.json"),
+        "{\"schema\": \"lmms.usage/9\"}",
+    )
+    .unwrap();
     let out = lmms(dir.path()).args(["plan"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("lmms.usage/9"));
@@ -178,14 +251,39 @@ fn corrupt_usage_is_reported_not_ignored() {
 fn unreadable_and_broken_sources_are_reported_and_skipped() {
     let dir = app(true);
     // A syntax error keeps what the parser recovered; non-UTF-8 skips the file.
-    std::fs::write(dir.path().join("features/query.py"), "import jmespath\n\ndef handle(event:\n").unwrap();
-    std::fs::write(dir.path().join("features/stream.py"), b"import websocket\n# \xff\xfe\n").unwrap();
-    let out = lmms(dir.path()).args(["plan", "--format", "json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        dir.path().join("features/query.py"),
+        "import jmespath\n\ndef handle(event:\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("features/stream.py"),
+        b"import websocket\n# \xff\xfe\n",
+    )
+    .unwrap();
+    let out = lmms(dir.path())
+        .args(["plan", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("features/query.py:4:") && stderr.contains("syntax error"), "{stderr}");
+    assert!(
+        stderr.contains("features/query.py:4:") && stderr.contains("syntax error"),
+        "{stderr}"
+    );
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(row(&doc, "features/query.py", "jmespath")["strategy"], "module-level");
-    assert!(doc["imports"].as_array().unwrap().iter().all(|i| i["path"] != "features/stream.py"));
+    assert_eq!(
+        row(&doc, "features/query.py", "jmespath")["strategy"],
+        "module-level"
+    );
+    assert!(doc["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["path"] != "features/stream.py"));
 }

@@ -15,21 +15,44 @@ fn stdlib_app() -> tempfile::TempDir {
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(from.join(rel), to).unwrap();
     };
-    for f in ["pyproject.toml", "lambda_function.py", "features/__init__.py", "features/archive.py"] {
+    for f in [
+        "pyproject.toml",
+        "lambda_function.py",
+        "features/__init__.py",
+        "features/archive.py",
+    ] {
         copy(f);
     }
     std::fs::create_dir_all(dir.path().join(".lmms")).unwrap();
-    std::fs::copy(from.join("usage.json.in"), dir.path().join(".lmms/usage.json")).unwrap();
+    std::fs::copy(
+        from.join("usage.json.in"),
+        dir.path().join(".lmms/usage.json"),
+    )
+    .unwrap();
     dir
 }
 
 #[test]
 fn simulate_measures_the_eager_set_and_cleans_up() {
     let dir = stdlib_app();
-    let out = lmms(dir.path()).args(["profile", "--runs", "2"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = lmms(dir.path()).args(["plan", "--simulate", "--runs", "2", "--format", "json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lmms(dir.path())
+        .args(["profile", "--runs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = lmms(dir.path())
+        .args(["plan", "--simulate", "--runs", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sim = &doc["simulation"];
     assert_eq!(sim["runs"], 2);
@@ -42,7 +65,12 @@ fn simulate_measures_the_eager_set_and_cleans_up() {
     // Every eager module is a module-level decision, and nothing eager is deferred.
     let imports = doc["imports"].as_array().unwrap();
     for m in doc["hot_set"].as_array().unwrap() {
-        assert!(imports.iter().any(|i| &i["module"] == m && i["strategy"] == "module-level"), "{m}");
+        assert!(
+            imports
+                .iter()
+                .any(|i| &i["module"] == m && i["strategy"] == "module-level"),
+            "{m}"
+        );
     }
     // The generated hot-set module is scaffolding and must not survive.
     let left: Vec<_> = std::fs::read_dir(dir.path().join(".lmms"))
@@ -52,19 +80,38 @@ fn simulate_measures_the_eager_set_and_cleans_up() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
     // The text report states the comparison against the seeds' target.
-    let out = lmms(dir.path()).args(["plan", "--simulate", "--runs", "1"]).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["plan", "--simulate", "--runs", "1"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("simulated INIT (1 interleaved runs each, fresh processes): today"), "{text}");
+    assert!(
+        text.contains("simulated INIT (1 interleaved runs each, fresh processes): today"),
+        "{text}"
+    );
     assert!(text.contains("40% target"), "{text}");
 }
 
 #[test]
 fn simulate_reports_a_broken_interpreter_clearly() {
     let dir = stdlib_app();
-    let out = lmms(dir.path()).args(["profile", "--runs", "1"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = lmms(dir.path()).args(["plan", "--simulate", "--python", "/nonexistent/python3"]).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["profile", "--runs", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = lmms(dir.path())
+        .args(["plan", "--simulate", "--python", "/nonexistent/python3"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/python3"));
-    assert!(!dir.path().join(".lmms/plan.json").exists(), "nothing half-written");
+    assert!(
+        !dir.path().join(".lmms/plan.json").exists(),
+        "nothing half-written"
+    );
 }

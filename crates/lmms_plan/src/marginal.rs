@@ -51,7 +51,12 @@ pub struct Attribution<'a> {
 
 impl<'a> Attribution<'a> {
     pub fn new(profile: &'a ProfileDoc, keys: &BTreeSet<String>) -> Attribution<'a> {
-        let index = profile.modules.iter().enumerate().map(|(i, m)| (m.name.as_str(), i)).collect();
+        let index = profile
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.as_str(), i))
+            .collect();
         let mut excl: BTreeMap<String, f64> = keys.iter().map(|k| (k.clone(), 0.0)).collect();
         let mut members: BTreeMap<String, Vec<(&'a str, f64)>> = BTreeMap::new();
         let mut excl_mad: BTreeMap<String, f64> = BTreeMap::new();
@@ -62,12 +67,22 @@ impl<'a> Attribution<'a> {
                 Some(k) => {
                     *excl.get_mut(k).expect("key present") += m.self_ms.median;
                     *excl_mad.entry(k.to_string()).or_default() += m.self_ms.mad;
-                    members.entry(k.to_string()).or_default().push((m.name.as_str(), m.self_ms.median));
+                    members
+                        .entry(k.to_string())
+                        .or_default()
+                        .push((m.name.as_str(), m.self_ms.median));
                 }
                 None => unattributed_ms += m.self_ms.median,
             }
         }
-        Attribution { profile, index, excl, excl_mad, members, unattributed_ms }
+        Attribution {
+            profile,
+            index,
+            excl,
+            excl_mad,
+            members,
+            unattributed_ms,
+        }
     }
 
     pub fn is_profiled(&self, module: &str) -> bool {
@@ -76,12 +91,18 @@ impl<'a> Attribution<'a> {
 
     /// The chain of a profiled module (entry first, itself last).
     pub fn chain(&self, module: &str) -> Option<Vec<&'a str>> {
-        self.index.get(module).map(|&i| chain_of(&self.profile.modules[i]))
+        self.index
+            .get(module)
+            .map(|&i| chain_of(&self.profile.modules[i]))
     }
 
     /// The first module on `key`'s chain that belongs to `loaders`, if any:
     /// who already loads `key` when those stay eager.
-    pub fn loaded_by<'k>(&self, key: &str, loaders: &'k BTreeMap<String, String>) -> Option<&'k String> {
+    pub fn loaded_by<'k>(
+        &self,
+        key: &str,
+        loaders: &'k BTreeMap<String, String>,
+    ) -> Option<&'k String> {
         let chain = self.chain(key)?;
         chain.iter().find_map(|n| loaders.get(*n))
     }
@@ -90,7 +111,12 @@ impl<'a> Attribution<'a> {
     /// module goes when the key it is attributed to is not eager and no
     /// eager *library* (`covering`) loads it on the way. Project modules do
     /// not cover: what they load is decided by their own statements.
-    pub fn dropped_ms(&self, keys: &BTreeSet<String>, hot_keys: &BTreeSet<String>, covering: &BTreeSet<String>) -> f64 {
+    pub fn dropped_ms(
+        &self,
+        keys: &BTreeSet<String>,
+        hot_keys: &BTreeSet<String>,
+        covering: &BTreeSet<String>,
+    ) -> f64 {
         self.profile
             .modules
             .iter()
@@ -98,7 +124,9 @@ impl<'a> Attribution<'a> {
                 let chain = chain_of(m);
                 match chain.iter().rev().find_map(|n| owner(n, keys)) {
                     None => false,
-                    Some(k) => !hot_keys.contains(k) && !chain.iter().any(|n| owner(n, covering).is_some()),
+                    Some(k) => {
+                        !hot_keys.contains(k) && !chain.iter().any(|n| owner(n, covering).is_some())
+                    }
                 }
             })
             .map(|m| m.self_ms.median)
@@ -154,7 +182,12 @@ pub(crate) mod tests {
     use lmms_stats::Summary;
 
     pub fn s(ms: f64) -> Summary {
-        Summary { median: ms, mad: 0.0, min: ms, max: ms }
+        Summary {
+            median: ms,
+            mad: 0.0,
+            min: ms,
+            max: ms,
+        }
     }
 
     /// `(name, self_ms, chain)`; cumulative is derived from the chains.
@@ -162,7 +195,11 @@ pub(crate) mod tests {
         let modules: Vec<ModuleProfile> = rows
             .iter()
             .map(|(name, self_ms, chain)| {
-                let cum: f64 = rows.iter().filter(|(_, _, c)| c.contains(name)).map(|(_, s, _)| s).sum();
+                let cum: f64 = rows
+                    .iter()
+                    .filter(|(_, _, c)| c.contains(name))
+                    .map(|(_, s, _)| s)
+                    .sum();
                 let origin = if chain.len() <= 2 && name.starts_with("features") || *name == entry {
                     Origin::Project
                 } else {
@@ -184,7 +221,10 @@ pub(crate) mod tests {
         ProfileDoc {
             schema: "lmms.profile/1".into(),
             entry: format!("{entry}:handler"),
-            python: PythonInfo { executable: "/usr/bin/python3".into(), version: "3.12.3".into() },
+            python: PythonInfo {
+                executable: "/usr/bin/python3".into(),
+                version: "3.12.3".into(),
+            },
             runs: 10,
             init_ms: s(init),
             floor_ms: s(20.0),
@@ -204,7 +244,11 @@ pub(crate) mod tests {
                 ("app", 1.0, &["app"]),
                 ("pandas", 100.0, &["app", "pandas"]),
                 ("numpy", 80.0, &["app", "pandas", "numpy"]),
-                ("numpy.core", 20.0, &["app", "pandas", "numpy", "numpy.core"]),
+                (
+                    "numpy.core",
+                    20.0,
+                    &["app", "pandas", "numpy", "numpy.core"],
+                ),
                 ("pytz", 5.0, &["app", "pandas", "pytz"]),
             ],
         );
@@ -225,10 +269,17 @@ pub(crate) mod tests {
                 ("app", 1.0, &["app"]),
                 ("models", 2.0, &["app", "models"]),
                 ("pydantic", 30.0, &["app", "models", "pydantic"]),
-                ("pydantic.fields", 25.0, &["app", "models", "pydantic.fields"]),
+                (
+                    "pydantic.fields",
+                    25.0,
+                    &["app", "models", "pydantic.fields"],
+                ),
             ],
         );
-        let keys: BTreeSet<String> = ["models", "pydantic"].iter().map(|s| s.to_string()).collect();
+        let keys: BTreeSet<String> = ["models", "pydantic"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let a = Attribution::new(&p, &keys);
         assert_eq!(a.excl["pydantic"], 55.0);
         assert_eq!(a.excl["models"], 2.0);

@@ -11,7 +11,9 @@ use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
 use crate::marginal::{prefixes, Attribution};
-use crate::policy::{decide, fmt_ms, r3, ContainerCost, Containers, Models, PolicyContext, SeedsCost, Strategy};
+use crate::policy::{
+    decide, fmt_ms, r3, ContainerCost, Containers, Models, PolicyContext, SeedsCost, Strategy,
+};
 use crate::tier::Tier;
 use crate::usage::UsageDoc;
 
@@ -93,7 +95,8 @@ impl PlannedImport {
     pub fn moves(&self) -> bool {
         !matches!(
             (self.current, self.strategy),
-            (Placement::ModuleLevel, Strategy::ModuleLevel) | (Placement::FunctionLevel, Strategy::FunctionLevel)
+            (Placement::ModuleLevel, Strategy::ModuleLevel)
+                | (Placement::FunctionLevel, Strategy::FunctionLevel)
         )
     }
 }
@@ -157,12 +160,21 @@ impl PlanDoc {
             .filter(|i| i.origin == Some(Origin::Project))
             .map(|i| i.module.as_str())
             .collect();
-        self.hot_set.iter().filter(|m| !project.contains(m.as_str())).cloned().collect()
+        self.hot_set
+            .iter()
+            .filter(|m| !project.contains(m.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
 /// `from ..x import y` inside `pkg.sub.mod` → `pkg.x`.
-pub fn resolve_relative(file_module: &str, is_package: bool, level: u32, module: &str) -> Option<String> {
+pub fn resolve_relative(
+    file_module: &str,
+    is_package: bool,
+    level: u32,
+    module: &str,
+) -> Option<String> {
     if level == 0 {
         return Some(module.to_string());
     }
@@ -198,7 +210,11 @@ fn line_col(source: &str, offset: u32) -> (u32, u32) {
 }
 
 fn line_text(source: &str, line: u32) -> String {
-    let text = source.lines().nth(line.saturating_sub(1) as usize).unwrap_or("").trim();
+    let text = source
+        .lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("")
+        .trim();
     if text.chars().count() > 80 {
         let cut: String = text.chars().take(77).collect();
         format!("{cut}...")
@@ -216,7 +232,9 @@ struct RawRow {
 }
 
 fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) -> Vec<RawRow> {
-    let Some(current) = placement(&rec.scope) else { return Vec::new() };
+    let Some(current) = placement(&rec.scope) else {
+        return Vec::new();
+    };
     let Some(base) = resolve_relative(&file.module, file.is_package, rec.level, &rec.module) else {
         return Vec::new();
     };
@@ -245,7 +263,11 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
             // The record keeps the first module's full dotted name; later
             // aliases only their bound target.
             for (i, n) in rec.names.iter().enumerate() {
-                let m = if i == 0 { base.clone() } else { n.target.clone() };
+                let m = if i == 0 {
+                    base.clone()
+                } else {
+                    n.target.clone()
+                };
                 push(m, Some(&n.bound));
             }
         }
@@ -285,7 +307,12 @@ fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
     }
 }
 
-fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &str) -> Vec<Blocker> {
+fn blockers(
+    file: &SourceFile,
+    bound: &[String],
+    cost_ms: Option<f64>,
+    module: &str,
+) -> Vec<Blocker> {
     let mut out = Vec::new();
     let cost = cost_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
     for call in &file.parsed.module_calls {
@@ -293,7 +320,11 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
             continue;
         }
         let (line, column) = line_col(&file.source, call.range.start);
-        let target = if call.targets.is_empty() { String::new() } else { format!("{} = ", call.targets.join(", ")) };
+        let target = if call.targets.is_empty() {
+            String::new()
+        } else {
+            format!("{} = ", call.targets.join(", "))
+        };
         out.push(Blocker {
             kind: "module-level-call".into(),
             line,
@@ -307,7 +338,10 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
         });
     }
     let inside_call = |start: u32| {
-        file.parsed.module_calls.iter().any(|c| c.range.start <= start && start < c.range.end && bound.contains(&c.root))
+        file.parsed
+            .module_calls
+            .iter()
+            .any(|c| c.range.start <= start && start < c.range.end && bound.contains(&c.root))
     };
     for r in &file.parsed.refs {
         if !bound.contains(&r.bound) {
@@ -342,7 +376,12 @@ fn blockers(file: &SourceFile, bound: &[String], cost_ms: Option<f64>, module: &
 /// Build the plan. `files` are the project's parsed sources; only files the
 /// profile saw loaded during INIT (and the entry) contribute imports, since
 /// the others cost nothing at cold start.
-pub fn build_plan(profile: &ProfileDoc, usage: Option<&UsageDoc>, files: &[SourceFile], config: &Config) -> PlanDoc {
+pub fn build_plan(
+    profile: &ProfileDoc,
+    usage: Option<&UsageDoc>,
+    files: &[SourceFile],
+    config: &Config,
+) -> PlanDoc {
     build_plan_measured(profile, usage, files, config, &[])
 }
 
@@ -430,7 +469,9 @@ pub fn build_plan_measured(
         r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
         if r.current == Placement::ModuleLevel {
             if let Some(f) = file_of.get(r.path.as_str()) {
-                r.pinned = blockers(f, &r.bound, None, &r.module).iter().any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
+                r.pinned = blockers(f, &r.bound, None, &r.module)
+                    .iter()
+                    .any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
             }
         }
     }
@@ -438,8 +479,10 @@ pub fn build_plan_measured(
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
-    let hot_loaded: BTreeSet<&str> =
-        hot.last().map(|h| h.modules.iter().map(|m| m.name.as_str()).collect()).unwrap_or_default();
+    let hot_loaded: BTreeSet<&str> = hot
+        .last()
+        .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
+        .unwrap_or_default();
 
     // Iterate: marginal costs depend on the eager set, which depends on the
     // decisions. A cheaper import joins the eager set, which makes others
@@ -453,13 +496,22 @@ pub fn build_plan_measured(
         for &i in &eager {
             // A project module loads only what its own statements keep eager,
             // and those statements are rows of their own.
-            for k in rows[i].keys.iter().filter(|k| !project_modules.contains(k.as_str())) {
-                loaders.entry(k.clone()).or_insert_with(|| rows[i].module.clone());
+            for k in rows[i]
+                .keys
+                .iter()
+                .filter(|k| !project_modules.contains(k.as_str()))
+            {
+                loaders
+                    .entry(k.clone())
+                    .or_insert_with(|| rows[i].module.clone());
             }
         }
         // What a project module drags in through statements it cannot defer.
         let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
-        for r in rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel) {
+        for r in rows
+            .iter()
+            .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+        {
             *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
         }
         for r in rows.iter_mut() {
@@ -473,12 +525,18 @@ pub fn build_plan_measured(
                     .iter()
                     .filter(|k| {
                         ha.chain(k).is_none_or(|chain| {
-                            !chain.iter().any(|n| loaders.get(*n).is_some_and(|m| *m != r.module))
+                            !chain
+                                .iter()
+                                .any(|n| loaders.get(*n).is_some_and(|m| *m != r.module))
                         })
                     })
                     .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
                     .sum();
-                let noise: f64 = r.keys.iter().map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0)).sum();
+                let noise: f64 = r
+                    .keys
+                    .iter()
+                    .map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0))
+                    .sum();
                 r.import_ms = Some(ms);
                 r.loaded_by = None;
                 apply(r, ms, &cx);
@@ -516,9 +574,12 @@ pub fn build_plan_measured(
             let mut noise = 0.0;
             let mut loaded_by = None;
             for k in &r.keys {
-                let by = attribution
-                    .chain(k)
-                    .and_then(|chain| chain.iter().find_map(|n| loaders.get(*n).filter(|m| **m != r.module)).cloned());
+                let by = attribution.chain(k).and_then(|chain| {
+                    chain
+                        .iter()
+                        .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
+                        .cloned()
+                });
                 match by {
                     Some(m) => {
                         if k == &r.module {
@@ -530,7 +591,12 @@ pub fn build_plan_measured(
                         ms += attribution
                             .members
                             .get(k)
-                            .map(|ms| ms.iter().filter(|(n, _)| !hot_loaded.contains(n)).map(|(_, t)| t).sum::<f64>())
+                            .map(|ms| {
+                                ms.iter()
+                                    .filter(|(n, _)| !hot_loaded.contains(n))
+                                    .map(|(_, t)| t)
+                                    .sum::<f64>()
+                            })
                             .unwrap_or(0.0);
                         noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
                     }
@@ -548,13 +614,23 @@ pub fn build_plan_measured(
             apply(r, ms, &cx);
             if let Some(by) = loaded_by {
                 r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
-            } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && r.origin == Some(Origin::Project)) {
-                r.reason = format!("{} (includes {} of imports {} cannot defer)", r.reason, fmt_ms(*p), r.module);
+            } else if let Some(p) = pinned_ms
+                .get(&r.module)
+                .filter(|p| **p > 0.0 && r.origin == Some(Origin::Project))
+            {
+                r.reason = format!(
+                    "{} (includes {} of imports {} cannot defer)",
+                    r.reason,
+                    fmt_ms(*p),
+                    r.module
+                );
             }
             borderline(r, ms, noise, &cx);
         }
-        let now: Vec<(Strategy, Option<u64>)> =
-            rows.iter().map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64))).collect();
+        let now: Vec<(Strategy, Option<u64>)> = rows
+            .iter()
+            .map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64)))
+            .collect();
         if previous.as_ref() == Some(&now) {
             break;
         }
@@ -583,22 +659,34 @@ pub fn build_plan_measured(
 
     let eager = eager_rows(&rows, &entry_module, &project_modules);
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
-    let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
-    let covering: BTreeSet<String> =
-        hot_keys.iter().filter(|k| !project_modules.contains(k.as_str())).cloned().collect();
+    let hot_keys: BTreeSet<String> = eager
+        .iter()
+        .flat_map(|&i| rows[i].keys.iter().cloned())
+        .collect();
+    let covering: BTreeSet<String> = hot_keys
+        .iter()
+        .filter(|k| !project_modules.contains(k.as_str()))
+        .cloned()
+        .collect();
     let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
     // A module-level call on a deferred import (`S3 = boto3.client(...)`)
     // runs inside its module's own (self) time; the plan moves it out of
     // INIT, and the profile cannot say how much of that self time it was.
     let mut own_time_excluded: Vec<String> = rows
         .iter()
-        .filter(|r| r.strategy == Strategy::FunctionLevel && r.blocked_by.iter().any(|b| b.kind == "module-level-call"))
+        .filter(|r| {
+            r.strategy == Strategy::FunctionLevel
+                && r.blocked_by.iter().any(|b| b.kind == "module-level-call")
+        })
         .map(|r| r.file_module.clone())
         .collect();
     own_time_excluded.sort();
     own_time_excluded.dedup();
-    let excluded_ms: f64 =
-        own_time_excluded.iter().filter_map(|m| profile.module(m)).map(|m| m.self_ms.median).sum();
+    let excluded_ms: f64 = own_time_excluded
+        .iter()
+        .filter_map(|m| profile.module(m))
+        .map(|m| m.self_ms.median)
+        .sum();
     if !own_time_excluded.is_empty() {
         notes.push(format!(
             "the own time of {} ({}) is left out of the estimates: it is dominated by module-level calls the plan moves out of INIT",
@@ -607,8 +695,14 @@ pub fn build_plan_measured(
         ));
     }
     let estimated_init_ms = r3((profile.init_ms.median - dropped - excluded_ms).max(0.0));
-    let soft = rows.iter().filter(|r| !r.blocked_by.is_empty() && !r.pinned).count();
-    let pinned = rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel).count();
+    let soft = rows
+        .iter()
+        .filter(|r| !r.blocked_by.is_empty() && !r.pinned)
+        .count();
+    let pinned = rows
+        .iter()
+        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+        .count();
     if soft > 0 {
         notes.push(format!(
             "{soft} deferred import(s) have module-level uses that can be made lazy (calls, dispatch tables, annotations); the hot set and predictions assume they are"
@@ -625,7 +719,10 @@ pub fn build_plan_measured(
         );
     }
     if cx.containers.source == crate::policy::ContainerSource::Assumed {
-        notes.push(format!("requests per container: {}", cx.containers.source.describe()));
+        notes.push(format!(
+            "requests per container: {}",
+            cx.containers.source.describe()
+        ));
     }
 
     PlanDoc {
@@ -633,7 +730,12 @@ pub fn build_plan_measured(
         policy: config.policy.as_str().into(),
         entry: profile.entry.clone(),
         snapstart: cx.snapstart,
-        usage: if usage.is_some() { "measured" } else { "unknown" }.into(),
+        usage: if usage.is_some() {
+            "measured"
+        } else {
+            "unknown"
+        }
+        .into(),
         containers: cx.containers,
         profiled_at: profile.profiled_at.clone(),
         imports: rows,
@@ -707,9 +809,18 @@ mod tests {
 
     #[test]
     fn relative_imports_resolve_against_the_package() {
-        assert_eq!(resolve_relative("pkg.sub.mod", false, 1, "x").as_deref(), Some("pkg.sub.x"));
-        assert_eq!(resolve_relative("pkg.sub.mod", false, 2, "").as_deref(), Some("pkg"));
-        assert_eq!(resolve_relative("pkg", true, 1, "models").as_deref(), Some("pkg.models"));
+        assert_eq!(
+            resolve_relative("pkg.sub.mod", false, 1, "x").as_deref(),
+            Some("pkg.sub.x")
+        );
+        assert_eq!(
+            resolve_relative("pkg.sub.mod", false, 2, "").as_deref(),
+            Some("pkg")
+        );
+        assert_eq!(
+            resolve_relative("pkg", true, 1, "models").as_deref(),
+            Some("pkg.models")
+        );
         assert_eq!(resolve_relative("mod", false, 2, "x"), None);
     }
 
@@ -763,9 +874,22 @@ mod tests {
 
     #[test]
     fn shared_dependency_hides_in_the_first_loader_without_measurement() {
-        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
-        let plan = build_plan(&app_profile(), Some(&u), &[file("app.py", "app", APP)], &Config::default());
-        let ws = plan.imports.iter().find(|i| i.module == "websocket").unwrap();
+        let u = usage(&[
+            ("app.py", 1, "json", 1.0),
+            ("app.py", 2, "boto3", 0.05),
+            ("app.py", 3, "websocket", 0.04),
+        ]);
+        let plan = build_plan(
+            &app_profile(),
+            Some(&u),
+            &[file("app.py", "app", APP)],
+            &Config::default(),
+        );
+        let ws = plan
+            .imports
+            .iter()
+            .find(|i| i.module == "websocket")
+            .unwrap();
         assert_eq!(ws.import_ms, Some(5.0));
         assert_eq!(ws.strategy, Strategy::ModuleLevel);
         assert_eq!(plan.hot_set, vec!["json", "websocket"]);
@@ -774,7 +898,11 @@ mod tests {
 
     #[test]
     fn measuring_the_eager_set_alone_reveals_the_shared_dependency() {
-        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
+        let u = usage(&[
+            ("app.py", 1, "json", 1.0),
+            ("app.py", 2, "boto3", 0.05),
+            ("app.py", 3, "websocket", 0.04),
+        ]);
         // The eager set (json, websocket) imported alone: ssl now lands under websocket.
         let hot = profile(
             "lmms_hot_set",
@@ -786,8 +914,13 @@ mod tests {
             ],
         );
         let files = [file("app.py", "app", APP)];
-        let plan = build_plan_measured(&app_profile(), Some(&u), &files, &Config::default(), &[hot]);
-        let ws = plan.imports.iter().find(|i| i.module == "websocket").unwrap();
+        let plan =
+            build_plan_measured(&app_profile(), Some(&u), &files, &Config::default(), &[hot]);
+        let ws = plan
+            .imports
+            .iter()
+            .find(|i| i.module == "websocket")
+            .unwrap();
         assert_eq!(ws.import_ms, Some(45.0));
         assert_eq!(ws.strategy, Strategy::FunctionLevel);
         assert!(ws.reason.contains("measured with the eager set alone"));
@@ -806,10 +939,20 @@ mod tests {
                 ("pydantic", 90.0, &["app", "models", "pydantic"]),
             ],
         );
-        let u = usage(&[("app.py", 1, "models", 0.07), ("models.py", 1, "pydantic", 0.07)]);
-        let files = [file("app.py", "app", entry), file("models.py", "models", models)];
+        let u = usage(&[
+            ("app.py", 1, "models", 0.07),
+            ("models.py", 1, "pydantic", 0.07),
+        ]);
+        let files = [
+            file("app.py", "app", entry),
+            file("models.py", "models", models),
+        ];
         let plan = build_plan(&p, Some(&u), &files, &Config::default());
-        let pyd = plan.imports.iter().find(|i| i.module == "pydantic").unwrap();
+        let pyd = plan
+            .imports
+            .iter()
+            .find(|i| i.module == "pydantic")
+            .unwrap();
         assert!(pyd.pinned);
         assert_eq!(pyd.blocked_by[0].kind, "class-base");
         let m = plan.imports.iter().find(|i| i.module == "models").unwrap();

@@ -117,7 +117,10 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
     let heavy = fmt_ms(t.function_level_ms);
     let d = |strategy, reason: String| Decision { strategy, reason };
     if import_ms < t.module_level_ms {
-        return d(Strategy::ModuleLevel, format!("{ms} < {cold}: module level at any usage (DEC-01, T1)"));
+        return d(
+            Strategy::ModuleLevel,
+            format!("{ms} < {cold}: module level at any usage (DEC-01, T1)"),
+        );
     }
     let Some(u) = usage else {
         return d(
@@ -127,14 +130,27 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
     };
     let up = fmt_pct(u);
     if u > t.hot_usage {
-        let tier = if import_ms > t.function_level_ms { "DEC-02 hot-path exception, T4" } else { "DEC-01, T2" };
-        return d(Strategy::ModuleLevel, format!("{ms}, used by {up} > {hot} of requests: hot path ({tier})"));
+        let tier = if import_ms > t.function_level_ms {
+            "DEC-02 hot-path exception, T4"
+        } else {
+            "DEC-01, T2"
+        };
+        return d(
+            Strategy::ModuleLevel,
+            format!("{ms}, used by {up} > {hot} of requests: hot path ({tier})"),
+        );
     }
     if import_ms > t.function_level_ms {
-        d(Strategy::FunctionLevel, format!("{ms} > {heavy} and used by {up} ≤ {hot} of requests (DEC-01, T4)"))
+        d(
+            Strategy::FunctionLevel,
+            format!("{ms} > {heavy} and used by {up} ≤ {hot} of requests (DEC-01, T4)"),
+        )
     } else {
         let tier = if u < t.cold_usage { "T5" } else { "T3" };
-        d(Strategy::FunctionLevel, format!("{ms} and used by only {up} ≤ {hot} of requests (DEC-01, {tier})"))
+        d(
+            Strategy::FunctionLevel,
+            format!("{ms} and used by only {up} ≤ {hot} of requests (DEC-01, {tier})"),
+        )
     }
 }
 
@@ -158,14 +174,22 @@ pub struct SeedsCost {
 pub const SEEDS_LAZY_LOAD_OVERHEAD_MS: f64 = 0.5;
 
 /// DEC-02's formula: `usage` is a fraction (the seeds' `usage_percent / 100`).
-pub fn seeds_formula(import_ms: f64, usage: f64, daily_requests: f64, cold_start_ratio: f64) -> SeedsCost {
+pub fn seeds_formula(
+    import_ms: f64,
+    usage: f64,
+    daily_requests: f64,
+    cold_start_ratio: f64,
+) -> SeedsCost {
     let cold_start_cost = import_ms;
     let daily_lazy_cost_ms = SEEDS_LAZY_LOAD_OVERHEAD_MS * usage * daily_requests;
     let daily_cold_starts = daily_requests * cold_start_ratio;
     let module_level_cost_ms = cold_start_cost * daily_cold_starts;
     let function_level_cost_ms = cold_start_cost * usage * daily_requests;
-    let strategy =
-        if module_level_cost_ms < function_level_cost_ms { Strategy::ModuleLevel } else { Strategy::FunctionLevel };
+    let strategy = if module_level_cost_ms < function_level_cost_ms {
+        Strategy::ModuleLevel
+    } else {
+        Strategy::FunctionLevel
+    };
     SeedsCost {
         daily_requests,
         cold_start_ratio,
@@ -196,10 +220,20 @@ impl SeedsCost {
     /// "Module level: 350ms × 1,000 cold starts = 350,000ms; function level: …".
     pub fn explain(&self, import_ms: f64, usage: f64) -> String {
         let (better, factor) = match self.strategy {
-            Strategy::ModuleLevel => ("module level", self.function_level_cost_ms / self.module_level_cost_ms),
-            Strategy::FunctionLevel => ("function level", self.module_level_cost_ms / self.function_level_cost_ms),
+            Strategy::ModuleLevel => (
+                "module level",
+                self.function_level_cost_ms / self.module_level_cost_ms,
+            ),
+            Strategy::FunctionLevel => (
+                "function level",
+                self.module_level_cost_ms / self.function_level_cost_ms,
+            ),
         };
-        let factor = if factor.is_finite() { format!(" ({factor:.1}× better)") } else { String::new() };
+        let factor = if factor.is_finite() {
+            format!(" ({factor:.1}× better)")
+        } else {
+            String::new()
+        };
         format!(
             "seeds' DEC-02 formula: module level {}ms × {} cold starts = {}ms/day; function level {}ms × {} requests = {}ms/day → {better}{factor}",
             fmt_thousands(import_ms),
@@ -250,15 +284,27 @@ impl Containers {
     pub fn resolve(config: &lmms_config::Config, measured_ratio: Option<f64>) -> Containers {
         let valid = |r: f64| r > 0.0 && r <= 1.0;
         if let Some(n) = config.requests_per_container.filter(|n| *n >= 1.0) {
-            return Containers { requests_per_container: n, source: ContainerSource::ConfigRequestsPerContainer };
+            return Containers {
+                requests_per_container: n,
+                source: ContainerSource::ConfigRequestsPerContainer,
+            };
         }
         if let Some(r) = config.cold_start_ratio.filter(|r| valid(*r)) {
-            return Containers { requests_per_container: 1.0 / r, source: ContainerSource::ConfigColdStartRatio };
+            return Containers {
+                requests_per_container: 1.0 / r,
+                source: ContainerSource::ConfigColdStartRatio,
+            };
         }
         if let Some(r) = measured_ratio.filter(|r| valid(*r)) {
-            return Containers { requests_per_container: 1.0 / r, source: ContainerSource::Measured };
+            return Containers {
+                requests_per_container: 1.0 / r,
+                source: ContainerSource::Measured,
+            };
         }
-        Containers { requests_per_container: 10.0, source: ContainerSource::Assumed }
+        Containers {
+            requests_per_container: 10.0,
+            source: ContainerSource::Assumed,
+        }
     }
 
     pub fn cold_start_ratio(&self) -> f64 {
@@ -295,7 +341,11 @@ pub fn container_model(import_ms: f64, usage: f64, n: f64, t: &Thresholds) -> Co
         function_level_ms_per_container: import_ms * q,
         saving_ms_per_container: saving,
         cold_request_saving_ms: import_ms * (1.0 - p),
-        strategy: if saving >= t.module_level_ms { Strategy::FunctionLevel } else { Strategy::ModuleLevel },
+        strategy: if saving >= t.module_level_ms {
+            Strategy::FunctionLevel
+        } else {
+            Strategy::ModuleLevel
+        },
     }
 }
 
@@ -373,9 +423,20 @@ pub fn decide(import_ms: f64, usage: Option<f64>, cx: &PolicyContext) -> Verdict
     let tier = classify(import_ms, usage, t);
     let table = table_decision(import_ms, usage, t);
     let n = cx.containers.requests_per_container;
-    let seeds = usage.map(|u| seeds_formula(import_ms, u, cx.daily_requests, cx.containers.cold_start_ratio()));
+    let seeds = usage.map(|u| {
+        seeds_formula(
+            import_ms,
+            u,
+            cx.daily_requests,
+            cx.containers.cold_start_ratio(),
+        )
+    });
     let container = usage.map(|u| container_model(import_ms, u, n, t));
-    let models = Models { table: table.strategy, seeds_formula: seeds, container };
+    let models = Models {
+        table: table.strategy,
+        seeds_formula: seeds,
+        container,
+    };
 
     let (strategy, reason) = if cx.snapstart {
         match usage {
@@ -393,10 +454,16 @@ pub fn decide(import_ms: f64, usage: Option<f64>, cx: &PolicyContext) -> Verdict
         }
     } else {
         match (cx.policy, seeds, usage) {
-            (Policy::Cost, Some(s), Some(u)) if import_ms >= t.module_level_ms => (s.strategy, s.explain(import_ms, u)),
-            (Policy::Cost, _, None) if import_ms >= t.module_level_ms => {
-                (table.strategy, format!("{} (cost policy needs usage; fell back to the table)", table.reason))
+            (Policy::Cost, Some(s), Some(u)) if import_ms >= t.module_level_ms => {
+                (s.strategy, s.explain(import_ms, u))
             }
+            (Policy::Cost, _, None) if import_ms >= t.module_level_ms => (
+                table.strategy,
+                format!(
+                    "{} (cost policy needs usage; fell back to the table)",
+                    table.reason
+                ),
+            ),
             _ => (table.strategy, table.reason.clone()),
         }
     };
@@ -415,19 +482,33 @@ pub fn decide(import_ms: f64, usage: Option<f64>, cx: &PolicyContext) -> Verdict
                 }
             }
         } else if table.strategy != strategy {
-            notes.push(format!("DEC-01 table: {} ({})", table.strategy.as_str(), table.reason));
+            notes.push(format!(
+                "DEC-01 table: {} ({})",
+                table.strategy.as_str(),
+                table.reason
+            ));
         }
     }
     let disagreement = (!notes.is_empty()).then(|| notes.join("; "));
-    Verdict { tier, strategy, reason, models, disagreement }
+    Verdict {
+        tier,
+        strategy,
+        reason,
+        models,
+        disagreement,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const T: Thresholds =
-        Thresholds { module_level_ms: 10.0, function_level_ms: 100.0, hot_usage: 0.8, cold_usage: 0.2 };
+    const T: Thresholds = Thresholds {
+        module_level_ms: 10.0,
+        function_level_ms: 100.0,
+        hot_usage: 0.8,
+        cold_usage: 0.2,
+    };
 
     #[test]
     fn seeds_example_boto3_at_90_percent_is_module_level() {
@@ -458,8 +539,14 @@ mod tests {
     fn seeds_formula_ignores_import_time_entirely() {
         // import_ms cancels: only usage vs the cold-start ratio matters.
         for ms in [1.0, 350.0, 5_000.0] {
-            assert_eq!(seeds_formula(ms, 0.11, 10_000.0, 0.1).strategy, Strategy::ModuleLevel);
-            assert_eq!(seeds_formula(ms, 0.09, 10_000.0, 0.1).strategy, Strategy::FunctionLevel);
+            assert_eq!(
+                seeds_formula(ms, 0.11, 10_000.0, 0.1).strategy,
+                Strategy::ModuleLevel
+            );
+            assert_eq!(
+                seeds_formula(ms, 0.09, 10_000.0, 0.1).strategy,
+                Strategy::FunctionLevel
+            );
         }
     }
 
@@ -467,8 +554,14 @@ mod tests {
     fn seeds_explanation_quotes_the_seeds_numbers() {
         let s = seeds_formula(1200.0, 0.05, 10_000.0, 0.1);
         let text = s.explain(1200.0, 0.05);
-        assert!(text.contains("1,200ms × 1,000 cold starts = 1,200,000ms/day"), "{text}");
-        assert!(text.contains("1,200ms × 500 requests = 600,000ms/day"), "{text}");
+        assert!(
+            text.contains("1,200ms × 1,000 cold starts = 1,200,000ms/day"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1,200ms × 500 requests = 600,000ms/day"),
+            "{text}"
+        );
         assert!(text.contains("function level (2.0× better)"), "{text}");
     }
 
@@ -485,8 +578,14 @@ mod tests {
 
     #[test]
     fn container_model_agrees_with_the_seeds_examples_at_ten_requests_per_container() {
-        assert_eq!(container_model(350.0, 0.90, 10.0, &T).strategy, Strategy::ModuleLevel);
-        assert_eq!(container_model(1200.0, 0.05, 10.0, &T).strategy, Strategy::FunctionLevel);
+        assert_eq!(
+            container_model(350.0, 0.90, 10.0, &T).strategy,
+            Strategy::ModuleLevel
+        );
+        assert_eq!(
+            container_model(1200.0, 0.05, 10.0, &T).strategy,
+            Strategy::FunctionLevel
+        );
         // requests: 0.6^10 = 0.006 → saves ~1.1 ms per container.
         let r = container_model(180.0, 0.40, 10.0, &T);
         assert!((r.saving_ms_per_container - 180.0 * 0.6f64.powi(10)).abs() < 1e-9);
@@ -513,19 +612,28 @@ mod tests {
             thresholds: T,
             snapstart,
             daily_requests: 10_000.0,
-            containers: Containers { requests_per_container: 10.0, source: ContainerSource::Assumed },
+            containers: Containers {
+                requests_per_container: 10.0,
+                source: ContainerSource::Assumed,
+            },
         }
     }
 
     #[test]
     fn lmms_policy_grants_the_hot_path_exception_only_above_80_percent() {
-        assert_eq!(decide(350.0, Some(0.90), &cx(Policy::Lmms, false)).strategy, Strategy::ModuleLevel);
+        assert_eq!(
+            decide(350.0, Some(0.90), &cx(Policy::Lmms, false)).strategy,
+            Strategy::ModuleLevel
+        );
         let v = decide(180.0, Some(0.40), &cx(Policy::Lmms, false));
         assert_eq!(v.strategy, Strategy::FunctionLevel);
         assert_eq!(v.tier, Some(Tier::T4));
         // Both the seeds' formula and the container model say module level here.
         let note = v.disagreement.unwrap();
-        assert!(note.contains("container model") && note.contains("seeds' DEC-02 formula"), "{note}");
+        assert!(
+            note.contains("container model") && note.contains("seeds' DEC-02 formula"),
+            "{note}"
+        );
     }
 
     #[test]
@@ -533,8 +641,14 @@ mod tests {
         let v = decide(180.0, Some(0.40), &cx(Policy::Cost, false));
         assert_eq!(v.strategy, Strategy::ModuleLevel);
         assert!(v.reason.contains("180,000ms/day"), "{}", v.reason);
-        assert!(v.disagreement.unwrap().contains("DEC-01 table: function-level"));
-        assert_eq!(decide(1200.0, Some(0.05), &cx(Policy::Cost, false)).strategy, Strategy::FunctionLevel);
+        assert!(v
+            .disagreement
+            .unwrap()
+            .contains("DEC-01 table: function-level"));
+        assert_eq!(
+            decide(1200.0, Some(0.05), &cx(Policy::Cost, false)).strategy,
+            Strategy::FunctionLevel
+        );
     }
 
     #[test]
@@ -543,7 +657,10 @@ mod tests {
         assert_eq!(v.strategy, Strategy::FunctionLevel);
         assert_eq!(v.tier, None);
         assert!(v.reason.contains("usage unknown"));
-        assert_eq!(decide(3.0, None, &cx(Policy::Cost, false)).strategy, Strategy::ModuleLevel);
+        assert_eq!(
+            decide(3.0, None, &cx(Policy::Cost, false)).strategy,
+            Strategy::ModuleLevel
+        );
     }
 
     #[test]
@@ -551,20 +668,32 @@ mod tests {
         let v = decide(1200.0, Some(0.05), &cx(Policy::Lmms, true));
         assert_eq!(v.strategy, Strategy::ModuleLevel);
         assert!(v.reason.contains("snapshot"));
-        assert_eq!(decide(1200.0, Some(0.0), &cx(Policy::Lmms, true)).strategy, Strategy::FunctionLevel);
+        assert_eq!(
+            decide(1200.0, Some(0.0), &cx(Policy::Lmms, true)).strategy,
+            Strategy::FunctionLevel
+        );
     }
 
     #[test]
     fn containers_prefer_config_then_measurement_then_the_seeds() {
         let mut c = lmms_config::Config::default();
-        assert_eq!(Containers::resolve(&c, None).source, ContainerSource::Assumed);
+        assert_eq!(
+            Containers::resolve(&c, None).source,
+            ContainerSource::Assumed
+        );
         let m = Containers::resolve(&c, Some(0.074));
         assert_eq!(m.source, ContainerSource::Measured);
         assert!((m.requests_per_container - 1.0 / 0.074).abs() < 1e-9);
         c.cold_start_ratio = Some(0.5);
-        assert_eq!(Containers::resolve(&c, Some(0.074)).requests_per_container, 2.0);
+        assert_eq!(
+            Containers::resolve(&c, Some(0.074)).requests_per_container,
+            2.0
+        );
         c.requests_per_container = Some(40.0);
-        assert_eq!(Containers::resolve(&c, Some(0.074)).requests_per_container, 40.0);
+        assert_eq!(
+            Containers::resolve(&c, Some(0.074)).requests_per_container,
+            40.0
+        );
     }
 
     #[test]

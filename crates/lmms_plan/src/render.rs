@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{PlanDoc, Placement};
+use crate::plan::{Placement, PlanDoc};
 use crate::policy::{fmt_ms, fmt_pct, Strategy};
 
 fn paint(color: bool, code: &str, s: &str) -> String {
@@ -31,7 +31,13 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         plan.containers.requests_per_container,
         plan.containers.source.describe()
     );
-    let width = plan.imports.iter().map(|i| i.module.len()).max().unwrap_or(6).max(6);
+    let width = plan
+        .imports
+        .iter()
+        .map(|i| i.module.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     let mut last_path = "";
     for i in &plan.imports {
         if i.path != last_path {
@@ -40,7 +46,9 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         }
         let ms = i.import_ms.map_or_else(|| "—".to_string(), fmt_ms);
         let usage = i.usage.map_or_else(|| "?".to_string(), fmt_pct);
-        let tier = i.tier.map_or_else(|| "T?".to_string(), |t| t.label().to_string());
+        let tier = i
+            .tier
+            .map_or_else(|| "T?".to_string(), |t| t.label().to_string());
         let strategy = match i.strategy {
             Strategy::ModuleLevel => paint(color, "32", "module-level"),
             Strategy::FunctionLevel => paint(color, "33", "function-level"),
@@ -57,7 +65,15 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         );
         let _ = writeln!(o, "        {}", i.reason);
         for b in &i.blocked_by {
-            let _ = writeln!(o, "        {} {}:{}: {} [{}]", paint(color, "31", "blocked by"), b.line, b.column, b.message, b.kind);
+            let _ = writeln!(
+                o,
+                "        {} {}:{}: {} [{}]",
+                paint(color, "31", "blocked by"),
+                b.line,
+                b.column,
+                b.message,
+                b.kind
+            );
             let _ = writeln!(o, "          | {}", b.code);
         }
         if let Some(d) = &i.disagreement {
@@ -82,20 +98,31 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         paint(color, "1", "summary:"),
         down.len()
     );
-    let _ = writeln!(o, "hot set ({}): {}", plan.hot_set.len(), plan.hot_set.join(", "));
+    let _ = writeln!(
+        o,
+        "hot set ({}): {}",
+        plan.hot_set.len(),
+        plan.hot_set.join(", ")
+    );
     let c = plan.current_init_ms;
     let _ = writeln!(
         o,
         "INIT today: {} (± {}, profile of {}); profile-tree estimate after the plan: {}",
         fmt_ms(c.median),
         fmt_ms(c.mad),
-        if plan.profiled_at.is_empty() { "unknown date" } else { &plan.profiled_at },
+        if plan.profiled_at.is_empty() {
+            "unknown date"
+        } else {
+            &plan.profiled_at
+        },
         fmt_ms(plan.estimated_init_ms)
     );
     match &plan.simulation {
         Some(s) => {
             let verdict = match s.improvement_pct {
-                Some(p) if s.meets_target => format!("{p:.1}% faster — meets the >{:.0}% target", s.target_pct),
+                Some(p) if s.meets_target => {
+                    format!("{p:.1}% faster — meets the >{:.0}% target", s.target_pct)
+                }
                 Some(p) => format!("{p:.1}% faster — below the >{:.0}% target", s.target_pct),
                 None => "no improvement figure".into(),
             };
@@ -108,10 +135,17 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
                 fmt_ms(s.predicted_init_ms.median),
                 fmt_ms(s.predicted_init_ms.mad),
             );
-            let _ = writeln!(o, "  (planned = eager libraries measured alone + {} of project modules' own code)", fmt_ms(s.project_own_ms));
+            let _ = writeln!(
+                o,
+                "  (planned = eager libraries measured alone + {} of project modules' own code)",
+                fmt_ms(s.project_own_ms)
+            );
         }
         None => {
-            let _ = writeln!(o, "run `lmms plan --simulate` to measure the planned INIT in fresh processes");
+            let _ = writeln!(
+                o,
+                "run `lmms plan --simulate` to measure the planned INIT in fresh processes"
+            );
         }
     }
     for n in &plan.notes {

@@ -36,7 +36,12 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { module_level_ms: 10.0, function_level_ms: 100.0, hot_usage: 0.8, cold_usage: 0.2 }
+        Thresholds {
+            module_level_ms: 10.0,
+            function_level_ms: 100.0,
+            hot_usage: 0.8,
+            cold_usage: 0.2,
+        }
     }
 }
 
@@ -166,7 +171,12 @@ mod tests {
 
     #[test]
     fn thresholds_follow_the_config() {
-        let t = Thresholds { module_level_ms: 5.0, function_level_ms: 50.0, hot_usage: 0.9, cold_usage: 0.1 };
+        let t = Thresholds {
+            module_level_ms: 5.0,
+            function_level_ms: 50.0,
+            hot_usage: 0.9,
+            cold_usage: 0.1,
+        };
         assert_eq!(classify(7.0, Some(0.85), &t), Some(Tier::T3));
         assert_eq!(classify(60.0, Some(0.99), &t), Some(Tier::T4));
     }

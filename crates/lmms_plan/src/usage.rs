@@ -67,17 +67,30 @@ impl UsageDoc {
             .iter()
             .find(|i| at(i) && i.module == module)
             .map(|i| i.usage)
-            .or_else(|| self.modules.iter().find(|m| m.name == module).map(|m| m.usage))
+            .or_else(|| {
+                self.modules
+                    .iter()
+                    .find(|m| m.name == module)
+                    .map(|m| m.usage)
+            })
             .or_else(|| self.imports.iter().find(at).map(|i| i.usage))
             .or_else(|| self.module_usage(module))
     }
 
     pub fn module_usage(&self, module: &str) -> Option<f64> {
-        let exact = self.modules.iter().find(|m| m.name == module).map(|m| m.usage);
+        let exact = self
+            .modules
+            .iter()
+            .find(|m| m.name == module)
+            .map(|m| m.usage);
         // `from features import query` is recorded as `features.query` or
         // `features` depending on the recorder; accept the top package too.
         exact.or_else(|| {
-            self.imports.iter().filter(|i| i.module == module).map(|i| i.usage).reduce(f64::max)
+            self.imports
+                .iter()
+                .filter(|i| i.module == module)
+                .map(|i| i.usage)
+                .reduce(f64::max)
         })
     }
 }
@@ -102,7 +115,9 @@ mod tests {
 
     #[test]
     fn foreign_schema_is_rejected_by_name() {
-        let err = UsageDoc::from_json(r#"{"schema": "lmms.profile/1"}"#).unwrap_err().to_string();
+        let err = UsageDoc::from_json(r#"{"schema": "lmms.profile/1"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("lmms.profile/1"), "{err}");
     }
 }

@@ -50,9 +50,13 @@ pub fn run(cmd: FastPathCommand, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 fn display(ctx: &Ctx, p: &Path) -> String {
-    let root = std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
+    let root =
+        std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
     let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().into_owned()
+    p.strip_prefix(&root)
+        .unwrap_or(&p)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Dotted name of the fast-path module under its source root.
@@ -94,20 +98,30 @@ fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         display(ctx, &file),
         generated.modules.len(),
         generated.modules.join(", "),
-        if generated.kept_lines > 0 { format!("; kept {} of your lines", generated.kept_lines) } else { String::new() }
+        if generated.kept_lines > 0 {
+            format!("; kept {} of your lines", generated.kept_lines)
+        } else {
+            String::new()
+        }
     )?;
     if !saved {
         writeln!(out, "note: no .lmms/plan.json for the current profile; planned afresh (`lmms plan --simulate` measures eager costs)")?;
     }
     if inputs.usage.is_none() {
-        writeln!(out, "note: no .lmms/usage.json, so only imports under {} ms qualify", ctx.project.config.module_level_ms)?;
+        writeln!(
+            out,
+            "note: no .lmms/usage.json, so only imports under {} ms qualify",
+            ctx.project.config.module_level_ms
+        )?;
     }
     writeln!(out, "next: import it from the entry module with `from {module} import *` and run `lmms fast-path check`")?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn today_days() -> i64 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     (secs / 86_400) as i64
 }
 
@@ -129,11 +143,17 @@ fn entry_file(ctx: &Ctx, module: &str) -> Option<(PathBuf, bool)> {
 /// does not exist. Measurements are optional: without a profile only the
 /// static limits apply, and `notes` says so. `lmms check` can call this to
 /// report the LMM1xx rules beside its own.
-pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Result<Option<Vec<Finding>>> {
+pub fn check_file(
+    ctx: &Ctx,
+    file: &Path,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Option<Vec<Finding>>> {
     let shown = display(ctx, file);
     let (source, parsed) = match lmms_python::read_and_parse(file) {
         Ok(x) => x,
-        Err(lmms_python::SourceError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(lmms_python::SourceError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             return Ok(None);
         }
         Err(e) => return Err(e.into()),
@@ -142,7 +162,9 @@ pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Re
     let inputs = match load_inputs(ctx) {
         Ok(i) => Some(i),
         Err(e) => {
-            notes.push(format!("{e:#}; measured limits (total time, drift, tiers) are not checked"));
+            notes.push(format!(
+                "{e:#}; measured limits (total time, drift, tiers) are not checked"
+            ));
             None
         }
     };
@@ -150,7 +172,14 @@ pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Re
     let entry_name = inputs
         .as_ref()
         .map(|i| i.profile.entry_module().to_string())
-        .or_else(|| ctx.project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()));
+        .or_else(|| {
+            ctx.project
+                .config
+                .entry
+                .as_deref()
+                .and_then(lmms_config::parse_entry)
+                .map(|(m, _)| m.to_string())
+        });
     let entry = entry_name.as_deref().and_then(|m| {
         let (path, is_package) = entry_file(ctx, m)?;
         let (_, parsed) = lmms_python::read_and_parse(&path).ok()?;
@@ -166,12 +195,14 @@ pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Re
         usage: inputs.as_ref().and_then(|i| i.usage.as_ref()),
         config: &ctx.project.config,
         today_days: today_days(),
-        entry: entry.as_ref().map(|(path, module, is_package, parsed)| EntryFile {
-            path,
-            module,
-            is_package: *is_package,
-            parsed,
-        }),
+        entry: entry
+            .as_ref()
+            .map(|(path, module, is_package, parsed)| EntryFile {
+                path,
+                module,
+                is_package: *is_package,
+                parsed,
+            }),
     })))
 }
 
@@ -183,13 +214,18 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let shown = display(ctx, &file);
     let mut notes = Vec::new();
     let Some(findings) = check_file(ctx, &file, &mut notes)? else {
-        eprintln!("lmms: {shown} does not exist; DEC-04 requires one: run `lmms fast-path generate`");
+        eprintln!(
+            "lmms: {shown} does not exist; DEC-04 requires one: run `lmms fast-path generate`"
+        );
         return Ok(ExitCode::from(1));
     };
     for n in &notes {
         eprintln!("lmms: warning: {n}");
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let warnings = findings.len() - errors;
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -202,8 +238,13 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 warnings: usize,
                 findings: &'a [lmms_plan::fast_path::Finding],
             }
-            let doc =
-                CheckDoc { schema: "lmms.fast-path-check/1", path: &shown, errors, warnings, findings: &findings };
+            let doc = CheckDoc {
+                schema: "lmms.fast-path-check/1",
+                path: &shown,
+                errors,
+                warnings,
+                findings: &findings,
+            };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         Format::Text => {
@@ -212,17 +253,32 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                     Severity::Error => paint(ctx.color, "31", "error"),
                     Severity::Warning => paint(ctx.color, "33", "warning"),
                 };
-                writeln!(out, "{}:{}:{}: {} {sev}: {}", f.path, f.line, f.column, paint(ctx.color, "1", f.code), f.message)?;
+                writeln!(
+                    out,
+                    "{}:{}:{}: {} {sev}: {}",
+                    f.path,
+                    f.line,
+                    f.column,
+                    paint(ctx.color, "1", f.code),
+                    f.message
+                )?;
             }
             if findings.is_empty() {
                 writeln!(out, "{shown} meets DEC-04: fewer than 20 imports, under 200 ms, under 50 lines, every import justified")?;
             } else {
-                writeln!(out, "{errors} error(s), {warnings} warning(s) checking {shown} against DEC-04")?;
+                writeln!(
+                    out,
+                    "{errors} error(s), {warnings} warning(s) checking {shown} against DEC-04"
+                )?;
             }
         }
     }
     out.flush()?;
-    Ok(if has_errors(&findings) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if has_errors(&findings) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn paint(color: bool, code: &str, s: &str) -> String {

@@ -48,7 +48,10 @@ pub struct Inputs {
 }
 
 fn rel(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Read the profile (required), usage (optional) and every project module
@@ -60,23 +63,40 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
     let text = match std::fs::read_to_string(&profile_path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("no profile at {}: run `lmms profile` first (DEC-03: measure before deciding)", profile_path.display())
+            bail!(
+                "no profile at {}: run `lmms profile` first (DEC-03: measure before deciding)",
+                profile_path.display()
+            )
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", profile_path.display())),
     };
-    let profile = ProfileDoc::from_json(&text).with_context(|| format!("{} is not a valid profile", profile_path.display()))?;
+    let profile = ProfileDoc::from_json(&text)
+        .with_context(|| format!("{} is not a valid profile", profile_path.display()))?;
     let usage_path = dir.join("usage.json");
     let usage = match std::fs::read_to_string(&usage_path) {
-        Ok(t) => Some(UsageDoc::from_json(&t).with_context(|| format!("{} is not a valid usage document", usage_path.display()))?),
+        Ok(t) => {
+            Some(UsageDoc::from_json(&t).with_context(|| {
+                format!("{} is not a valid usage document", usage_path.display())
+            })?)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", usage_path.display())),
     };
-    let root = std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
+    let root =
+        std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
     let mut files = Vec::new();
     let mut warnings = Vec::new();
-    let roots: Vec<PathBuf> =
-        ctx.project.src_roots().into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();
-    for m in profile.modules.iter().filter(|m| m.origin == Origin::Project) {
+    let roots: Vec<PathBuf> = ctx
+        .project
+        .src_roots()
+        .into_iter()
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .collect();
+    for m in profile
+        .modules
+        .iter()
+        .filter(|m| m.origin == Origin::Project)
+    {
         // The module as it is in this checkout; the profile's absolute path
         // only when the module cannot be found (a profile copied from
         // elsewhere must not make us read another tree's sources).
@@ -90,12 +110,17 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
                 p.is_file().then_some(p)
             }
         });
-        let Some(path) = local.or_else(|| m.file.as_deref().map(PathBuf::from)) else { continue };
+        let Some(path) = local.or_else(|| m.file.as_deref().map(PathBuf::from)) else {
+            continue;
+        };
         match lmms_python::read_and_parse(&path) {
             Ok((source, parsed)) => {
                 let display = rel(&root, &path);
                 for e in &parsed.syntax_errors {
-                    warnings.push(format!("{display}:{}:{}: syntax error: {}", e.line, e.column, e.message));
+                    warnings.push(format!(
+                        "{display}:{}:{}: syntax error: {}",
+                        e.line, e.column, e.message
+                    ));
                 }
                 files.push(SourceFile {
                     path: display,
@@ -108,7 +133,12 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
             Err(e) => warnings.push(format!("skipped: {e}")),
         }
     }
-    Ok(Inputs { profile, usage, files, warnings })
+    Ok(Inputs {
+        profile,
+        usage,
+        files,
+        warnings,
+    })
 }
 
 /// The plan later commands act on: `.lmms/plan.json` when it was made from
@@ -122,11 +152,24 @@ pub fn current_plan(ctx: &Ctx, inputs: &Inputs) -> (PlanDoc, bool) {
             p.schema == lmms_plan::PLAN_SCHEMA
                 && p.profiled_at == inputs.profile.profiled_at
                 && p.policy == ctx.project.config.policy.as_str()
-                && p.usage == if inputs.usage.is_some() { "measured" } else { "unknown" }
+                && p.usage
+                    == if inputs.usage.is_some() {
+                        "measured"
+                    } else {
+                        "unknown"
+                    }
         });
     match saved {
         Some(p) => (p, true),
-        None => (build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, &ctx.project.config), false),
+        None => (
+            build_plan(
+                &inputs.profile,
+                inputs.usage.as_ref(),
+                &inputs.files,
+                &ctx.project.config,
+            ),
+            false,
+        ),
     }
 }
 
@@ -139,31 +182,51 @@ fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Plan
     let config = &ctx.project.config;
     let python = match &args.python {
         Some(p) => super::profile::interpreter(Some(p), ctx)?.path,
-        None if Path::new(&profile.python.executable).is_file() => PathBuf::from(&profile.python.executable),
+        None if Path::new(&profile.python.executable).is_file() => {
+            PathBuf::from(&profile.python.executable)
+        }
         None => super::profile::interpreter(None, ctx)?.path,
     };
     let Some((module, handler)) = lmms_config::parse_entry(&profile.entry) else {
-        bail!("the profile's entry {:?} is not module:function; re-run `lmms profile`", profile.entry);
+        bail!(
+            "the profile's entry {:?} is not module:function; re-run `lmms profile`",
+            profile.entry
+        );
     };
     let runs = args.runs.or(config.runs).unwrap_or(10);
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let root = std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
-    let sim_dir = ctx.project.artifact_dir().join(format!("simulate-{}", std::process::id()));
-    std::fs::create_dir_all(&sim_dir).with_context(|| format!("cannot create {}", sim_dir.display()))?;
+    let root =
+        std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
+    let sim_dir = ctx
+        .project
+        .artifact_dir()
+        .join(format!("simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&sim_dir)
+        .with_context(|| format!("cannot create {}", sim_dir.display()))?;
     let result = (|| {
         let spec = SimulateSpec {
             python: python.clone(),
             cwd: root.clone(),
-            src_roots: ctx.project.src_roots().into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect(),
+            src_roots: ctx
+                .project
+                .src_roots()
+                .into_iter()
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+                .collect(),
             hot_set_dir: std::fs::canonicalize(&sim_dir)?,
             entry_module: module.to_string(),
             handler: handler.to_string(),
             runs,
             timeout: Duration::from_secs_f64(config.timeout.unwrap_or(60.0)),
         };
-        let write = |libs: &[String]| std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), simulate::hot_set_source(libs));
+        let write = |libs: &[String]| {
+            std::fs::write(
+                sim_dir.join(format!("{HOT_SET_MODULE}.py")),
+                simulate::hot_set_source(libs),
+            )
+        };
         let mut measured: Vec<ProfileDoc> = Vec::new();
         let mut plan = build_plan(profile, inputs.usage.as_ref(), &inputs.files, config);
         let mut seen: Vec<Vec<String>> = Vec::new();
@@ -175,9 +238,19 @@ fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Plan
                 break;
             }
             write(&libs)?;
-            measured.push(simulate::profile_hot_set(&ProcessRunner, &spec, &profile.profiled_at)?);
+            measured.push(simulate::profile_hot_set(
+                &ProcessRunner,
+                &spec,
+                &profile.profiled_at,
+            )?);
             seen.push(libs);
-            plan = build_plan_measured(profile, inputs.usage.as_ref(), &inputs.files, config, &measured);
+            plan = build_plan_measured(
+                profile,
+                inputs.usage.as_ref(),
+                &inputs.files,
+                config,
+                &measured,
+            );
         }
         write(&plan.eager_libraries())?;
         let samples = simulate::measure(&ProcessRunner, &spec)?;
@@ -192,7 +265,8 @@ fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Plan
     let (mut plan, (current, eager)) =
         result.with_context(|| format!("simulating the planned INIT with {}", python.display()))?;
     let own = simulate::project_own_ms(&plan, profile);
-    let sim = simulate::simulation(&current, &eager, own).context("no INIT samples were measured")?;
+    let sim =
+        simulate::simulation(&current, &eager, own).context("no INIT samples were measured")?;
     plan.predicted_init_ms = Some(sim.predicted_init_ms);
     plan.simulation = Some(sim);
     Ok(plan)
@@ -206,7 +280,12 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let plan = if args.simulate {
         simulate_plan(&args, ctx, &inputs)?
     } else {
-        build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, &ctx.project.config)
+        build_plan(
+            &inputs.profile,
+            inputs.usage.as_ref(),
+            &inputs.files,
+            &ctx.project.config,
+        )
     };
     let json = plan.to_json() + "\n";
     let artifact = ctx.project.artifact_dir().join("plan.json");

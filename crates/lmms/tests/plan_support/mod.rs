@@ -29,7 +29,10 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Today's date as `YYYY-MM-DD`, so the fixture's profile is never stale.
 fn today() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -54,7 +57,11 @@ pub fn app(with_usage: bool) -> tempfile::TempDir {
     let profile = profile.replace("{ROOT}", &root.display().to_string());
     let mut doc: serde_json::Value = serde_json::from_str(&profile).unwrap();
     doc["profiled_at"] = format!("{}T12:00:00Z", today()).into();
-    std::fs::write(lmms.join("profile.json"), serde_json::to_string(&doc).unwrap()).unwrap();
+    std::fs::write(
+        lmms.join("profile.json"),
+        serde_json::to_string(&doc).unwrap(),
+    )
+    .unwrap();
     if with_usage {
         std::fs::copy(fixture_dir().join("usage.json.in"), lmms.join("usage.json")).unwrap();
     }
@@ -63,19 +70,35 @@ pub fn app(with_usage: bool) -> tempfile::TempDir {
 
 pub fn lmms(dir: &Path) -> Command {
     let mut c = Command::new(get_cargo_bin("lmms"));
-    c.current_dir(dir).env("NO_COLOR", "1").env_remove("VIRTUAL_ENV");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("VIRTUAL_ENV");
     c
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 pub fn filters(dir: &Path) -> Vec<(String, String)> {
     vec![
-        (regex_escape(&dir.canonicalize().unwrap().display().to_string()), "[APP]".into()),
+        (
+            regex_escape(&dir.canonicalize().unwrap().display().to_string()),
+            "[APP]".into(),
+        ),
         (r"\d{4}-\d{2}-\d{2}T12:00:00Z".into(), "[DATE]".into()),
-        (r"Last profiled: \d{4}-\d{2}-\d{2}".into(), "Last profiled: [DATE]".into()),
+        (
+            r"Last profiled: \d{4}-\d{2}-\d{2}".into(),
+            "Last profiled: [DATE]".into(),
+        ),
     ]
 }
 
@@ -87,4 +110,3 @@ macro_rules! snap {
         insta::with_settings!({ filters => f }, { insta_cmd::assert_cmd_snapshot!($cmd) });
     }};
 }
-

@@ -126,7 +126,9 @@ pub const FAST_PATH_RULES: &[FastPathRule] = &[
 
 /// Look a rule up by code (`LMM101`) or name.
 pub fn rule(code: &str) -> Option<&'static FastPathRule> {
-    FAST_PATH_RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+    FAST_PATH_RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -179,29 +181,70 @@ impl<'a> Cx<'a> {
     fn new(input: &'a CheckInput<'a>) -> Cx<'a> {
         let lines: Vec<&str> = input.source.lines().collect();
         let mut imported = Vec::new();
-        for r in input.parsed.imports.iter().filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)) {
-            let base = resolve_relative(input.fast_path_module, false, r.level, &r.module).unwrap_or_default();
-            let comment = lines.get(r.line as usize - 1).and_then(|l| l.find('#').map(|i| l[i + 1..].trim().to_string()));
+        for r in input.parsed.imports.iter().filter(|r| {
+            !matches!(
+                r.scope,
+                ImportScope::Function { .. } | ImportScope::TypeChecking
+            )
+        }) {
+            let base = resolve_relative(input.fast_path_module, false, r.level, &r.module)
+                .unwrap_or_default();
+            let comment = lines
+                .get(r.line as usize - 1)
+                .and_then(|l| l.find('#').map(|i| l[i + 1..].trim().to_string()));
             let modules: Vec<String> = if r.is_star || r.names.is_empty() || r.is_from {
                 vec![base.clone(); r.names.len().max(1)]
             } else {
-                r.names.iter().enumerate().map(|(i, n)| if i == 0 { base.clone() } else { n.target.clone() }).collect()
+                r.names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        if i == 0 {
+                            base.clone()
+                        } else {
+                            n.target.clone()
+                        }
+                    })
+                    .collect()
             };
             for module in modules {
-                imported.push(Imported { module, line: r.line, comment: comment.clone() });
+                imported.push(Imported {
+                    module,
+                    line: r.line,
+                    comment: comment.clone(),
+                });
             }
         }
-        Cx { input, lines, imported }
+        Cx {
+            input,
+            lines,
+            imported,
+        }
     }
 
-    pub fn finding(&self, code: &'static str, severity: Severity, line: u32, message: String) -> Finding {
-        Finding { code, severity, path: self.input.path.to_string(), line, column: 1, message }
+    pub fn finding(
+        &self,
+        code: &'static str,
+        severity: Severity,
+        line: u32,
+        message: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            path: self.input.path.to_string(),
+            line,
+            column: 1,
+            message,
+        }
     }
 
     /// Each `(module, line)` once: `from x import a, b` is one statement.
     pub fn unique_imports(&self) -> impl Iterator<Item = &Imported> {
         let mut seen = BTreeSet::new();
-        self.imported.iter().filter(move |i| seen.insert((i.module.clone(), i.line)))
+        self.imported
+            .iter()
+            .filter(move |i| seen.insert((i.module.clone(), i.line)))
     }
 
     /// The plan's marginal cost when the plan has the module, else the
@@ -211,23 +254,45 @@ impl<'a> Cx<'a> {
             .plan
             .and_then(|p| p.imports.iter().find(|r| r.module == module))
             .and_then(|r| r.import_ms)
-            .or_else(|| self.input.profile.and_then(|p| p.module(module)).map(|p| p.cumulative_ms.median))
+            .or_else(|| {
+                self.input
+                    .profile
+                    .and_then(|p| p.module(module))
+                    .map(|p| p.cumulative_ms.median)
+            })
     }
 
     pub fn usage_of(&self, module: &str) -> Option<f64> {
-        self.input.usage.and_then(|u| u.module_usage(module)).or_else(|| {
-            self.input.plan.and_then(|p| p.imports.iter().find(|r| r.module == module)).and_then(|r| r.usage)
-        })
+        self.input
+            .usage
+            .and_then(|u| u.module_usage(module))
+            .or_else(|| {
+                self.input
+                    .plan
+                    .and_then(|p| p.imports.iter().find(|r| r.module == module))
+                    .and_then(|r| r.usage)
+            })
     }
 
     /// `Name: value` in the lines before the first import (the docstring or
     /// comments), with its 1-based line.
     pub fn header_field(&self, name: &str) -> Option<(u32, String)> {
-        let end = self.input.parsed.imports.iter().map(|r| r.line as usize - 1).min().unwrap_or(self.lines.len());
-        self.lines[..end.min(self.lines.len())].iter().enumerate().find_map(|(n, l)| {
-            let t = l.trim().trim_start_matches('#').trim();
-            t.strip_prefix(name).map(|v| (n as u32 + 1, v.trim_start_matches(':').trim().to_string()))
-        })
+        let end = self
+            .input
+            .parsed
+            .imports
+            .iter()
+            .map(|r| r.line as usize - 1)
+            .min()
+            .unwrap_or(self.lines.len());
+        self.lines[..end.min(self.lines.len())]
+            .iter()
+            .enumerate()
+            .find_map(|(n, l)| {
+                let t = l.trim().trim_start_matches('#').trim();
+                t.strip_prefix(name)
+                    .map(|v| (n as u32 + 1, v.trim_start_matches(':').trim().to_string()))
+            })
     }
 }
 
@@ -238,7 +303,9 @@ pub(crate) fn recorded_ms(comment: &str) -> Option<f64> {
     while i < bytes.len() {
         if bytes[i].is_ascii_digit() {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b',') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b',')
+            {
                 i += 1;
             }
             let num = comment[start..i].replace(',', "");
@@ -259,7 +326,12 @@ pub(crate) fn justification_words(comment: &str) -> usize {
         .split(|c: char| !c.is_alphanumeric() && c != '%' && c != '.')
         .filter(|w| !w.is_empty())
         .filter(|w| !w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-        .filter(|w| !matches!(w.to_ascii_lowercase().as_str(), "ms" | "of" | "requests" | "request" | "usage"))
+        .filter(|w| {
+            !matches!(
+                w.to_ascii_lowercase().as_str(),
+                "ms" | "of" | "requests" | "request" | "usage"
+            )
+        })
         .count()
 }
 
@@ -272,7 +344,8 @@ pub fn code_lines(source: &str) -> usize {
     let lines: Vec<&str> = source.lines().collect();
     let mut skip = BTreeSet::new();
     let mut i = 0;
-    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#')) {
+    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#'))
+    {
         i += 1;
     }
     if i < lines.len() {
@@ -282,7 +355,9 @@ pub fn code_lines(source: &str) -> usize {
             let end = if t[3..].contains(q) {
                 i
             } else {
-                (i + 1..lines.len()).find(|&j| lines[j].contains(q)).unwrap_or(lines.len() - 1)
+                (i + 1..lines.len())
+                    .find(|&j| lines[j].contains(q))
+                    .unwrap_or(lines.len() - 1)
             };
             skip.extend(i..=end);
         }
@@ -290,7 +365,9 @@ pub fn code_lines(source: &str) -> usize {
     lines
         .iter()
         .enumerate()
-        .filter(|(n, l)| !skip.contains(n) && !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter(|(n, l)| {
+            !skip.contains(n) && !l.trim().is_empty() && !l.trim_start().starts_with('#')
+        })
         .count()
 }
 
@@ -301,7 +378,9 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     for r in FAST_PATH_RULES {
         (r.check)(&cx, &mut out);
     }
-    out.sort_by(|a, b| (a.path != input.path, a.line, a.code).cmp(&(b.path != input.path, b.line, b.code)));
+    out.sort_by(|a, b| {
+        (a.path != input.path, a.line, a.code).cmp(&(b.path != input.path, b.line, b.code))
+    });
     out
 }
 
@@ -325,7 +404,10 @@ mod tests {
     #[test]
     fn justification_needs_words_beyond_the_figures() {
         assert_eq!(justification_words("35.0 ms, 95% of requests"), 0);
-        assert!(justification_words("35.0 ms, 95% of requests — hot path: every request validates") >= 2);
+        assert!(
+            justification_words("35.0 ms, 95% of requests — hot path: every request validates")
+                >= 2
+        );
     }
 
     #[test]
@@ -339,7 +421,13 @@ mod tests {
     fn every_rule_documents_the_five_sections() {
         for r in FAST_PATH_RULES {
             let doc = r.doc();
-            for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+            for h in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+                "## Fix safety",
+            ] {
                 assert!(doc.contains(h), "{} lacks {h}", r.code);
             }
         }

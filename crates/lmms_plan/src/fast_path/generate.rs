@@ -59,12 +59,22 @@ fn justification(r: &PlannedImport, plan: &PlanDoc, cfg: &Config) -> String {
     }
     match (r.usage, r.tier) {
         (Some(u), Some(Tier::T4)) if u > cfg.hot_usage => {
-            format!("hot-path exception: used by {} > {} of requests (DEC-02)", fmt_pct(u), fmt_pct(cfg.hot_usage))
+            format!(
+                "hot-path exception: used by {} > {} of requests (DEC-02)",
+                fmt_pct(u),
+                fmt_pct(cfg.hot_usage)
+            )
         }
         (Some(u), _) if u > cfg.hot_usage => {
-            format!("hot path: used by {} > {} of requests (DEC-01 T2)", fmt_pct(u), fmt_pct(cfg.hot_usage))
+            format!(
+                "hot path: used by {} > {} of requests (DEC-01 T2)",
+                fmt_pct(u),
+                fmt_pct(cfg.hot_usage)
+            )
         }
-        _ if r.pinned => "cannot be deferred: a module-level use needs it (see `lmms plan` blocked_by)".into(),
+        _ if r.pinned => {
+            "cannot be deferred: a module-level use needs it (see `lmms plan` blocked_by)".into()
+        }
         _ => format!("kept eager by the `{}` policy: {}", plan.policy, r.reason),
     }
 }
@@ -80,7 +90,8 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
     let mut prefix = Vec::new();
     // Leading comments (`# fast_path.py`, a shebang) stay on top.
     let mut i = 0;
-    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#')) {
+    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#'))
+    {
         if lines[i].trim() == BEGIN_MARKER {
             break;
         }
@@ -98,7 +109,9 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
             let rest = &t[3..];
             let mut end = i;
             if !rest.contains(q) {
-                end = (i + 1..lines.len()).find(|&j| lines[j].contains(q)).unwrap_or(lines.len() - 1);
+                end = (i + 1..lines.len())
+                    .find(|&j| lines[j].contains(q))
+                    .unwrap_or(lines.len() - 1);
             }
             owned.extend(i..=end);
         }
@@ -129,7 +142,8 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
         if lines[n].starts_with("__all__") {
             let mut depth: i32 = 0;
             loop {
-                depth += lines[n].matches(['[', '(']).count() as i32 - lines[n].matches([']', ')']).count() as i32;
+                depth += lines[n].matches(['[', '(']).count() as i32
+                    - lines[n].matches([']', ')']).count() as i32;
                 owned.insert(n);
                 if depth <= 0 || n + 1 >= lines.len() {
                     break;
@@ -141,10 +155,19 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
     }
     let parsed = parse_module(text);
     if !had_markers {
-        let starts: Vec<usize> =
-            std::iter::once(0).chain(text.match_indices('\n').map(|(p, _)| p + 1)).collect();
-        let line_of = |off: u32| starts.partition_point(|&s| s <= off as usize).saturating_sub(1);
-        for imp in parsed.imports.iter().filter(|r| r.scope == ImportScope::Module) {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(p, _)| p + 1))
+            .collect();
+        let line_of = |off: u32| {
+            starts
+                .partition_point(|&s| s <= off as usize)
+                .saturating_sub(1)
+        };
+        for imp in parsed
+            .imports
+            .iter()
+            .filter(|r| r.scope == ImportScope::Module)
+        {
             owned.extend(line_of(imp.range.start)..=line_of(imp.range.end.saturating_sub(1)));
         }
     }
@@ -152,13 +175,22 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
 }
 
 pub fn generate(input: &GenerateInput<'_>) -> Generated {
-    let GenerateInput { plan, config, fast_path_module, existing } = *input;
+    let GenerateInput {
+        plan,
+        config,
+        fast_path_module,
+        existing,
+    } = *input;
     let entry_module = plan.entry.split(':').next().unwrap_or("");
     let mut entries: Vec<Entry<'_>> = Vec::new();
     // Libraries only: project modules stay imported where they are used, and
     // `from fast_path import *` can re-export only top-level names.
     for m in plan.eager_libraries().iter() {
-        let m = plan.hot_set.iter().find(|h| *h == m).expect("eager libraries come from the hot set");
+        let m = plan
+            .hot_set
+            .iter()
+            .find(|h| *h == m)
+            .expect("eager libraries come from the hot set");
         if m == entry_module || m == fast_path_module {
             continue;
         }
@@ -172,14 +204,22 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         }
     }
     let ms = |e: &Entry<'_>| e.row.import_ms.unwrap_or(0.0);
-    let (mut light, mut heavy): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
-        entries.into_iter().partition(|e| ms(e) < config.module_level_ms);
+    let (mut light, mut heavy): (Vec<Entry<'_>>, Vec<Entry<'_>>) = entries
+        .into_iter()
+        .partition(|e| ms(e) < config.module_level_ms);
     light.sort_by(|a, b| a.module.cmp(b.module));
     heavy.sort_by(|a, b| ms(b).total_cmp(&ms(a)).then(a.module.cmp(b.module)));
 
     let profiled = plan.profiled_at.get(..10).unwrap_or("unknown");
-    let planned = plan.predicted_init_ms.map(|s| s.median).unwrap_or(plan.estimated_init_ms);
-    let planned_how = if plan.predicted_init_ms.is_some() { "simulated" } else { "estimated" };
+    let planned = plan
+        .predicted_init_ms
+        .map(|s| s.median)
+        .unwrap_or(plan.estimated_init_ms);
+    let planned_how = if plan.predicted_init_ms.is_some() {
+        "simulated"
+    } else {
+        "estimated"
+    };
     let mut out = String::new();
     let (prefix, owned, user_all) = match existing {
         Some(t) => {
@@ -210,9 +250,18 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     ));
     out.push_str(BEGIN_MARKER);
     out.push('\n');
-    let width = light.iter().chain(&heavy).map(|e| e.module.len()).max().unwrap_or(0) + 7;
+    let width = light
+        .iter()
+        .chain(&heavy)
+        .map(|e| e.module.len())
+        .max()
+        .unwrap_or(0)
+        + 7;
     let line = |e: &Entry<'_>, extra: Option<String>| {
-        let usage = e.row.usage.map_or_else(|| "usage unknown".to_string(), |u| format!("{} of requests", fmt_pct(u)));
+        let usage = e.row.usage.map_or_else(
+            || "usage unknown".to_string(),
+            |u| format!("{} of requests", fmt_pct(u)),
+        );
         let stmt = format!("import {}", e.module);
         let mut s = format!("{stmt:<width$}  # {}, {usage}", fmt_ms(ms(e)));
         if let Some(x) = extra {
@@ -223,13 +272,19 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         s
     };
     if !light.is_empty() {
-        out.push_str(&format!("# Tier 1: lightweight (<{:.0}ms)\n", config.module_level_ms));
+        out.push_str(&format!(
+            "# Tier 1: lightweight (<{:.0}ms)\n",
+            config.module_level_ms
+        ));
         for e in &light {
             out.push_str(&line(e, None));
         }
     }
     if !heavy.is_empty() {
-        out.push_str(&format!("# Hot path exceptions (>{:.0}ms, justified)\n", config.module_level_ms));
+        out.push_str(&format!(
+            "# Hot path exceptions (>{:.0}ms, justified)\n",
+            config.module_level_ms
+        ));
         for e in &heavy {
             out.push_str(&line(e, Some(justification(e.row, plan, config))));
         }
@@ -293,8 +348,16 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     }
     out.push_str(&body);
     out.push_str("]\n");
-    let modules = light.iter().chain(&heavy).map(|e| e.module.to_string()).collect();
-    Generated { text: out, modules, kept_lines }
+    let modules = light
+        .iter()
+        .chain(&heavy)
+        .map(|e| e.module.to_string())
+        .collect();
+    Generated {
+        text: out,
+        modules,
+        kept_lines,
+    }
 }
 
 #[cfg(test)]
@@ -306,8 +369,12 @@ mod tests {
         let text = "#!/usr/bin/env python\n'''\nOld doc.\n'''\nimport json  # 1 ms\n\nTIMEOUT = 3  # seconds\n__all__ = (\n    'json',\n    'TIMEOUT',\n)\n";
         let (owned, prefix, all) = owned_lines(text);
         assert_eq!(prefix, vec!["#!/usr/bin/env python"]);
-        let kept: Vec<&str> =
-            text.lines().enumerate().filter(|(n, _)| !owned.contains(n)).map(|(_, l)| l).collect();
+        let kept: Vec<&str> = text
+            .lines()
+            .enumerate()
+            .filter(|(n, _)| !owned.contains(n))
+            .map(|(_, l)| l)
+            .collect();
         assert_eq!(kept, vec!["", "TIMEOUT = 3  # seconds"]);
         assert_eq!(all, vec!["json", "TIMEOUT"]);
     }

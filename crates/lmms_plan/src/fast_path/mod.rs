@@ -47,7 +47,10 @@ mod tests {
     fn civil_days_match_known_dates() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(parse_date("2026-11-22T00:00:00Z"), Some(1_795_305_600 / 86_400));
+        assert_eq!(
+            parse_date("2026-11-22T00:00:00Z"),
+            Some(1_795_305_600 / 86_400)
+        );
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("soon"), None);
     }

@@ -36,21 +36,37 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let Some(entry) = &cx.input.entry else { return };
     let fast_path = cx.input.fast_path_module;
     let hot: BTreeSet<&str> = cx.imported.iter().map(|i| i.module.as_str()).collect();
-    let heads: BTreeSet<&str> = hot.iter().map(|m| m.split('.').next().unwrap_or(m)).collect();
-    for r in entry
-        .parsed
-        .imports
+    let heads: BTreeSet<&str> = hot
         .iter()
-        .filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking))
-    {
-        let Some(base) = resolve_relative(entry.module, entry.is_package, r.level, &r.module) else { continue };
+        .map(|m| m.split('.').next().unwrap_or(m))
+        .collect();
+    for r in entry.parsed.imports.iter().filter(|r| {
+        !matches!(
+            r.scope,
+            ImportScope::Function { .. } | ImportScope::TypeChecking
+        )
+    }) {
+        let Some(base) = resolve_relative(entry.module, entry.is_package, r.level, &r.module)
+        else {
+            continue;
+        };
         if base == fast_path || base == "__future__" {
             continue;
         }
         let modules: Vec<String> = if r.is_from {
             vec![base.clone()]
         } else {
-            r.names.iter().enumerate().map(|(i, n)| if i == 0 { base.clone() } else { n.target.clone() }).collect()
+            r.names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    if i == 0 {
+                        base.clone()
+                    } else {
+                        n.target.clone()
+                    }
+                })
+                .collect()
         };
         for m in modules {
             if hot.contains(m.as_str()) || (!r.is_from && heads.contains(m.as_str())) {

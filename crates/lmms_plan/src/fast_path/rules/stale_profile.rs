@@ -26,7 +26,9 @@ use super::super::parse_date;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let max = cx.input.config.profile_max_age_days;
-    let header = cx.header_field("Last profiled").and_then(|(line, v)| parse_date(&v).map(|d| (line, d)));
+    let header = cx
+        .header_field("Last profiled")
+        .and_then(|(line, v)| parse_date(&v).map(|d| (line, d)));
     match header {
         Some((line, days)) => {
             let age = cx.input.today_days - days;
@@ -42,7 +44,9 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             }
         }
         None => {
-            let Some(days) = cx.input.profile.and_then(|p| parse_date(&p.profiled_at)) else { return };
+            let Some(days) = cx.input.profile.and_then(|p| parse_date(&p.profiled_at)) else {
+                return;
+            };
             let age = cx.input.today_days - days;
             if age as f64 > max {
                 out.push(cx.finding(

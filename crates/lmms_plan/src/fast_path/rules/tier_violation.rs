@@ -32,7 +32,10 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     for i in cx.unique_imports() {
-        let Some(ms) = cx.measured(&i.module).or_else(|| i.comment.as_deref().and_then(recorded_ms)) else {
+        let Some(ms) = cx
+            .measured(&i.module)
+            .or_else(|| i.comment.as_deref().and_then(recorded_ms))
+        else {
             continue;
         };
         if ms < cfg.module_level_ms {

@@ -31,7 +31,9 @@ use super::super::check::{Cx, Finding, Severity, MAX_TOTAL_MS};
 use crate::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
-    let Some(profile) = cx.input.profile else { return };
+    let Some(profile) = cx.input.profile else {
+        return;
+    };
     let total = match profile.module(cx.input.fast_path_module) {
         Some(fp) => fp.cumulative_ms.median,
         None => {
@@ -39,7 +41,10 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             profile
                 .modules
                 .iter()
-                .filter(|m| modules.contains(m.name.as_str()) || m.chain.iter().any(|c| modules.contains(c.as_str())))
+                .filter(|m| {
+                    modules.contains(m.name.as_str())
+                        || m.chain.iter().any(|c| modules.contains(c.as_str()))
+                })
                 .map(|m| m.self_ms.median)
                 .sum()
         }
@@ -47,11 +52,18 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     if total < MAX_TOTAL_MS {
         return;
     }
-    let mut top: Vec<(&str, f64)> =
-        cx.imported.iter().filter_map(|i| cx.measured(&i.module).map(|ms| (i.module.as_str(), ms))).collect();
+    let mut top: Vec<(&str, f64)> = cx
+        .imported
+        .iter()
+        .filter_map(|i| cx.measured(&i.module).map(|ms| (i.module.as_str(), ms)))
+        .collect();
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     top.dedup_by(|a, b| a.0 == b.0);
-    let names: Vec<String> = top.iter().take(3).map(|(m, ms)| format!("{m} {}", fmt_ms(*ms))).collect();
+    let names: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(m, ms)| format!("{m} {}", fmt_ms(*ms)))
+        .collect();
     out.push(cx.finding(
         "LMM102",
         Severity::Error,

@@ -25,12 +25,19 @@ use crate::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     for i in cx.unique_imports() {
-        let (Some(r), Some(m)) = (i.comment.as_deref().and_then(recorded_ms), cx.measured(&i.module)) else {
+        let (Some(r), Some(m)) = (
+            i.comment.as_deref().and_then(recorded_ms),
+            cx.measured(&i.module),
+        ) else {
             continue;
         };
         let diff = (r - m).abs();
         if diff >= DRIFT_FLOOR_MS && diff > DRIFT * m {
-            let pct = if m > 0.0 { format!("{:+.0}%", (r - m) / m * 100.0) } else { "measured 0".into() };
+            let pct = if m > 0.0 {
+                format!("{:+.0}%", (r - m) / m * 100.0)
+            } else {
+                "measured 0".into()
+            };
             out.push(cx.finding(
                 "LMM106",
                 Severity::Warning,
