@@ -291,6 +291,8 @@ struct Builder<'a> {
     /// Import statements for one shared `if TYPE_CHECKING:` block.
     type_checking: Vec<String>,
     lines: LineIndex,
+    /// Offsets of every `"""` and `'''` (for [`Self::inside_triple_quoted`]).
+    triple_quotes: (Vec<u32>, Vec<u32>),
     /// Names bound by every requested import statement of the file.
     requested: HashSet<String>,
 }
@@ -317,6 +319,10 @@ impl<'a> Builder<'a> {
             taken_names: Vec::new(),
             type_checking: Vec::new(),
             lines: LineIndex::new(src),
+            triple_quotes: (
+                src.match_indices("\"\"\"").map(|(i, _)| i as u32).collect(),
+                src.match_indices("'''").map(|(i, _)| i as u32).collect(),
+            ),
             requested: HashSet::new(),
         }
     }
@@ -356,7 +362,7 @@ impl<'a> Builder<'a> {
             match self.analyse(idx, name) {
                 Ok((plan, app)) => {
                     if app < Applicability::Safe && !self.opts.allow_unsafe {
-                        let what = describe_unsafe(self.src, &plan);
+                        let what = describe_unsafe(&plan);
                         self.skip(rec, &[name], SkipReason::NeedsUnsafe, what);
                     } else {
                         plans.push((ni, req, plan, app));
@@ -542,7 +548,7 @@ impl<'a> Builder<'a> {
                     if py315 {
                         return Err(plain());
                     }
-                    if let Some(ci) = client_call(src, self.parsed, r) {
+                    if let Some(ci) = client_call(self.parsed, r) {
                         if !client_calls.contains(&ci) {
                             client_calls.push(ci);
                         }
@@ -596,7 +602,12 @@ impl<'a> Builder<'a> {
             if (own.start..own.end).contains(&at) || refs.iter().any(|r| r.range.start == at) {
                 continue;
             }
-            if self.parsed.functions.iter().any(|f| f.body_insert_at <= at && at < f.range.end) {
+            // Function bodies and docstrings; signatures are fully
+            // classified by the adapter.
+            if self.parsed.functions.iter().any(|f| f.range.start <= at && at < f.range.end) {
+                continue;
+            }
+            if self.inside_triple_quoted(at) {
                 continue;
             }
             // Another import statement mentioning the name (`import x.y`).
@@ -610,6 +621,13 @@ impl<'a> Builder<'a> {
             return Some(at);
         }
         None
+    }
+
+    /// Heuristic: an odd number of `"""` (or `'''`) before `at` means a
+    /// docstring or other long string is open there.
+    fn inside_triple_quoted(&self, at: u32) -> bool {
+        let before = |q: &Vec<u32>| q.partition_point(|p| *p < at);
+        before(&self.triple_quotes.0) % 2 == 1 || before(&self.triple_quotes.1) % 2 == 1
     }
 
     /// Quote a signature annotation `pd.DataFrame` → `"pd.DataFrame"`, only
@@ -911,8 +929,7 @@ impl<'a> Builder<'a> {
 
 /// The module-level call statement (a client candidate) whose callee is
 /// rooted at this reference.
-fn client_call(src: &str, parsed: &ParsedModule, r: &NameRef) -> Option<usize> {
-    let _ = src;
+fn client_call(parsed: &ParsedModule, r: &NameRef) -> Option<usize> {
     if !matches!(r.context, RefContext::ModuleLevel { what: ModuleLevelUse::Call }) {
         return None;
     }
@@ -938,8 +955,7 @@ fn dispatch_entry(src: &str, r: &NameRef, what: ModuleLevelUse) -> Option<String
     Some(src[r.range.start as usize..end as usize].to_string())
 }
 
-fn describe_unsafe(src: &str, plan: &NamePlan) -> String {
-    let _ = src;
+fn describe_unsafe(plan: &NamePlan) -> String {
     if let Some(c) = plan.clients.first() {
         format!("module-level client `{} = {}(…)` (line {})", c.target, c.call.callee, c.call.line)
     } else if let Some((_, e)) = plan.dispatch.first() {
