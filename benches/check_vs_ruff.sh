@@ -70,21 +70,33 @@ ruff_cmd="$ruff check --config $work/ruff.toml --no-cache --select TID253 --stat
 echo "--- lmms check --statistics"; $lmms_cmd | tail -n 8
 echo "--- ruff check --select TID253 --statistics"; $ruff_cmd 2>/dev/null | tail -n 4
 
-if command -v hyperfine >/dev/null; then
-  hyperfine --warmup 2 --runs "$runs" --style basic --export-json "$work/h.json" \
-    -n lmms "$lmms_cmd" -n ruff "$ruff_cmd" >/dev/null
-  python3 - "$work/h.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-lm, rf = r["lmms"]["median"], r["ruff"]["median"]
-print(f"lmms median {lm*1000:.0f} ms (min {r['lmms']['min']*1000:.0f}, max {r['lmms']['max']*1000:.0f})")
-print(f"ruff median {rf*1000:.0f} ms (min {r['ruff']['min']*1000:.0f}, max {r['ruff']['max']*1000:.0f})")
-print(f"ratio lmms/ruff = {lm/rf:.2f}")
+# Interleaved runs (lmms, ruff, lmms, ruff, …) so load from other processes
+# on a shared machine hits both alike; wall and CPU (user+sys) medians.
+python3 - "$runs" "$lmms_cmd" "$ruff_cmd" <<'PY'
+import resource, shlex, statistics, subprocess, sys, time
+runs, cmds = int(sys.argv[1]), {"lmms": shlex.split(sys.argv[2]), "ruff": shlex.split(sys.argv[3])}
+wall, cpu = {k: [] for k in cmds}, {k: [] for k in cmds}
+for name in cmds:  # warm-up: page cache, binaries
+    subprocess.run(cmds[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for _ in range(runs):
+    for name, cmd in cmds.items():
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        t1 = time.perf_counter()
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall[name].append((t1 - t0) * 1000)
+        cpu[name].append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+for name in cmds:
+    w = wall[name]
+    print(f"{name}: wall median {statistics.median(w):.0f} ms (min {min(w):.0f}, max {max(w):.0f}), cpu median {statistics.median(cpu[name]):.0f} ms, {runs} runs")
+ratios = [a / b for a, b in zip(wall["lmms"], wall["ruff"])]
+print(f"ratio lmms/ruff (wall medians) = {statistics.median(wall['lmms']) / statistics.median(wall['ruff']):.2f}; "
+      f"median of paired ratios = {statistics.median(ratios):.2f}; "
+      f"cpu ratio = {statistics.median(cpu['lmms']) / statistics.median(cpu['ruff']):.2f}")
 PY
-else
-  med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-  t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-  lm="$(for _ in $(seq "$runs"); do t $lmms_cmd; done | med)"
-  rf="$(for _ in $(seq "$runs"); do t $ruff_cmd; done | med)"
-  echo "lmms median ${lm} ms; ruff median ${rf} ms; ratio lmms/ruff = $(awk "BEGIN {printf \"%.2f\", $lm/$rf}")"
+
+if command -v hyperfine >/dev/null; then
+  echo "--- hyperfine (sequential blocks)"
+  hyperfine --warmup 2 --runs "$runs" --style basic -n lmms "$lmms_cmd" -n ruff "$ruff_cmd" 2>&1 | grep -E "Benchmark|Time|Range|faster|±"
 fi

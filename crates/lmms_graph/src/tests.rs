@@ -117,3 +117,15 @@ fn exclude_patterns_drop_files() {
     assert!(g.file_of_module("ns.mod").is_none());
     assert!(g.file_of_module("app").is_some());
 }
+
+#[test]
+fn walking_and_parsing_together_matches_the_two_step_load() {
+    let dir = project();
+    let (a, _) = graph(dir.path());
+    let root = dir.path().to_path_buf();
+    let (b, _) = ImportGraph::load_with(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin(), lmms_python::Extract::IMPORTS_ONLY);
+    let names = |g: &ImportGraph| g.files.iter().map(|f| (f.path.clone(), f.module.clone())).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b));
+    let app = b.file_of_module("app").unwrap();
+    assert_eq!(a.import_targets(a.file_of_module("app").unwrap()), b.import_targets(app));
+}

@@ -19,6 +19,19 @@ pub struct WalkIssue {
 /// is), sorted so output order never depends on directory order or threads.
 /// `exclude` holds gitignore-style globs relative to `root`.
 pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Vec<PathBuf>, Vec<WalkIssue>) {
+    let (found, issues) = walk_map(paths, root, exclude, |_| ());
+    (found.into_iter().map(|(p, ())| p).collect(), issues)
+}
+
+/// Walk like [`discover_files`] and run `f` on each file on the walker's
+/// threads, so reading and parsing overlap with directory traversal.
+/// Results are sorted by path.
+pub fn walk_map<T: Send>(
+    paths: &[PathBuf],
+    root: &Path,
+    exclude: &[String],
+    f: impl Fn(&Path) -> T + Sync,
+) -> (Vec<(PathBuf, T)>, Vec<WalkIssue>) {
     let mut files = Vec::new();
     let mut issues = Vec::new();
     let Some((first, rest)) = paths.split_first() else { return (files, issues) };
@@ -47,8 +60,9 @@ pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Ve
         });
     // Parallel walk: directory reads and ignore-file parsing overlap with
     // each other; results are merged and sorted below for stable output.
-    let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, WalkIssue>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(PathBuf, T), WalkIssue>>();
     let fallback = root.to_path_buf();
+    let f = &f;
     builder.build_parallel().run(|| {
         let tx = tx.clone();
         let fallback = fallback.clone();
@@ -57,7 +71,8 @@ pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Ve
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
                     if is_file && (e.depth() == 0 || is_python(e.path())) {
-                        Ok(e.into_path())
+                        let value = f(e.path());
+                        Ok((e.into_path(), value))
                     } else {
                         return ignore::WalkState::Continue;
                     }
@@ -79,8 +94,8 @@ pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Ve
         }
     }
     issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
-    files.sort();
-    files.dedup();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
     (files, issues)
 }
 

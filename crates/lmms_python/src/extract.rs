@@ -63,7 +63,10 @@ enum Cond {
 
 pub(crate) struct Extractor<'a> {
     source: &'a str,
-    lines: &'a LineIndex,
+    /// Built on first need (function insertion points); line numbers of
+    /// imports and calls come from `counter` without allocating.
+    lines: std::cell::OnceCell<LineIndex>,
+    counter: std::cell::Cell<(u32, u32)>,
     pub(crate) out: ParsedModule,
     scopes: Vec<Scope<'a>>,
     cands: Vec<Candidate<'a>>,
@@ -93,12 +96,13 @@ pub(crate) struct Extractor<'a> {
 }
 
 impl<'a> Extractor<'a> {
-    pub(crate) fn new(source: &'a str, lines: &'a LineIndex, mut opts: crate::Extract) -> Self {
+    pub(crate) fn new(source: &'a str, mut opts: crate::Extract) -> Self {
         // Reference contexts name functions by their records.
         opts.functions |= opts.refs;
         Extractor {
             source,
-            lines,
+            lines: std::cell::OnceCell::new(),
+            counter: std::cell::Cell::new((0, 1)),
             out: ParsedModule::default(),
             scopes: vec![Scope { kind: ScopeKind::Module, cand_start: 0, locals: Vec::new(), globals: Vec::new() }],
             cands: Vec::new(),
@@ -181,7 +185,23 @@ impl<'a> Extractor<'a> {
     }
 
     fn line(&self, offset: u32) -> u32 {
-        self.lines.line(offset)
+        if let Some(idx) = self.lines.get() {
+            return idx.line(offset);
+        }
+        // Offsets arrive almost always in increasing order: count newlines
+        // forward from the last one asked about.
+        let (mut at, mut line) = self.counter.get();
+        if offset < at {
+            (at, line) = (0, 1);
+        }
+        let end = (offset as usize).min(self.source.len());
+        line += memchr::memchr_iter(b'\n', &self.source.as_bytes()[(at as usize).min(end)..end]).count() as u32;
+        self.counter.set((offset, line));
+        line
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.source))
     }
 
     fn in_function(&self) -> bool {
@@ -442,7 +462,7 @@ impl<'a> Extractor<'a> {
 
     fn indent_for(&self, stmt_start: Option<u32>, f: &ast::StmtFunctionDef) -> String {
         if let Some(at) = stmt_start {
-            let line_start = self.lines.line_start(at) as usize;
+            let line_start = self.index().line_start(at) as usize;
             let prefix = &self.source[line_start..at as usize];
             if prefix.chars().all(|c| c == ' ' || c == '\t') {
                 return prefix.to_string();
@@ -450,7 +470,7 @@ impl<'a> Extractor<'a> {
         }
         // One-line `def f(): return x`: one level deeper than the `def`.
         let def_start = f.range.start().to_u32();
-        let ls = self.lines.line_start(def_start) as usize;
+        let ls = self.index().line_start(def_start) as usize;
         let indent: String =
             self.source[ls..def_start as usize].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
         indent + "    "
@@ -680,6 +700,11 @@ impl<'a> Visitor<'a> for Extractor<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        // Expressions cannot contain import statements; without references
+        // there is nothing in them to extract.
+        if !self.opts.refs {
+            return;
+        }
         match expr {
             Expr::Name(n) => match n.ctx {
                 ExprContext::Load => self.record(n.id.as_str(), n.range),

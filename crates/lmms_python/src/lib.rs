@@ -83,14 +83,14 @@ pub fn parse_module_with(source: &str, what: Extract) -> ParsedModule {
             ..ParsedModule::default()
         };
     }
-    let lines = LineIndex::new(source);
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let lines = if parsed.errors().is_empty() { None } else { Some(LineIndex::new(source)) };
     let mut syntax_errors: Vec<SyntaxIssue> = parsed
         .errors()
         .iter()
         .map(|e| {
             let start = e.location.start().to_u32();
-            let (line, column) = lines.line_col(source, start);
+            let (line, column) = lines.as_ref().map_or((1, 1), |l| l.line_col(source, start));
             SyntaxIssue {
                 message: e.error.to_string(),
                 range: ByteRange { start, end: e.location.end().to_u32() },
@@ -101,7 +101,7 @@ pub fn parse_module_with(source: &str, what: Extract) -> ParsedModule {
         .collect();
     syntax_errors.sort_by_key(|e| e.range.start);
     let module = parsed.into_syntax();
-    let mut out = extract::Extractor::new(source, &lines, what).run(&module.body);
+    let mut out = extract::Extractor::new(source, what).run(&module.body);
     out.syntax_errors = syntax_errors;
     out
 }
