@@ -205,3 +205,12 @@ fn real_packages_numpy_is_loaded_through_pandas() {
     // The module-level boto3.client call is the entry's own time, not an import's.
     assert!(find("lambda_function")["self_ms"]["median"].as_f64().unwrap() > 20.0);
 }
+
+#[test]
+fn a_bare_config_interpreter_name_is_looked_up_on_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.py"), "def handler(event, context):\n    return 1\n").unwrap();
+    std::fs::write(dir.path().join("lmms.toml"), "entry = \"app:handler\"\npython = \"python3\"\n").unwrap();
+    let out = lmms(dir.path()).args(["profile", "--runs", "1", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
