@@ -49,7 +49,11 @@ pub struct Args {
 /// Pick and resolve the interpreter as every measuring command does.
 pub fn interpreter(cli: Option<&Path>, ctx: &Ctx) -> anyhow::Result<Interpreter> {
     let project = &ctx.project;
-    let config = project.config.python.as_ref().map(|p| project.root.join(p));
+    // `python = "python3.12"` is a command looked up on PATH; a path with a
+    // slash is relative to the config file.
+    let config = project.config.python.as_ref().map(|p| {
+        if p.components().count() == 1 { p.clone() } else { project.root.join(p) }
+    });
     let chosen = python::choose(&Hints::from_env(cli.map(|p| p), config, &project.root))?;
     Ok(python::resolve(chosen, &ProcessRunner)?)
 }
