@@ -93,6 +93,9 @@ pub(crate) struct Extractor<'a> {
     /// cheap pre-pass: only these can become references, so loads and local
     /// bindings of any other name are not tracked at all.
     import_names: Vec<&'a str>,
+    /// Names the file's `from X import *` statements bind, as the caller
+    /// worked them out from X (see [`crate::parse_module_star`]).
+    star_bound: Vec<&'a str>,
 }
 
 impl<'a> Extractor<'a> {
@@ -120,13 +123,20 @@ impl<'a> Extractor<'a> {
             call_root: None,
             global_rebinds: Vec::new(),
             import_names: Vec::new(),
+            star_bound: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_star_bound(mut self, names: &[&'a str]) -> Self {
+        self.star_bound = names.to_vec();
+        self
     }
 
     pub(crate) fn run(mut self, body: &'a [Stmt]) -> ParsedModule {
         self.out.future_annotations = body.iter().any(is_future_annotations);
         if self.opts.refs {
             collect_module_import_names(body, &mut self.import_names);
+            self.import_names.extend_from_slice(&self.star_bound);
         }
         self.import_names.sort_unstable();
         self.import_names.dedup();
@@ -141,6 +151,7 @@ impl<'a> Extractor<'a> {
             .iter()
             .filter(|i| !matches!(i.scope, ImportScope::Function { .. } | ImportScope::Class { .. }))
             .flat_map(|i| i.names.iter().map(|n| n.bound.as_str()))
+            .chain(self.star_bound.iter().copied())
             .collect();
         let mut cands = std::mem::take(&mut self.cands);
         cands.append(&mut self.global_rebinds);

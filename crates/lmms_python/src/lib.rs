@@ -72,6 +72,19 @@ pub fn parse_module(source: &str) -> ParsedModule {
 
 /// [`parse_module`] extracting only what `what` asks for.
 pub fn parse_module_with(source: &str, what: Extract) -> ParsedModule {
+    parse(source, what, &[])
+}
+
+/// [`parse_module`] for a file whose `from X import *` statements bind
+/// `star_bound`: a star import's names depend on X (its `__all__` or public
+/// names), which this file cannot tell, so the caller supplies them. They
+/// are then treated as names bound by module-level imports, and references
+/// to them appear in `refs` (the `imports` records are unchanged).
+pub fn parse_module_star(source: &str, star_bound: &[&str]) -> ParsedModule {
+    parse(source, Extract::ALL, star_bound)
+}
+
+fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
     if source.len() as u64 > MAX_SOURCE_BYTES {
         return ParsedModule {
             syntax_errors: vec![SyntaxIssue {
@@ -101,7 +114,7 @@ pub fn parse_module_with(source: &str, what: Extract) -> ParsedModule {
         .collect();
     syntax_errors.sort_by_key(|e| e.range.start);
     let module = parsed.into_syntax();
-    let mut out = extract::Extractor::new(source, what).run(&module.body);
+    let mut out = extract::Extractor::new(source, what).with_star_bound(star_bound).run(&module.body);
     out.syntax_errors = syntax_errors;
     out
 }

@@ -259,3 +259,14 @@ fn imports_only_extraction_keeps_scopes_and_calls() {
     assert!(lite.refs.is_empty() && lite.functions.is_empty());
     assert_eq!(full.refs.len(), 2);
 }
+
+#[test]
+fn star_bound_names_are_referenced_like_imports() {
+    let src = "from fast_path import *\nimport json\n\ndef h(e):\n    t = time.perf_counter()\n    def f(time):\n        return time\n    return json.dumps(e), t, os\n";
+    assert!(refs_of(&parse_module(src), "time").is_empty(), "unknown without the star's names");
+    let m = parse_module_star(src, &["time", "os"]);
+    assert_eq!(refs_of(&m, "time"), [&func("h", "h")], "the parameter `time` in f shadows it");
+    assert_eq!(refs_of(&m, "os"), [&func("h", "h")]);
+    assert_eq!(refs_of(&m, "json"), [&func("h", "h")]);
+    assert_eq!(m.imports, parse_module(src).imports);
+}
