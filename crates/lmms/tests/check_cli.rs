@@ -8,12 +8,18 @@ use std::process::Command;
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check")
+        .join(name)
 }
 
 fn check(name: &str, args: &[&str]) -> Command {
     let mut c = Command::new(get_cargo_bin("lmms"));
-    c.current_dir(fixture(name)).arg("check").args(args).env("NO_COLOR", "1").env_remove("VIRTUAL_ENV");
+    c.current_dir(fixture(name))
+        .arg("check")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("VIRTUAL_ENV");
     c
 }
 
@@ -93,7 +99,10 @@ fn colour_when_forced() {
 
 #[test]
 fn select_and_ignore_narrow_the_rules() {
-    assert_cmd_snapshot!(check("heavy", &["--format", "concise", "--select", "LMM00", "--ignore", "LMM001"]));
+    assert_cmd_snapshot!(check(
+        "heavy",
+        &["--format", "concise", "--select", "LMM00", "--ignore", "LMM001"]
+    ));
 }
 
 #[test]
@@ -128,11 +137,19 @@ fn unknown_rule_is_a_usage_error() {
 
 #[test]
 fn every_rule_doc_is_printable() {
-    for code in ["LMM001", "LMM002", "LMM003", "LMM004", "LMM005", "LMM006", "LMM900", "LMM901"] {
+    for code in [
+        "LMM001", "LMM002", "LMM003", "LMM004", "LMM005", "LMM006", "LMM900", "LMM901",
+    ] {
         let out = rule(&[code]).output().unwrap();
         assert!(out.status.success(), "{code}");
         let text = String::from_utf8(out.stdout).unwrap();
-        for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+        ] {
             assert!(text.contains(heading), "{code} lacks {heading}");
         }
     }
@@ -141,8 +158,16 @@ fn every_rule_doc_is_printable() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     use std::process::Stdio;
-    let mut child = check("heavy", &["--format", "sarif"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = check("heavy", &["--format", "sarif"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("error"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("error"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -31,6 +31,23 @@ try:\n    sp = site.getsitepackages()\nexcept AttributeError:\n    sp = []\n\
 sp += [p for p in sys.path if p.endswith('site-packages') and p not in sp]\n\
 print(json.dumps({'stdlib': sorted(getattr(sys, 'stdlib_module_names', ())), 'builtin': sorted(sys.builtin_module_names), 'site_packages': sp}))\n";
 
+/// Threads with stacks deep enough for pathological but valid-size input
+/// (ruff's parser and the AST's drop recurse once per nesting level; a
+/// 200 kB file of nested brackets needs far more than the default 2 MB).
+/// Only touched pages cost memory.
+pub(crate) fn parse_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("lmms-parse-{i}"))
+            .stack_size(PARSE_STACK_BYTES)
+            .build()
+            .expect("a thread pool can be created")
+    })
+}
+
+const PARSE_STACK_BYTES: usize = 1 << 30;
+
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     #[error("cannot understand the interpreter probe output: {0}")]
@@ -57,7 +74,11 @@ impl Environment {
     /// The embedded stdlib list and no site-packages.
     pub fn builtin() -> Self {
         Environment {
-            stdlib: STDLIB_NAMES.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            stdlib: STDLIB_NAMES
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
             site_packages: Vec::new(),
             installed: HashMap::new(),
         }
@@ -72,7 +93,8 @@ impl Environment {
             builtin: Vec<String>,
             site_packages: Vec<PathBuf>,
         }
-        let p: Probe = serde_json::from_str(text.trim()).map_err(|e| GraphError::Probe(e.to_string()))?;
+        let p: Probe =
+            serde_json::from_str(text.trim()).map_err(|e| GraphError::Probe(e.to_string()))?;
         let mut env = Environment::builtin();
         if !p.stdlib.is_empty() {
             env.stdlib = p.stdlib.into_iter().collect();
@@ -83,7 +105,9 @@ impl Environment {
 
     pub fn with_site_packages(mut self, dirs: Vec<PathBuf>) -> Self {
         for dir in &dirs {
-            let Ok(rd) = std::fs::read_dir(dir) else { continue };
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                continue;
+            };
             for entry in rd.flatten() {
                 let name = entry.file_name();
                 let Some(name) = name.to_str() else { continue };
@@ -93,7 +117,8 @@ impl Environment {
                 } else {
                     // `mod.py`, `mod.pyi`, `mod.cpython-311-x86_64-linux-gnu.so`, `mod.pyd`
                     let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
-                    (ext == "py" || ext == "pyi" || ext.ends_with("so") || ext.ends_with("pyd")).then_some(stem)
+                    (ext == "py" || ext == "pyi" || ext.ends_with("so") || ext.ends_with("pyd"))
+                        .then_some(stem)
                 };
                 if let Some(top) = top {
                     self.installed.entry(top.to_string()).or_insert(path);
@@ -157,9 +182,17 @@ pub struct Target {
     pub file: Option<usize>,
 }
 
+/// Where each name of one import statement leads: `(index into the
+/// statement's names, or `None` for a star import, target)`.
+pub type StatementTargets = Vec<(Option<usize>, Target)>;
+
 /// Does this import run when its module is imported?
 pub fn runs_at_import(rec: &ImportRecord) -> bool {
-    !rec.is_lazy && !matches!(rec.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)
+    !rec.is_lazy
+        && !matches!(
+            rec.scope,
+            ImportScope::Function { .. } | ImportScope::TypeChecking
+        )
 }
 
 #[derive(Debug)]
@@ -172,7 +205,7 @@ pub struct ImportGraph {
     env: Environment,
     /// `resolved[file][import]`: every statement's targets, computed once
     /// in parallel because every rule and graph query needs them.
-    resolved: Vec<Vec<Vec<(Option<usize>, Target)>>>,
+    resolved: Vec<Vec<StatementTargets>>,
 }
 
 impl ImportGraph {
@@ -198,13 +231,20 @@ impl ImportGraph {
         env: Environment,
         what: lmms_python::Extract,
     ) -> (ImportGraph, Vec<WalkIssue>) {
-        let (parsed, issues) = walk_map(paths, project_root, exclude, |path| lmms_python::read_and_parse_with(path, what));
+        let (parsed, issues) = walk_map(paths, project_root, exclude, |path| {
+            lmms_python::read_and_parse_with(path, what)
+        });
         let files = parsed
             .into_iter()
             .map(|(path, parsed)| {
                 let module = lmms_python::module_name(&path, roots);
                 let is_package = path.file_stem().is_some_and(|s| s == "__init__");
-                SourceFile { path, module, is_package, parsed }
+                SourceFile {
+                    path,
+                    module,
+                    is_package,
+                    parsed,
+                }
             })
             .collect();
         (ImportGraph::new(files, roots.to_vec(), env), issues)
@@ -222,15 +262,22 @@ impl ImportGraph {
         env: Environment,
         what: lmms_python::Extract,
     ) -> ImportGraph {
-        let parsed: Vec<SourceFile> = files
-            .into_par_iter()
-            .map(|path| {
-                let module = lmms_python::module_name(&path, roots);
-                let is_package = path.file_stem().is_some_and(|s| s == "__init__");
-                let parsed = lmms_python::read_and_parse_with(&path, what);
-                SourceFile { path, module, is_package, parsed }
-            })
-            .collect();
+        let parsed: Vec<SourceFile> = parse_pool().install(|| {
+            files
+                .into_par_iter()
+                .map(|path| {
+                    let module = lmms_python::module_name(&path, roots);
+                    let is_package = path.file_stem().is_some_and(|s| s == "__init__");
+                    let parsed = lmms_python::read_and_parse_with(&path, what);
+                    SourceFile {
+                        path,
+                        module,
+                        is_package,
+                        parsed,
+                    }
+                })
+                .collect()
+        });
         ImportGraph::new(parsed, roots.to_vec(), env)
     }
 
@@ -257,7 +304,14 @@ impl ImportGraph {
                 packages.insert(m.clone());
             }
         }
-        let mut g = ImportGraph { files, roots, by_module, packages, env, resolved: Vec::new() };
+        let mut g = ImportGraph {
+            files,
+            roots,
+            by_module,
+            packages,
+            env,
+            resolved: Vec::new(),
+        };
         g.resolved = (0..g.files.len())
             .into_par_iter()
             .map(|f| match g.files[f].module_ast() {
@@ -270,7 +324,7 @@ impl ImportGraph {
 
     /// Targets of each import statement of `file`, parallel to its
     /// `ParsedModule::imports` (empty for files that did not parse).
-    pub fn import_targets(&self, file: usize) -> &[Vec<(Option<usize>, Target)>] {
+    pub fn import_targets(&self, file: usize) -> &[StatementTargets] {
         self.resolved.get(file).map_or(&[], Vec::as_slice)
     }
 
@@ -350,7 +404,13 @@ impl ImportGraph {
             self.files[file]
                 .text()
                 .and_then(|t| t.get(name.range.start as usize..name.range.end as usize))
-                .map(|a| a.split(" as ").next().unwrap_or(a).split_whitespace().collect::<String>())
+                .map(|a| {
+                    a.split(" as ")
+                        .next()
+                        .unwrap_or(a)
+                        .split_whitespace()
+                        .collect::<String>()
+                })
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| name.target.clone())
         };
@@ -361,17 +421,32 @@ impl ImportGraph {
     /// Every target of one statement (star imports lead to their module).
     pub fn targets(&self, file: usize, rec: &ImportRecord) -> Vec<(Option<usize>, Target)> {
         if rec.is_star || rec.names.is_empty() {
-            let Some(module) = self.absolute_module(file, rec) else { return Vec::new() };
+            let Some(module) = self.absolute_module(file, rec) else {
+                return Vec::new();
+            };
             let (kind, f) = self.classify(&module);
-            return vec![(None, Target { module, kind, file: f })];
+            return vec![(
+                None,
+                Target {
+                    module,
+                    kind,
+                    file: f,
+                },
+            )];
         }
-        rec.names.iter().enumerate().filter_map(|(i, n)| Some((Some(i), self.target(file, rec, n)?))).collect()
+        rec.names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((Some(i), self.target(file, rec, n)?)))
+            .collect()
     }
 
     /// Project files one file executes while being imported: each
     /// import-time import's target plus the packages it passes through.
     pub fn import_time_project_deps(&self, file: usize) -> Vec<usize> {
-        let Some(m) = self.files[file].module_ast() else { return Vec::new() };
+        let Some(m) = self.files[file].module_ast() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (rec, targets) in m.imports.iter().zip(self.import_targets(file)) {
             if !runs_at_import(rec) {
@@ -433,7 +508,9 @@ impl ImportGraph {
             for d in self.import_time_project_deps(f) {
                 reverse[d].push(f);
             }
-            let Some(m) = self.files[f].module_ast() else { continue };
+            let Some(m) = self.files[f].module_ast() else {
+                continue;
+            };
             'recs: for (rec, targets) in m.imports.iter().zip(self.import_targets(f)) {
                 if !runs_at_import(rec) {
                     continue;
@@ -479,7 +556,9 @@ impl ImportGraph {
 
     pub fn display_module(&self, file: usize) -> String {
         let f = &self.files[file];
-        f.module.clone().unwrap_or_else(|| f.path.display().to_string())
+        f.module
+            .clone()
+            .unwrap_or_else(|| f.path.display().to_string())
     }
 }
 

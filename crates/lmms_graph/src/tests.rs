@@ -9,10 +9,18 @@ fn write(root: &Path, rel: &str, text: &[u8]) {
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path();
-    write(r, "app.py", b"import json\nimport pkg.a\nfrom ns import mod\nfrom pkg import b as bee\n");
+    write(
+        r,
+        "app.py",
+        b"import json\nimport pkg.a\nfrom ns import mod\nfrom pkg import b as bee\n",
+    );
     write(r, "pkg/__init__.py", b"");
     write(r, "pkg/a.py", b"from . import b\nfrom .b import thing\n");
-    write(r, "pkg/b.py", b"import pandas as pd\ndef f():\n    import boto3\n");
+    write(
+        r,
+        "pkg/b.py",
+        b"import pandas as pd\ndef f():\n    import boto3\n",
+    );
     write(r, "ns/mod.py", b"import requests\n");
     write(r, "ignored/skip.py", b"import os\n");
     write(r, ".gitignore", b"ignored/\n");
@@ -21,13 +29,23 @@ fn project() -> tempfile::TempDir {
 }
 
 fn graph(dir: &Path) -> (ImportGraph, Vec<WalkIssue>) {
-    ImportGraph::load(&[dir.to_path_buf()], dir, &[dir.to_path_buf()], &[], Environment::builtin())
+    ImportGraph::load(
+        &[dir.to_path_buf()],
+        dir,
+        &[dir.to_path_buf()],
+        &[],
+        Environment::builtin(),
+    )
 }
 
 fn targets_of(g: &ImportGraph, module: &str) -> Vec<(String, ModuleKind)> {
     let f = g.file_of_module(module).unwrap();
     let m = g.files[f].module_ast().unwrap();
-    m.imports.iter().flat_map(|r| g.targets(f, r)).map(|(_, t)| (t.module, t.kind)).collect()
+    m.imports
+        .iter()
+        .flat_map(|r| g.targets(f, r))
+        .map(|(_, t)| (t.module, t.kind))
+        .collect()
 }
 
 #[test]
@@ -59,8 +77,20 @@ fn imports_resolve_like_the_interpreter() {
             ("pkg.b".into(), ModuleKind::Project),
         ]
     );
-    assert_eq!(targets_of(&g, "pkg.a"), [("pkg.b".into(), ModuleKind::Project), ("pkg.b".into(), ModuleKind::Project)]);
-    assert_eq!(targets_of(&g, "pkg.b"), [("pandas".into(), ModuleKind::Unknown), ("boto3".into(), ModuleKind::Unknown)]);
+    assert_eq!(
+        targets_of(&g, "pkg.a"),
+        [
+            ("pkg.b".into(), ModuleKind::Project),
+            ("pkg.b".into(), ModuleKind::Project)
+        ]
+    );
+    assert_eq!(
+        targets_of(&g, "pkg.b"),
+        [
+            ("pandas".into(), ModuleKind::Unknown),
+            ("boto3".into(), ModuleKind::Unknown)
+        ]
+    );
 }
 
 #[test]
@@ -70,7 +100,13 @@ fn site_packages_make_installed_modules_third_party() {
     write(sp.path(), "pandas/__init__.py", b"");
     write(sp.path(), "requests.py", b"");
     let env = Environment::builtin().with_site_packages(vec![sp.path().to_path_buf()]);
-    let (g, _) = ImportGraph::load(&[dir.path().to_path_buf()], dir.path(), &[dir.path().to_path_buf()], &[], env);
+    let (g, _) = ImportGraph::load(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        &[dir.path().to_path_buf()],
+        &[],
+        env,
+    );
     assert_eq!(g.classify("pandas.core").0, ModuleKind::ThirdParty);
     assert_eq!(g.classify("requests").0, ModuleKind::ThirdParty);
     assert_eq!(g.classify("boto3").0, ModuleKind::Unknown);
@@ -94,7 +130,10 @@ fn heavy_chains_follow_import_time_edges_only() {
 
 #[test]
 fn probe_output_sets_stdlib_and_site_packages() {
-    let env = Environment::from_probe_output(r#"{"stdlib": ["json", "os"], "builtin": ["sys"], "site_packages": ["/nonexistent"]}"#).unwrap();
+    let env = Environment::from_probe_output(
+        r#"{"stdlib": ["json", "os"], "builtin": ["sys"], "site_packages": ["/nonexistent"]}"#,
+    )
+    .unwrap();
     assert!(env.is_stdlib("sys") && env.is_stdlib("json") && !env.is_stdlib("pandas"));
     assert_eq!(env.site_packages(), [PathBuf::from("/nonexistent")]);
     assert!(Environment::from_probe_output("nope").is_err());
@@ -106,14 +145,29 @@ fn symlink_loops_are_reported_not_followed_forever() {
     let dir = project();
     std::os::unix::fs::symlink(dir.path(), dir.path().join("pkg/loop")).unwrap();
     let (g, issues) = graph(dir.path());
-    assert!(issues.iter().any(|i| i.message.contains("loop")), "{issues:?}");
-    assert_eq!(g.files.iter().filter(|f| f.module.as_deref() == Some("app")).count(), 1);
+    assert!(
+        issues.iter().any(|i| i.message.contains("loop")),
+        "{issues:?}"
+    );
+    assert_eq!(
+        g.files
+            .iter()
+            .filter(|f| f.module.as_deref() == Some("app"))
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn exclude_patterns_drop_files() {
     let dir = project();
-    let (g, _) = ImportGraph::load(&[dir.path().to_path_buf()], dir.path(), &[dir.path().to_path_buf()], &["ns/".into()], Environment::builtin());
+    let (g, _) = ImportGraph::load(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        &[dir.path().to_path_buf()],
+        &["ns/".into()],
+        Environment::builtin(),
+    );
     assert!(g.file_of_module("ns.mod").is_none());
     assert!(g.file_of_module("app").is_some());
 }
@@ -123,9 +177,73 @@ fn walking_and_parsing_together_matches_the_two_step_load() {
     let dir = project();
     let (a, _) = graph(dir.path());
     let root = dir.path().to_path_buf();
-    let (b, _) = ImportGraph::load_with(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin(), lmms_python::Extract::IMPORTS_ONLY);
-    let names = |g: &ImportGraph| g.files.iter().map(|f| (f.path.clone(), f.module.clone())).collect::<Vec<_>>();
+    let (b, _) = ImportGraph::load_with(
+        &[root.clone()],
+        &root,
+        &[root.clone()],
+        &[],
+        Environment::builtin(),
+        lmms_python::Extract::IMPORTS_ONLY,
+    );
+    let names = |g: &ImportGraph| {
+        g.files
+            .iter()
+            .map(|f| (f.path.clone(), f.module.clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&a), names(&b));
     let app = b.file_of_module("app").unwrap();
-    assert_eq!(a.import_targets(a.file_of_module("app").unwrap()), b.import_targets(app));
+    assert_eq!(
+        a.import_targets(a.file_of_module("app").unwrap()),
+        b.import_targets(app)
+    );
+}
+
+#[test]
+fn deeply_nested_and_very_long_expressions_do_not_overflow_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = format!(
+        "import os\nx = {}{}\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let chain = format!("import json\ny = {}\n", vec!["1"; 100_000].join(" + "));
+    write(dir.path(), "nested.py", nested.as_bytes());
+    write(dir.path(), "chain.py", chain.as_bytes());
+    let root = dir.path().to_path_buf();
+    let (g, _) = ImportGraph::load(
+        &[root.clone()],
+        &root,
+        &[root.clone()],
+        &[],
+        Environment::builtin(),
+    );
+    for m in ["nested", "chain"] {
+        let f = &g.files[g.file_of_module(m).unwrap()];
+        assert_eq!(f.module_ast().unwrap().imports.len(), 1, "{m}");
+    }
+}
+
+#[test]
+fn a_hundred_thousand_files_load_without_trouble() {
+    let dir = tempfile::tempdir().unwrap();
+    for d in 0..100 {
+        let sub = dir.path().join(format!("p{d}"));
+        std::fs::create_dir(&sub).unwrap();
+        for i in 0..1000 {
+            std::fs::write(sub.join(format!("m{i}.py")), b"import os\n").unwrap();
+        }
+    }
+    let root = dir.path().to_path_buf();
+    let (g, issues) = ImportGraph::load_with(
+        &[root.clone()],
+        &root,
+        &[root.clone()],
+        &[],
+        Environment::builtin(),
+        lmms_python::Extract::IMPORTS_ONLY,
+    );
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(g.files.len(), 100_000);
+    assert!(g.file_of_module("p99.m999").is_some());
 }

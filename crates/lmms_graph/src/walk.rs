@@ -6,7 +6,13 @@ use std::path::{Path, PathBuf};
 
 /// Directories no project wants linted even when no ignore file says so
 /// (the same ones ruff skips by default).
-pub const DEFAULT_EXCLUDES: &[&str] = &["__pycache__", "node_modules", "site-packages", "venv", "__pypackages__"];
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "__pypackages__",
+];
 
 /// A path the walk could not read; reported, never fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,14 +24,17 @@ pub struct WalkIssue {
 /// Every `.py`/`.pyi` file under `paths` (files given directly are kept as
 /// is), sorted so output order never depends on directory order or threads.
 /// `exclude` holds gitignore-style globs relative to `root`.
-pub fn discover_files(paths: &[PathBuf], root: &Path, exclude: &[String]) -> (Vec<PathBuf>, Vec<WalkIssue>) {
+pub fn discover_files(
+    paths: &[PathBuf],
+    root: &Path,
+    exclude: &[String],
+) -> (Vec<PathBuf>, Vec<WalkIssue>) {
     let (found, issues) = walk_map(paths, root, exclude, |_| ());
     (found.into_iter().map(|(p, ())| p).collect(), issues)
 }
 
-/// Walk like [`discover_files`] and run `f` on each file on the walker's
-/// threads, so reading and parsing overlap with directory traversal.
-/// Results are sorted by path.
+/// Walk like [`discover_files`], then run `f` on each file in parallel on
+/// big-stack threads. Results are sorted by path.
 pub fn walk_map<T: Send>(
     paths: &[PathBuf],
     root: &Path,
@@ -34,15 +43,22 @@ pub fn walk_map<T: Send>(
 ) -> (Vec<(PathBuf, T)>, Vec<WalkIssue>) {
     let mut files = Vec::new();
     let mut issues = Vec::new();
-    let Some((first, rest)) = paths.split_first() else { return (files, issues) };
+    let Some((first, rest)) = paths.split_first() else {
+        return (files, issues);
+    };
 
     let mut overrides = ignore::overrides::OverrideBuilder::new(root);
     for pat in exclude {
         if let Err(e) = overrides.add(&format!("!{pat}")) {
-            issues.push(WalkIssue { path: root.to_path_buf(), message: format!("invalid exclude pattern {pat:?}: {e}") });
+            issues.push(WalkIssue {
+                path: root.to_path_buf(),
+                message: format!("invalid exclude pattern {pat:?}: {e}"),
+            });
         }
     }
-    let overrides = overrides.build().unwrap_or_else(|_| ignore::overrides::Override::empty());
+    let overrides = overrides
+        .build()
+        .unwrap_or_else(|_| ignore::overrides::Override::empty());
 
     let mut builder = ignore::WalkBuilder::new(first);
     for p in rest {
@@ -56,13 +72,15 @@ pub fn walk_map<T: Send>(
             // Roots are always walked; default excludes apply below them.
             e.depth() == 0
                 || !e.file_type().is_some_and(|t| t.is_dir())
-                || !e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
+                || !e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
         });
     // Parallel walk: directory reads and ignore-file parsing overlap with
     // each other; results are merged and sorted below for stable output.
-    let (tx, rx) = std::sync::mpsc::channel::<Result<(PathBuf, T), WalkIssue>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, WalkIssue>>();
     let fallback = root.to_path_buf();
-    let f = &f;
     builder.build_parallel().run(|| {
         let tx = tx.clone();
         let fallback = fallback.clone();
@@ -70,12 +88,10 @@ pub fn walk_map<T: Send>(
             let msg = match entry {
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
-                    if is_file && (e.depth() == 0 || is_python(e.path())) {
-                        let value = f(e.path());
-                        Ok((e.into_path(), value))
-                    } else {
+                    if !(is_file && (e.depth() == 0 || is_python(e.path()))) {
                         return ignore::WalkState::Continue;
                     }
+                    Ok(e.into_path())
                 }
                 Err(err) => Err(WalkIssue {
                     path: error_path(&err).unwrap_or_else(|| fallback.clone()),
@@ -87,15 +103,29 @@ pub fn walk_map<T: Send>(
         })
     });
     drop(tx);
+    let mut paths_found = Vec::new();
     for msg in rx {
         match msg {
-            Ok(p) => files.push(p),
+            Ok(p) => paths_found.push(p),
             Err(i) => issues.push(i),
         }
     }
+    paths_found.sort();
+    paths_found.dedup();
+    // `f` (parsing) runs on the big-stack pool: ruff's parser and the AST's
+    // drop recurse once per nesting level.
+    let f = &f;
+    files = crate::parse_pool().install(|| {
+        use rayon::prelude::*;
+        paths_found
+            .into_par_iter()
+            .map(|p| {
+                let v = f(&p);
+                (p, v)
+            })
+            .collect()
+    });
     issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files.dedup_by(|a, b| a.0 == b.0);
     (files, issues)
 }
 
@@ -106,7 +136,9 @@ fn is_python(p: &Path) -> bool {
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         ignore::Error::Partial(errs) => errs.first().and_then(error_path),
         _ => None,

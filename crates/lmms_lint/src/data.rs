@@ -42,7 +42,10 @@ pub struct Costs {
 }
 
 impl Costs {
-    pub fn new(profile: Option<&ProfileDoc>, heavy: impl IntoIterator<Item = (String, f64)>) -> Costs {
+    pub fn new(
+        profile: Option<&ProfileDoc>,
+        heavy: impl IntoIterator<Item = (String, f64)>,
+    ) -> Costs {
         let profile = profile.map(profile_costs).unwrap_or_default();
         let mut heavy: Vec<(String, f64)> = heavy.into_iter().collect();
         // Longest key first so `botocore.session` beats `botocore`.
@@ -73,7 +76,11 @@ impl Costs {
                         } else {
                             CostSource::Profile
                         };
-                        best = Some(Cost { ms, source, measured: prefix.to_string() });
+                        best = Some(Cost {
+                            ms,
+                            source,
+                            measured: prefix.to_string(),
+                        });
                     }
                 }
                 match prefix.rfind('.') {
@@ -87,8 +94,16 @@ impl Costs {
         }
         self.heavy
             .iter()
-            .find(|(k, _)| module == k || (module.starts_with(k.as_str()) && module.as_bytes().get(k.len()) == Some(&b'.')))
-            .map(|(k, ms)| Cost { ms: *ms, source: CostSource::HeavyTable, measured: k.clone() })
+            .find(|(k, _)| {
+                module == k
+                    || (module.starts_with(k.as_str())
+                        && module.as_bytes().get(k.len()) == Some(&b'.'))
+            })
+            .map(|(k, ms)| Cost {
+                ms: *ms,
+                source: CostSource::HeavyTable,
+                measured: k.clone(),
+            })
     }
 }
 
@@ -118,7 +133,10 @@ fn profile_costs(doc: &ProfileDoc) -> HashMap<String, (f64, Origin)> {
         .iter()
         .map(|m| {
             let ms = match m.origin {
-                Origin::Stdlib | Origin::Builtin => own.get(m.name.as_str()).copied().unwrap_or(m.self_ms.median),
+                Origin::Stdlib | Origin::Builtin => own
+                    .get(m.name.as_str())
+                    .copied()
+                    .unwrap_or(m.self_ms.median),
                 _ => m.cumulative_ms.median,
             };
             (m.name.clone(), (ms, m.origin))
@@ -151,18 +169,32 @@ impl Usage {
         }
         let doc: Doc = serde_json::from_str(text).map_err(|e| UsageError(e.to_string()))?;
         if doc.schema != "lmms.usage/1" {
-            return Err(UsageError(format!("expected schema lmms.usage/1, found {:?}", doc.schema)));
+            return Err(UsageError(format!(
+                "expected schema lmms.usage/1, found {:?}",
+                doc.schema
+            )));
         }
-        Ok(Usage { modules: doc.modules.into_iter().filter_map(|e| Some((e.name, e.usage?))).collect() })
+        Ok(Usage {
+            modules: doc
+                .modules
+                .into_iter()
+                .filter_map(|e| Some((e.name, e.usage?)))
+                .collect(),
+        })
     }
 
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, f64)>) -> Usage {
-        Usage { modules: pairs.into_iter().collect() }
+        Usage {
+            modules: pairs.into_iter().collect(),
+        }
     }
 
     /// Fraction of requests that use `module` (or its top-level package).
     pub fn of(&self, module: &str) -> Option<f64> {
-        self.modules.get(module).or_else(|| self.modules.get(module.split('.').next()?)).copied()
+        self.modules
+            .get(module)
+            .or_else(|| self.modules.get(module.split('.').next()?))
+            .copied()
     }
 }
 

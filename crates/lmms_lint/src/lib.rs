@@ -127,13 +127,19 @@ pub const RULES: &[RuleInfo] = &[
 
 impl Rule {
     pub fn info(self) -> &'static RuleInfo {
-        RULES.iter().find(|r| r.rule == self).expect("every rule is registered")
+        RULES
+            .iter()
+            .find(|r| r.rule == self)
+            .expect("every rule is registered")
     }
     pub fn code(self) -> &'static str {
         self.info().code
     }
     pub fn from_code(code: &str) -> Option<Rule> {
-        RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code).map(|r| r.rule)
+        RULES
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+            .map(|r| r.rule)
     }
 }
 
@@ -146,7 +152,11 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { module_level_ms: 10.0, function_level_ms: 100.0, hot_usage: 0.8 }
+        Thresholds {
+            module_level_ms: 10.0,
+            function_level_ms: 100.0,
+            hot_usage: 0.8,
+        }
     }
 }
 
@@ -241,7 +251,10 @@ pub fn relative_path(path: &Path, root: &Path) -> String {
 /// Run every selected rule over the graph.
 pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]) -> Report {
     let sel = &settings.selection;
-    let entry = settings.entry_module.as_deref().and_then(|m| graph.file_of_module(m));
+    let entry = settings
+        .entry_module
+        .as_deref()
+        .and_then(|m| graph.file_of_module(m));
     let hot: Vec<bool> = match entry {
         Some(e) => graph.reachable(&[e]),
         None => vec![true; graph.files.len()],
@@ -250,8 +263,13 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
         let usage = settings.usage.as_ref();
         let t = settings.thresholds;
         graph.heavy_chains(|target| {
-            settings.costs.lookup(&target.module, target.kind).is_some_and(|c| c.ms >= t.module_level_ms)
-                && !usage.and_then(|u| u.of(&target.module)).is_some_and(|u| u > t.hot_usage)
+            settings
+                .costs
+                .lookup(&target.module, target.kind)
+                .is_some_and(|c| c.ms >= t.module_level_ms)
+                && !usage
+                    .and_then(|u| u.of(&target.module))
+                    .is_some_and(|u| u > t.hot_usage)
         })
     } else {
         Vec::new()
@@ -335,18 +353,41 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
     if sel.is_enabled(Rule::UnreadableFile) {
         for issue in walk_issues {
             let rel = relative_path(&issue.path, &settings.root);
-            diagnostics.push(file_level(Rule::UnreadableFile, issue.path.clone(), rel, format!("Not checked: {}", issue.message)));
+            diagnostics.push(file_level(
+                Rule::UnreadableFile,
+                issue.path.clone(),
+                rel,
+                format!("Not checked: {}", issue.message),
+            ));
         }
     }
     diagnostics.sort_by(|a, b| {
-        (a.rel_path.as_str(), a.start, a.rule, a.message.as_str()).cmp(&(b.rel_path.as_str(), b.start, b.rule, b.message.as_str()))
+        (a.rel_path.as_str(), a.start, a.rule, a.message.as_str()).cmp(&(
+            b.rel_path.as_str(),
+            b.start,
+            b.rule,
+            b.message.as_str(),
+        ))
     });
-    Report { diagnostics, files_checked: graph.files.len(), entry_found: settings.entry_module.as_ref().map(|_| entry.is_some()) }
+    Report {
+        diagnostics,
+        files_checked: graph.files.len(),
+        entry_found: settings.entry_module.as_ref().map(|_| entry.is_some()),
+    }
 }
 
 fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> Diagnostic {
     let loc = Location { line: 1, column: 1 };
-    Diagnostic { rule, path, rel_path, range: ByteRange { start: 0, end: 0 }, start: loc, end: loc, message, module: None }
+    Diagnostic {
+        rule,
+        path,
+        rel_path,
+        range: ByteRange { start: 0, end: 0 },
+        start: loc,
+        end: loc,
+        message,
+        module: None,
+    }
 }
 
 fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {

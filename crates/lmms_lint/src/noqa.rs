@@ -15,7 +15,11 @@ pub(crate) struct Directives {
 }
 
 impl Directives {
-    pub(crate) fn scan(text: &str, lines: &LineIndex, ranges: impl Iterator<Item = ByteRange>) -> Directives {
+    pub(crate) fn scan(
+        text: &str,
+        lines: &LineIndex,
+        ranges: impl Iterator<Item = ByteRange>,
+    ) -> Directives {
         let mut out = HashMap::new();
         for r in ranges {
             for offset in [r.start, r.end.saturating_sub(1).max(r.start)] {
@@ -24,7 +28,9 @@ impl Directives {
                     continue;
                 }
                 let start = lines.start_of_line(line).unwrap_or(0) as usize;
-                let end = lines.start_of_line(line + 1).map_or(text.len(), |e| e as usize);
+                let end = lines
+                    .start_of_line(line + 1)
+                    .map_or(text.len(), |e| e as usize);
                 if let Some(d) = parse_line(text.get(start..end).unwrap_or_default()) {
                     out.insert(line, d);
                 }
@@ -37,13 +43,13 @@ impl Directives {
         if self.lines.is_empty() {
             return false;
         }
-        [range.start, range.end.saturating_sub(1).max(range.start)].iter().any(|&o| {
-            match self.lines.get(&index.line(o)) {
+        [range.start, range.end.saturating_sub(1).max(range.start)]
+            .iter()
+            .any(|&o| match self.lines.get(&index.line(o)) {
                 Some(None) => true,
                 Some(Some(codes)) => codes.iter().any(|c| c.eq_ignore_ascii_case(rule.code())),
                 None => false,
-            }
-        })
+            })
     }
 }
 
@@ -54,7 +60,9 @@ fn parse_line(line: &str) -> Option<Option<Vec<String>>> {
         let after = rest[i + 1..].trim_start();
         if after.len() >= 4 && after[..4].eq_ignore_ascii_case("noqa") {
             let tail = &after[4..];
-            let Some(list) = tail.strip_prefix(':') else { return Some(None) };
+            let Some(list) = tail.strip_prefix(':') else {
+                return Some(None);
+            };
             let codes: Vec<String> = list
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .map(str::trim)
@@ -81,8 +89,14 @@ mod tests {
     #[test]
     fn bare_and_coded_noqa_parse() {
         assert_eq!(parse_line("import x  # noqa"), Some(None));
-        assert_eq!(parse_line("import x  # NOQA: LMM001, LMM004 trailing words"), Some(Some(vec!["LMM001".into(), "LMM004".into()])));
-        assert_eq!(parse_line("import x  # type: ignore # noqa:LMM002"), Some(Some(vec!["LMM002".into()])));
+        assert_eq!(
+            parse_line("import x  # NOQA: LMM001, LMM004 trailing words"),
+            Some(Some(vec!["LMM001".into(), "LMM004".into()]))
+        );
+        assert_eq!(
+            parse_line("import x  # type: ignore # noqa:LMM002"),
+            Some(Some(vec!["LMM002".into()]))
+        );
         assert_eq!(parse_line("import x  # nothing"), None);
     }
 }

@@ -93,7 +93,9 @@ mod tests {
         assert!(s.is_enabled(Rule::HeavyModuleLevelImport));
         assert!(!s.is_enabled(Rule::ImportInLoop));
         assert!(!s.is_enabled(Rule::InvalidSyntax));
-        assert!(Selection::new(vec!["import-in-loop".into()], vec![]).unwrap().is_enabled(Rule::ImportInLoop));
+        assert!(Selection::new(vec!["import-in-loop".into()], vec![])
+            .unwrap()
+            .is_enabled(Rule::ImportInLoop));
         assert!(Selection::new(vec!["XYZ1".into()], vec![]).is_err());
     }
 

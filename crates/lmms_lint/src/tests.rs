@@ -13,14 +13,40 @@ fn run(files: &[(&str, &str)], settings: impl FnOnce(&mut Settings)) -> Vec<Stri
         write(dir.path(), rel, text);
     }
     let root = dir.path().to_path_buf();
-    let (graph, issues) = ImportGraph::load(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin());
-    let mut s = Settings { root: root.clone(), ..Settings::default() };
-    s.costs = Costs::new(None, [("boto3".to_string(), 350.0), ("pandas".to_string(), 1200.0), ("json".to_string(), 1.0), ("yaml".to_string(), 40.0)]);
+    let (graph, issues) = ImportGraph::load(
+        &[root.clone()],
+        &root,
+        &[root.clone()],
+        &[],
+        Environment::builtin(),
+    );
+    let mut s = Settings {
+        root: root.clone(),
+        ..Settings::default()
+    };
+    s.costs = Costs::new(
+        None,
+        [
+            ("boto3".to_string(), 350.0),
+            ("pandas".to_string(), 1200.0),
+            ("json".to_string(), 1.0),
+            ("yaml".to_string(), 40.0),
+        ],
+    );
     settings(&mut s);
     check(&graph, &s, &issues)
         .diagnostics
         .iter()
-        .map(|d| format!("{}:{}:{} {} {}", d.rel_path, d.start.line, d.start.column, d.code(), d.message))
+        .map(|d| {
+            format!(
+                "{}:{}:{} {} {}",
+                d.rel_path,
+                d.start.line,
+                d.start.column,
+                d.code(),
+                d.message
+            )
+        })
         .collect()
 }
 
@@ -30,7 +56,13 @@ fn every_rule_has_a_documented_unique_code() {
     for r in RULES {
         assert!(codes.insert(r.code), "duplicate {}", r.code);
         let doc = r.doc();
-        for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+        ] {
             assert!(doc.contains(heading), "{} lacks {heading}", r.code);
         }
         assert_eq!(Rule::from_code(r.code), Some(r.rule));
@@ -41,34 +73,73 @@ fn every_rule_has_a_documented_unique_code() {
 fn heavy_module_level_imports_fire_and_cheap_ones_do_not() {
     let out = run(&[("app.py", "import json\nimport boto3\nfrom pandas import DataFrame\nif TYPE_CHECKING:\n    import yaml\n")], |_| {});
     assert_eq!(out.len(), 2, "{out:#?}");
-    assert!(out[0].starts_with("app.py:2:8 LMM001 Module-level import of `boto3` costs 350 ms"), "{}", out[0]);
-    assert!(out[0].contains("from the [tool.lmms] heavy table") && out[0].contains("DEC-01 tier >100 ms"));
-    assert!(out[1].starts_with("app.py:3:1 LMM001 Module-level import of `pandas`"), "{}", out[1]);
+    assert!(
+        out[0].starts_with("app.py:2:8 LMM001 Module-level import of `boto3` costs 350 ms"),
+        "{}",
+        out[0]
+    );
+    assert!(
+        out[0].contains("from the [tool.lmms] heavy table")
+            && out[0].contains("DEC-01 tier >100 ms")
+    );
+    assert!(
+        out[1].starts_with("app.py:3:1 LMM001 Module-level import of `pandas`"),
+        "{}",
+        out[1]
+    );
 }
 
 #[test]
 fn hot_usage_exempts_a_heavy_import() {
     let out = run(&[("app.py", "import boto3\nimport yaml\n")], |s| {
-        s.usage = Some(Usage::from_pairs([("boto3".to_string(), 0.9), ("yaml".to_string(), 0.3)]));
+        s.usage = Some(Usage::from_pairs([
+            ("boto3".to_string(), 0.9),
+            ("yaml".to_string(), 0.3),
+        ]));
     });
     assert_eq!(out.len(), 1, "{out:#?}");
-    assert!(out[0].contains("`yaml` costs 40.0 ms") && out[0].contains("used on 30% of requests"), "{}", out[0]);
+    assert!(
+        out[0].contains("`yaml` costs 40.0 ms") && out[0].contains("used on 30% of requests"),
+        "{}",
+        out[0]
+    );
 }
 
 #[test]
 fn hot_path_is_limited_to_what_the_entry_imports() {
-    let files = [("app.py", "import feat\n"), ("feat.py", "import boto3\n"), ("tool.py", "import pandas\n")];
+    let files = [
+        ("app.py", "import feat\n"),
+        ("feat.py", "import boto3\n"),
+        ("tool.py", "import pandas\n"),
+    ];
     let out = run(&files, |s| s.entry_module = Some("app".into()));
-    let codes: Vec<_> = out.iter().map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
-    assert_eq!(codes, ["app.py:1:1 LMM002", "feat.py:1:8 LMM001"], "{out:#?}");
+    let codes: Vec<_> = out
+        .iter()
+        .map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        codes,
+        ["app.py:1:1 LMM002", "feat.py:1:8 LMM001"],
+        "{out:#?}"
+    );
     assert!(out[0].contains("app → feat → boto3"), "{}", out[0]);
 }
 
 #[test]
 fn over_lazy_imports_need_measurements() {
-    let out = run(&[("app.py", "def f():\n    import json\n    import boto3\n    import unknown_mod\n")], |_| {});
+    let out = run(
+        &[(
+            "app.py",
+            "def f():\n    import json\n    import boto3\n    import unknown_mod\n",
+        )],
+        |_| {},
+    );
     assert_eq!(out.len(), 1, "{out:#?}");
-    assert!(out[0].starts_with("app.py:2:5 LMM003") && out[0].contains("costs only 1.0 ms"), "{}", out[0]);
+    assert!(
+        out[0].starts_with("app.py:2:5 LMM003") && out[0].contains("costs only 1.0 ms"),
+        "{}",
+        out[0]
+    );
 }
 
 #[test]
@@ -77,24 +148,52 @@ fn loop_imports_and_import_time_calls_are_reported() {
         s.selection = Selection::new(vec!["LMM004".into(), "LMM005".into()], vec![]).unwrap();
     });
     assert_eq!(out.len(), 2, "{out:#?}");
-    assert!(out[0].starts_with("app.py:3:1 LMM005 Import-time call `S3` = `boto3.client(…)` on heavy `boto3` (350 ms)"), "{}", out[0]);
-    assert!(out[1].starts_with("app.py:7:9 LMM004 Import of `decimal`"), "{}", out[1]);
+    assert!(
+        out[0].starts_with(
+            "app.py:3:1 LMM005 Import-time call `S3` = `boto3.client(…)` on heavy `boto3` (350 ms)"
+        ),
+        "{}",
+        out[0]
+    );
+    assert!(
+        out[1].starts_with("app.py:7:9 LMM004 Import of `decimal`"),
+        "{}",
+        out[1]
+    );
 }
 
 #[test]
 fn noqa_and_per_file_ignores_suppress() {
-    let files = [("app.py", "import boto3  # noqa: LMM001\nimport pandas  # noqa\n"), ("tests/t.py", "import boto3\n"), ("b.py", "import boto3  # noqa: LMM004\n")];
-    let out = run(&files, |s| s.per_file_ignores = vec![("tests/*.py".into(), vec!["LMM001".into()])]);
+    let files = [
+        (
+            "app.py",
+            "import boto3  # noqa: LMM001\nimport pandas  # noqa\n",
+        ),
+        ("tests/t.py", "import boto3\n"),
+        ("b.py", "import boto3  # noqa: LMM004\n"),
+    ];
+    let out = run(&files, |s| {
+        s.per_file_ignores = vec![("tests/*.py".into(), vec!["LMM001".into()])]
+    });
     assert_eq!(out.len(), 1, "{out:#?}");
     assert!(out[0].starts_with("b.py:1:8 LMM001"));
 }
 
 #[test]
 fn entry_imports_of_fast_path_modules_are_flagged() {
-    let files = [("app.py", "import json\nfrom fast_path import os\nimport boto3\n"), ("fast_path.py", "import json\nimport os\n")];
+    let files = [
+        (
+            "app.py",
+            "import json\nfrom fast_path import os\nimport boto3\n",
+        ),
+        ("fast_path.py", "import json\nimport os\n"),
+    ];
     let out = run(&files, |s| {
         s.entry_module = Some("app".into());
-        s.fast_path = Some(FastPath { module: "fast_path".into(), provides: ["json".to_string(), "os".to_string()].into() });
+        s.fast_path = Some(FastPath {
+            module: "fast_path".into(),
+            provides: ["json".to_string(), "os".to_string()].into(),
+        });
         s.selection = Selection::new(vec!["LMM006".into()], vec![]).unwrap();
     });
     assert_eq!(out, ["app.py:1:1 LMM006 Entry module imports hot-path module `json` directly; import it from `fast_path` (DEC-04)"]);
@@ -107,11 +206,33 @@ fn syntax_errors_and_bad_encodings_are_diagnostics() {
     write(dir.path(), "broken.py", "import boto3\ndef f(:\n");
     std::fs::write(dir.path().join("latin.py"), b"x = '\xe9'\n").unwrap();
     let root = dir.path().to_path_buf();
-    let (graph, issues) = ImportGraph::load(&[root.clone()], &root, &[root.clone()], &[], Environment::builtin());
-    let s = Settings { root, costs: Costs::new(None, [("boto3".to_string(), 350.0)]), ..Settings::default() };
-    let mut codes: Vec<_> = check(&graph, &s, &issues).diagnostics.iter().map(|d| format!("{} {}", d.rel_path, d.code())).collect();
+    let (graph, issues) = ImportGraph::load(
+        &[root.clone()],
+        &root,
+        &[root.clone()],
+        &[],
+        Environment::builtin(),
+    );
+    let s = Settings {
+        root,
+        costs: Costs::new(None, [("boto3".to_string(), 350.0)]),
+        ..Settings::default()
+    };
+    let mut codes: Vec<_> = check(&graph, &s, &issues)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.rel_path, d.code()))
+        .collect();
     codes.dedup();
-    assert_eq!(codes, ["broken.py LMM001", "broken.py LMM900", "latin.py LMM901", "ok.py LMM001"]);
+    assert_eq!(
+        codes,
+        [
+            "broken.py LMM001",
+            "broken.py LMM900",
+            "latin.py LMM901",
+            "ok.py LMM001"
+        ]
+    );
 }
 
 #[test]
@@ -124,8 +245,13 @@ fn profile_costs_use_the_largest_measured_prefix_and_skip_project_modules() {
       {"name":"feat","origin":"project","file":null,"self_ms":{"median":1,"mad":0,"min":1,"max":1},"cumulative_ms":{"median":500,"mad":0,"min":1,"max":1},"imported_by":null,"chain":[],"seen_in_runs":1}]}"#;
     let doc = lmms_profile::doc::ProfileDoc::from_json(json).unwrap();
     let costs = Costs::new(Some(&doc), []);
-    let c = costs.lookup("boto3.session", ModuleKind::ThirdParty).unwrap();
-    assert_eq!((c.ms, c.measured.as_str(), c.source), (300.0, "boto3", CostSource::Profile));
+    let c = costs
+        .lookup("boto3.session", ModuleKind::ThirdParty)
+        .unwrap();
+    assert_eq!(
+        (c.ms, c.measured.as_str(), c.source),
+        (300.0, "boto3", CostSource::Profile)
+    );
     assert!(costs.lookup("feat", ModuleKind::Project).is_none());
     assert!(costs.lookup("json", ModuleKind::Stdlib).is_none());
 }
@@ -140,8 +266,20 @@ fn stdlib_modules_are_charged_their_own_package_not_shared_infrastructure() {
     let s = r#"{"median":1,"mad":0,"min":1,"max":1}"#;
     let modules = [
         row("json", "stdlib", 0.5, 12.0, r#""app","json""#),
-        row("json.decoder", "stdlib", 0.7, 11.0, r#""app","json","json.decoder""#),
-        row("re", "stdlib", 10.0, 10.0, r#""app","json","json.decoder","re""#),
+        row(
+            "json.decoder",
+            "stdlib",
+            0.7,
+            11.0,
+            r#""app","json","json.decoder""#,
+        ),
+        row(
+            "re",
+            "stdlib",
+            10.0,
+            10.0,
+            r#""app","json","json.decoder","re""#,
+        ),
         row("boto3", "third-party", 2.0, 300.0, r#""app","boto3""#),
     ]
     .join(",");
@@ -151,6 +289,12 @@ fn stdlib_modules_are_charged_their_own_package_not_shared_infrastructure() {
     let doc = lmms_profile::doc::ProfileDoc::from_json(&json).unwrap();
     let costs = Costs::new(Some(&doc), []);
     let j = costs.lookup("json", ModuleKind::Stdlib).unwrap();
-    assert!((j.ms - 1.2).abs() < 1e-9 && j.source == CostSource::ProfileOwnPackage, "{j:?}");
-    assert_eq!(costs.lookup("boto3", ModuleKind::ThirdParty).unwrap().ms, 300.0);
+    assert!(
+        (j.ms - 1.2).abs() < 1e-9 && j.source == CostSource::ProfileOwnPackage,
+        "{j:?}"
+    );
+    assert_eq!(
+        costs.lookup("boto3", ModuleKind::ThirdParty).unwrap().ms,
+        300.0
+    );
 }

@@ -107,7 +107,12 @@ impl<'a> Extractor<'a> {
             lines: std::cell::OnceCell::new(),
             counter: std::cell::Cell::new((0, 1)),
             out: ParsedModule::default(),
-            scopes: vec![Scope { kind: ScopeKind::Module, cand_start: 0, locals: Vec::new(), globals: Vec::new() }],
+            scopes: vec![Scope {
+                kind: ScopeKind::Module,
+                cand_start: 0,
+                locals: Vec::new(),
+                globals: Vec::new(),
+            }],
             cands: Vec::new(),
             fn_stack: Vec::new(),
             fn_qual_len: Vec::new(),
@@ -149,7 +154,12 @@ impl<'a> Extractor<'a> {
             .out
             .imports
             .iter()
-            .filter(|i| !matches!(i.scope, ImportScope::Function { .. } | ImportScope::Class { .. }))
+            .filter(|i| {
+                !matches!(
+                    i.scope,
+                    ImportScope::Function { .. } | ImportScope::Class { .. }
+                )
+            })
             .flat_map(|i| i.names.iter().map(|n| n.bound.as_str()))
             .chain(self.star_bound.iter().copied())
             .collect();
@@ -164,14 +174,25 @@ impl<'a> Extractor<'a> {
             }
             let context = match c.ctx {
                 Ctx::Module(what) => RefContext::ModuleLevel { what },
-                Ctx::Annotation(evaluated_at_import) => RefContext::Annotation { evaluated_at_import },
+                Ctx::Annotation(evaluated_at_import) => RefContext::Annotation {
+                    evaluated_at_import,
+                },
                 Ctx::Function { outer, inner } => RefContext::Function {
                     function: self.fn_name(outer),
                     innermost: self.fn_name(inner),
                 },
             };
-            let r = NameRef { bound: c.name.to_string(), range: byte_range(c.range), context };
-            if matches!(r.context, RefContext::ModuleLevel { what: ModuleLevelUse::DunderAll }) {
+            let r = NameRef {
+                bound: c.name.to_string(),
+                range: byte_range(c.range),
+                context,
+            };
+            if matches!(
+                r.context,
+                RefContext::ModuleLevel {
+                    what: ModuleLevelUse::DunderAll
+                }
+            ) {
                 dunder_refs.push(r);
             } else {
                 refs.push(r);
@@ -183,7 +204,9 @@ impl<'a> Extractor<'a> {
         }
         self.out.refs = refs;
         // Module calls are only those rooted at a module-level import.
-        self.out.module_calls.retain(|c| module_bound.contains(c.root.as_str()));
+        self.out
+            .module_calls
+            .retain(|c| module_bound.contains(c.root.as_str()));
         self.out
     }
 
@@ -206,7 +229,8 @@ impl<'a> Extractor<'a> {
             (at, line) = (0, 1);
         }
         let end = (offset as usize).min(self.source.len());
-        line += memchr::memchr_iter(b'\n', &self.source.as_bytes()[(at as usize).min(end)..end]).count() as u32;
+        line += memchr::memchr_iter(b'\n', &self.source.as_bytes()[(at as usize).min(end)..end])
+            .count() as u32;
         self.counter.set((offset, line));
         line
     }
@@ -251,7 +275,12 @@ impl<'a> Extractor<'a> {
         if !self.tracked(name) {
             return;
         }
-        if let Some(scope) = self.scopes.iter_mut().rev().find(|s| s.kind != ScopeKind::Comprehension) {
+        if let Some(scope) = self
+            .scopes
+            .iter_mut()
+            .rev()
+            .find(|s| s.kind != ScopeKind::Comprehension)
+        {
             if scope.kind != ScopeKind::Module {
                 scope.locals.push(name);
             }
@@ -268,11 +297,21 @@ impl<'a> Extractor<'a> {
                 ctx = Ctx::Module(ModuleLevelUse::Call);
             }
         }
-        self.cands.push(Candidate { name, range, ctx, skip_class: false });
+        self.cands.push(Candidate {
+            name,
+            range,
+            ctx,
+            skip_class: false,
+        });
     }
 
     fn push_scope(&mut self, kind: ScopeKind) {
-        self.scopes.push(Scope { kind, cand_start: self.cands.len(), locals: Vec::new(), globals: Vec::new() });
+        self.scopes.push(Scope {
+            kind,
+            cand_start: self.cands.len(),
+            locals: Vec::new(),
+            globals: Vec::new(),
+        });
     }
 
     fn pop_scope(&mut self) {
@@ -321,16 +360,22 @@ impl<'a> Extractor<'a> {
 
     fn import_scope(&self) -> ImportScope {
         if let Some(&len) = self.fn_qual_len.last() {
-            return ImportScope::Function { function: self.qual[..len].join(".") };
+            return ImportScope::Function {
+                function: self.qual[..len].join("."),
+            };
         }
         if self.lambda_depth > 0 {
-            return ImportScope::Function { function: "<lambda>".into() };
+            return ImportScope::Function {
+                function: "<lambda>".into(),
+            };
         }
         if self.conds.contains(&Cond::TypeChecking) {
             return ImportScope::TypeChecking;
         }
         if !self.class_stack.is_empty() {
-            return ImportScope::Class { class: self.qual.join(".") };
+            return ImportScope::Class {
+                class: self.qual.join("."),
+            };
         }
         match self.conds.last() {
             Some(Cond::TryImportError) => ImportScope::TryImportError,
@@ -343,7 +388,10 @@ impl<'a> Extractor<'a> {
         let (module, level, is_from, is_lazy, aliases, range) = match stmt {
             Stmt::Import(i) => (String::new(), 0, false, i.is_lazy, &i.names, i.range),
             Stmt::ImportFrom(i) => (
-                i.module.as_ref().map(|m| m.id.to_string()).unwrap_or_default(),
+                i.module
+                    .as_ref()
+                    .map(|m| m.id.to_string())
+                    .unwrap_or_default(),
                 i.level,
                 true,
                 i.is_lazy,
@@ -376,11 +424,20 @@ impl<'a> Extractor<'a> {
                 }
             };
             self.bind(bound);
-            names.push(BoundName { bound: bound.to_string(), target, attribute, range: byte_range(alias.range) });
+            names.push(BoundName {
+                bound: bound.to_string(),
+                target,
+                attribute,
+                range: byte_range(alias.range),
+            });
         }
         // `import a, b` is one statement with two modules; the record keeps
         // the first as `module` and every alias in `names` (targets differ).
-        let module = if is_from { module } else { first_module.map(str::to_string).unwrap_or_default() };
+        let module = if is_from {
+            module
+        } else {
+            first_module.map(str::to_string).unwrap_or_default()
+        };
         let start = range.start().to_u32();
         self.out.imports.push(ImportRecord {
             module,
@@ -464,8 +521,14 @@ impl<'a> Extractor<'a> {
         let anchor = if has_doc { body.get(1) } else { body.first() };
         let Some(anchor) = anchor else {
             // Docstring-only (or empty, in broken code): after the docstring.
-            let at = body.first().map_or(f.range.end(), |s| s.range().end()).to_u32();
-            return (at, self.indent_for(body.first().map(|s| s.range().start().to_u32()), f));
+            let at = body
+                .first()
+                .map_or(f.range.end(), |s| s.range().end())
+                .to_u32();
+            return (
+                at,
+                self.indent_for(body.first().map(|s| s.range().start().to_u32()), f),
+            );
         };
         let at = anchor.range().start().to_u32();
         (at, self.indent_for(Some(at), f))
@@ -482,8 +545,10 @@ impl<'a> Extractor<'a> {
         // One-line `def f(): return x`: one level deeper than the `def`.
         let def_start = f.range.start().to_u32();
         let ls = self.index().line_start(def_start) as usize;
-        let indent: String =
-            self.source[ls..def_start as usize].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let indent: String = self.source[ls..def_start as usize]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
         indent + "    "
     }
 
@@ -510,7 +575,9 @@ impl<'a> Extractor<'a> {
             return;
         }
         let Expr::Call(call) = value else { return };
-        let Some(root) = chain_root(&call.func) else { return };
+        let Some(root) = chain_root(&call.func) else {
+            return;
+        };
         let mut names = Vec::new();
         for t in targets {
             collect_target_names(t, &mut names);
@@ -543,7 +610,12 @@ impl<'a> Extractor<'a> {
                 self.out.dunder_all.push(name.to_string());
                 // Only literal text can be borrowed for the candidate; an
                 // implicitly concatenated literal is skipped.
-                if let Some(lit) = s.value.iter().next().filter(|_| !s.value.is_implicit_concatenated()) {
+                if let Some(lit) = s
+                    .value
+                    .iter()
+                    .next()
+                    .filter(|_| !s.value.is_implicit_concatenated())
+                {
                     let name: &'a str = lit.value.as_ref();
                     self.cands.push(Candidate {
                         name,
@@ -588,7 +660,14 @@ impl<'a> Visitor<'a> for Extractor<'a> {
             Stmt::If(s) => {
                 self.visit_expr(&s.test);
                 let tc = is_type_checking(&s.test);
-                self.with_cond(if tc { Cond::TypeChecking } else { Cond::Conditional }, &s.body);
+                self.with_cond(
+                    if tc {
+                        Cond::TypeChecking
+                    } else {
+                        Cond::Conditional
+                    },
+                    &s.body,
+                );
                 for clause in &s.elif_else_clauses {
                     if let Some(t) = &clause.test {
                         self.visit_expr(t);
@@ -601,7 +680,14 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
                     h.type_.as_deref().is_none_or(catches_import_error)
                 });
-                self.with_cond(if catches { Cond::TryImportError } else { Cond::Conditional }, &t.body);
+                self.with_cond(
+                    if catches {
+                        Cond::TryImportError
+                    } else {
+                        Cond::Conditional
+                    },
+                    &t.body,
+                );
                 for h in &t.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = h;
                     if let Some(ty) = &h.type_ {
@@ -649,7 +735,10 @@ impl<'a> Visitor<'a> for Extractor<'a> {
             Stmt::Assign(a) => {
                 if top {
                     self.module_call(&a.targets, &a.value, a.range);
-                    if a.targets.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == "__all__")) {
+                    if a.targets
+                        .iter()
+                        .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == "__all__"))
+                    {
                         self.dunder_all(&a.value);
                     }
                 }
@@ -683,7 +772,9 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                 }
                 visitor::walk_stmt(self, stmt);
             }
-            Stmt::Return(_) => self.with_what(ModuleLevelUse::Value, |s| visitor::walk_stmt(s, stmt)),
+            Stmt::Return(_) => {
+                self.with_what(ModuleLevelUse::Value, |s| visitor::walk_stmt(s, stmt))
+            }
             Stmt::Global(g) => {
                 for n in &g.names {
                     if let Some(scope) = self.scopes.last_mut() {
@@ -832,14 +923,20 @@ fn collect_module_import_names<'a>(body: &'a [Stmt], out: &mut Vec<&'a str>) {
                 collect_module_import_names(&w.orelse, out);
             }
             Stmt::With(w) => collect_module_import_names(&w.body, out),
-            Stmt::Match(m) => m.cases.iter().for_each(|c| collect_module_import_names(&c.body, out)),
+            Stmt::Match(m) => m
+                .cases
+                .iter()
+                .for_each(|c| collect_module_import_names(&c.body, out)),
             _ => {}
         }
     }
 }
 
 fn byte_range(r: TextRange) -> ByteRange {
-    ByteRange { start: r.start().to_u32(), end: r.end().to_u32() }
+    ByteRange {
+        start: r.start().to_u32(),
+        end: r.end().to_u32(),
+    }
 }
 
 /// The `Name` at the left end of `a.b(c).d[e]`.
@@ -886,7 +983,10 @@ fn is_type_checking(test: &Expr) -> bool {
 
 fn catches_import_error(ty: &Expr) -> bool {
     match ty {
-        Expr::Name(n) => matches!(n.id.as_str(), "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"),
+        Expr::Name(n) => matches!(
+            n.id.as_str(),
+            "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"
+        ),
         Expr::Attribute(a) => matches!(a.attr.id.as_str(), "ImportError" | "ModuleNotFoundError"),
         Expr::Tuple(t) => t.elts.iter().any(catches_import_error),
         _ => false,

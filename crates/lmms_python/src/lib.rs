@@ -25,7 +25,10 @@ pub const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not valid UTF-8 (first invalid byte at offset {offset})")]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{path}: {size} bytes is larger than the {max} byte limit")]
@@ -35,9 +38,9 @@ pub enum SourceError {
 impl SourceError {
     pub fn path(&self) -> &Path {
         match self {
-            SourceError::Read { path, .. } | SourceError::NotUtf8 { path, .. } | SourceError::TooLarge { path, .. } => {
-                path
-            }
+            SourceError::Read { path, .. }
+            | SourceError::NotUtf8 { path, .. }
+            | SourceError::TooLarge { path, .. } => path,
         }
     }
 }
@@ -54,8 +57,14 @@ pub struct Extract {
 }
 
 impl Extract {
-    pub const ALL: Extract = Extract { refs: true, functions: true };
-    pub const IMPORTS_ONLY: Extract = Extract { refs: false, functions: false };
+    pub const ALL: Extract = Extract {
+        refs: true,
+        functions: true,
+    };
+    pub const IMPORTS_ONLY: Extract = Extract {
+        refs: false,
+        functions: false,
+    };
 }
 
 impl Default for Extract {
@@ -97,7 +106,11 @@ fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
         };
     }
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
-    let lines = if parsed.errors().is_empty() { None } else { Some(LineIndex::new(source)) };
+    let lines = if parsed.errors().is_empty() {
+        None
+    } else {
+        Some(LineIndex::new(source))
+    };
     let mut syntax_errors: Vec<SyntaxIssue> = parsed
         .errors()
         .iter()
@@ -106,7 +119,10 @@ fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
             let (line, column) = lines.as_ref().map_or((1, 1), |l| l.line_col(source, start));
             SyntaxIssue {
                 message: e.error.to_string(),
-                range: ByteRange { start, end: e.location.end().to_u32() },
+                range: ByteRange {
+                    start,
+                    end: e.location.end().to_u32(),
+                },
                 line,
                 column,
             }
@@ -114,7 +130,9 @@ fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
         .collect();
     syntax_errors.sort_by_key(|e| e.range.start);
     let module = parsed.into_syntax();
-    let mut out = extract::Extractor::new(source, what).with_star_bound(star_bound).run(&module.body);
+    let mut out = extract::Extractor::new(source, what)
+        .with_star_bound(star_bound)
+        .run(&module.body);
     out.syntax_errors = syntax_errors;
     out
 }
@@ -125,7 +143,10 @@ pub fn read_and_parse(path: &Path) -> Result<(String, ParsedModule), SourceError
 }
 
 /// [`read_and_parse`] extracting only what `what` asks for.
-pub fn read_and_parse_with(path: &Path, what: Extract) -> Result<(String, ParsedModule), SourceError> {
+pub fn read_and_parse_with(
+    path: &Path,
+    what: Extract,
+) -> Result<(String, ParsedModule), SourceError> {
     let text = read_source(path)?;
     let parsed = parse_module_with(&text, what);
     Ok((text, parsed))
@@ -134,13 +155,25 @@ pub fn read_and_parse_with(path: &Path, what: Extract) -> Result<(String, Parsed
 /// Read a Python file, rejecting non-UTF-8 and oversized files with a
 /// diagnosable error. A UTF-8 BOM is kept (the parser skips it).
 pub fn read_source(path: &Path) -> Result<String, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|source| SourceError::Read { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| SourceError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if meta.len() > MAX_SOURCE_BYTES {
-        return Err(SourceError::TooLarge { path: path.to_path_buf(), size: meta.len(), max: MAX_SOURCE_BYTES });
+        return Err(SourceError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            max: MAX_SOURCE_BYTES,
+        });
     }
-    let bytes = std::fs::read(path).map_err(|source| SourceError::Read { path: path.to_path_buf(), source })?;
-    String::from_utf8(bytes)
-        .map_err(|e| SourceError::NotUtf8 { path: path.to_path_buf(), offset: e.utf8_error().valid_up_to() })
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| SourceError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 /// The dotted module name of `file` under the first source root containing
@@ -169,7 +202,8 @@ pub fn module_name(file: &Path, roots: &[PathBuf]) -> Option<String> {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 #[cfg(test)]

@@ -42,7 +42,9 @@ impl LineIndex {
         let line = self.line(offset);
         let start = self.starts[line as usize - 1] as usize;
         let end = (offset as usize).min(text.len());
-        let col = text.get(start..end).map_or(end - start, |s| s.chars().count());
+        let col = text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count());
         (line, col as u32 + 1)
     }
 }

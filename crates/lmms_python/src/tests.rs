@@ -1,7 +1,11 @@
 use super::*;
 
 fn refs_of<'m>(m: &'m ParsedModule, name: &str) -> Vec<&'m RefContext> {
-    m.refs.iter().filter(|r| r.bound == name).map(|r| &r.context).collect()
+    m.refs
+        .iter()
+        .filter(|r| r.bound == name)
+        .map(|r| &r.context)
+        .collect()
 }
 
 fn ml(what: ModuleLevelUse) -> RefContext {
@@ -9,7 +13,10 @@ fn ml(what: ModuleLevelUse) -> RefContext {
 }
 
 fn func(outer: &str, inner: &str) -> RefContext {
-    RefContext::Function { function: outer.into(), innermost: inner.into() }
+    RefContext::Function {
+        function: outer.into(),
+        innermost: inner.into(),
+    }
 }
 
 #[test]
@@ -17,17 +24,48 @@ fn import_forms_bind_the_right_names() {
     let m = parse_module("import os.path\nimport numpy as np\nfrom a.b import c as d, e\nfrom . import sib\nfrom ..pkg import *\n");
     let i = &m.imports;
     assert_eq!(i.len(), 5);
-    assert_eq!((i[0].module.as_str(), i[0].names[0].bound.as_str(), i[0].names[0].target.as_str()), ("os.path", "os", "os"));
-    assert_eq!((i[1].names[0].bound.as_str(), i[1].names[0].target.as_str()), ("np", "numpy"));
-    assert_eq!(i[2].names.iter().map(|n| n.bound.as_str()).collect::<Vec<_>>(), ["d", "e"]);
+    assert_eq!(
+        (
+            i[0].module.as_str(),
+            i[0].names[0].bound.as_str(),
+            i[0].names[0].target.as_str()
+        ),
+        ("os.path", "os", "os")
+    );
+    assert_eq!(
+        (i[1].names[0].bound.as_str(), i[1].names[0].target.as_str()),
+        ("np", "numpy")
+    );
+    assert_eq!(
+        i[2].names
+            .iter()
+            .map(|n| n.bound.as_str())
+            .collect::<Vec<_>>(),
+        ["d", "e"]
+    );
     assert_eq!(i[2].names[0].attribute.as_deref(), Some("c"));
     assert_eq!(i[2].names[0].target, "a.b");
-    assert_eq!((i[3].module.as_str(), i[3].level, i[3].names[0].target.as_str()), ("", 1, "."));
+    assert_eq!(
+        (
+            i[3].module.as_str(),
+            i[3].level,
+            i[3].names[0].target.as_str()
+        ),
+        ("", 1, ".")
+    );
     assert!(i[4].is_star && i[4].names.is_empty() && i[4].level == 2);
     assert_eq!(i[4].line, 5);
-    assert!(i.iter().all(|r| r.scope == ImportScope::Module && !r.in_loop));
+    assert!(i
+        .iter()
+        .all(|r| r.scope == ImportScope::Module && !r.in_loop));
     let src = "import os.path\n";
-    assert_eq!(i[0].range, ByteRange { start: 0, end: src.trim_end().len() as u32 });
+    assert_eq!(
+        i[0].range,
+        ByteRange {
+            start: 0,
+            end: src.trim_end().len() as u32
+        }
+    );
 }
 
 #[test]
@@ -52,7 +90,11 @@ def outer():
 lazy import websocket
 ";
     let m = parse_module(src);
-    let scopes: Vec<_> = m.imports.iter().map(|i| (i.names[0].bound.clone(), i.scope.clone())).collect();
+    let scopes: Vec<_> = m
+        .imports
+        .iter()
+        .map(|i| (i.names[0].bound.clone(), i.scope.clone()))
+        .collect();
     assert_eq!(
         scopes,
         vec![
@@ -62,8 +104,18 @@ lazy import websocket
             ("json".into(), ImportScope::Conditional),
             ("yaml".into(), ImportScope::Conditional),
             ("re".into(), ImportScope::Class { class: "C".into() }),
-            ("boto3".into(), ImportScope::Function { function: "C.m".into() }),
-            ("requests".into(), ImportScope::Function { function: "outer.inner".into() }),
+            (
+                "boto3".into(),
+                ImportScope::Function {
+                    function: "C.m".into()
+                }
+            ),
+            (
+                "requests".into(),
+                ImportScope::Function {
+                    function: "outer.inner".into()
+                }
+            ),
             ("websocket".into(), ImportScope::Module),
         ]
     );
@@ -86,8 +138,15 @@ def f():
             import d
 ";
     let m = parse_module(src);
-    let flags: Vec<_> = m.imports.iter().map(|i| (i.module.as_str(), i.in_loop)).collect();
-    assert_eq!(flags, [("a", true), ("b", true), ("c", false), ("d", false)]);
+    let flags: Vec<_> = m
+        .imports
+        .iter()
+        .map(|i| (i.module.as_str(), i.in_loop))
+        .collect();
+    assert_eq!(
+        flags,
+        [("a", true), ("b", true), ("c", false), ("d", false)]
+    );
 }
 
 #[test]
@@ -108,13 +167,27 @@ __all__ = ['json']
     assert_eq!(refs_of(&m, "boto3"), [&ml(ModuleLevelUse::Call)]);
     assert_eq!(refs_of(&m, "pydantic"), [&ml(ModuleLevelUse::ClassBase)]);
     assert_eq!(refs_of(&m, "functools"), [&ml(ModuleLevelUse::Decorator)]);
-    assert_eq!(refs_of(&m, "json"), [&ml(ModuleLevelUse::DefaultArgument), &ml(ModuleLevelUse::DunderAll)]);
+    assert_eq!(
+        refs_of(&m, "json"),
+        [
+            &ml(ModuleLevelUse::DefaultArgument),
+            &ml(ModuleLevelUse::DunderAll)
+        ]
+    );
     assert_eq!(refs_of(&m, "registry"), [&ml(ModuleLevelUse::Value)]);
     assert_eq!(refs_of(&m, "os"), [&ml(ModuleLevelUse::Other)]);
     assert_eq!(m.dunder_all, ["json"]);
     assert_eq!(m.module_calls.len(), 1);
     let c = &m.module_calls[0];
-    assert_eq!((c.targets.clone(), c.root.as_str(), c.callee.as_str(), c.line), (vec!["S3".to_string()], "boto3", "boto3.client", 2));
+    assert_eq!(
+        (
+            c.targets.clone(),
+            c.root.as_str(),
+            c.callee.as_str(),
+            c.line
+        ),
+        (vec!["S3".to_string()], "boto3", "boto3.client", 2)
+    );
 }
 
 #[test]
@@ -130,7 +203,13 @@ class Svc:
         return [pd.read_csv(p) for p in self.paths]
 ";
     let m = parse_module(src);
-    assert_eq!(refs_of(&m, "pd"), [&func("handler", "handler.helper"), &func("Svc.run", "Svc.run")]);
+    assert_eq!(
+        refs_of(&m, "pd"),
+        [
+            &func("handler", "handler.helper"),
+            &func("Svc.run", "Svc.run")
+        ]
+    );
 }
 
 #[test]
@@ -173,9 +252,16 @@ fn lambda_inside_a_function_is_attributed_to_the_function() {
 fn annotations_are_evaluated_unless_postponed() {
     let src = "import pandas as pd\nx: pd.DataFrame = None\ndef f(a: pd.Series) -> pd.Index:\n    y: pd.DataFrame = a\n    return y\n";
     let m = parse_module(src);
-    let evaluated = RefContext::Annotation { evaluated_at_import: true };
-    let deferred = RefContext::Annotation { evaluated_at_import: false };
-    assert_eq!(refs_of(&m, "pd"), [&evaluated, &evaluated, &evaluated, &deferred]);
+    let evaluated = RefContext::Annotation {
+        evaluated_at_import: true,
+    };
+    let deferred = RefContext::Annotation {
+        evaluated_at_import: false,
+    };
+    assert_eq!(
+        refs_of(&m, "pd"),
+        [&evaluated, &evaluated, &evaluated, &deferred]
+    );
 
     let m = parse_module(&format!("from __future__ import annotations\n{src}"));
     assert!(m.future_annotations);
@@ -187,10 +273,16 @@ fn function_insert_points_skip_docstrings() {
     let src = "def f():\n    \"\"\"Doc.\"\"\"\n    return 1\n\nclass C:\n    async def g(self):\n        x = 1\n\ndef one(): return 2\n";
     let m = parse_module(src);
     let f = &m.functions[0];
-    assert_eq!((f.qualname.as_str(), f.line, f.body_indent.as_str()), ("f", 1, "    "));
+    assert_eq!(
+        (f.qualname.as_str(), f.line, f.body_indent.as_str()),
+        ("f", 1, "    ")
+    );
     assert_eq!(&src[f.body_insert_at as usize..][..8], "return 1");
     let g = &m.functions[1];
-    assert_eq!((g.qualname.as_str(), g.is_async, g.body_indent.as_str()), ("C.g", true, "        "));
+    assert_eq!(
+        (g.qualname.as_str(), g.is_async, g.body_indent.as_str()),
+        ("C.g", true, "        ")
+    );
     assert_eq!(&src[g.body_insert_at as usize..][..5], "x = 1");
     let one = &m.functions[2];
     assert_eq!(one.body_indent, "    ");
@@ -200,10 +292,18 @@ fn function_insert_points_skip_docstrings() {
 fn module_calls_include_bare_calls_and_chains() {
     let src = "import requests, boto3, os\nSESSION = requests.Session()\nboto3.setup_default_session(region_name='x')\nT = boto3.session.Session().client('s3')\nP = os.getcwd\nN = len([])\n";
     let m = parse_module(src);
-    let callees: Vec<_> = m.module_calls.iter().map(|c| (c.root.as_str(), c.callee.as_str())).collect();
+    let callees: Vec<_> = m
+        .module_calls
+        .iter()
+        .map(|c| (c.root.as_str(), c.callee.as_str()))
+        .collect();
     assert_eq!(
         callees,
-        [("requests", "requests.Session"), ("boto3", "boto3.setup_default_session"), ("boto3", "boto3.session.Session().client")]
+        [
+            ("requests", "requests.Session"),
+            ("boto3", "boto3.setup_default_session"),
+            ("boto3", "boto3.session.Session().client")
+        ]
     );
     assert!(m.module_calls[1].targets.is_empty());
 }
@@ -219,7 +319,17 @@ fn syntax_errors_are_reported_and_recovery_continues() {
 
 #[test]
 fn garbage_input_never_panics() {
-    for src in ["", "\u{feff}", "(((((", "def", "import", "from . import", "class A(:\n", "lambda: (yield)", "\t\n  \x0c x"] {
+    for src in [
+        "",
+        "\u{feff}",
+        "(((((",
+        "def",
+        "import",
+        "from . import",
+        "class A(:\n",
+        "lambda: (yield)",
+        "\t\n  \x0c x",
+    ] {
         let _ = parse_module(src);
     }
 }
@@ -231,7 +341,10 @@ fn non_utf8_file_is_an_error_naming_the_offset() {
     let p = dir.join("bad.py");
     std::fs::write(&p, b"import os\n\xff\xfe\n").unwrap();
     let err = read_and_parse(&p).unwrap_err();
-    assert!(matches!(err, SourceError::NotUtf8 { offset: 10, .. }), "{err}");
+    assert!(
+        matches!(err, SourceError::NotUtf8 { offset: 10, .. }),
+        "{err}"
+    );
     let ok = dir.join("ok.py");
     std::fs::write(&ok, "import os\n").unwrap();
     let (text, m) = read_and_parse(&ok).unwrap();
@@ -242,9 +355,18 @@ fn non_utf8_file_is_an_error_naming_the_offset() {
 #[test]
 fn module_names_follow_source_roots() {
     let roots = vec![PathBuf::from("/p/src"), PathBuf::from("/p")];
-    assert_eq!(module_name(Path::new("/p/src/pkg/__init__.py"), &roots).as_deref(), Some("pkg"));
-    assert_eq!(module_name(Path::new("/p/src/pkg/mod.py"), &roots).as_deref(), Some("pkg.mod"));
-    assert_eq!(module_name(Path::new("/p/app.py"), &roots).as_deref(), Some("app"));
+    assert_eq!(
+        module_name(Path::new("/p/src/pkg/__init__.py"), &roots).as_deref(),
+        Some("pkg")
+    );
+    assert_eq!(
+        module_name(Path::new("/p/src/pkg/mod.py"), &roots).as_deref(),
+        Some("pkg.mod")
+    );
+    assert_eq!(
+        module_name(Path::new("/p/app.py"), &roots).as_deref(),
+        Some("app")
+    );
     assert_eq!(module_name(Path::new("/p/my-dir/x.py"), &roots), None);
     assert_eq!(module_name(Path::new("/elsewhere/x.py"), &roots), None);
 }
@@ -263,9 +385,16 @@ fn imports_only_extraction_keeps_scopes_and_calls() {
 #[test]
 fn star_bound_names_are_referenced_like_imports() {
     let src = "from fast_path import *\nimport json\n\ndef h(e):\n    t = time.perf_counter()\n    def f(time):\n        return time\n    return json.dumps(e), t, os\n";
-    assert!(refs_of(&parse_module(src), "time").is_empty(), "unknown without the star's names");
+    assert!(
+        refs_of(&parse_module(src), "time").is_empty(),
+        "unknown without the star's names"
+    );
     let m = parse_module_star(src, &["time", "os"]);
-    assert_eq!(refs_of(&m, "time"), [&func("h", "h")], "the parameter `time` in f shadows it");
+    assert_eq!(
+        refs_of(&m, "time"),
+        [&func("h", "h")],
+        "the parameter `time` in f shadows it"
+    );
     assert_eq!(refs_of(&m, "os"), [&func("h", "h")]);
     assert_eq!(refs_of(&m, "json"), [&func("h", "h")]);
     assert_eq!(m.imports, parse_module(src).imports);

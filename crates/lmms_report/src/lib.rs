@@ -62,7 +62,13 @@ impl Style {
     }
 }
 
-pub fn render(w: &mut dyn Write, format: Format, diags: &[Diagnostic], sources: Sources<'_>, opts: Options<'_>) -> io::Result<()> {
+pub fn render(
+    w: &mut dyn Write,
+    format: Format,
+    diags: &[Diagnostic],
+    sources: Sources<'_>,
+    opts: Options<'_>,
+) -> io::Result<()> {
     match format {
         Format::Text => text(w, diags, sources, opts.color),
         Format::Concise => concise(w, diags, opts.color),
@@ -104,7 +110,12 @@ fn concise(w: &mut dyn Write, diags: &[Diagnostic], color: bool) -> io::Result<(
 }
 
 /// ruff-style: header, then the lines around the finding with carets.
-fn text(w: &mut dyn Write, diags: &[Diagnostic], sources: Sources<'_>, color: bool) -> io::Result<()> {
+fn text(
+    w: &mut dyn Write,
+    diags: &[Diagnostic],
+    sources: Sources<'_>,
+    color: bool,
+) -> io::Result<()> {
     let s = Style { on: color };
     let mut cached: Option<(&Path, LineIndex)> = None;
     for d in diags {
@@ -123,11 +134,21 @@ fn text(w: &mut dyn Write, diags: &[Diagnostic], sources: Sources<'_>, color: bo
     summary(w, diags.len())
 }
 
-fn frame(w: &mut dyn Write, d: &Diagnostic, src: &str, idx: &LineIndex, s: &Style) -> io::Result<()> {
+fn frame(
+    w: &mut dyn Write,
+    d: &Diagnostic,
+    src: &str,
+    idx: &LineIndex,
+    s: &Style,
+) -> io::Result<()> {
     let line_text = |n: u32| -> &str {
-        let Some(a) = idx.start_of_line(n) else { return "" };
+        let Some(a) = idx.start_of_line(n) else {
+            return "";
+        };
         let b = idx.start_of_line(n + 1).map_or(src.len(), |b| b as usize);
-        src.get(a as usize..b).unwrap_or("").trim_end_matches(['\n', '\r'])
+        src.get(a as usize..b)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     };
     let last_line = idx.line_count() as u32;
     let first = d.start.line.saturating_sub(1).max(1);
@@ -145,14 +166,30 @@ fn frame(w: &mut dyn Write, d: &Diagnostic, src: &str, idx: &LineIndex, s: &Styl
         if n == d.start.line {
             let raw = line_text(n);
             let col = d.start.column as usize - 1;
-            let prefix: String = raw.chars().take(col).map(|c| if c == '\t' { "    ".to_string() } else { " ".to_string() }).collect();
+            let prefix: String = raw
+                .chars()
+                .take(col)
+                .map(|c| {
+                    if c == '\t' {
+                        "    ".to_string()
+                    } else {
+                        " ".to_string()
+                    }
+                })
+                .collect();
             let len = if d.end.line == d.start.line {
                 (d.end.column as usize).saturating_sub(d.start.column as usize)
             } else {
                 raw.chars().count().saturating_sub(col)
             }
             .max(1);
-            writeln!(w, "{gutter} {} {prefix}{} {}", s.blue("|"), s.red(&"^".repeat(len)), s.red(d.code()))?;
+            writeln!(
+                w,
+                "{gutter} {} {prefix}{} {}",
+                s.blue("|"),
+                s.red(&"^".repeat(len)),
+                s.red(d.code())
+            )?;
         }
     }
     writeln!(w, "{gutter} {}", s.blue("|"))
@@ -257,7 +294,10 @@ fn sarif(w: &mut dyn Write, diags: &[Diagnostic], version: &str) -> io::Result<(
 /// Workflow-command escaping: data escapes `%`, CR, LF; properties also `:`
 /// and `,`.
 fn gh_escape(s: &str, property: bool) -> String {
-    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if property {
         out = out.replace(':', "%3A").replace(',', "%2C");
     }
@@ -275,7 +315,17 @@ fn github(w: &mut dyn Write, diags: &[Diagnostic]) -> io::Result<()> {
             d.start.column,
             d.end.line,
             d.end.column,
-            gh_escape(&format!("{}:{}:{}: {} {}", d.rel_path, d.start.line, d.start.column, d.code(), d.message), false)
+            gh_escape(
+                &format!(
+                    "{}:{}:{}: {} {}",
+                    d.rel_path,
+                    d.start.line,
+                    d.start.column,
+                    d.code(),
+                    d.message
+                ),
+                false
+            )
         )?;
     }
     Ok(())
@@ -289,13 +339,24 @@ pub fn statistics(diags: &[Diagnostic]) -> Vec<(&'static str, &'static str, usiz
     }
     let mut v: Vec<_> = counts
         .into_iter()
-        .map(|(code, n)| (code, RULES.iter().find(|r| r.code == code).map_or("", |r| r.name), n))
+        .map(|(code, n)| {
+            (
+                code,
+                RULES.iter().find(|r| r.code == code).map_or("", |r| r.name),
+                n,
+            )
+        })
         .collect();
     v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
     v
 }
 
-pub fn render_statistics(w: &mut dyn Write, format: Format, diags: &[Diagnostic], color: bool) -> io::Result<()> {
+pub fn render_statistics(
+    w: &mut dyn Write,
+    format: Format,
+    diags: &[Diagnostic],
+    color: bool,
+) -> io::Result<()> {
     let stats = statistics(diags);
     match format {
         Format::Json | Format::Sarif => {
@@ -309,7 +370,11 @@ pub fn render_statistics(w: &mut dyn Write, format: Format, diags: &[Diagnostic]
         }
         _ => {
             let s = Style { on: color };
-            let width = stats.iter().map(|s| s.2.to_string().len()).max().unwrap_or(1);
+            let width = stats
+                .iter()
+                .map(|s| s.2.to_string().len())
+                .max()
+                .unwrap_or(1);
             for (code, name, count) in &stats {
                 writeln!(w, "{count:>width$}\t{}\t{name}", s.red(code))?;
             }

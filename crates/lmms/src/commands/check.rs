@@ -64,7 +64,11 @@ fn format(f: OutputFormat) -> Format {
 }
 
 /// An explicitly named artifact must exist; the default one is optional.
-fn artifact(explicit: Option<&Path>, cwd: &Path, default: PathBuf) -> anyhow::Result<Option<(PathBuf, String)>> {
+fn artifact(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    default: PathBuf,
+) -> anyhow::Result<Option<(PathBuf, String)>> {
     let (path, required) = match explicit {
         Some(p) => (cwd.join(p), true),
         None => (default, false),
@@ -79,7 +83,8 @@ fn artifact(explicit: Option<&Path>, cwd: &Path, default: PathBuf) -> anyhow::Re
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let project = &ctx.project;
     let cfg = &project.config;
-    let root = std::fs::canonicalize(ctx.cwd.join(&project.root)).unwrap_or_else(|_| ctx.cwd.join(&project.root));
+    let root = std::fs::canonicalize(ctx.cwd.join(&project.root))
+        .unwrap_or_else(|_| ctx.cwd.join(&project.root));
     let roots: Vec<PathBuf> = cfg
         .src
         .iter()
@@ -103,35 +108,65 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         v
     };
 
-    let select = if args.select.is_empty() { cfg.select.clone() } else { args.select.clone() };
+    let select = if args.select.is_empty() {
+        cfg.select.clone()
+    } else {
+        args.select.clone()
+    };
     let ignore: Vec<String> = cfg.ignore.iter().chain(&args.ignore).cloned().collect();
     let selection = Selection::new(select, ignore)?;
 
     let artifacts = project.artifact_dir();
-    let artifacts = if artifacts.is_absolute() { artifacts } else { root.join(".lmms") };
-    let profile = match artifact(args.profile.as_deref(), &ctx.cwd, artifacts.join("profile.json"))? {
+    let artifacts = if artifacts.is_absolute() {
+        artifacts
+    } else {
+        root.join(".lmms")
+    };
+    let profile = match artifact(
+        args.profile.as_deref(),
+        &ctx.cwd,
+        artifacts.join("profile.json"),
+    )? {
         Some((path, text)) => Some(
-            ProfileDoc::from_json(&text).with_context(|| format!("{} is not a valid lmms profile", path.display()))?,
+            ProfileDoc::from_json(&text)
+                .with_context(|| format!("{} is not a valid lmms profile", path.display()))?,
         ),
         None => None,
     };
-    let usage = match artifact(args.usage.as_deref(), &ctx.cwd, artifacts.join("usage.json"))? {
-        Some((path, text)) => {
-            Some(Usage::from_json(&text).with_context(|| format!("{} is not a valid lmms usage file", path.display()))?)
-        }
+    let usage = match artifact(
+        args.usage.as_deref(),
+        &ctx.cwd,
+        artifacts.join("usage.json"),
+    )? {
+        Some((path, text)) => Some(
+            Usage::from_json(&text)
+                .with_context(|| format!("{} is not a valid lmms usage file", path.display()))?,
+        ),
         None => None,
     };
-    let costs = Costs::new(profile.as_ref(), cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)));
-    let needs_costs = [Rule::HeavyModuleLevelImport, Rule::TransitiveHeavyImport, Rule::OverLazyImport, Rule::ImportTimeCall]
-        .into_iter()
-        .any(|r| selection.is_enabled(r));
+    let costs = Costs::new(
+        profile.as_ref(),
+        cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)),
+    );
+    let needs_costs = [
+        Rule::HeavyModuleLevelImport,
+        Rule::TransitiveHeavyImport,
+        Rule::OverLazyImport,
+        Rule::ImportTimeCall,
+    ]
+    .into_iter()
+    .any(|r| selection.is_enabled(r));
     if costs.is_empty() && needs_costs && !args.statistics {
         eprintln!(
             "lmms: note: no .lmms/profile.json and no [tool.lmms] heavy table: rules that need measured import \
              times (LMM001, LMM002, LMM003, LMM005) have nothing to judge by; run `lmms profile` first"
         );
     }
-    let entry_module = cfg.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string());
+    let entry_module = cfg
+        .entry
+        .as_deref()
+        .and_then(lmms_config::parse_entry)
+        .map(|(m, _)| m.to_string());
 
     // The rules need imports, module-level calls and syntax errors only.
     let (graph, walk_issues) = ImportGraph::load_with(
@@ -150,7 +185,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 let provides = match graph.file_of_module(&module) {
                     Some(i) => lmms_lint::fast_path_provides(&graph, i),
                     None => {
-                        let g = ImportGraph::from_paths(vec![file.clone()], &roots, Environment::builtin());
+                        let g = ImportGraph::from_paths(
+                            vec![file.clone()],
+                            &roots,
+                            Environment::builtin(),
+                        );
                         lmms_lint::fast_path_provides(&g, 0)
                     }
                 };
@@ -171,7 +210,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         entry_module: entry_module.clone(),
         fast_path,
         selection,
-        per_file_ignores: cfg.per_file_ignores.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        per_file_ignores: cfg
+            .per_file_ignores
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         root: root.clone(),
     };
     let report = lmms_lint::check(&graph, &settings, &walk_issues);
@@ -183,7 +226,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
 
     let sources = |p: &Path| -> Option<&str> {
-        let i = graph.files.binary_search_by(|f| f.path.as_path().cmp(p)).ok()?;
+        let i = graph
+            .files
+            .binary_search_by(|f| f.path.as_path().cmp(p))
+            .ok()?;
         graph.files[i].text()
     };
     let stdout = std::io::stdout();
@@ -192,14 +238,21 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if args.statistics {
         lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, ctx.color)?;
     } else {
-        let opts = Options { color: ctx.color, version: env!("CARGO_PKG_VERSION") };
+        let opts = Options {
+            color: ctx.color,
+            version: env!("CARGO_PKG_VERSION"),
+        };
         lmms_report::render(&mut out, fmt, &report.diagnostics, &sources, opts)?;
     }
     out.flush()?;
     // The process ends right after: freeing hundreds of thousands of small
     // allocations one by one would only add to the wall time.
     std::mem::forget(graph);
-    Ok(if report.diagnostics.is_empty() || args.exit_zero { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.diagnostics.is_empty() || args.exit_zero {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The parser allocates and frees millions of small AST nodes across

@@ -29,11 +29,18 @@ use lmms_graph::runs_at_import;
 use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
-    let Some(fp) = &cx.settings.fast_path else { return };
+    let Some(fp) = &cx.settings.fast_path else {
+        return;
+    };
     if !cx.is_entry {
         return;
     }
-    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+    for (rec, targets) in cx
+        .module
+        .imports
+        .iter()
+        .zip(cx.graph.import_targets(cx.file))
+    {
         if !runs_at_import(rec) {
             continue;
         }

@@ -52,17 +52,28 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     if !cx.hot {
         return;
     }
-    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+    for (rec, targets) in cx
+        .module
+        .imports
+        .iter()
+        .zip(cx.graph.import_targets(cx.file))
+    {
         if !runs_at_import(rec) {
             continue;
         }
         for (name_idx, target) in targets {
             let name_idx = *name_idx;
-            let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else { continue };
+            let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
+                continue;
+            };
             if cost.ms < cx.settings.thresholds.module_level_ms {
                 continue;
             }
-            let usage = cx.settings.usage.as_ref().and_then(|u| u.of(&target.module));
+            let usage = cx
+                .settings
+                .usage
+                .as_ref()
+                .and_then(|u| u.of(&target.module));
             if usage.is_some_and(|u| u > cx.settings.thresholds.hot_usage) {
                 continue;
             }

@@ -30,7 +30,10 @@ use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     for rec in cx.module.imports.iter().filter(|r| r.in_loop) {
-        let module = cx.graph.absolute_module(cx.file, rec).unwrap_or_else(|| rec.module.clone());
+        let module = cx
+            .graph
+            .absolute_module(cx.file, rec)
+            .unwrap_or_else(|| rec.module.clone());
         out.push(Raw {
             rule: Rule::ImportInLoop,
             range: rec.range,

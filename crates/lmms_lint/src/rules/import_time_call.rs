@@ -44,17 +44,41 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     }
     for call in &cx.module.module_calls {
         // The import that binds the root name decides which module it is.
-        let target = cx.module.imports.iter().filter(|r| lmms_graph::runs_at_import(r)).find_map(|rec| {
-            let (i, _) = rec.names.iter().enumerate().find(|(_, n)| n.bound == call.root)?;
-            let j = cx.module.imports.iter().position(|r| std::ptr::eq(r, rec))?;
-            cx.graph.import_targets(cx.file).get(j)?.iter().find(|(idx, _)| *idx == Some(i)).map(|(_, t)| t)
-        });
+        let target = cx
+            .module
+            .imports
+            .iter()
+            .filter(|r| lmms_graph::runs_at_import(r))
+            .find_map(|rec| {
+                let (i, _) = rec
+                    .names
+                    .iter()
+                    .enumerate()
+                    .find(|(_, n)| n.bound == call.root)?;
+                let j = cx
+                    .module
+                    .imports
+                    .iter()
+                    .position(|r| std::ptr::eq(r, rec))?;
+                cx.graph
+                    .import_targets(cx.file)
+                    .get(j)?
+                    .iter()
+                    .find(|(idx, _)| *idx == Some(i))
+                    .map(|(_, t)| t)
+            });
         let Some(target) = target else { continue };
-        let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else { continue };
+        let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
+            continue;
+        };
         if cost.ms < cx.settings.thresholds.module_level_ms {
             continue;
         }
-        let assigned = if call.targets.is_empty() { String::new() } else { format!("`{}` = ", call.targets.join(", ")) };
+        let assigned = if call.targets.is_empty() {
+            String::new()
+        } else {
+            format!("`{}` = ", call.targets.join(", "))
+        };
         out.push(Raw {
             rule: Rule::ImportTimeCall,
             range: call.range,

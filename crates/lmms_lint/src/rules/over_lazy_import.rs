@@ -36,7 +36,12 @@ use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     let t = &cx.settings.thresholds;
-    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+    for (rec, targets) in cx
+        .module
+        .imports
+        .iter()
+        .zip(cx.graph.import_targets(cx.file))
+    {
         if !matches!(rec.scope, ImportScope::Function { .. }) {
             continue;
         }
@@ -44,14 +49,27 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             if target.kind == ModuleKind::Project {
                 continue;
             }
-            let usage = cx.settings.usage.as_ref().and_then(|u| u.of(&target.module));
+            let usage = cx
+                .settings
+                .usage
+                .as_ref()
+                .and_then(|u| u.of(&target.module));
             let cost = cx.settings.costs.lookup(&target.module, target.kind);
             let reason = match (&cost, usage) {
                 (_, Some(u)) if u > t.hot_usage => {
-                    format!("is used on {} of requests (>{}, DEC-02 hot path)", fmt_pct(u), fmt_pct(t.hot_usage))
+                    format!(
+                        "is used on {} of requests (>{}, DEC-02 hot path)",
+                        fmt_pct(u),
+                        fmt_pct(t.hot_usage)
+                    )
                 }
                 (Some(c), _) if c.ms < t.module_level_ms => {
-                    format!("costs only {} (<{} ms, {})", fmt_ms(c.ms), t.module_level_ms, c.describe_source())
+                    format!(
+                        "costs only {} (<{} ms, {})",
+                        fmt_ms(c.ms),
+                        t.module_level_ms,
+                        c.describe_source()
+                    )
                 }
                 _ => continue,
             };

@@ -39,7 +39,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     if !cx.hot {
         return;
     }
-    for (rec, targets) in cx.module.imports.iter().zip(cx.graph.import_targets(cx.file)) {
+    for (rec, targets) in cx
+        .module
+        .imports
+        .iter()
+        .zip(cx.graph.import_targets(cx.file))
+    {
         if !runs_at_import(rec) {
             continue;
         }
@@ -52,7 +57,9 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             if dep == cx.file {
                 continue;
             }
-            let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else { continue };
+            let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else {
+                continue;
+            };
             let heavy = chain.last().cloned().unwrap_or_default();
             let mut full = vec![cx.graph.display_module(cx.file)];
             full.extend(chain.iter().cloned());
