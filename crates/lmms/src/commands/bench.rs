@@ -481,7 +481,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         bail!("--runs must be at least 1");
     }
     let timeout = args.timeout.or(cfg.timeout).unwrap_or(60.0);
-    if !(timeout > 0.0) {
+    if timeout.is_nan() || timeout <= 0.0 {
         bail!("--timeout must be a positive number of seconds");
     }
     let event_paths: Vec<PathBuf> = if args.events.is_empty() {
