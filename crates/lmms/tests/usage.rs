@@ -160,6 +160,71 @@ fn replay_json_and_text_snapshots() {
     });
 }
 
+fn imports_used(v: &serde_json::Value) -> Vec<(String, u64)> {
+    v["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                format!("{}:{} {}", i["path"].as_str().unwrap(), i["line"], i["module"].as_str().unwrap()),
+                i["requests_using"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn star_app_usage(python: &Path) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("star_app"), dir.path());
+    json_of(
+        &lmms()
+            .current_dir(dir.path())
+            .env("PYTHONPATH", "site")
+            .args(["usage", "--events", "events.jsonl", "--format", "json", "--python"])
+            .arg(python)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn star_imports_of_project_modules_and_shared_stdlib_imports_are_attributed() {
+    let v = star_app_usage(Path::new("python3"));
+    assert_eq!(v["requests"], 10);
+    assert_eq!(v["errors"], 0);
+    let want = [
+        // Reached through tools' own `from base import *`: calc events.
+        ("src/base.py:1 math", 2),
+        // `json.dumps` through the handler's star import: net and dump events.
+        ("src/fast_path.py:1 json", 3),
+        // Not in fast_path's `__all__`, so the star import never binds it.
+        ("src/fast_path.py:2 os", 0),
+        // A C module: only the star-imported name tells that timed events use it.
+        ("src/fast_path.py:3 time", 2),
+        // The star statements bind those names too: json or time, calc.
+        ("src/handler.py:2 fast_path", 5),
+        ("src/handler.py:3 tools", 2),
+        // logger.info runs logging's code on every logged event, although
+        // netlib loads logging as well.
+        ("src/handler.py:4 logging", 6),
+        // Net events only: logging calls into multiprocessing (which netlib
+        // loads) on every logged event, and stdlib plumbing is nobody's.
+        ("src/handler.py:6 netlib", 2),
+        ("src/tools.py:1 base", 2),
+        ("src/tools.py:2 statistics", 2),
+        // Private: `import *` does not export `_textwrap`.
+        ("src/tools.py:3 textwrap", 0),
+    ];
+    let want: Vec<(String, u64)> = want.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    assert_eq!(imports_used(&v), want);
+    // Direct calls are seen through sys.monitoring from 3.12 and a profile
+    // hook before; the answer must not differ.
+    for py in other_pythons() {
+        assert_eq!(star_app_usage(&py), v, "{}", py.display());
+    }
+}
+
 #[test]
 fn replay_with_a_broken_entry_fails_cleanly() {
     let dir = app();

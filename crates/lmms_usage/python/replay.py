@@ -5,7 +5,9 @@ Embedded in the lmms binary. argv[1] is a JSON config
 arrive on stdin as JSON lines {"name": ..., "event": ...}. For every event
 one JSON line goes to the *original* stdout:
 {"i": n, "name": ..., "error": null|"Type: msg", "ms": float,
- "modules": [names whose code ran], "functions": ["module:qualname", ...]}
+ "modules": [names whose code ran], "functions": ["module:qualname", ...],
+ "called": [modules under config "targets" whose code a project function
+ called directly]}
 The handler's own prints are redirected to stderr so they cannot corrupt
 that stream. Only calls are hooked (sys.monitoring PY_START on 3.12+, a
 call-only profile hook before), never lines, and each code object is
@@ -23,6 +25,7 @@ CONFIG = json.loads(sys.argv[1])
 ENTRY_MOD, _, ENTRY_FN = CONFIG["entry"].partition(":")
 SRC = [os.path.realpath(p) for p in CONFIG["src"]]
 TIMEOUT = float(CONFIG.get("timeout") or 0)
+TARGETS = frozenset(CONFIG.get("targets") or ())
 
 _out = os.fdopen(os.dup(1), "w", buffering=1 << 16)
 os.dup2(2, 1)
@@ -115,6 +118,38 @@ def _is_project(filename):
     return any(rp.startswith(root + os.sep) for root in SRC)
 
 
+# A code object is project code, code of an import target (M or M.*), or
+# other code; asked on every call, so cached (holding the code keeps its id
+# from being reused).
+_PROJECT, _TARGET, _OTHER = 1, 2, 0
+_kinds = {}
+
+
+def _under_targets(name):
+    while name:
+        if name in TARGETS:
+            return True
+        name = name.rpartition(".")[0]
+    return False
+
+
+def _kind(code):
+    hit = _kinds.get(id(code))
+    if hit is not None and hit[0] is code:
+        return hit[1]
+    fn = code.co_filename
+    if _is_project(fn):
+        k = _PROJECT
+    else:
+        mod = _module_of(fn)
+        if mod is None and not fn.startswith("<"):
+            _refresh_files()
+            mod = _module_of(fn)
+        k = _TARGET if mod is not None and _under_targets(mod) else _OTHER
+    _kinds[id(code)] = (code, k)
+    return k
+
+
 # --- imports inside a request ---------------------------------------------
 # Code that runs while a module is being imported (its own body, code it
 # calls, other libraries' import hooks such as six's meta-path finder) is
@@ -136,7 +171,10 @@ def _find_and_load_marked(name, import_):
 
 
 # --- the call hook --------------------------------------------------------
+# _seen: code that ran; _called: target code whose caller was project code
+# (calls into C leave no frame on either hook, so neither sees them).
 _seen = {}
+_called = {}
 _MONITORING = hasattr(sys, "monitoring")
 
 if _MONITORING:
@@ -149,10 +187,17 @@ if _MONITORING:
         _mon.use_tool_id(_TOOL, "lmms-usage")
     _DISABLE = _mon.DISABLE
 
+    _getframe = sys._getframe
+
     def _py_start(code, offset):
         if _importing[0]:
             return None  # keep watching: the same code may run after the import
         _seen[id(code)] = code
+        if _kind(code) == _TARGET:
+            caller = _getframe(1).f_back  # frame 1 is the one starting
+            if caller is None or _kind(caller.f_code) != _PROJECT:
+                return None  # keep watching: a project function may call it later
+            _called[id(code)] = code
         return _DISABLE  # once per code object per event; restart_events() re-arms
 
     _mon.register_callback(_TOOL, _mon.events.PY_START, _py_start)
@@ -172,6 +217,10 @@ else:
         if event == "call" and not _importing[0]:
             c = frame.f_code
             _seen[id(c)] = c
+            if id(c) not in _called and _kind(c) == _TARGET:
+                caller = frame.f_back
+                if caller is not None and _kind(caller.f_code) == _PROJECT:
+                    _called[id(c)] = c
 
     def _start():
         _bootstrap._find_and_load = _find_and_load_marked
@@ -222,7 +271,12 @@ def _collect():
         modules.add(mod)
         if _is_project(fn):
             functions.add(mod + ":" + _qualname(code))
-    return sorted(modules), sorted(functions)
+    called = set()
+    for code in _called.values():
+        mod = _module_of(code.co_filename)
+        if mod is not None and code.co_name != "<module>":
+            called.add(mod)
+    return sorted(modules), sorted(functions), sorted(called)
 
 
 if TIMEOUT > 0:
@@ -236,6 +290,7 @@ for line in _events_text.splitlines():
     ctx = Context(n, TIMEOUT)
     error = None
     _seen.clear()
+    _called.clear()
     t0 = time.perf_counter()
     if TIMEOUT > 0:
         signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
@@ -254,11 +309,11 @@ for line in _events_text.splitlines():
             raise
         error = "%s: %s" % (type(e).__name__, e)
     ms = (time.perf_counter() - t0) * 1000.0
-    modules, functions = _collect()
+    modules, functions, called = _collect()
     _out.write(
         json.dumps(
             {"i": n, "name": item.get("name"), "error": error, "ms": round(ms, 3),
-             "modules": modules, "functions": functions}
+             "modules": modules, "functions": functions, "called": called}
         )
         + "\n"
     )

@@ -4,15 +4,41 @@
 //! during it, a project function runs that references a name the statement
 //! binds, or code runs in any module of M's *exclusive closure* — what
 //! `import M` loads in a fresh interpreter that no other module imported by
-//! the project loads. Two refinements make that exact in practice:
+//! the project loads. Refinements that make that exact in practice:
 //!
-//! - A third-party M's closure keeps only third-party modules (and a stdlib
-//!   M's only stdlib ones). The standard library is shared plumbing: botocore
-//!   loads `multiprocessing`, and `logging` calls into it on every log call,
-//!   which would otherwise credit boto3 with every logging request.
+//! - A module the project also reaches through another library is in
+//!   nobody's exclusive closure (urllib3 under boto3 and requests; logging,
+//!   which botocore loads too). So a third rule: a statement importing M is
+//!   used when project code *calls directly into* M or `M.*` — the frame of
+//!   M's code has a project function as its caller — whoever else loads M.
+//!   `logger.info(...)` in the handler runs `logging.Logger.info` called by
+//!   the handler, so `import logging` is used, although `logger` is a
+//!   module-level object (rule 1 sees no reference to `logging` in the
+//!   function) and botocore loads logging too. A library calling M
+//!   (fastlib calling the shared sharedlib, urllib3 logging a connection)
+//!   does not make the project's `import M` used. Calls into C functions
+//!   leave no frame and are not seen (`time.perf_counter`); rule 1 covers
+//!   those through the name.
+//! - When M itself is exclusive, so is everything under it (`M.*`),
+//!   including submodules M loads lazily during a request.
+//! - Beyond `M.*`, a third-party M's closure keeps only the third-party
+//!   modules it loads exclusively. The standard library is shared plumbing:
+//!   botocore loads `multiprocessing`, and `logging` calls into it on every
+//!   log call, which would otherwise credit boto3 with every logged request.
+//! - A stdlib M's closure is only `M` and `M.*`, not the other stdlib
+//!   modules `import M` happens to load first (`json` loads `re`, `logging`
+//!   loads `threading` and `string`). Those run on behalf of any caller —
+//!   every library matching a regex runs `re` — so crediting them to the one
+//!   import that loaded them first would be a guess; the project's own use
+//!   of them is counted by its own import statements.
 //! - A project module's closure is its own code; what it imports is credited
 //!   to its own import statements. `from pkg import mod` also covers the
 //!   submodule `pkg.mod`.
+//! - Rule 1 sees through `from proj import *` of a project module: the star
+//!   statement binds `proj`'s exported names ([`crate::project`] works them
+//!   out), and a function of the importing file referencing one of them
+//!   uses both the star statement and the statement in `proj` (or further
+//!   down a chain of star imports) that binds the name.
 //!
 //! Import-time work never counts as use: the replay records no `<module>`
 //! frames, and nothing at all while an import is in progress — a lazy import
@@ -63,45 +89,102 @@ pub struct EventUse {
     pub modules: BTreeSet<String>,
     /// Project functions that ran, `module:qualname` as Python reports it.
     pub functions: BTreeSet<String>,
+    /// Non-project modules whose code project code called directly (the
+    /// caller's frame is a project function), among the import targets.
+    pub called: BTreeSet<String>,
 }
 
-/// The exclusive closure of every target. `project` holds the targets that
-/// are project modules; every other target must have a `measured` entry
-/// (a missing or failed measurement yields an empty closure).
+/// Where code must run for a request to use an imported module.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Closure {
+    /// The imported module.
+    pub root: String,
+    /// Modules `import root` loaded that no other import of the project
+    /// loads (for a project module: itself).
+    pub exclusive: BTreeSet<String>,
+    /// Whether everything under `root` belongs too, including submodules
+    /// loaded later: when `root` itself is exclusive (never for a project
+    /// module, whose submodules have import statements of their own).
+    pub submodules: bool,
+    /// Whether code of `root` or `root.*` that project code calls directly
+    /// counts, whoever else loads it (every non-project module).
+    pub direct_calls: bool,
+}
+
+impl Closure {
+    fn project(module: &str) -> Closure {
+        Closure {
+            root: module.to_owned(),
+            exclusive: BTreeSet::from([module.to_owned()]),
+            submodules: false,
+            direct_calls: false,
+        }
+    }
+
+    fn under_root(&self, modules: &BTreeSet<String>) -> bool {
+        if modules.contains(&self.root) {
+            return true;
+        }
+        let prefix = format!("{}.", self.root);
+        modules.range(prefix.clone()..).next().is_some_and(|m| m.starts_with(&prefix))
+    }
+
+    /// Whether a request that ran code in `ran`, and called code in `called`
+    /// directly from project functions, used the module.
+    pub fn used(&self, ran: &BTreeSet<String>, called: &BTreeSet<String>) -> bool {
+        self.exclusive.iter().any(|m| ran.contains(m))
+            || (self.submodules && self.under_root(ran))
+            || (self.direct_calls && self.under_root(called))
+    }
+}
+
+/// The closure of every target. `project` holds the targets that are
+/// project modules; every other target should have a `measured` entry (a
+/// missing or failed measurement leaves only direct calls).
 pub fn exclusive_closures(
     targets: &BTreeSet<String>,
     project: &BTreeSet<String>,
     measured: &BTreeMap<String, Measured>,
-) -> BTreeMap<String, BTreeSet<String>> {
+) -> BTreeMap<String, Closure> {
     let external: Vec<&String> = targets.iter().filter(|t| !project.contains(*t)).collect();
     let mut out = BTreeMap::new();
     for t in targets {
         if project.contains(t) {
-            out.insert(t.clone(), BTreeSet::from([t.clone()]));
+            out.insert(t.clone(), Closure::project(t));
             continue;
         }
-        let Some(m) = measured.get(t) else {
-            out.insert(t.clone(), BTreeSet::new());
-            continue;
-        };
-        // The target's own kind decides which half of the closure counts.
-        let own = m.loaded.iter().find(|(n, _)| n == t).map(|(_, k)| *k).unwrap_or(if is_stdlib_looking(m) {
-            Kind::Stdlib
-        } else {
-            Kind::ThirdParty
-        });
-        let mut set: BTreeSet<String> = m.loaded.iter().filter(|(_, k)| *k == own).map(|(n, _)| n.clone()).collect();
-        for other in &external {
-            if *other == t {
-                continue;
-            }
-            if let Some(om) = measured.get(*other) {
-                for (n, _) in &om.loaded {
-                    set.remove(n);
+        let mut closure =
+            Closure { root: t.clone(), exclusive: BTreeSet::new(), submodules: false, direct_calls: true };
+        if let Some(m) = measured.get(t) {
+            // The target's own kind decides which loaded modules can count.
+            let own = m.loaded.iter().find(|(n, _)| n == t).map(|(_, k)| *k).unwrap_or(if is_stdlib_looking(m) {
+                Kind::Stdlib
+            } else {
+                Kind::ThirdParty
+            });
+            let prefix = format!("{t}.");
+            closure.exclusive = m
+                .loaded
+                .iter()
+                .filter(|(n, k)| match own {
+                    Kind::Stdlib => n == t || n.starts_with(&prefix),
+                    _ => *k == own,
+                })
+                .map(|(n, _)| n.clone())
+                .collect();
+            for other in &external {
+                if *other == t {
+                    continue;
+                }
+                if let Some(om) = measured.get(*other) {
+                    for (n, _) in &om.loaded {
+                        closure.exclusive.remove(n);
+                    }
                 }
             }
+            closure.submodules = closure.exclusive.contains(t);
         }
-        out.insert(t.clone(), set);
+        out.insert(t.clone(), closure);
     }
     out
 }
@@ -127,7 +210,7 @@ pub fn statement_targets(st: &Statement, is_module: &dyn Fn(&str) -> bool) -> Ve
 pub fn attribute(
     sources: &Sources,
     targets_of: &dyn Fn(&Statement) -> Vec<String>,
-    closures: &BTreeMap<String, BTreeSet<String>>,
+    closures: &BTreeMap<String, Closure>,
     events: &[EventUse],
 ) -> (Vec<ImportUsage>, Vec<ModuleUsage>) {
     // Normalise each event's functions once.
@@ -147,18 +230,25 @@ pub fn attribute(
     for st in &sources.statements {
         let mut keys: BTreeSet<String> = BTreeSet::new();
         for b in &st.bound {
-            if let Some(fns) = sources.refs.get(&(st.file_module.clone(), b.clone())) {
+            let key = (st.file_module.clone(), b.clone());
+            if let Some(fns) = sources.refs.get(&key) {
                 keys.extend(fns.iter().map(|f| format!("{}:{f}", st.file_module)));
+            }
+            // Functions elsewhere that reach the name through `import *`.
+            if let Some(fns) = sources.star_refs.get(&key).filter(|_| st.function_scope.is_none()) {
+                keys.extend(fns.iter().cloned());
             }
         }
         if let Some(f) = &st.function_scope {
             keys.insert(format!("{}:{f}", st.file_module));
         }
-        let closure: BTreeSet<&String> = targets_of(st).iter().filter_map(|t| closures.get(t)).flatten().collect();
+        let closure: Vec<&Closure> = targets_of(st).iter().filter_map(|t| closures.get(t)).collect();
         let used: Vec<bool> = events
             .iter()
             .zip(&ran)
-            .map(|(e, fns)| keys.iter().any(|k| fns.contains(k)) || closure.iter().any(|m| e.modules.contains(*m)))
+            .map(|(e, fns)| {
+                keys.iter().any(|k| fns.contains(k)) || closure.iter().any(|c| c.used(&e.modules, &e.called))
+            })
             .collect();
         let n = used.iter().filter(|u| **u).count() as u64;
         imports.push(ImportUsage {
@@ -208,14 +298,53 @@ mod tests {
                 ]),
             ),
             ("requests".to_string(), m(&[("requests", ThirdParty), ("idna", ThirdParty), ("urllib3", ThirdParty)])),
-            ("json".to_string(), m(&[("json", Stdlib), ("json.decoder", Stdlib)])),
+            ("json".to_string(), m(&[("json", Stdlib), ("json.decoder", Stdlib), ("re", Stdlib)])),
         ]);
         let c =
             exclusive_closures(&set(&["boto3", "requests", "json", "app.feature"]), &set(&["app.feature"]), &measured);
-        assert_eq!(c["boto3"], set(&["boto3", "botocore"]));
-        assert_eq!(c["requests"], set(&["requests", "idna"]));
-        assert_eq!(c["json"], set(&["json", "json.decoder"]));
-        assert_eq!(c["app.feature"], set(&["app.feature"]));
+        assert_eq!(c["boto3"].exclusive, set(&["boto3", "botocore"]));
+        assert_eq!(c["requests"].exclusive, set(&["idna", "requests"]));
+        // Other stdlib modules json loads are plumbing.
+        assert_eq!(c["json"].exclusive, set(&["json", "json.decoder"]));
+        assert_eq!(c["app.feature"].exclusive, set(&["app.feature"]));
+        assert!(c["boto3"].submodules && !c["app.feature"].submodules && !c["app.feature"].direct_calls);
+    }
+
+    #[test]
+    fn a_shared_module_is_used_only_when_project_code_calls_into_it() {
+        use Kind::*;
+        let measured = BTreeMap::from([
+            (
+                "boto3".to_string(),
+                m(&[
+                    ("boto3", ThirdParty),
+                    ("botocore", ThirdParty),
+                    ("logging", Stdlib),
+                    ("jmespath", ThirdParty),
+                    ("jmespath.parser", ThirdParty),
+                ]),
+            ),
+            ("logging".to_string(), m(&[("logging", Stdlib), ("string", Stdlib), ("threading", Stdlib)])),
+            ("jmespath".to_string(), m(&[("jmespath", ThirdParty), ("jmespath.parser", ThirdParty)])),
+            ("pandas".to_string(), m(&[("pandas", ThirdParty), ("pandas.core", ThirdParty)])),
+        ]);
+        let c = exclusive_closures(&set(&["boto3", "logging", "jmespath", "pandas"]), &BTreeSet::new(), &measured);
+        let none = BTreeSet::new();
+        // botocore loads logging and jmespath: their code running is not enough...
+        assert!(!c["logging"].used(&set(&["logging"]), &none));
+        assert!(!c["jmespath"].used(&set(&["jmespath.parser"]), &none));
+        // ...project code calling into them is.
+        assert!(c["logging"].used(&none, &set(&["logging"])));
+        assert!(c["jmespath"].used(&none, &set(&["jmespath.parser"])));
+        assert!(!c["logging"].used(&set(&["threading", "string"]), &set(&["loggingx"])));
+        // An exclusive module owns its submodules, also those loaded later.
+        assert!(c["pandas"].used(&set(&["pandas.io.parsers"]), &none));
+        assert!(!c["boto3"].used(&set(&["jmespath", "logging"]), &none));
+        assert!(c["boto3"].used(&set(&["botocore"]), &none));
+        // Without a measurement only direct calls count.
+        let c = exclusive_closures(&set(&["lost"]), &BTreeSet::new(), &BTreeMap::new());
+        assert!(!c["lost"].used(&set(&["lost"]), &none));
+        assert!(c["lost"].used(&none, &set(&["lost.core"])));
     }
 
     #[test]
@@ -225,10 +354,16 @@ mod tests {
         );
         let mut s = Sources::default();
         crate::project::add_file(&mut s, "app.py", "app", false, &parsed);
+        let closure = |root: &str, exclusive: &[&str]| Closure {
+            root: root.to_string(),
+            exclusive: set(exclusive),
+            submodules: exclusive.contains(&root),
+            direct_calls: true,
+        };
         let closures = BTreeMap::from([
-            ("requests".to_string(), set(&["requests"])),
-            ("boto3".to_string(), set(&["boto3", "botocore"])),
-            ("json".to_string(), BTreeSet::new()),
+            ("requests".to_string(), closure("requests", &["requests"])),
+            ("boto3".to_string(), closure("boto3", &["boto3", "botocore"])),
+            ("json".to_string(), closure("json", &[])),
         ]);
         let ev =
             |mods: &[&str], fns: &[&str]| EventUse { modules: set(mods), functions: set(fns), ..Default::default() };

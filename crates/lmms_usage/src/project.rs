@@ -3,6 +3,15 @@
 //! Only files the entry module reaches count ([`Sources::retain_reachable`]):
 //! tests, scripts and event generators next to the function never run in
 //! it. A file that cannot be read or parsed is reported and skipped.
+//!
+//! `from proj import *` of a project module binds what `proj` exports: its
+//! `__all__` when that is a literal list, else its public (no leading `_`)
+//! names bound by module-level imports, including what `proj` itself
+//! star-imports from project modules. Only import-bound names matter here,
+//! since only they can credit an import statement. The importing file is
+//! parsed again with those names known ([`lmms_python::parse_module_star`]),
+//! so its functions' references to them are found. A module-level
+//! assignment in the importing file that rebinds such a name is not seen.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,6 +46,21 @@ pub struct Sources {
     pub modules: BTreeSet<String>,
     /// Files that could not be read or parsed, with the reason.
     pub problems: Vec<String>,
+    /// `(module, name)` → functions (`file_module:qualname`) of *other*
+    /// files that reference `name` through `from <module> import *`,
+    /// directly or down a chain of star imports.
+    pub star_refs: BTreeMap<(String, String), BTreeSet<String>>,
+}
+
+/// One parsed project file, as [`index`] needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectFile<'a> {
+    /// Relative to the project root, `/`-separated.
+    pub rel: &'a str,
+    pub module: &'a str,
+    pub is_package: bool,
+    pub text: &'a str,
+    pub parsed: &'a ParsedModule,
 }
 
 /// Resolve `from ..x import y` inside `file_module` to an absolute name.
@@ -77,27 +101,189 @@ pub fn normalise_qualname(q: &str) -> String {
 pub fn load(root: &Path, roots: &[PathBuf], exclude: &[String]) -> Sources {
     let (graph, issues) =
         lmms_graph::ImportGraph::load(roots, root, roots, exclude, lmms_graph::Environment::builtin());
-    let mut s = Sources::default();
-    s.problems.extend(issues.into_iter().map(|i| format!("{}: {}", i.path.display(), i.message)));
+    let mut problems: Vec<String> =
+        issues.into_iter().map(|i| format!("{}: {}", i.path.display(), i.message)).collect();
+    let mut files: Vec<(String, &str, bool, &str, &ParsedModule)> = Vec::new();
     for f in &graph.files {
         // Stubs never run; a file outside every root has no module name.
         let Some(file_module) = f.module.as_deref().filter(|_| f.path.extension().is_some_and(|e| e == "py")) else {
             continue;
         };
         let rel = f.path.strip_prefix(root).unwrap_or(&f.path).to_string_lossy().replace('\\', "/");
-        let parsed = match &f.parsed {
-            Ok((_, p)) => p,
+        let (text, parsed) = match &f.parsed {
+            Ok((text, p)) => (text.as_str(), p),
             Err(e) => {
-                s.problems.push(e.to_string());
+                problems.push(e.to_string());
                 continue;
             }
         };
         if let Some(e) = parsed.syntax_errors.first() {
-            s.problems.push(format!("{rel}:{}:{}: syntax error: {}", e.line, e.column, e.message));
+            problems.push(format!("{rel}:{}:{}: syntax error: {}", e.line, e.column, e.message));
         }
-        add_file(&mut s, &rel, file_module, f.is_package, parsed);
+        files.push((rel, file_module, f.is_package, text, parsed));
     }
+    let files: Vec<ProjectFile> = files
+        .iter()
+        .map(|(rel, module, is_package, text, parsed)| ProjectFile {
+            rel,
+            module,
+            is_package: *is_package,
+            text,
+            parsed,
+        })
+        .collect();
+    let mut s = index(&files);
+    s.problems = problems;
     s
+}
+
+/// Index parsed project files, seeing through star imports between them.
+pub fn index(files: &[ProjectFile]) -> Sources {
+    let mut s = Sources::default();
+    for f in files {
+        add_file(&mut s, f.rel, f.module, f.is_package, f.parsed);
+    }
+    link_star_imports(&mut s, files);
+    s
+}
+
+/// Imports that bind module globals when the module runs.
+fn binds_global(scope: &ImportScope) -> bool {
+    matches!(scope, ImportScope::Module | ImportScope::Conditional | ImportScope::TryImportError)
+}
+
+struct StarIndex<'f, 'a> {
+    files: BTreeMap<&'a str, &'f ProjectFile<'a>>,
+    exports: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl<'f, 'a> StarIndex<'f, 'a> {
+    /// Project modules `file` star-imports at module level.
+    fn star_targets(&self, file: &ProjectFile) -> Vec<String> {
+        file.parsed
+            .imports
+            .iter()
+            .filter(|i| i.is_star && binds_global(&i.scope))
+            .filter_map(|i| resolve_relative(file.module, file.is_package, i.level, &i.module))
+            .filter(|m| self.files.contains_key(m.as_str()))
+            .collect()
+    }
+
+    /// What `from module import *` binds (see the module doc). A cycle of
+    /// star imports contributes nothing more on its second visit.
+    fn exports(&mut self, module: &str, visiting: &mut Vec<String>) -> BTreeSet<String> {
+        if let Some(e) = self.exports.get(module) {
+            return e.clone();
+        }
+        let Some(file) = self.files.get(module).copied() else { return BTreeSet::new() };
+        if visiting.iter().any(|v| v == module) {
+            return BTreeSet::new();
+        }
+        let out: BTreeSet<String> = if !file.parsed.dunder_all.is_empty() {
+            file.parsed.dunder_all.iter().cloned().collect()
+        } else {
+            visiting.push(module.to_owned());
+            let mut names: BTreeSet<String> = own_globals(file.parsed);
+            for t in self.star_targets(file) {
+                names.extend(self.exports(&t, visiting));
+            }
+            visiting.pop();
+            names.retain(|n| !n.starts_with('_'));
+            names
+        };
+        self.exports.insert(module.to_owned(), out.clone());
+        out
+    }
+
+    /// The modules whose statements bind `name` for `from module import *`:
+    /// `module` itself, and down the star chain while `module` does not bind
+    /// the name with an import of its own.
+    fn chain(&mut self, module: &str, name: &str, out: &mut Vec<String>) {
+        if out.iter().any(|m| m == module) {
+            return;
+        }
+        let Some(file) = self.files.get(module).copied() else { return };
+        out.push(module.to_owned());
+        if own_globals(file.parsed).contains(name) {
+            return;
+        }
+        for t in self.star_targets(file) {
+            if self.exports(&t, &mut Vec::new()).contains(name) {
+                self.chain(&t, name, out);
+            }
+        }
+    }
+}
+
+/// Names bound by the module's own (non-star) module-level imports.
+fn own_globals(parsed: &ParsedModule) -> BTreeSet<String> {
+    parsed
+        .imports
+        .iter()
+        .filter(|i| binds_global(&i.scope))
+        .flat_map(|i| i.names.iter().map(|n| n.bound.clone()))
+        .collect()
+}
+
+fn link_star_imports(s: &mut Sources, files: &[ProjectFile]) {
+    let mut ix = StarIndex { files: files.iter().map(|f| (f.module, f)).collect(), exports: BTreeMap::new() };
+    for f in files {
+        let targets = ix.star_targets(f);
+        if targets.is_empty() {
+            continue;
+        }
+        let own = own_globals(f.parsed);
+        let mut star_names: BTreeSet<String> = BTreeSet::new();
+        for t in &targets {
+            let exported = ix.exports(t, &mut Vec::new());
+            // The star statement binds what the target exports, except names
+            // the file imports itself (taken to win, wherever they stand).
+            let exported: Vec<String> = exported.into_iter().filter(|n| !own.contains(n)).collect();
+            for st in s.statements.iter_mut().filter(|st| {
+                st.file_module == f.module && &st.module == t && st.bound.is_empty() && st.function_scope.is_none()
+            }) {
+                st.bound = exported.clone();
+            }
+            star_names.extend(exported);
+        }
+        if star_names.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = star_names.iter().map(String::as_str).collect();
+        let parsed = parse_star(f.text, &names);
+        for r in &parsed.refs {
+            let RefContext::Function { innermost, .. } = &r.context else { continue };
+            if !star_names.contains(&r.bound) {
+                continue;
+            }
+            s.refs.entry((f.module.to_owned(), r.bound.clone())).or_default().insert(innermost.clone());
+            let mut chain = Vec::new();
+            for t in &targets {
+                if ix.exports(t, &mut Vec::new()).contains(&r.bound) {
+                    ix.chain(t, &r.bound, &mut chain);
+                }
+            }
+            for m in chain {
+                s.star_refs.entry((m, r.bound.clone())).or_default().insert(format!("{}:{innermost}", f.module));
+            }
+        }
+    }
+}
+
+/// Parse again on a thread with a deep stack: ruff's parser recurses once
+/// per nesting level, and the first parse ran on such threads too.
+fn parse_star(text: &str, names: &[&str]) -> ParsedModule {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("lmms-star-parse".into())
+            .stack_size(1 << 30)
+            .spawn_scoped(scope, || lmms_python::parse_module_star(text, names))
+        {
+            // The same text parsed once already; a panic now finds nothing.
+            Ok(h) => h.join().unwrap_or_default(),
+            Err(_) => lmms_python::parse_module_star(text, names),
+        }
+    })
 }
 
 impl Sources {
@@ -220,5 +406,57 @@ mod tests {
         assert_eq!(s.statements[1].from_names, ["util"]);
         assert_eq!(s.statements[3].function_scope.as_deref(), Some("f"));
         assert!(s.refs[&("pkg.app".to_string(), "json".to_string())].contains("f"));
+    }
+    fn index_sources(files: &[(&str, &str, &str)]) -> Sources {
+        let parsed: Vec<ParsedModule> = files.iter().map(|(_, _, src)| lmms_python::parse_module(src)).collect();
+        let project: Vec<ProjectFile> = files
+            .iter()
+            .zip(&parsed)
+            .map(|((rel, module, text), parsed)| ProjectFile {
+                rel,
+                module,
+                is_package: rel.ends_with("__init__.py"),
+                text,
+                parsed,
+            })
+            .collect();
+        index(&project)
+    }
+
+    fn bound_of<'s>(s: &'s Sources, path: &str, line: u32) -> Vec<&'s str> {
+        let st = s.statements.iter().find(|st| st.path == path && st.line == line).unwrap();
+        st.bound.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn star_imports_bind_all_or_public_names_through_chains() {
+        let s = index_sources(&[
+            ("app.py", "app", "from fast import *\nfrom pkg.tools import *\n\ndef h():\n    return time.time(), math.pi, json, stats\n"),
+            ("fast.py", "fast", "import json\nimport time\nimport os\n__all__ = ['json', 'time']\n"),
+            ("pkg/__init__.py", "pkg", ""),
+            ("pkg/tools.py", "pkg.tools", "from .base import *\nimport statistics as stats\nimport re as _re\n"),
+            ("pkg/base.py", "pkg.base", "import math\nfrom pkg.tools import *\n"),
+        ]);
+        assert_eq!(bound_of(&s, "app.py", 1), ["json", "time"], "__all__ decides");
+        assert_eq!(bound_of(&s, "app.py", 2), ["math", "stats"], "public names, through the chain; the cycle ends");
+        let star = |m: &str, n: &str| s.star_refs.get(&(m.to_string(), n.to_string())).cloned().unwrap_or_default();
+        assert_eq!(star("fast", "time"), BTreeSet::from(["app:h".to_string()]));
+        assert!(star("fast", "os").is_empty());
+        // math flows app → pkg.tools (its star statement) → pkg.base (the import).
+        assert_eq!(star("pkg.tools", "math"), BTreeSet::from(["app:h".to_string()]));
+        assert_eq!(star("pkg.base", "math"), BTreeSet::from(["app:h".to_string()]));
+        assert!(star("pkg.tools", "_re").is_empty());
+        // The importing file's own refs credit its star statements.
+        assert!(s.refs[&("app".to_string(), "time".to_string())].contains("h"));
+    }
+
+    #[test]
+    fn a_name_the_importing_file_imports_itself_is_not_star_bound() {
+        let s = index_sources(&[
+            ("app.py", "app", "from fast import *\nimport time\n\ndef h():\n    return time.time()\n"),
+            ("fast.py", "fast", "import time\n"),
+        ]);
+        assert!(s.star_refs.is_empty());
+        assert!(bound_of(&s, "app.py", 1).is_empty());
     }
 }

@@ -154,11 +154,14 @@ pub fn parse_measure_output(module: &str, stdout: &str, timed_out: bool) -> Resu
     Ok(Measured { loaded, submodules, error })
 }
 
-/// Run every event through `entry` in one interpreter.
+/// Run every event through `entry` in one interpreter. `targets` are the
+/// non-project modules the project imports: calls from project code into
+/// them (or their submodules) are reported per event.
 pub fn replay(
     runner: &dyn Runner,
     py: &PySetup,
     entry: &str,
+    targets: &[String],
     events: &[Event],
     per_event: Duration,
 ) -> Result<Vec<EventUse>, UsageError> {
@@ -166,6 +169,7 @@ pub fn replay(
         "entry": entry,
         "src": src_json(&py.src_roots),
         "timeout": per_event.as_secs_f64(),
+        "targets": targets,
     });
     let mut stdin = Vec::new();
     for e in events {
@@ -217,6 +221,7 @@ pub fn parse_replay_output(
             error: v["error"].as_str().map(str::to_owned),
             modules: strings(&v["modules"]),
             functions: strings(&v["functions"]),
+            called: strings(&v["called"]),
         });
     }
     if !done || events.len() != expected {
@@ -293,7 +298,8 @@ pub fn usage_by_replay(
         measured.insert(m, res);
     }
     let closures = attribute::exclusive_closures(&targets, &project_targets, &measured);
-    let uses = replay(runner, &opts.py, &opts.entry, events, opts.per_event_timeout)?;
+    let external: Vec<String> = targets.difference(&project_targets).cloned().collect();
+    let uses = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
     let targets_of = |st: &project::Statement| attribute::statement_targets(st, &|m: &str| targets.contains(m));
     let (imports, modules) = attribute::attribute(&sources, &targets_of, &closures, &uses);
     let errors = uses.iter().filter(|u| u.error.is_some()).count() as u64;
