@@ -171,3 +171,8 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn chains_through_installed_packages() {
+    assert_cmd_snapshot!(check("installed", &[]));
+}

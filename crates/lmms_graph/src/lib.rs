@@ -10,6 +10,7 @@
 //! can report them; nothing here panics on user input or spawns a process —
 //! interpreter facts come in through [`Environment`].
 
+mod installed;
 mod walk;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use lmms_python::{BoundName, ImportRecord, ImportScope, ParsedModule, SourceError};
 use rayon::prelude::*;
 
+pub use installed::{locate, InstalledGraph};
 pub use walk::{discover_files, walk_map, WalkIssue, DEFAULT_EXCLUDES};
 
 /// `sys.stdlib_module_names` of CPython 3.11 plus the names later versions
@@ -127,6 +129,35 @@ impl Environment {
         }
         self.site_packages = dirs;
         self
+    }
+
+    /// site-packages of the interpreter at `python`, found from its
+    /// installation layout (`<prefix>/bin/python` → `<prefix>/lib/python3.*/
+    /// site-packages`, venvs included) without running it.
+    pub fn site_packages_of(python: &Path) -> Vec<PathBuf> {
+        let Some(prefix) = python.parent().and_then(Path::parent) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for lib in ["lib", "lib64"] {
+            let Ok(rd) = std::fs::read_dir(prefix.join(lib)) else {
+                continue;
+            };
+            let mut dirs: Vec<PathBuf> = rd
+                .flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.starts_with("python3"))
+                })
+                .map(|e| e.path().join("site-packages"))
+                .filter(|p| p.is_dir())
+                .collect();
+            dirs.sort();
+            out.extend(dirs);
+        }
+        out.dedup();
+        out
     }
 
     pub fn site_packages(&self) -> &[PathBuf] {
@@ -393,7 +424,12 @@ impl ImportGraph {
             let base = self.absolute_module(file, rec)?;
             let attr = name.attribute.as_deref().unwrap_or_default();
             let sub = format!("{base}.{attr}");
-            if self.is_project_module(&sub) {
+            // `from pkg import sub` loads `pkg.sub` when that is a module.
+            let top = base.split('.').next().unwrap_or_default();
+            let installed_sub = !self.is_project_module(top)
+                && self.env.installed_path(top).is_some()
+                && installed::locate(&self.env, &sub).is_some();
+            if self.is_project_module(&sub) || installed_sub {
                 sub
             } else {
                 base

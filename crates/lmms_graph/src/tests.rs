@@ -247,3 +247,37 @@ fn a_hundred_thousand_files_load_without_trouble() {
     assert_eq!(g.files.len(), 100_000);
     assert!(g.file_of_module("p99.m999").is_some());
 }
+
+#[test]
+fn installed_chains_are_followed_through_site_packages() {
+    let sp = tempfile::tempdir().unwrap();
+    write(
+        sp.path(),
+        "mylib/__init__.py",
+        b"from .frames import make\n",
+    );
+    write(sp.path(), "mylib/frames.py", b"import json\ntry:\n    import pandas as pd\nexcept ImportError:\n    pd = None\ndef f():\n    import boto3\n");
+    write(sp.path(), "pandas/__init__.py", b"import numpy\n");
+    write(sp.path(), "numpy/__init__.py", b"");
+    write(sp.path(), "boto3/__init__.py", b"");
+    let env = Environment::builtin().with_site_packages(vec![sp.path().to_path_buf()]);
+    let g = InstalledGraph::expand(&env, ["mylib".to_string()], &|m| m == "pandas", 100);
+    assert_eq!(
+        g.chain_to("mylib", &|m| m == "pandas").unwrap(),
+        ["mylib", "mylib.frames", "pandas"]
+    );
+    // Terminal modules are not read; function-level imports are not edges.
+    assert!(g.deps("pandas").is_none());
+    assert!(g.chain_to("mylib", &|m| m == "boto3").is_none());
+}
+
+#[test]
+fn site_packages_are_found_from_the_interpreter_layout() {
+    let venv = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(venv.path().join("lib/python3.12/site-packages")).unwrap();
+    std::fs::create_dir_all(venv.path().join("bin")).unwrap();
+    assert_eq!(
+        Environment::site_packages_of(&venv.path().join("bin/python")),
+        [venv.path().join("lib/python3.12/site-packages")]
+    );
+}

@@ -12,10 +12,11 @@ mod noqa;
 mod rules;
 mod select;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use lmms_graph::{ImportGraph, ModuleKind, WalkIssue};
+use lmms_graph::{ImportGraph, InstalledGraph, ModuleKind, WalkIssue};
 use lmms_python::{ByteRange, LineIndex, ParsedModule};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -181,6 +182,9 @@ pub struct Settings {
     /// `(glob, codes)` pairs matched against the path relative to `root`.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
     pub root: PathBuf,
+    /// Import-time edges inside installed packages, for LMM002 chains
+    /// through third-party code.
+    pub installed: Option<Arc<InstalledGraph>>,
 }
 
 /// A finding before positions are computed.
@@ -200,6 +204,8 @@ pub(crate) struct FileCx<'a> {
     pub hot: bool,
     pub is_entry: bool,
     pub chains: &'a [Option<Vec<String>>],
+    /// Installed module → its import-time chain to a heavy module.
+    pub installed_chains: &'a HashMap<String, Vec<String>>,
 }
 
 /// 1-based position.
@@ -259,17 +265,45 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
         Some(e) => graph.reachable(&[e]),
         None => vec![true; graph.files.len()],
     };
-    let chains = if sel.is_enabled(Rule::TransitiveHeavyImport) && !settings.costs.is_empty() {
-        let usage = settings.usage.as_ref();
-        let t = settings.thresholds;
+    let lmm002 = sel.is_enabled(Rule::TransitiveHeavyImport) && !settings.costs.is_empty();
+    let t = settings.thresholds;
+    let usage = settings.usage.as_ref();
+    let heavy_name = |module: &str, kind: ModuleKind| {
+        settings
+            .costs
+            .lookup(module, kind)
+            .is_some_and(|c| c.ms >= t.module_level_ms)
+            && !usage
+                .and_then(|u| u.of(module))
+                .is_some_and(|u| u > t.hot_usage)
+    };
+    let installed_chains: HashMap<String, Vec<String>> = match (&settings.installed, lmm002) {
+        (Some(installed), true) => {
+            let mut out = HashMap::new();
+            for f in 0..graph.files.len() {
+                for targets in graph.import_targets(f) {
+                    for (_, target) in targets {
+                        if target.kind != ModuleKind::ThirdParty
+                            || out.contains_key(&target.module)
+                            || heavy_name(&target.module, target.kind)
+                        {
+                            continue;
+                        }
+                        if let Some(chain) = installed
+                            .chain_to(&target.module, &|m| heavy_name(m, ModuleKind::ThirdParty))
+                        {
+                            out.insert(target.module.clone(), chain);
+                        }
+                    }
+                }
+            }
+            out
+        }
+        _ => HashMap::new(),
+    };
+    let chains = if lmm002 {
         graph.heavy_chains(|target| {
-            settings
-                .costs
-                .lookup(&target.module, target.kind)
-                .is_some_and(|c| c.ms >= t.module_level_ms)
-                && !usage
-                    .and_then(|u| u.of(&target.module))
-                    .is_some_and(|u| u > t.hot_usage)
+            heavy_name(&target.module, target.kind) || installed_chains.contains_key(&target.module)
         })
     } else {
         Vec::new()
@@ -308,6 +342,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                 hot: hot[i],
                 is_entry: entry == Some(i),
                 chains: &chains,
+                installed_chains: &installed_chains,
             };
             let mut raw = Vec::new();
             type RuleFn = fn(&FileCx, &mut Vec<Raw>);

@@ -298,3 +298,44 @@ fn stdlib_modules_are_charged_their_own_package_not_shared_infrastructure() {
         300.0
     );
 }
+
+#[test]
+fn chains_through_installed_packages_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let sp = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.py", "import mylib\nimport feat\n");
+    write(dir.path(), "feat.py", "from mylib import frames\n");
+    write(sp.path(), "mylib/__init__.py", "");
+    write(sp.path(), "mylib/frames.py", "import pandas\n");
+    write(sp.path(), "pandas/__init__.py", "");
+    let root = dir.path().to_path_buf();
+    let env = Environment::builtin().with_site_packages(vec![sp.path().to_path_buf()]);
+    let (graph, issues) =
+        ImportGraph::load(&[root.clone()], &root, &[root.clone()], &[], env.clone());
+    let installed = lmms_graph::InstalledGraph::expand(
+        &env,
+        ["mylib".to_string(), "mylib.frames".to_string()],
+        &|m| m == "pandas",
+        100,
+    );
+    let s = Settings {
+        root,
+        costs: Costs::new(None, [("pandas".to_string(), 1200.0)]),
+        installed: Some(std::sync::Arc::new(installed)),
+        selection: Selection::new(vec!["LMM002".into()], vec![]).unwrap(),
+        ..Settings::default()
+    };
+    let out: Vec<String> = check(&graph, &s, &issues)
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.rel_path, d.start.line, d.message))
+        .collect();
+    assert_eq!(
+        out,
+        [
+            "app.py:2 Importing `feat` at module level pulls in heavy `pandas` (1200 ms): app → feat → mylib.frames → pandas",
+            "feat.py:1 Importing `mylib.frames` at module level pulls in heavy `pandas` (1200 ms): feat → mylib.frames → pandas",
+        ],
+        "{out:#?}"
+    );
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use lmms_graph::{Environment, ImportGraph};
+use lmms_graph::{Environment, ImportGraph, InstalledGraph};
 use lmms_lint::{Costs, FastPath, Rule, Selection, Settings, Thresholds, Usage};
 use lmms_profile::doc::ProfileDoc;
 use lmms_report::{Format, Options};
@@ -51,6 +51,23 @@ pub struct Args {
     /// Usage to take request fractions from (default: `.lmms/usage.json`).
     #[arg(long, value_name = "FILE")]
     pub usage: Option<PathBuf>,
+}
+
+/// Enough for boto3 + botocore + pandas + numpy several times over; a
+/// bound so a project importing a whole distribution stays fast.
+const MAX_INSTALLED_FILES: usize = 20_000;
+
+/// The standard library by name plus the site-packages of the interpreter
+/// the project would run with (found from its install layout, not run).
+fn installed_env(root: &Path, cfg: &lmms_config::Config) -> Environment {
+    use lmms_profile::python;
+    let config = cfg.python.as_ref().map(|p| root.join(p));
+    match python::choose(&python::Hints::from_env(None, config, root)) {
+        Ok(i) if !python::is_shim(&i.path) => {
+            Environment::builtin().with_site_packages(Environment::site_packages_of(&i.path))
+        }
+        _ => Environment::builtin(),
+    }
 }
 
 fn format(f: OutputFormat) -> Format {
@@ -168,15 +185,53 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         .and_then(lmms_config::parse_entry)
         .map(|(m, _)| m.to_string());
 
+    let lmm002 = selection.is_enabled(Rule::TransitiveHeavyImport) && !costs.is_empty();
+    // Installed packages matter only for chains through third-party code;
+    // their site-packages come from the interpreter's layout, unrun.
+    let env = if lmm002 {
+        installed_env(&root, cfg)
+    } else {
+        Environment::builtin()
+    };
     // The rules need imports, module-level calls and syntax errors only.
     let (graph, walk_issues) = ImportGraph::load_with(
         &paths,
         &root,
         &roots,
         &cfg.exclude,
-        Environment::builtin(),
+        env.clone(),
         lmms_python::Extract::IMPORTS_ONLY,
     );
+    let installed = (lmm002 && !env.site_packages().is_empty()).then(|| {
+        let mut starts = std::collections::BTreeSet::new();
+        for f in 0..graph.files.len() {
+            for targets in graph.import_targets(f) {
+                for (_, t) in targets {
+                    if t.kind == lmms_graph::ModuleKind::ThirdParty {
+                        starts.insert(t.module.clone());
+                    }
+                }
+            }
+        }
+        let t = cfg.module_level_ms;
+        let heavy = |m: &str| {
+            costs
+                .lookup(m, lmms_graph::ModuleKind::ThirdParty)
+                .is_some_and(|c| c.ms >= t)
+        };
+        std::sync::Arc::new(InstalledGraph::expand(
+            &env,
+            starts,
+            &heavy,
+            MAX_INSTALLED_FILES,
+        ))
+    });
+    if installed.as_ref().is_some_and(|i| i.truncated) {
+        eprintln!(
+            "lmms: warning: stopped following imports into installed packages after {MAX_INSTALLED_FILES} files; \
+             LMM002 chains through third-party code may be incomplete"
+        );
+    }
 
     let fast_path = {
         let file = roots.first().unwrap_or(&root).join(&cfg.fast_path);
@@ -216,6 +271,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         root: root.clone(),
+        installed,
     };
     let report = lmms_lint::check(&graph, &settings, &walk_issues);
     if report.entry_found == Some(false) {

@@ -1,7 +1,9 @@
 //! ## What it does
 //! Flags a module-level import, on the hot path, of a *project* module whose
 //! own import-time imports pull in a heavy module, directly or through
-//! other project modules. The message shows the chain, importer first.
+//! other project modules, or of an installed package that is not heavy
+//! itself but imports a heavy one at import time (the chain is followed
+//! through site-packages). The message shows the chain, importer first.
 //!
 //! A module is heavy when its measured import time (profile or `heavy`
 //! table) is at or above `module-level-ms` and it is not shown to be used
@@ -50,19 +52,31 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         }
         for (name_idx, target) in targets {
             let name_idx = *name_idx;
-            if target.kind != ModuleKind::Project {
-                continue;
-            }
-            let Some(dep) = target.file else { continue };
-            if dep == cx.file {
-                continue;
-            }
-            let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else {
-                continue;
+            // A project module whose chain (possibly continuing through
+            // installed packages) reaches a heavy module, or an installed
+            // module that is not heavy itself but imports one.
+            let tail: Vec<String> = if target.kind == ModuleKind::Project {
+                let Some(dep) = target.file else { continue };
+                if dep == cx.file {
+                    continue;
+                }
+                let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else {
+                    continue;
+                };
+                let mut tail = chain.clone();
+                if let Some(rest) = tail.last().and_then(|m| cx.installed_chains.get(m)) {
+                    tail.extend(rest.iter().skip(1).cloned());
+                }
+                tail
+            } else {
+                match cx.installed_chains.get(&target.module) {
+                    Some(chain) => chain.clone(),
+                    None => continue,
+                }
             };
-            let heavy = chain.last().cloned().unwrap_or_default();
+            let heavy = tail.last().cloned().unwrap_or_default();
             let mut full = vec![cx.graph.display_module(cx.file)];
-            full.extend(chain.iter().cloned());
+            full.extend(tail);
             let range = match name_idx {
                 Some(i) if rec.names.len() > 1 => rec.names[i].range,
                 _ => rec.range,

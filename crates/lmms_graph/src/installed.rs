@@ -1,0 +1,211 @@
+//! The part of the import graph inside installed packages: what an
+//! installed module imports while it is being imported. Built on demand,
+//! breadth-first from the modules the project imports, so a chain such as
+//! `app → mylib → mylib.frames → pandas` is visible without a profile.
+//! Only modules reached are read; the walk stops at modules the caller
+//! calls terminal (already known to be heavy) and at a file budget.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::{runs_at_import, Environment};
+
+/// Import-time edges between installed modules.
+#[derive(Debug, Default)]
+pub struct InstalledGraph {
+    /// module → modules its import-time imports load (absolute names),
+    /// for every installed module that was found and read.
+    deps: HashMap<String, Vec<String>>,
+    /// Files that could not be read or parsed cleanly, with the reason.
+    pub problems: Vec<(PathBuf, String)>,
+    /// The file budget ran out before the walk finished.
+    pub truncated: bool,
+}
+
+/// The file that `import module` would execute from site-packages, and
+/// whether it is a package `__init__`.
+pub fn locate(env: &Environment, module: &str) -> Option<(PathBuf, bool)> {
+    let parts: Vec<&str> = module.split('.').collect();
+    for dir in env.site_packages() {
+        let base = parts.iter().fold(dir.clone(), |p, part| p.join(part));
+        let init = base.join("__init__.py");
+        if init.is_file() {
+            return Some((init, true));
+        }
+        let file = base.with_extension("py");
+        if file.is_file() {
+            return Some((file, false));
+        }
+    }
+    None
+}
+
+impl InstalledGraph {
+    /// Follow import-time imports from `starts` through installed packages.
+    /// `terminal` modules are recorded as reached but not read.
+    pub fn expand(
+        env: &Environment,
+        starts: impl IntoIterator<Item = String>,
+        terminal: &dyn Fn(&str) -> bool,
+        max_files: usize,
+    ) -> InstalledGraph {
+        let mut g = InstalledGraph::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut frontier: Vec<String> = Vec::new();
+        for s in starts {
+            if seen.insert(s.clone()) {
+                frontier.push(s);
+            }
+        }
+        let mut read = 0usize;
+        while !frontier.is_empty() {
+            let layer: Vec<String> = std::mem::take(&mut frontier)
+                .into_iter()
+                .filter(|m| !terminal(m) && env.installed_path(top(m)).is_some())
+                .collect();
+            if read + layer.len() > max_files {
+                g.truncated = true;
+                break;
+            }
+            read += layer.len();
+            let results: Vec<(String, Result<Vec<String>, (PathBuf, String)>)> =
+                crate::parse_pool().install(|| {
+                    layer
+                        .into_par_iter()
+                        .map(|m| {
+                            let r = module_deps(env, &m);
+                            (m, r)
+                        })
+                        .collect()
+                });
+            for (m, r) in results {
+                match r {
+                    Ok(deps) => {
+                        for d in &deps {
+                            if seen.insert(d.clone()) {
+                                frontier.push(d.clone());
+                            }
+                        }
+                        g.deps.insert(m, deps);
+                    }
+                    Err(p) => {
+                        g.problems.push(p);
+                        g.deps.insert(m, Vec::new());
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    pub fn deps(&self, module: &str) -> Option<&[String]> {
+        self.deps.get(module).map(Vec::as_slice)
+    }
+
+    /// Shortest import-time chain from `start` to a module `is_heavy`
+    /// accepts, `start` first.
+    pub fn chain_to(&self, start: &str, is_heavy: &dyn Fn(&str) -> bool) -> Option<Vec<String>> {
+        let mut prev: HashMap<&str, &str> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        let mut seen = HashSet::from([start]);
+        while let Some(m) = queue.pop_front() {
+            for d in self.deps(m).unwrap_or_default() {
+                if !seen.insert(d.as_str()) {
+                    continue;
+                }
+                prev.insert(d.as_str(), m);
+                if is_heavy(d) {
+                    let mut chain = vec![d.clone()];
+                    let mut cur = d.as_str();
+                    while let Some(&p) = prev.get(cur) {
+                        chain.push(p.to_string());
+                        cur = p;
+                    }
+                    chain.reverse();
+                    return Some(chain);
+                }
+                queue.push_back(d.as_str());
+            }
+        }
+        None
+    }
+}
+
+fn top(m: &str) -> &str {
+    m.split('.').next().unwrap_or(m)
+}
+
+/// Absolute modules one installed module's import-time imports load
+/// (packages on the way included: `import a.b` runs `a` then `a.b`).
+fn module_deps(env: &Environment, module: &str) -> Result<Vec<String>, (PathBuf, String)> {
+    let Some((path, is_package)) = locate(env, module) else {
+        return Ok(Vec::new());
+    };
+    let (text, parsed) =
+        lmms_python::read_and_parse_with(&path, lmms_python::Extract::IMPORTS_ONLY)
+            .map_err(|e| (path.clone(), e.to_string()))?;
+    let mut out = Vec::new();
+    let mut push = |name: String| {
+        let mut prefix = String::new();
+        for part in name.split('.') {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(part);
+            if prefix != module && !out.contains(&prefix) {
+                out.push(prefix.clone());
+            }
+        }
+    };
+    let package: Vec<&str> = {
+        let mut p: Vec<&str> = module.split('.').collect();
+        if !is_package {
+            p.pop();
+        }
+        p
+    };
+    for rec in parsed.imports.iter().filter(|r| runs_at_import(r)) {
+        let base = if rec.level == 0 {
+            rec.module.clone()
+        } else {
+            let keep = package.len().checked_sub(rec.level as usize - 1);
+            let Some(keep) = keep else { continue };
+            let mut parts: Vec<&str> = package[..keep].to_vec();
+            if !rec.module.is_empty() {
+                parts.push(&rec.module);
+            }
+            parts.join(".")
+        };
+        if base.is_empty() {
+            continue;
+        }
+        if rec.is_from {
+            // `from pkg import sub` loads `pkg.sub` when it is a module.
+            for n in &rec.names {
+                let attr = n.attribute.as_deref().unwrap_or_default();
+                let sub = format!("{base}.{attr}");
+                if locate(env, &sub).is_some() {
+                    push(sub);
+                }
+            }
+            push(base);
+        } else {
+            for n in &rec.names {
+                let full = text
+                    .get(n.range.start as usize..n.range.end as usize)
+                    .map(|a| {
+                        a.split(" as ")
+                            .next()
+                            .unwrap_or(a)
+                            .split_whitespace()
+                            .collect::<String>()
+                    })
+                    .unwrap_or_else(|| n.target.clone());
+                push(full);
+            }
+        }
+    }
+    Ok(out)
+}
