@@ -891,7 +891,16 @@ impl<'a> Builder<'a> {
             let (at, lead) = after_statement(self.src, anchor, nl);
             let body: String = self.type_checking.iter().map(|t| format!("    {t}{nl}")).collect();
             // Before any dispatch wrappers placed at the same spot.
-            self.edits.insert(0, Edit::insertion(at, format!("{lead}{define}if {guard}:{nl}{body}")));
+            // Set the block off with a blank line unless one (or a deleted
+            // import line) already precedes it.
+            let mut end = at;
+            // Skip back over lines being deleted to the line that survives.
+            while let Some(d) = self.edits.iter().find(|e| e.content.is_empty() && e.range.end == end && e.range.start < end) {
+                end = d.range.start;
+            }
+            let prev_blank = end == 0 || self.src[line_start(self.src, end - 1) as usize..end as usize].trim().is_empty();
+            let gap = if prev_blank { "" } else { nl };
+            self.edits.insert(0, Edit::insertion(at, format!("{lead}{gap}{define}if {guard}:{nl}{body}")));
         }
         if !self.header.is_empty() {
             let first = self.parsed.imports.iter().find(|i| {
@@ -901,6 +910,7 @@ impl<'a> Builder<'a> {
             let text: String = self.header.iter().map(|h| format!("{h}{nl}")).collect();
             self.edits.push(Edit::insertion(at, text));
         }
+        tidy_blank_lines(self.src, &mut self.edits);
         let fix = if self.edits.is_empty() {
             None
         } else {
@@ -924,6 +934,55 @@ impl<'a> Builder<'a> {
             }
         };
         FileRewrite { moves: self.moves, skips: self.skips, fix, matched: Vec::new() }
+    }
+}
+
+/// Deleting a block of import lines that sat between two blank lines leaves
+/// two blank lines in a row; take one of them with the block. Only whole-line
+/// deletions are touched, and only when no other edit falls inside the
+/// widened range.
+fn tidy_blank_lines(src: &str, edits: &mut Vec<Edit>) {
+    let is_blank_line = |start: u32| {
+        let end = next_line_start(src, start);
+        start < end && src[start as usize..end as usize].trim().is_empty()
+    };
+    let whole_line = |e: &Edit| {
+        e.content.is_empty()
+            && e.range.start < e.range.end
+            && line_start(src, e.range.start) == e.range.start
+            && (e.range.end as usize == src.len() || src.as_bytes()[e.range.end as usize - 1] == b'\n')
+    };
+    let mut dels: Vec<usize> = (0..edits.len()).filter(|i| whole_line(&edits[*i])).collect();
+    dels.sort_by_key(|i| edits[*i].range.start);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in dels {
+        match groups.last_mut() {
+            Some(g) if edits[*g.last().unwrap()].range.end == edits[i].range.start => g.push(i),
+            _ => groups.push(vec![i]),
+        }
+    }
+    for g in groups {
+        let start = edits[g[0]].range.start;
+        let end = edits[*g.last().unwrap()].range.end;
+        if start == 0 || end as usize >= src.len() {
+            continue;
+        }
+        let prev_line = line_start(src, start - 1);
+        if !is_blank_line(prev_line) || !is_blank_line(end) {
+            continue;
+        }
+        let widened = next_line_start(src, end);
+        // Anything else starting in the widened stretch (an insertion at
+        // `end` included) would end up inside the deletion.
+        let clash = edits
+            .iter()
+            .enumerate()
+            .any(|(j, e)| !g.contains(&j) && e.range.start >= end && e.range.start < widened);
+        if clash {
+            continue;
+        }
+        let last = *g.last().unwrap();
+        edits[last].range.end = widened;
     }
 }
 
