@@ -36,8 +36,9 @@ print(json.dumps({'stdlib': sorted(getattr(sys, 'stdlib_module_names', ())), 'bu
 /// Threads with stacks deep enough for pathological but valid-size input
 /// (ruff's parser and the AST's drop recurse once per nesting level; a
 /// 200 kB file of nested brackets needs far more than the default 2 MB).
-/// Only touched pages cost memory.
-pub(crate) fn parse_pool() -> &'static rayon::ThreadPool {
+/// Only touched pages cost memory. Callers may run their own parallel work
+/// here too, so one set of threads serves a whole command.
+pub fn parse_pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
@@ -343,13 +344,15 @@ impl ImportGraph {
             env,
             resolved: Vec::new(),
         };
-        g.resolved = (0..g.files.len())
-            .into_par_iter()
-            .map(|f| match g.files[f].module_ast() {
-                Some(m) => m.imports.iter().map(|rec| g.targets(f, rec)).collect(),
-                None => Vec::new(),
-            })
-            .collect();
+        g.resolved = parse_pool().install(|| {
+            (0..g.files.len())
+                .into_par_iter()
+                .map(|f| match g.files[f].module_ast() {
+                    Some(m) => m.imports.iter().map(|rec| g.targets(f, rec)).collect(),
+                    None => Vec::new(),
+                })
+                .collect()
+        });
         g
     }
 

@@ -273,7 +273,8 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         root: root.clone(),
         installed,
     };
-    let report = lmms_lint::check(&graph, &settings, &walk_issues);
+    let report =
+        lmms_graph::parse_pool().install(|| lmms_lint::check(&graph, &settings, &walk_issues));
     if report.entry_found == Some(false) {
         eprintln!(
             "lmms: warning: entry module `{}` not found under the source roots; treating every file as on the hot path",
