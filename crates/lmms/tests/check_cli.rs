@@ -176,3 +176,8 @@ fn a_closed_pipe_is_not_an_error() {
 fn chains_through_installed_packages() {
     assert_cmd_snapshot!(check("installed", &[]));
 }
+
+#[test]
+fn profile_times_judge_imports_and_stdlib_pays_only_its_own_package() {
+    assert_cmd_snapshot!(check("profiled", &["--profile", "profile.json"]));
+}

@@ -28,8 +28,8 @@ pub struct Cost {
 impl Cost {
     pub fn describe_source(&self) -> &'static str {
         match self.source {
-            CostSource::Profile => "median cumulative import time in .lmms/profile.json",
-            CostSource::ProfileOwnPackage => "median own-package import time in .lmms/profile.json",
+            CostSource::Profile => "median cumulative import time measured by `lmms profile`",
+            CostSource::ProfileOwnPackage => "median own-package import time measured by `lmms profile`",
             CostSource::HeavyTable => "from the [tool.lmms] heavy table",
         }
     }
