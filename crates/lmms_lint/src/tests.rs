@@ -339,3 +339,11 @@ fn chains_through_installed_packages_are_reported() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn stubs_are_never_executed_so_only_syntax_is_checked() {
+    let out = run(&[("app.pyi", "import boto3\ndef f(:\n"), ("app.py", "import boto3\n")], |_| {});
+    let mut codes: Vec<_> = out.iter().map(|l| l.split(':').next().unwrap().to_string() + " " + l.split(' ').nth(1).unwrap()).collect();
+    codes.dedup();
+    assert_eq!(codes, ["app.py LMM001", "app.pyi LMM900"], "{out:#?}");
+}
