@@ -347,3 +347,9 @@ fn stubs_are_never_executed_so_only_syntax_is_checked() {
     codes.dedup();
     assert_eq!(codes, ["app.py LMM001", "app.pyi LMM900"], "{out:#?}");
 }
+
+#[test]
+fn one_statement_naming_a_module_twice_is_reported_once() {
+    let out = run(&[("app.py", "from boto3 import client, resource\n")], |_| {});
+    assert_eq!(out.len(), 1, "{out:#?}");
+}

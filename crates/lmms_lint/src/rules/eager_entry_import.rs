@@ -44,8 +44,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         if !runs_at_import(rec) {
             continue;
         }
-        for (name_idx, target) in targets {
+        for (k, (name_idx, target)) in targets.iter().enumerate() {
             let name_idx = *name_idx;
+            // `from m import a, b` names one module twice: report it once.
+            if targets[..k].iter().any(|(_, t)| t.module == target.module) {
+                continue;
+            }
             if target.module == fp.module || target.module.starts_with(&format!("{}.", fp.module)) {
                 continue;
             }

@@ -50,8 +50,12 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         if !runs_at_import(rec) {
             continue;
         }
-        for (name_idx, target) in targets {
+        for (k, (name_idx, target)) in targets.iter().enumerate() {
             let name_idx = *name_idx;
+            // `from m import a, b` names one module twice: report it once.
+            if targets[..k].iter().any(|(_, t)| t.module == target.module) {
+                continue;
+            }
             // A project module whose chain (possibly continuing through
             // installed packages) reaches a heavy module, or an installed
             // module that is not heavy itself but imports one.
