@@ -70,7 +70,7 @@ impl InstalledGraph {
                 break;
             }
             read += layer.len();
-            let results: Vec<(String, Result<Vec<String>, (PathBuf, String)>)> =
+            let results: Vec<(String, DepsResult)> =
                 crate::parse_pool().install(|| {
                     layer
                         .into_par_iter()
@@ -133,13 +133,16 @@ impl InstalledGraph {
     }
 }
 
+/// A module's import-time dependencies, or the file and why it was unreadable.
+type DepsResult = Result<Vec<String>, (PathBuf, String)>;
+
 fn top(m: &str) -> &str {
     m.split('.').next().unwrap_or(m)
 }
 
 /// Absolute modules one installed module's import-time imports load
 /// (packages on the way included: `import a.b` runs `a` then `a.b`).
-fn module_deps(env: &Environment, module: &str) -> Result<Vec<String>, (PathBuf, String)> {
+fn module_deps(env: &Environment, module: &str) -> DepsResult {
     let Some((path, is_package)) = locate(env, module) else {
         return Ok(Vec::new());
     };

@@ -543,6 +543,7 @@ impl ImportGraph {
         let mut next: Vec<Option<Next>> = (0..n).map(|_| None).collect();
         let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut queue = VecDeque::new();
+        #[allow(clippy::needless_range_loop)] // `f` indexes three parallel vectors
         for f in 0..n {
             for d in self.import_time_project_deps(f) {
                 reverse[d].push(f);
