@@ -79,7 +79,7 @@ pub fn walk_map<T: Send>(
         });
     // Parallel walk: directory reads and ignore-file parsing overlap with
     // each other; results are merged and sorted below for stable output.
-    let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, WalkIssue>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(PathBuf, u64), WalkIssue>>();
     let fallback = root.to_path_buf();
     builder.build_parallel().run(|| {
         let tx = tx.clone();
@@ -91,7 +91,8 @@ pub fn walk_map<T: Send>(
                     if !(is_file && (e.depth() == 0 || is_python(e.path()))) {
                         return ignore::WalkState::Continue;
                     }
-                    Ok(e.into_path())
+                    let size = e.metadata().map_or(0, |m| m.len());
+                    Ok((e.into_path(), size))
                 }
                 Err(err) => Err(WalkIssue {
                     path: error_path(&err).unwrap_or_else(|| fallback.clone()),
@@ -103,28 +104,29 @@ pub fn walk_map<T: Send>(
         })
     });
     drop(tx);
-    let mut paths_found = Vec::new();
+    let mut found: Vec<(PathBuf, u64)> = Vec::new();
     for msg in rx {
         match msg {
-            Ok(p) => paths_found.push(p),
+            Ok(p) => found.push(p),
             Err(i) => issues.push(i),
         }
     }
-    paths_found.sort();
-    paths_found.dedup();
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    // Largest files first, so no thread is left parsing one big file after
+    // the others ran out of work; results go back to path order after.
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by(|&a, &b| found[b].1.cmp(&found[a].1));
     // `f` (parsing) runs on the big-stack pool: ruff's parser and the AST's
     // drop recurse once per nesting level.
     let f = &f;
-    files = crate::parse_pool().install(|| {
+    let found = &found;
+    let mut results: Vec<(usize, T)> = crate::parse_pool().install(|| {
         use rayon::prelude::*;
-        paths_found
-            .into_par_iter()
-            .map(|p| {
-                let v = f(&p);
-                (p, v)
-            })
-            .collect()
+        order.into_par_iter().with_max_len(1).map(|i| (i, f(&found[i].0))).collect()
     });
+    results.sort_by_key(|(i, _)| *i);
+    files = results.into_iter().map(|(i, v)| (found[i].0.clone(), v)).collect();
     issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     (files, issues)
 }
