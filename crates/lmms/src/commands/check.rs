@@ -311,10 +311,3 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         ExitCode::from(1)
     })
 }
-
-/// The parser allocates and frees millions of small AST nodes across
-/// threads; mimalloc does that markedly faster than glibc's allocator (ruff
-/// ships a non-system allocator for the same reason). Declared here because
-/// `check` is the command it was measured for; it serves the whole binary.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
