@@ -126,8 +126,29 @@ fn rule_prints_its_documentation() {
 }
 
 #[test]
+fn rule_prints_a_fast_path_rules_documentation() {
+    assert_cmd_snapshot!(rule(&["LMM101"]));
+}
+
+#[test]
+fn a_retired_code_prints_its_successor() {
+    assert_cmd_snapshot!(rule(&["LMM006"]));
+}
+
+#[test]
 fn rule_all_lists_every_code() {
     assert_cmd_snapshot!(rule(&["--all"]));
+    let out = rule(&["--all"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut codes: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let n = codes.len();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), n, "codes are unique");
+    assert!(!codes.contains(&"LMM006"), "retired codes are not listed");
 }
 
 #[test]
@@ -138,7 +159,8 @@ fn unknown_rule_is_a_usage_error() {
 #[test]
 fn every_rule_doc_is_printable() {
     for code in [
-        "LMM001", "LMM002", "LMM003", "LMM004", "LMM005", "LMM006", "LMM900", "LMM901",
+        "LMM001", "LMM002", "LMM003", "LMM004", "LMM005", "LMM101", "LMM102", "LMM103", "LMM104",
+        "LMM105", "LMM106", "LMM107", "LMM108", "LMM900", "LMM901",
     ] {
         let out = rule(&[code]).output().unwrap();
         assert!(out.status.success(), "{code}");

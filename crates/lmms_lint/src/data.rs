@@ -29,7 +29,9 @@ impl Cost {
     pub fn describe_source(&self) -> &'static str {
         match self.source {
             CostSource::Profile => "median cumulative import time measured by `lmms profile`",
-            CostSource::ProfileOwnPackage => "median own-package import time measured by `lmms profile`",
+            CostSource::ProfileOwnPackage => {
+                "median own-package import time measured by `lmms profile`"
+            }
             CostSource::HeavyTable => "from the [tool.lmms] heavy table",
         }
     }

@@ -6,22 +6,30 @@
 //! documentation ([`RuleInfo::doc`]). [`check`] runs the selected rules over
 //! an [`ImportGraph`] in parallel and returns diagnostics sorted by path and
 //! position, with `# noqa` and per-file ignores already applied.
+//!
+//! The same table also holds DEC-04's `fast_path.py` rules (LMM101–LMM108),
+//! which `lmms_plan::fast_path` implements and documents; [`add_fast_path`]
+//! turns their findings into diagnostics under the same selection, noqa and
+//! per-file-ignore machinery. Retired codes live on as [`REDIRECTS`].
 
 pub mod data;
+mod fast_path;
 mod noqa;
 mod rules;
 mod select;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lmms_graph::{ImportGraph, InstalledGraph, ModuleKind, WalkIssue};
+use lmms_plan::fast_path::{FastPathRule, FAST_PATH_RULES};
 use lmms_python::{ByteRange, LineIndex, ParsedModule};
 use rayon::prelude::*;
 use serde::Serialize;
 
 pub use data::{Cost, CostSource, Costs, Usage, UsageError};
+pub use fast_path::{add_fast_path, WARNING_NOTE};
 pub use select::{glob_match, Selection, SelectionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -31,7 +39,14 @@ pub enum Rule {
     OverLazyImport,
     ImportInLoop,
     ImportTimeCall,
-    EagerEntryImport,
+    FastPathTooManyImports,
+    FastPathOverTimeBudget,
+    FastPathTooLong,
+    FastPathMissingHeader,
+    FastPathStaleProfile,
+    FastPathTimeDrift,
+    FastPathTierViolation,
+    FastPathBypassed,
     InvalidSyntax,
     UnreadableFile,
 }
@@ -44,15 +59,40 @@ pub struct RuleInfo {
     pub name: &'static str,
     /// One line for listings and SARIF.
     pub summary: &'static str,
-    /// The rule's source file; its `//!` lines are the documentation.
-    source: &'static str,
+    doc: Doc,
+}
+
+/// Where a rule's documentation lives.
+#[derive(Debug)]
+enum Doc {
+    /// The rule's source file in this crate; its `//!` lines.
+    Source(&'static str),
+    /// A fast-path rule, documented where `lmms_plan` implements it.
+    FastPath(&'static FastPathRule),
+}
+
+/// A fast-path rule's entry, taken from `lmms_plan`'s table so names and
+/// summaries are written once. `i` is its index there (checked by a test).
+const fn fast_path_rule(rule: Rule, i: usize) -> RuleInfo {
+    let r = &FAST_PATH_RULES[i];
+    RuleInfo {
+        rule,
+        code: r.code,
+        name: r.name,
+        summary: r.summary,
+        doc: Doc::FastPath(r),
+    }
 }
 
 impl RuleInfo {
     /// The rule's documentation: its source file's `//!` comment.
     pub fn doc(&self) -> String {
+        let source = match self.doc {
+            Doc::Source(s) => s,
+            Doc::FastPath(r) => return r.doc(),
+        };
         let mut out = String::new();
-        for line in self.source.lines() {
+        for line in source.lines() {
             let Some(rest) = line.strip_prefix("//!") else {
                 if out.is_empty() {
                     continue;
@@ -73,58 +113,80 @@ pub const RULES: &[RuleInfo] = &[
         code: "LMM001",
         name: "heavy-module-level-import",
         summary: "Heavy import at module level on the hot path",
-        source: include_str!("rules/heavy_module_level_import.rs"),
+        doc: Doc::Source(include_str!("rules/heavy_module_level_import.rs")),
     },
     RuleInfo {
         rule: Rule::TransitiveHeavyImport,
         code: "LMM002",
         name: "transitive-heavy-import",
         summary: "Module-level import of a project module that pulls in a heavy module",
-        source: include_str!("rules/transitive_heavy_import.rs"),
+        doc: Doc::Source(include_str!("rules/transitive_heavy_import.rs")),
     },
     RuleInfo {
         rule: Rule::OverLazyImport,
         code: "LMM003",
         name: "over-lazy-import",
         summary: "Function-level import of a cheap or hot module",
-        source: include_str!("rules/over_lazy_import.rs"),
+        doc: Doc::Source(include_str!("rules/over_lazy_import.rs")),
     },
     RuleInfo {
         rule: Rule::ImportInLoop,
         code: "LMM004",
         name: "import-in-loop",
         summary: "Import inside a loop body",
-        source: include_str!("rules/import_in_loop.rs"),
+        doc: Doc::Source(include_str!("rules/import_in_loop.rs")),
     },
     RuleInfo {
         rule: Rule::ImportTimeCall,
         code: "LMM005",
         name: "import-time-call",
         summary: "Module-level call on a heavy library at import time",
-        source: include_str!("rules/import_time_call.rs"),
+        doc: Doc::Source(include_str!("rules/import_time_call.rs")),
     },
-    RuleInfo {
-        rule: Rule::EagerEntryImport,
-        code: "LMM006",
-        name: "eager-entry-import",
-        summary: "Entry module imports a hot-path module not through fast_path.py",
-        source: include_str!("rules/eager_entry_import.rs"),
-    },
+    fast_path_rule(Rule::FastPathTooManyImports, 0),
+    fast_path_rule(Rule::FastPathOverTimeBudget, 1),
+    fast_path_rule(Rule::FastPathTooLong, 2),
+    fast_path_rule(Rule::FastPathMissingHeader, 3),
+    fast_path_rule(Rule::FastPathStaleProfile, 4),
+    fast_path_rule(Rule::FastPathTimeDrift, 5),
+    fast_path_rule(Rule::FastPathTierViolation, 6),
+    fast_path_rule(Rule::FastPathBypassed, 7),
     RuleInfo {
         rule: Rule::InvalidSyntax,
         code: "LMM900",
         name: "invalid-syntax",
         summary: "Syntax error",
-        source: include_str!("rules/invalid_syntax.rs"),
+        doc: Doc::Source(include_str!("rules/invalid_syntax.rs")),
     },
     RuleInfo {
         rule: Rule::UnreadableFile,
         code: "LMM901",
         name: "unreadable-file",
         summary: "File could not be read or is not UTF-8",
-        source: include_str!("rules/unreadable_file.rs"),
+        doc: Doc::Source(include_str!("rules/unreadable_file.rs")),
     },
 ];
+
+/// Retired codes and names, and the rule that now does their job. A
+/// retired code still selects, ignores and `# noqa`s its successor, so old
+/// configurations keep working; it is never reused.
+///
+/// LMM006 (`eager-entry-import`) checked what LMM108 checks — an entry
+/// module importing a fast-path module directly — from the import graph.
+/// LMM108 is what `lmms fast-path check` reports too, so one code now names
+/// the boundary everywhere (see `lmms rule LMM108`).
+pub const REDIRECTS: &[(&str, &str)] = &[
+    ("LMM006", "LMM108"),
+    ("eager-entry-import", "fast-path-bypassed"),
+];
+
+/// The successor of a retired code or name, if `selector` is one.
+pub fn redirect(selector: &str) -> Option<&'static str> {
+    REDIRECTS
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(selector))
+        .map(|(_, new)| *new)
+}
 
 impl Rule {
     pub fn info(self) -> &'static RuleInfo {
@@ -136,7 +198,9 @@ impl Rule {
     pub fn code(self) -> &'static str {
         self.info().code
     }
+    /// Look a rule up by code or name; retired ones give their successor.
     pub fn from_code(code: &str) -> Option<Rule> {
+        let code = redirect(code).unwrap_or(code);
         RULES
             .iter()
             .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
@@ -161,15 +225,6 @@ impl Default for Thresholds {
     }
 }
 
-/// What `fast_path.py` provides (LMM006).
-#[derive(Debug, Clone)]
-pub struct FastPath {
-    /// Its module name (`fast_path`).
-    pub module: String,
-    /// Absolute modules it imports.
-    pub provides: HashSet<String>,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub thresholds: Thresholds,
@@ -177,7 +232,6 @@ pub struct Settings {
     pub usage: Option<Usage>,
     /// Entry module name (`lambda_function`); hot path = what it imports.
     pub entry_module: Option<String>,
-    pub fast_path: Option<FastPath>,
     pub selection: Selection,
     /// `(glob, codes)` pairs matched against the path relative to `root`.
     pub per_file_ignores: Vec<(String, Vec<String>)>,
@@ -202,7 +256,6 @@ pub(crate) struct FileCx<'a> {
     pub settings: &'a Settings,
     /// Executed when the entry point is imported.
     pub hot: bool,
-    pub is_entry: bool,
     pub chains: &'a [Option<Vec<String>>],
     /// Installed module → its import-time chain to a heavy module.
     pub installed_chains: &'a HashMap<String, Vec<String>>,
@@ -340,20 +393,18 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                 module,
                 settings,
                 hot: hot[i],
-                is_entry: entry == Some(i),
                 chains: &chains,
                 installed_chains: &installed_chains,
             };
             let mut raw = Vec::new();
             type RuleFn = fn(&FileCx, &mut Vec<Raw>);
-            let table: [(Rule, RuleFn); 7] = [
+            let table: [(Rule, RuleFn); 6] = [
                 (Rule::InvalidSyntax, rules::invalid_syntax::check),
                 (Rule::HeavyModuleLevelImport, rules::heavy_module_level_import::check),
                 (Rule::TransitiveHeavyImport, rules::transitive_heavy_import::check),
                 (Rule::OverLazyImport, rules::over_lazy_import::check),
                 (Rule::ImportInLoop, rules::import_in_loop::check),
                 (Rule::ImportTimeCall, rules::import_time_call::check),
-                (Rule::EagerEntryImport, rules::eager_entry_import::check),
             ];
             // A stub (`.pyi`) is never executed: only its syntax can be wrong.
             let is_stub = f.path.extension().is_some_and(|e| e == "pyi");
@@ -398,6 +449,16 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
             ));
         }
     }
+    sort(&mut diagnostics);
+    Report {
+        diagnostics,
+        files_checked: graph.files.len(),
+        entry_found: settings.entry_module.as_ref().map(|_| entry.is_some()),
+    }
+}
+
+/// By path, position, rule, message: the order every renderer prints.
+pub(crate) fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         (a.rel_path.as_str(), a.start, a.rule, a.message.as_str()).cmp(&(
             b.rel_path.as_str(),
@@ -406,11 +467,6 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
             b.message.as_str(),
         ))
     });
-    Report {
-        diagnostics,
-        files_checked: graph.files.len(),
-        entry_found: settings.entry_module.as_ref().map(|_| entry.is_some()),
-    }
 }
 
 fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> Diagnostic {
@@ -427,27 +483,11 @@ fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> D
     }
 }
 
-fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {
+pub(crate) fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {
     let mut out = Vec::new();
     for (pat, codes) in &settings.per_file_ignores {
         if glob_match(pat, rel) {
             out.extend(codes.iter().map(String::as_str));
-        }
-    }
-    out
-}
-
-/// Modules a `fast_path.py` imports at module level, resolved in `graph`.
-pub fn fast_path_provides(graph: &ImportGraph, file: usize) -> HashSet<String> {
-    let mut out = HashSet::new();
-    if let Some(m) = graph.files[file].module_ast() {
-        for (rec, targets) in m.imports.iter().zip(graph.import_targets(file)) {
-            if !lmms_graph::runs_at_import(rec) {
-                continue;
-            }
-            for (_, t) in targets {
-                out.insert(t.module.clone());
-            }
         }
     }
     out

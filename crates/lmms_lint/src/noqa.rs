@@ -47,7 +47,9 @@ impl Directives {
             .iter()
             .any(|&o| match self.lines.get(&index.line(o)) {
                 Some(None) => true,
-                Some(Some(codes)) => codes.iter().any(|c| c.eq_ignore_ascii_case(rule.code())),
+                Some(Some(codes)) => codes.iter().any(|c| {
+                    c.eq_ignore_ascii_case(rule.code()) || crate::redirect(c) == Some(rule.code())
+                }),
                 None => false,
             })
     }

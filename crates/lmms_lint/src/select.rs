@@ -37,7 +37,9 @@ pub fn validate(selector: &str) -> Result<(), SelectionError> {
     }
 }
 
+/// A retired code (`LMM006`) matches the rule that replaced it.
 pub(crate) fn code_matches(selector: &str, rule: Rule) -> bool {
+    let selector = crate::redirect(selector).unwrap_or(selector);
     let info = rule.info();
     selector.eq_ignore_ascii_case("ALL")
         || info.name == selector
@@ -97,6 +99,20 @@ mod tests {
             .unwrap()
             .is_enabled(Rule::ImportInLoop));
         assert!(Selection::new(vec!["XYZ1".into()], vec![]).is_err());
+        let fast = Selection::new(vec!["LMM1".into()], vec!["LMM105".into()]).unwrap();
+        assert!(fast.is_enabled(Rule::FastPathBypassed));
+        assert!(!fast.is_enabled(Rule::FastPathStaleProfile));
+        assert!(!fast.is_enabled(Rule::HeavyModuleLevelImport));
+    }
+
+    #[test]
+    fn retired_codes_select_and_ignore_their_successor() {
+        let s = Selection::new(vec!["LMM006".into()], vec![]).unwrap();
+        assert!(s.is_enabled(Rule::FastPathBypassed));
+        assert!(!s.is_enabled(Rule::HeavyModuleLevelImport));
+        let s = Selection::new(vec![], vec!["eager-entry-import".into()]).unwrap();
+        assert!(!s.is_enabled(Rule::FastPathBypassed));
+        assert!(s.is_enabled(Rule::FastPathTooManyImports));
     }
 
     #[test]

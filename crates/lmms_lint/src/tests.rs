@@ -1,5 +1,6 @@
 use super::*;
 use lmms_graph::Environment;
+use std::collections::HashSet;
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -180,23 +181,29 @@ fn noqa_and_per_file_ignores_suppress() {
 }
 
 #[test]
-fn entry_imports_of_fast_path_modules_are_flagged() {
-    let files = [
-        (
-            "app.py",
-            "import json\nfrom fast_path import os\nimport boto3\n",
-        ),
-        ("fast_path.py", "import json\nimport os\n"),
-    ];
-    let out = run(&files, |s| {
-        s.entry_module = Some("app".into());
-        s.fast_path = Some(FastPath {
-            module: "fast_path".into(),
-            provides: ["json".to_string(), "os".to_string()].into(),
-        });
-        s.selection = Selection::new(vec!["LMM006".into()], vec![]).unwrap();
-    });
-    assert_eq!(out, ["app.py:1:1 LMM006 Entry module imports hot-path module `json` directly; import it from `fast_path` (DEC-04)"]);
+fn every_code_is_unique_and_fast_path_rules_match_their_implementation() {
+    let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    codes.sort_unstable();
+    let n = codes.len();
+    codes.dedup();
+    assert_eq!(codes.len(), n, "duplicate code");
+    for fp in lmms_plan::fast_path::FAST_PATH_RULES {
+        let rule = Rule::from_code(fp.code).unwrap();
+        let info = rule.info();
+        assert_eq!(
+            (info.code, info.name, info.summary),
+            (fp.code, fp.name, fp.summary)
+        );
+        assert_eq!(info.doc(), fp.doc());
+    }
+    for (old, new) in REDIRECTS {
+        assert!(
+            !RULES.iter().any(|r| r.code == *old || r.name == *old),
+            "{old} reused"
+        );
+        assert_eq!(Rule::from_code(old), Rule::from_code(new));
+    }
+    assert_eq!(Rule::from_code("LMM006"), Some(Rule::FastPathBypassed));
 }
 
 #[test]
@@ -342,14 +349,26 @@ fn chains_through_installed_packages_are_reported() {
 
 #[test]
 fn stubs_are_never_executed_so_only_syntax_is_checked() {
-    let out = run(&[("app.pyi", "import boto3\ndef f(:\n"), ("app.py", "import boto3\n")], |_| {});
-    let mut codes: Vec<_> = out.iter().map(|l| l.split(':').next().unwrap().to_string() + " " + l.split(' ').nth(1).unwrap()).collect();
+    let out = run(
+        &[
+            ("app.pyi", "import boto3\ndef f(:\n"),
+            ("app.py", "import boto3\n"),
+        ],
+        |_| {},
+    );
+    let mut codes: Vec<_> = out
+        .iter()
+        .map(|l| l.split(':').next().unwrap().to_string() + " " + l.split(' ').nth(1).unwrap())
+        .collect();
     codes.dedup();
     assert_eq!(codes, ["app.py LMM001", "app.pyi LMM900"], "{out:#?}");
 }
 
 #[test]
 fn one_statement_naming_a_module_twice_is_reported_once() {
-    let out = run(&[("app.py", "from boto3 import client, resource\n")], |_| {});
+    let out = run(
+        &[("app.py", "from boto3 import client, resource\n")],
+        |_| {},
+    );
     assert_eq!(out.len(), 1, "{out:#?}");
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use lmms_graph::{Environment, ImportGraph, InstalledGraph};
-use lmms_lint::{Costs, FastPath, Rule, Selection, Settings, Thresholds, Usage};
+use lmms_lint::{Costs, Rule, Selection, Settings, Thresholds, Usage, RULES};
 use lmms_profile::doc::ProfileDoc;
 use lmms_report::{Format, Options};
 
@@ -68,6 +68,44 @@ fn installed_env(root: &Path, cfg: &lmms_config::Config) -> Environment {
         }
         _ => Environment::builtin(),
     }
+}
+
+/// DEC-04's `fast_path.py` rules (LMM101–LMM108), when the project has the
+/// file and one of them is selected. They read `.lmms/` themselves (as
+/// `lmms fast-path check` does), so `--profile`/`--usage` do not reach them.
+fn fast_path_rules(
+    ctx: &Ctx,
+    graph: &ImportGraph,
+    settings: &Settings,
+    report: &mut lmms_lint::Report,
+) -> anyhow::Result<()> {
+    let file = ctx.project.fast_path_file();
+    let selected = RULES
+        .iter()
+        .filter(|r| lmms_plan::fast_path::rule(r.code).is_some())
+        .any(|r| settings.selection.is_enabled(r.rule));
+    if !selected || !file.is_file() {
+        return Ok(());
+    }
+    let mut notes = Vec::new();
+    let findings = super::fast_path::check_file(ctx, &file, &mut notes)?.unwrap_or_default();
+    if ctx.project.artifact_dir().join("profile.json").is_file() {
+        // An unreadable or invalid profile: say exactly what is wrong.
+        for n in &notes {
+            eprintln!("lmms: warning: fast-path rules: {n}");
+        }
+    } else if ["LMM102", "LMM106", "LMM107"]
+        .into_iter()
+        .filter_map(Rule::from_code)
+        .any(|r| settings.selection.is_enabled(r))
+    {
+        eprintln!(
+            "lmms: note: no .lmms/profile.json: fast-path limits that need measurements \
+             (LMM102, LMM106, LMM107) are not checked; run `lmms profile` first"
+        );
+    }
+    lmms_lint::add_fast_path(report, graph, settings, findings);
+    Ok(())
 }
 
 fn format(f: OutputFormat) -> Format {
@@ -233,27 +271,6 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let fast_path = {
-        let file = roots.first().unwrap_or(&root).join(&cfg.fast_path);
-        match (file.is_file(), lmms_python::module_name(&file, &roots)) {
-            (true, Some(module)) => {
-                let provides = match graph.file_of_module(&module) {
-                    Some(i) => lmms_lint::fast_path_provides(&graph, i),
-                    None => {
-                        let g = ImportGraph::from_paths(
-                            vec![file.clone()],
-                            &roots,
-                            Environment::builtin(),
-                        );
-                        lmms_lint::fast_path_provides(&g, 0)
-                    }
-                };
-                Some(FastPath { module, provides })
-            }
-            _ => None,
-        }
-    };
-
     let settings = Settings {
         thresholds: Thresholds {
             module_level_ms: cfg.module_level_ms,
@@ -263,7 +280,6 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         costs,
         usage,
         entry_module: entry_module.clone(),
-        fast_path,
         selection,
         per_file_ignores: cfg
             .per_file_ignores
@@ -273,8 +289,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         root: root.clone(),
         installed,
     };
-    let report =
+    let mut report =
         lmms_graph::parse_pool().install(|| lmms_lint::check(&graph, &settings, &walk_issues));
+    fast_path_rules(ctx, &graph, &settings, &mut report)?;
     if report.entry_found == Some(false) {
         eprintln!(
             "lmms: warning: entry module `{}` not found under the source roots; treating every file as on the hot path",

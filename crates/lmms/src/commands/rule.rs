@@ -1,16 +1,17 @@
-//! `lmms rule`: print a rule's documentation (its source file's doc comment).
+//! `lmms rule`: print a rule's documentation (its source file's doc comment),
+//! for `lmms check`'s own rules and DEC-04's fast-path rules alike.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use lmms_lint::{Rule, RULES};
+use lmms_lint::{redirect, Rule, RULES};
 
 use crate::context::Ctx;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Rule code or name, e.g. `LMM001` or `heavy-module-level-import`.
+    /// Rule code or name, e.g. `LMM001`, `LMM101` or `heavy-module-level-import`.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub code: Option<String>,
     /// List every rule.
@@ -31,6 +32,13 @@ pub fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
         bail!("unknown rule `{code}`; `lmms rule --all` lists the rules")
     };
     let info = rule.info();
+    if redirect(&code).is_some() {
+        writeln!(
+            out,
+            "note: `{code}` is retired; its checks are {} ({}) now\n",
+            info.code, info.name
+        )?;
+    }
     writeln!(out, "# {} ({})\n", info.name, info.code)?;
     write!(out, "{}", info.doc())?;
     Ok(ExitCode::SUCCESS)

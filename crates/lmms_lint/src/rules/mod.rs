@@ -1,7 +1,6 @@
 //! One file per rule. Each file's `//!` comment is the rule's user
 //! documentation, printed by `lmms rule CODE`.
 
-pub(crate) mod eager_entry_import;
 pub(crate) mod heavy_module_level_import;
 pub(crate) mod import_in_loop;
 pub(crate) mod import_time_call;

@@ -22,8 +22,20 @@
 //! ```
 //!
 //! ## Fix safety
-//! No automatic fix. `lmms check`'s LMM006 reports the same boundary from
-//! the import graph's side.
+//! No automatic fix here; `lmms fix` rewrites the entry's hot-path imports
+//! to come from `fast_path`.
+//!
+//! ## Relation to LMM006
+//! `lmms check` used to report this boundary twice: LMM006
+//! (`eager-entry-import`, from the import graph) and this rule. They were
+//! not equivalent — LMM006 missed `import boto3` when `fast_path.py`
+//! imports `boto3.session`, and it used a different code from the one
+//! `lmms fast-path check` reports — so this rule survived and LMM006 is
+//! retired: the code is never reused, and selecting, ignoring or
+//! `# noqa`-ing LMM006 applies to LMM108. `lmms check` reports each such
+//! import once, under LMM108, in the files it was asked to check. One case
+//! only LMM006 caught: `from pkg import sub` when `fast_path.py` has
+//! `import pkg.sub` (this rule compares `pkg`, not the submodule).
 
 use std::collections::BTreeSet;
 
