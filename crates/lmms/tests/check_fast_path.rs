@@ -197,3 +197,39 @@ fn no_fast_path_means_no_fast_path_rules() {
     let (code, diags) = json_codes(dir.path(), &["--select", "LMM1"]);
     assert_eq!((code, diags), (Some(0), vec![]));
 }
+
+#[test]
+fn checking_one_file_reports_only_that_files_fast_path_findings() {
+    let dir = app(true);
+    twenty_one_imports(dir.path());
+    let (code, diags) = json_codes(dir.path(), &["lambda_function.py", "--select", "LMM1"]);
+    assert_eq!(code, Some(1));
+    let at: Vec<&str> = diags.iter().map(|(_, at)| at.as_str()).collect();
+    assert_eq!(
+        at,
+        [
+            "lambda_function.py:9",
+            "lambda_function.py:10",
+            "lambda_function.py:11"
+        ]
+    );
+    assert!(diags.iter().all(|(c, _)| c == "LMM108"));
+}
+
+#[test]
+fn an_unreadable_fast_path_is_lmm901_not_a_crash() {
+    let dir = app(true);
+    std::fs::write(dir.path().join("fast_path.py"), b"import json  # caf\xe9\n").unwrap();
+    let out = lmms(dir.path())
+        .args(["check", "--select", "LMM1,LMM901", "--format", "concise"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("fast_path.py:1:1: LMM901"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("fast-path rules not run"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -170,10 +170,11 @@ mod tests {
         .unwrap();
         std::fs::write(root.join("app.py"), "import json\n").unwrap();
         std::fs::write(root.join("entry.py"), "import os, json\n").unwrap();
+        let roots = std::slice::from_ref(&root);
         let (graph, _) = ImportGraph::load(
-            &[root.clone()],
+            roots,
             &root,
-            &[root.clone()],
+            roots,
             &[],
             lmms_graph::Environment::builtin(),
         );

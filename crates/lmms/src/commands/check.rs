@@ -88,7 +88,15 @@ fn fast_path_rules(
         return Ok(());
     }
     let mut notes = Vec::new();
-    let findings = super::fast_path::check_file(ctx, &file, &mut notes)?.unwrap_or_default();
+    // An unreadable or non-UTF-8 fast_path.py is already LMM901; the rest
+    // of the run still stands.
+    let findings = match super::fast_path::check_file(ctx, &file, &mut notes) {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("lmms: warning: fast-path rules not run: {e:#}");
+            return Ok(());
+        }
+    };
     if ctx.project.artifact_dir().join("profile.json").is_file() {
         // An unreadable or invalid profile: say exactly what is wrong.
         for n in &notes {
