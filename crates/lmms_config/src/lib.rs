@@ -338,32 +338,36 @@ mod tests {
     }
 }
 
-/// Write `contents` to `path` atomically: a temp file in the same directory,
-/// fsync'd, then renamed over the target, so a reader (or a crash) sees the
-/// old file or the new one, never half of one. Creates parent directories.
+/// Write `contents` to `path` atomically: a uniquely named temp file in the
+/// same directory (so the rename never crosses a filesystem), fsync'd, given
+/// the target's permissions, then renamed over it. A reader — or a crash —
+/// sees the old file or the new one, never half of one. A missing directory
+/// is an error (a source file's folder is never invented); artifacts use
+/// [`write_artifact`]. Every artifact and every rewritten source goes
+/// through here.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.lmms-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            // Keep the target's permissions (an executable script stays one).
-            let _ = f.set_permissions(meta.permissions());
-        }
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp = tempfile::Builder::new().prefix(".lmms-").suffix(".tmp").tempfile_in(&dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    if let Some(p) = permissions {
+        tmp.as_file().set_permissions(p)?;
     }
-    result
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// [`write_atomic`] for files under `.lmms/`: creates the directory first.
+pub fn write_artifact(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomic(path, contents)
 }
 
 #[cfg(test)]
@@ -374,8 +378,8 @@ mod write_tests {
     fn atomic_write_replaces_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("sub/profile.json");
-        write_atomic(&target, b"one").unwrap();
-        write_atomic(&target, b"two").unwrap();
+        write_artifact(&target, b"one").unwrap();
+        write_artifact(&target, b"two").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"two");
         let names: Vec<_> = std::fs::read_dir(target.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);

@@ -1,6 +1,5 @@
 //! Writing a rewritten file without ever leaving half of it on disk.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -9,26 +8,11 @@ pub enum WriteError {
     Io { path: PathBuf, source: std::io::Error },
 }
 
-/// Replace `path` with `contents` atomically: the text goes to a temporary
-/// file in the same directory (so the rename never crosses a filesystem),
-/// is flushed to disk, takes over the original's permissions, and is then
-/// renamed over the original. A reader sees the old file or the new one,
-/// never a truncated one; a crash leaves at most a stray temporary file.
+/// Replace `path` with `contents` atomically (see [`lmms_config::write_atomic`]:
+/// temp file in the same directory, fsync, permissions kept, rename), naming
+/// the file in the error.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let mut tmp = tempfile::Builder::new().prefix(".lmms-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    tmp.write_all(contents).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    if let Some(p) = permissions {
-        tmp.as_file().set_permissions(p).map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    lmms_config::write_atomic(path, contents).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]

@@ -168,29 +168,7 @@ impl PlanDoc {
     }
 }
 
-/// `from ..x import y` inside `pkg.sub.mod` → `pkg.x`.
-pub fn resolve_relative(
-    file_module: &str,
-    is_package: bool,
-    level: u32,
-    module: &str,
-) -> Option<String> {
-    if level == 0 {
-        return Some(module.to_string());
-    }
-    let mut parts: Vec<&str> = file_module.split('.').collect();
-    if !is_package {
-        parts.pop();
-    }
-    for _ in 1..level {
-        parts.pop()?;
-    }
-    if !module.is_empty() {
-        parts.push(module);
-    }
-    let joined = parts.join(".");
-    (!joined.is_empty()).then_some(joined)
-}
+pub use lmms_python::resolve_relative;
 
 fn placement(scope: &ImportScope) -> Option<Placement> {
     match scope {

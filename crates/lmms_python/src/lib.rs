@@ -176,6 +176,27 @@ pub fn read_source(path: &Path) -> Result<String, SourceError> {
     })
 }
 
+/// Resolve the target of a relative import the way CPython's
+/// `importlib._bootstrap._resolve_name` does: `from ..x import y` inside
+/// `pkg.sub.mod` → `pkg.x`. `is_package` is true for an `__init__.py` (its
+/// own name is the anchor). `None` when the dots climb above the top level.
+pub fn resolve_relative(file_module: &str, is_package: bool, level: u32, module: &str) -> Option<String> {
+    if level == 0 {
+        return Some(module.to_owned());
+    }
+    let mut parts: Vec<&str> = file_module.split('.').collect();
+    if !is_package {
+        parts.pop();
+    }
+    for _ in 1..level {
+        parts.pop()?;
+    }
+    if !module.is_empty() {
+        parts.push(module);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
 /// The dotted module name of `file` under the first source root containing
 /// it (`pkg/__init__.py` → `pkg`, `pkg/mod.py` → `pkg.mod`). `None` when the
 /// file is under no root or a path component is not an identifier.

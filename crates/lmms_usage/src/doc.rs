@@ -3,7 +3,6 @@
 //! Field names are a public contract read by `lmms plan`: add fields, never
 //! rename or remove one.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -61,17 +60,7 @@ pub enum WriteError {
 /// Write `bytes` to `target` via a temp file in the same directory and a
 /// rename, creating the directory if needed.
 pub fn write_file_atomic(target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io = |source| WriteError::Io { path: target.to_path_buf(), source };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(target).map_err(|e| io(e.error))?;
-    Ok(())
+    lmms_config::write_artifact(target, bytes).map_err(|source| WriteError::Io { path: target.to_path_buf(), source })
 }
 
 impl UsageDoc {

@@ -63,23 +63,7 @@ pub struct ProjectFile<'a> {
     pub parsed: &'a ParsedModule,
 }
 
-/// Resolve `from ..x import y` inside `file_module` to an absolute name.
-pub fn resolve_relative(file_module: &str, is_package: bool, level: u32, module: &str) -> Option<String> {
-    if level == 0 {
-        return Some(module.to_owned());
-    }
-    let mut parts: Vec<&str> = file_module.split('.').collect();
-    if !is_package {
-        parts.pop();
-    }
-    for _ in 1..level {
-        parts.pop()?;
-    }
-    if !module.is_empty() {
-        parts.push(module);
-    }
-    (!parts.is_empty()).then(|| parts.join("."))
-}
+pub use lmms_python::resolve_relative;
 
 /// Normalise a runtime qualified name to the parser's: `outer.<locals>.inner`
 /// → `outer.inner`; comprehension and lambda code counts as the function

@@ -289,7 +289,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     let json = plan.to_json() + "\n";
     let artifact = ctx.project.artifact_dir().join("plan.json");
-    lmms_config::write_atomic(&artifact, json.as_bytes())
+    lmms_config::write_artifact(&artifact, json.as_bytes())
         .with_context(|| format!("cannot write {}", artifact.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {

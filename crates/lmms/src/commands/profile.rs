@@ -115,7 +115,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 
     let artifact = ctx.project.artifact_dir().join("profile.json");
     let json = serde_json::to_string_pretty(&doc)? + "\n";
-    lmms_config::write_atomic(&artifact, json.as_bytes())
+    lmms_config::write_artifact(&artifact, json.as_bytes())
         .with_context(|| format!("cannot write {}", artifact.display()))?;
     notes.push(format!("wrote {}", artifact.display()));
 
