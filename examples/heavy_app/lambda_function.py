@@ -64,6 +64,7 @@ HANDLERS = {
     "query": query.handle,
     "stream": stream.handle,
     "report": summarise,
+    "validate": Record.model_validate,
 }
 
 
@@ -77,5 +78,7 @@ def lambda_handler(event, context):
         if handler is None:
             return {"statusCode": 400, "body": json.dumps({"error": f"unknown type {kind!r}"})}
         body = handler(event)
+        if kind == "validate":
+            body = body.model_dump()
     logger.info("handled %s in %.2f ms", kind, (time.perf_counter() - started) * 1000)
     return {"statusCode": 200, "body": json.dumps(body)}

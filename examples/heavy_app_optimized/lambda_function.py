@@ -78,12 +78,20 @@ def summarise(event):
     return {"rows": to_rows(report.summary_frame(event["rows"]))}
 
 
+def validate(event):
+    """Validate a record without storing it (dispatch-table entry)."""
+    from features.models import Record
+
+    return Record.model_validate(event)
+
+
 HANDLERS = {
     "fetch": fetch,
     "store": store_record,
     "query": query.handle,
     "stream": stream.handle,
     "report": summarise,
+    "validate": validate,
 }
 
 
@@ -97,5 +105,7 @@ def lambda_handler(event, context):
         if handler is None:
             return {"statusCode": 400, "body": json.dumps({"error": f"unknown type {kind!r}"})}
         body = handler(event)
+        if kind == "validate":
+            body = body.model_dump()
     logger.info("handled %s in %.2f ms", kind, (time.perf_counter() - started) * 1000)
     return {"statusCode": 200, "body": json.dumps(body)}

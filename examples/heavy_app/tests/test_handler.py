@@ -57,3 +57,8 @@ def test_report_sums_per_team():
 def test_unknown_type_is_a_client_error():
     status, _ = call({"type": "nope"})
     assert status == 400
+
+
+def test_validate_dispatches_to_the_model():
+    status, body = call({"type": "validate", "key": "k", "size": 1})
+    assert status == 200 and body == {"key": "k", "size": 1, "tags": []}
