@@ -91,18 +91,7 @@ impl RuleInfo {
             Doc::Source(s) => s,
             Doc::FastPath(r) => return r.doc(),
         };
-        let mut out = String::new();
-        for line in source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                if out.is_empty() {
-                    continue;
-                }
-                break;
-            };
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-        }
-        out
+        lmms_plan::fast_path::module_doc(source)
     }
 }
 
@@ -208,22 +197,8 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    pub module_level_ms: f64,
-    pub function_level_ms: f64,
-    pub hot_usage: f64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            module_level_ms: 10.0,
-            function_level_ms: 100.0,
-            hot_usage: 0.8,
-        }
-    }
-}
+/// DEC-01/02 thresholds: the same type `lmms plan` decides with.
+pub use lmms_plan::Thresholds;
 
 #[derive(Debug, Clone, Default)]
 pub struct Settings {

@@ -284,6 +284,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             module_level_ms: cfg.module_level_ms,
             function_level_ms: cfg.function_level_ms,
             hot_usage: cfg.hot_usage,
+            cold_usage: cfg.cold_usage,
         },
         costs,
         usage,

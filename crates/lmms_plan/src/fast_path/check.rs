@@ -49,19 +49,25 @@ pub struct FastPathRule {
 impl FastPathRule {
     /// The rule's documentation: its source file's `//!` comment.
     pub fn doc(&self) -> String {
-        let mut out = String::new();
-        for line in self.source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                if out.is_empty() {
-                    continue;
-                }
-                break;
-            };
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-        }
-        out
+        module_doc(self.source)
     }
+}
+
+/// The leading `//!` comment of a Rust source file, unindented: a rule's
+/// user documentation, which `lmms rule CODE` prints.
+pub fn module_doc(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            if out.is_empty() {
+                continue;
+            }
+            break;
+        };
+        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        out.push('\n');
+    }
+    out
 }
 
 /// The code table. Codes are stable; never reuse one.

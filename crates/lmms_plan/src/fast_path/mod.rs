@@ -8,7 +8,7 @@ pub mod check;
 pub mod generate;
 mod rules;
 
-pub use check::{check, rule, CheckInput, FastPathRule, Finding, Severity, FAST_PATH_RULES};
+pub use check::{check, module_doc, rule, CheckInput, FastPathRule, Finding, Severity, FAST_PATH_RULES};
 pub use generate::{generate, GenerateInput};
 
 /// Markers around the generated imports; everything outside them is the
