@@ -126,6 +126,8 @@ fn heavy_app_optimized_usage_sees_through_the_fast_path_star_import() {
         ("lambda_function.py:44 requests", 200),
         ("lambda_function.py:53 requests", 200),
         ("lambda_function.py:62 features.models", 70),
+        // The `validate` dispatch entry: no recorded event of that type.
+        ("lambda_function.py:83 features.models", 0),
     ];
     assert_eq!(got, owned(&want));
 }
