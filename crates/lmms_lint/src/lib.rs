@@ -236,6 +236,31 @@ pub(crate) struct FileCx<'a> {
     pub installed_chains: &'a HashMap<String, Vec<String>>,
 }
 
+impl<'a> FileCx<'a> {
+    /// What this file imports while the entry is being imported: nothing
+    /// unless the file is on the hot path; else every target of every
+    /// statement that runs at import time, each module once per statement
+    /// (`from m import a, b` names `m` twice).
+    pub fn hot_import_targets(&self) -> Vec<(&'a lmms_python::ImportRecord, Option<usize>, &'a lmms_graph::Target)> {
+        let mut out = Vec::new();
+        if !self.hot {
+            return out;
+        }
+        for (rec, targets) in self.module.imports.iter().zip(self.graph.import_targets(self.file)) {
+            if !lmms_graph::runs_at_import(rec) {
+                continue;
+            }
+            for (k, (name_idx, target)) in targets.iter().enumerate() {
+                if targets[..k].iter().any(|(_, t)| t.module == target.module) {
+                    continue;
+                }
+                out.push((rec, *name_idx, target));
+            }
+        }
+        out
+    }
+}
+
 /// 1-based position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {

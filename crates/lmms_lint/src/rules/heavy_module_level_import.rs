@@ -43,72 +43,52 @@
 //! No automatic fix from `lmms check`; `lmms fix` moves the import into the
 //! functions that use it when no module-level code needs the name.
 
-use lmms_graph::runs_at_import;
-
 use crate::data::{fmt_ms, fmt_pct, tier};
 use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
-    if !cx.hot {
-        return;
-    }
-    for (rec, targets) in cx
-        .module
-        .imports
-        .iter()
-        .zip(cx.graph.import_targets(cx.file))
-    {
-        if !runs_at_import(rec) {
+    for (rec, name_idx, target) in cx.hot_import_targets() {
+        let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
+            continue;
+        };
+        if cost.ms < cx.settings.thresholds.module_level_ms {
             continue;
         }
-        for (k, (name_idx, target)) in targets.iter().enumerate() {
-            let name_idx = *name_idx;
-            // `from m import a, b` names one module twice: report it once.
-            if targets[..k].iter().any(|(_, t)| t.module == target.module) {
-                continue;
-            }
-            let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
-                continue;
-            };
-            if cost.ms < cx.settings.thresholds.module_level_ms {
-                continue;
-            }
-            let usage = cx
-                .settings
-                .usage
-                .as_ref()
-                .and_then(|u| u.of(&target.module));
-            if usage.is_some_and(|u| u > cx.settings.thresholds.hot_usage) {
-                continue;
-            }
-            let usage_text = match (usage, &cx.settings.usage) {
-                (Some(u), _) => format!("used on {} of requests", fmt_pct(u)),
-                (None, Some(_)) => "usage not measured for it".to_string(),
-                (None, None) => "usage unknown (no .lmms/usage.json)".to_string(),
-            };
-            let measured = if cost.measured == target.module {
-                String::new()
-            } else {
-                format!(" (measured for `{}`)", cost.measured)
-            };
-            let range = match name_idx {
-                Some(i) if !rec.is_from => rec.names[i].range,
-                _ => rec.range,
-            };
-            out.push(Raw {
-                rule: Rule::HeavyModuleLevelImport,
-                range,
-                message: format!(
-                    "Module-level import of `{}` costs {}{} ({}); {}; {}",
-                    target.module,
-                    fmt_ms(cost.ms),
-                    measured,
-                    cost.describe_source(),
-                    usage_text,
-                    tier(cost.ms, &cx.settings.thresholds),
-                ),
-                module: Some(target.module.clone()),
-            });
+        let usage = cx
+            .settings
+            .usage
+            .as_ref()
+            .and_then(|u| u.of(&target.module));
+        if usage.is_some_and(|u| u > cx.settings.thresholds.hot_usage) {
+            continue;
         }
+        let usage_text = match (usage, &cx.settings.usage) {
+            (Some(u), _) => format!("used on {} of requests", fmt_pct(u)),
+            (None, Some(_)) => "usage not measured for it".to_string(),
+            (None, None) => "usage unknown (no .lmms/usage.json)".to_string(),
+        };
+        let measured = if cost.measured == target.module {
+            String::new()
+        } else {
+            format!(" (measured for `{}`)", cost.measured)
+        };
+        let range = match name_idx {
+            Some(i) if !rec.is_from => rec.names[i].range,
+            _ => rec.range,
+        };
+        out.push(Raw {
+            rule: Rule::HeavyModuleLevelImport,
+            range,
+            message: format!(
+                "Module-level import of `{}` costs {}{} ({}); {}; {}",
+                target.module,
+                fmt_ms(cost.ms),
+                measured,
+                cost.describe_source(),
+                usage_text,
+                tier(cost.ms, &cx.settings.thresholds),
+            ),
+            module: Some(target.module.clone()),
+        });
     }
 }

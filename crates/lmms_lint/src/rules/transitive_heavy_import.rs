@@ -33,74 +33,56 @@
 //! No automatic fix: the import to move lives in another file; fix that
 //! file (its LMM001 finding) instead.
 
-use lmms_graph::{runs_at_import, ModuleKind};
+use lmms_graph::ModuleKind;
 
 use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
-    if !cx.hot {
-        return;
-    }
-    for (rec, targets) in cx
-        .module
-        .imports
-        .iter()
-        .zip(cx.graph.import_targets(cx.file))
-    {
-        if !runs_at_import(rec) {
-            continue;
-        }
-        for (k, (name_idx, target)) in targets.iter().enumerate() {
-            let name_idx = *name_idx;
-            // `from m import a, b` names one module twice: report it once.
-            if targets[..k].iter().any(|(_, t)| t.module == target.module) {
+    for (rec, name_idx, target) in cx.hot_import_targets() {
+        // A project module whose chain (possibly continuing through
+        // installed packages) reaches a heavy module, or an installed
+        // module that is not heavy itself but imports one.
+        let tail: Vec<String> = if target.kind == ModuleKind::Project {
+            let Some(dep) = target.file else { continue };
+            if dep == cx.file {
                 continue;
             }
-            // A project module whose chain (possibly continuing through
-            // installed packages) reaches a heavy module, or an installed
-            // module that is not heavy itself but imports one.
-            let tail: Vec<String> = if target.kind == ModuleKind::Project {
-                let Some(dep) = target.file else { continue };
-                if dep == cx.file {
-                    continue;
-                }
-                let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else {
-                    continue;
-                };
-                let mut tail = chain.clone();
-                if let Some(rest) = tail.last().and_then(|m| cx.installed_chains.get(m)) {
-                    tail.extend(rest.iter().skip(1).cloned());
-                }
-                tail
-            } else {
-                match cx.installed_chains.get(&target.module) {
-                    Some(chain) => chain.clone(),
-                    None => continue,
-                }
+            let Some(chain) = cx.chains.get(dep).and_then(Option::as_ref) else {
+                continue;
             };
-            let heavy = tail.last().cloned().unwrap_or_default();
-            let mut full = vec![cx.graph.display_module(cx.file)];
-            full.extend(tail);
-            let range = match name_idx {
-                Some(i) if rec.names.len() > 1 => rec.names[i].range,
-                _ => rec.range,
-            };
-            let cost = cx
-                .settings
-                .costs
-                .lookup(&heavy, ModuleKind::ThirdParty)
-                .map(|c| format!(" ({})", crate::data::fmt_ms(c.ms)))
-                .unwrap_or_default();
-            out.push(Raw {
-                rule: Rule::TransitiveHeavyImport,
-                range,
-                message: format!(
-                    "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}",
-                    target.module,
-                    full.join(" → ")
-                ),
-                module: Some(target.module.clone()),
-            });
-        }
+            let mut tail = chain.clone();
+            if let Some(rest) = tail.last().and_then(|m| cx.installed_chains.get(m)) {
+                tail.extend(rest.iter().skip(1).cloned());
+            }
+            tail
+        } else {
+            match cx.installed_chains.get(&target.module) {
+                Some(chain) => chain.clone(),
+                None => continue,
+            }
+        };
+        let heavy = tail.last().cloned().unwrap_or_default();
+        let mut full = vec![cx.graph.display_module(cx.file)];
+        full.extend(tail);
+        let range = match name_idx {
+            Some(i) if rec.names.len() > 1 => rec.names[i].range,
+            _ => rec.range,
+        };
+        let cost = cx
+            .settings
+            .costs
+            .lookup(&heavy, ModuleKind::ThirdParty)
+            .map(|c| format!(" ({})", crate::data::fmt_ms(c.ms)))
+            .unwrap_or_default();
+        out.push(Raw {
+            rule: Rule::TransitiveHeavyImport,
+            range,
+            message: format!(
+                "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}",
+                target.module,
+                full.join(" → ")
+            ),
+            module: Some(target.module.clone()),
+        });
     }
 }
