@@ -2,6 +2,7 @@
 //! own when the project has a `fast_path.py`, on the recorded heavy_app
 //! fixture (profile and usage in `.lmms/`, dated today).
 
+mod common;
 mod plan_support;
 
 use std::path::Path;

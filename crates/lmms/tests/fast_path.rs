@@ -1,5 +1,6 @@
 //! `lmms fast-path generate|check` on the recorded heavy_app fixture.
 
+mod common;
 mod plan_support;
 
 use std::path::Path;

@@ -6,26 +6,17 @@ use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 
+mod common;
+use common::{copy_app, regex_escape};
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A private copy of the fixture app, with the plan in `.lmms/`.
 fn app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("app"), dir.path());
+    copy_app(&fixtures().join("app"), dir.path());
     std::fs::create_dir_all(dir.path().join(".lmms")).unwrap();
     std::fs::copy(fixtures().join("plan.json"), dir.path().join(".lmms/plan.json")).unwrap();
     dir
@@ -129,10 +120,6 @@ fn written_files_keep_their_permissions() {
     let out = lmms(dir.path()).arg("fix").output().unwrap();
     assert!(out.status.success());
     assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o750);
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 #[test]

@@ -13,25 +13,8 @@ use std::time::Duration;
 use insta_cmd::get_cargo_bin;
 use lmms_profile::runner::{ProcessRunner, RunSpec, Runner};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if [".lmms", "__pycache__", ".pytest_cache"].iter().any(|n| name == *n) {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
+mod common;
+use common::{copy_app, repo_root};
 
 fn lmms(dir: &Path) -> Command {
     let mut c = Command::new(get_cargo_bin("lmms"));
@@ -58,7 +41,7 @@ fn heavy_app_fix_keeps_tests_green_is_idempotent_and_cuts_init_by_60_percent() {
     }
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path();
-    copy_dir(&repo_root().join("examples/heavy_app"), app);
+    copy_app(&repo_root().join("examples/heavy_app"), app);
     let toml = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
     let toml: String = toml
         .lines()

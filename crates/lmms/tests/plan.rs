@@ -7,6 +7,7 @@
 //! folded into its nearest kept ancestor, so every subtree keeps its total.
 //! Recorded data makes the numbers in these snapshots exact and stable.
 
+mod common;
 mod plan_support;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! `lmms plan --simulate` with the real `python3`: measurements vary by
 //! machine, so these tests check invariants, not numbers.
 
+mod common;
 mod plan_support;
 
 use std::path::Path;

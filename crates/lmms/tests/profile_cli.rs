@@ -6,30 +6,13 @@ use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == ".lmms" || name == "__pycache__" {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
+mod common;
+use common::{copy_app, regex_escape, repo_root};
 
 /// A private copy of the stdlib-only example app.
 fn example_app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo_root().join("examples/lambda_app"), dir.path());
+    copy_app(&repo_root().join("examples/lambda_app"), dir.path());
     dir
 }
 
@@ -49,10 +32,6 @@ fn filters(dir: &Path) -> Vec<(String, String)> {
         (r"Timeout \([0-9:.]+\)".into(), "Timeout ([T])".into()),
         (r#"File "<frozen [^"]+>", line \d+"#.into(), r#"File "<frozen>", line [N]"#.into()),
     ]
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 macro_rules! snap {
@@ -184,7 +163,7 @@ fn heavy_python() -> Option<PathBuf> {
 fn real_packages_numpy_is_loaded_through_pandas() {
     let Some(py) = heavy_python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo_root().join("examples/heavy_app"), dir.path());
+    copy_app(&repo_root().join("examples/heavy_app"), dir.path());
     let out = lmms(dir.path())
         .args(["profile", "--runs", "2", "--format", "json", "--python"])
         .arg(&py)

@@ -5,6 +5,9 @@ use std::process::Command;
 
 use insta_cmd::assert_cmd_snapshot;
 
+mod common;
+use common::copy_app;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/usage")
 }
@@ -15,26 +18,10 @@ fn lmms() -> Command {
     c
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == "__pycache__" || name == ".lmms" || name == ".pytest_cache" {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
 /// The fixture app copied to a temp dir, so `.lmms/` lands outside the repo.
 fn app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("app"), dir.path());
+    copy_app(&fixtures().join("app"), dir.path());
     dir
 }
 
@@ -176,7 +163,7 @@ fn imports_used(v: &serde_json::Value) -> Vec<(String, u64)> {
 
 fn star_app_usage(python: &Path) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("star_app"), dir.path());
+    copy_app(&fixtures().join("star_app"), dir.path());
     json_of(
         &lmms()
             .current_dir(dir.path())

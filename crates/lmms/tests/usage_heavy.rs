@@ -11,24 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::copy_app;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == "__pycache__" || name == ".lmms" || name == ".pytest_cache" {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// `lmms usage` on a copy of `examples/<app>` with the heavy venv, as
@@ -40,7 +27,7 @@ fn replay_example(app: &str) -> Option<Vec<(String, u64)>> {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("examples").join(app), dir.path());
+    copy_app(&repo().join("examples").join(app), dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_lmms"))
         .current_dir(dir.path())
         .env_remove("VIRTUAL_ENV")

@@ -7,24 +7,10 @@ use std::process::Command;
 
 use insta_cmd::get_cargo_bin;
 
+use crate::common::{copy_dir_except, regex_escape};
+
 pub fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/heavy")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == ".lmms" || name == "__pycache__" || name.to_string_lossy().ends_with(".in") {
-            continue;
-        }
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(&name));
-        } else {
-            std::fs::copy(e.path(), to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// Today's date as `YYYY-MM-DD`, so the fixture's profile is never stale.
@@ -37,7 +23,7 @@ fn today() -> String {
 /// asked, `.lmms/usage.json`) in place.
 pub fn app(with_usage: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture_dir(), dir.path());
+    copy_dir_except(&fixture_dir(), dir.path(), &|name| name.ends_with(".in"));
     let root = dir.path().canonicalize().unwrap();
     let lmms = root.join(".lmms");
     std::fs::create_dir_all(&lmms).unwrap();
@@ -62,18 +48,6 @@ pub fn lmms(dir: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("VIRTUAL_ENV");
     c
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 pub fn filters(dir: &Path) -> Vec<(String, String)> {

@@ -1,0 +1,41 @@
+//! Helpers every CLI test binary shares. Each binary uses a subset, hence
+//! the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (two levels above this crate).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
+}
+
+/// What running an app leaves behind; never part of a copied app.
+const GENERATED: &[&str] = &[".lmms", "__pycache__", ".pytest_cache"];
+
+/// Copy an app or fixture tree, without the artifacts of earlier runs.
+pub fn copy_app(from: &Path, to: &Path) {
+    copy_dir_except(from, to, &|_| false);
+}
+
+/// [`copy_app`], also skipping entries whose name `skip` accepts.
+pub fn copy_dir_except(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        let n = name.to_string_lossy();
+        if GENERATED.contains(&n.as_ref()) || skip(&n) {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_dir_except(&e.path(), &to.join(&name), skip);
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// Escape a literal for an insta filter regex.
+pub fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+}
