@@ -57,3 +57,25 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// clap parser for every `--timeout SECONDS` flag: `inf`, `nan`, `0` and
+/// negative values are usage errors (exit 2), never a panic later.
+pub fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    lmms_config::timeout_from_secs(secs).map_err(|e| e.to_string())
+}
+
+/// The timeout a start may take: the flag, else config `timeout` (validated
+/// when the config was read), else 60 s.
+pub fn start_timeout(
+    flag: Option<std::time::Duration>,
+    cfg: &lmms_config::Config,
+) -> anyhow::Result<std::time::Duration> {
+    match (flag, cfg.timeout) {
+        (Some(d), _) => Ok(d),
+        (None, Some(secs)) => {
+            lmms_config::timeout_from_secs(secs).map_err(|e| anyhow::anyhow!("config `timeout` {e}"))
+        }
+        (None, None) => Ok(std::time::Duration::from_secs(60)),
+    }
+}

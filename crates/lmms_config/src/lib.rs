@@ -261,7 +261,31 @@ fn validate(path: &Path, c: &Config) -> Result<(), ConfigError> {
     if c.runs == Some(0) {
         return bad("`runs` must be at least 1".into());
     }
+    if let Some(secs) = c.timeout {
+        if let Err(e) = timeout_from_secs(secs) {
+            return bad(format!("`timeout` {e}"));
+        }
+    }
     Ok(())
+}
+
+/// The longest timeout accepted. A start or an event that needs more than a
+/// day is a hang, and `Duration` cannot hold every finite `f64` anyway.
+pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// Why a number of seconds is not a timeout.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("must be a positive number of seconds up to 86400 (a day), got {0}")]
+pub struct InvalidTimeout(pub f64);
+
+/// A timeout from seconds as written by a user: finite, positive, at most a
+/// day. `inf`, `nan`, `0` and negative values are errors, never a panic.
+pub fn timeout_from_secs(secs: f64) -> Result<std::time::Duration, InvalidTimeout> {
+    if secs > 0.0 && secs <= MAX_TIMEOUT_SECS {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(InvalidTimeout(secs))
+    }
 }
 
 /// Split `module:function`; both halves non-empty, module dotted identifiers.
@@ -373,6 +397,21 @@ pub fn write_artifact(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod write_tests {
     use super::*;
+
+    #[test]
+    fn timeout_accepts_positive_finite_seconds_up_to_a_day() {
+        assert_eq!(timeout_from_secs(0.5), Ok(std::time::Duration::from_millis(500)));
+        assert_eq!(timeout_from_secs(MAX_TIMEOUT_SECS), Ok(std::time::Duration::from_secs(86_400)));
+        for bad in [0.0, -1.0, f64::INFINITY, f64::NAN, 1e20, MAX_TIMEOUT_SECS + 1.0] {
+            assert!(timeout_from_secs(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn config_timeout_inf_is_rejected_naming_the_key() {
+        let err = parse(Path::new("/proj/pyproject.toml"), "[tool.lmms]\ntimeout = inf\n", true).unwrap_err().to_string();
+        assert!(err.contains("`timeout`") && err.contains("inf"), "{err}");
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp_file() {

@@ -125,8 +125,8 @@ pub struct Args {
     #[arg(long, value_name = "PCT")]
     pub max_regression: Option<f64>,
     /// Seconds before a start is killed.
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = crate::context::parse_timeout)]
+    pub timeout: Option<Duration>,
     /// Interpreter to measure (default: config, $VIRTUAL_ENV, .venv, python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
@@ -480,10 +480,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let timeout = args.timeout.or(cfg.timeout).unwrap_or(60.0);
-    if timeout.is_nan() || timeout <= 0.0 {
-        bail!("--timeout must be a positive number of seconds");
-    }
+    let timeout = crate::context::start_timeout(args.timeout, cfg)?;
     let event_paths: Vec<PathBuf> = if args.events.is_empty() {
         let d = project.root.join("events");
         if d.is_dir() {
@@ -502,7 +499,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         handler: handler.to_string(),
         events,
         runs,
-        timeout: Duration::from_secs_f64(timeout),
+        timeout,
         warmup: true,
     };
     let current = variant_for(&project.root, &cfg.src);

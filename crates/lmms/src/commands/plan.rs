@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use lmms_plan::plan::{build_plan, build_plan_measured, PlanDoc, SourceFile};
@@ -219,7 +218,7 @@ fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Plan
             entry_module: module.to_string(),
             handler: handler.to_string(),
             runs,
-            timeout: Duration::from_secs_f64(config.timeout.unwrap_or(60.0)),
+            timeout: crate::context::start_timeout(None, config)?,
         };
         let write = |libs: &[String]| {
             std::fs::write(

@@ -27,8 +27,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
     /// Seconds before a start is killed (with its whole process group).
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
+    #[arg(long, value_name = "SECONDS", value_parser = crate::context::parse_timeout)]
+    pub timeout: Option<Duration>,
     /// Interpreter to measure (default: config, $VIRTUAL_ENV, .venv, python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
@@ -73,10 +73,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let timeout = args.timeout.or(cfg.timeout).unwrap_or(60.0);
-    if !(timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds");
-    }
+    let timeout = crate::context::start_timeout(args.timeout, cfg)?;
     let interp = interpreter(args.python.as_deref(), ctx)?;
     let mut notes = vec![format!("using {} (from {})", interp.path.display(), interp.source)];
     if let Some(f) = &ctx.project.config_file {
@@ -96,7 +93,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             src_roots,
             module: module.to_string(),
             handler: handler.to_string(),
-            timeout: Duration::from_secs_f64(timeout),
+            timeout,
             importtime: true,
         },
         runs,

@@ -46,8 +46,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Seconds one event may run before it counts as an error.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub timeout: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = crate::context::parse_timeout)]
+    pub timeout: Duration,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -109,14 +109,8 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
     if lmms_config::parse_entry(&entry).is_none() {
         bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
     }
-    let per_event = match Duration::try_from_secs_f64(args.timeout) {
-        Ok(d) if !d.is_zero() => d,
-        _ => bail!("--timeout must be a positive number of seconds, got {}", args.timeout),
-    };
-    let measure_timeout = Duration::try_from_secs_f64(cfg.timeout.unwrap_or(60.0))
-        .ok()
-        .filter(|d| !d.is_zero())
-        .context("config `timeout` must be a positive number of seconds")?;
+    let per_event = args.timeout;
+    let measure_timeout = crate::context::start_timeout(None, cfg)?;
     let events = replay::load_events(&ctx.cwd.join(events_path))?;
     let interp = super::profile::interpreter(args.python.as_deref(), ctx)?;
     let opts = ReplayOptions {
