@@ -21,8 +21,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const WIDTH: u32 = 1280;
 
 /// Run headless Chromium on `url` with `mode` (`--dump-dom` or
-/// `--screenshot=FILE`) and return its stdout, killing it after 120 s.
-fn chromium(url: &str, mode: &str) -> String {
+/// `--screenshot=FILE`) in a window `height` pixels high and return its
+/// stdout, killing it after 120 s.
+fn chromium(url: &str, mode: &str, height: u32) -> String {
     assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing: apt-get install chromium");
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(CHROMIUM)
@@ -37,7 +38,7 @@ fn chromium(url: &str, mode: &str) -> String {
             "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--window-size={WIDTH},1500"))
+        .arg(format!("--window-size={WIDTH},{height}"))
         .arg(mode)
         .arg(url)
         .stdin(Stdio::null())
@@ -127,7 +128,7 @@ fn render(dir: &Path) -> PathBuf {
 fn chromium_draws_the_heavy_app_tree_with_widths_proportional_to_time() {
     let dir = project_with(ARTIFACTS);
     let page = render(dir.path());
-    let dom = chromium(&file_url(&page), "--dump-dom");
+    let dom = chromium(&file_url(&page), "--dump-dom", 1500);
     let drawn = frames(&dom);
     assert!(drawn.len() > 200, "the script drew {} frames", drawn.len());
     let init = frame(&drawn, "INIT");
@@ -149,7 +150,8 @@ fn chromium_draws_the_heavy_app_tree_with_widths_proportional_to_time() {
 
     let shot_dir = tempfile::tempdir().unwrap();
     let shot = shot_dir.path().join("report.png");
-    chromium(&file_url(&page), &format!("--screenshot={}", shot.display()));
+    // The README's picture: the INIT breakdown and the tree, above the plan.
+    chromium(&file_url(&page), &format!("--screenshot={}", shot.display()), 1060);
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000, "a real screenshot");
     if std::env::var_os("LMMS_UPDATE_SCREENSHOT").is_some() {
@@ -162,7 +164,7 @@ fn chromium_draws_the_heavy_app_tree_with_widths_proportional_to_time() {
 fn a_focus_link_opens_zoomed_into_that_subtree() {
     let dir = project_with(&["profile.json"]);
     let page = render(dir.path());
-    let dom = chromium(&format!("{}#focus=pandas", file_url(&page)), "--dump-dom");
+    let dom = chromium(&format!("{}#focus=pandas", file_url(&page)), "--dump-dom", 1500);
     let drawn = frames(&dom);
     let pandas = frame(&drawn, "pandas");
     assert!(pandas.width > (WIDTH as f64) * 0.8, "pandas fills the width: {}", pandas.width);
@@ -170,6 +172,50 @@ fn a_focus_link_opens_zoomed_into_that_subtree() {
     assert!(frame(&drawn, "numpy").width < pandas.width);
     assert!(!drawn.iter().any(|f| f.name == "boto3"), "only the pandas subtree is drawn");
     assert!(dom.contains("data-focus=\"pandas\""));
+}
+
+/// Drives the page as a reader would, after it has drawn itself, and leaves
+/// what it saw on `<body>` for `--dump-dom`.
+const READER: &str = r#"<script>
+(() => {
+  const svg = document.getElementById("icicle");
+  const frame = (name) => [...svg.querySelectorAll("g.frame")].find((g) => g.dataset.name === name);
+  const say = (key, value) => document.body.setAttribute("data-" + key, value);
+  frame("numpy").dispatchEvent(new MouseEvent("mouseenter"));
+  say("hover", document.getElementById("hover").textContent);
+  frame("pandas").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  say("after-click", svg.dataset.focus + " " + location.hash + " " + frame("pandas").dataset.w);
+  say("boto3-after-click", String(Boolean(frame("boto3"))));
+  frame("pandas").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  say("after-second-click", svg.dataset.focus);
+  frame("INIT").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  frame("boto3").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+  say("after-escape", svg.dataset.focus);
+  say("crumbs", document.getElementById("crumbs").textContent);
+})();
+</script>"#;
+
+#[test]
+#[ignore = "needs /usr/bin/chromium (apt-get install chromium)"]
+fn hover_shows_the_chain_and_clicks_zoom_in_and_back_out() {
+    let dir = project_with(&["profile.json"]);
+    let page = render(dir.path());
+    let html = std::fs::read_to_string(&page).unwrap().replace("</body>", &format!("{READER}\n</body>"));
+    std::fs::write(&page, html).unwrap();
+    let dom = chromium(&file_url(&page), "--dump-dom", 1500);
+    let body_at = dom.find("<body").unwrap();
+    let body = attrs(&dom[body_at..body_at + dom[body_at..].find('>').unwrap()]);
+    assert!(body["data-hover"].starts_with("lambda_function → pandas → numpy"), "{}", body["data-hover"]);
+    assert!(body["data-hover"].contains("ms cumulative") && body["data-hover"].contains("third-party"));
+    let after_click: Vec<&str> = body["data-after-click"].split(' ').collect();
+    assert_eq!(after_click[..2], ["pandas", "#focus=pandas"]);
+    let width: f64 = after_click[2].parse().unwrap();
+    assert!(width > (WIDTH as f64) * 0.8, "pandas fills the width once zoomed: {width}");
+    assert_eq!(body["data-boto3-after-click"], "false");
+    assert_eq!(body["data-after-second-click"], "lambda_function", "clicking the focus zooms out one level");
+    assert_eq!(body["data-after-escape"], "lambda_function", "Esc zooms out of boto3 to its parent");
+    assert!(body["data-crumbs"].starts_with("INIT › lambda_function"), "{}", body["data-crumbs"]);
 }
 
 #[test]
@@ -187,7 +233,7 @@ fn a_module_name_full_of_markup_is_drawn_as_text() {
         }
     }
     std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
-    let dom = chromium(&file_url(&render(dir.path())), "--dump-dom");
+    let dom = chromium(&file_url(&render(dir.path())), "--dump-dom", 1500);
     assert!(!dom.contains("data-pwned=\"1\""), "the name ran as markup");
     assert!(!dom.contains("<img"), "the name became an element");
     let drawn = frames(&dom);

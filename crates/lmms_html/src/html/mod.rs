@@ -251,7 +251,7 @@ fn init_section(s: &mut String, doc: &ProfileDoc, parts: &InitParts) {
         let share = if init > 0.0 { fmt_pct(ms / init) } else { "—".into() };
         let _ = writeln!(
             s,
-            "<tr><td><span class=\"legend\"><span><i class=\"{}\"></i>{}</span></span></td><td class=\"num\">{}</td><td class=\"num\">{share}</td><td class=\"num\">{count}</td></tr>",
+            "<tr><td><i class=\"swatch {}\"></i>{}</td><td class=\"num\">{}</td><td class=\"num\">{share}</td><td class=\"num\">{count}</td></tr>",
             origin_class(origin),
             origin.as_str(),
             fmt_ms(ms)
