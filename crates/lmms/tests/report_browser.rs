@@ -80,7 +80,8 @@ fn attrs(tag: &str) -> HashMap<String, String> {
         let key = rest[..eq].rsplit(|c: char| c.is_whitespace()).next().unwrap_or("").to_string();
         let after = &rest[eq + 2..];
         let end = after.find('"').unwrap_or(after.len());
-        out.insert(key, after[..end].replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
+        let value = after[..end].replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+        out.insert(key, value.replace("&amp;", "&"));
         rest = &after[(end + 1).min(after.len())..];
     }
     out

@@ -132,7 +132,8 @@ fn parse_doc<T: serde::de::DeserializeOwned>(
     struct Versioned {
         schema: String,
     }
-    let parse_error = |e: serde_json::Error| LoadError::Parse { path: path.to_path_buf(), kind, message: e.to_string() };
+    let parse_error =
+        |e: serde_json::Error| LoadError::Parse { path: path.to_path_buf(), kind, message: e.to_string() };
     let Versioned { schema } = serde_json::from_str(text).map_err(parse_error)?;
     if schema != expected {
         return Err(LoadError::Schema { path: path.to_path_buf(), found: schema, expected });

@@ -137,7 +137,9 @@ fn speedscope_file_is_a_sampled_profile_of_the_same_stacks() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s.as_array().unwrap().iter().map(|i| frames[i.as_u64().unwrap() as usize]).collect::<Vec<_>>().join(";"))
+        .map(|s| {
+            s.as_array().unwrap().iter().map(|i| frames[i.as_u64().unwrap() as usize]).collect::<Vec<_>>().join(";")
+        })
         .collect();
     let weights: Vec<u64> = p["weights"].as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).collect();
     let as_collapsed: String = stacks.iter().zip(&weights).map(|(s, w)| format!("{s} {w}\n")).collect();
@@ -201,11 +203,8 @@ fn html_tree_data_starts_at_init_with_floor_start_up_and_roots_as_its_children()
     let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
     let nodes = data["nodes"].as_array().unwrap();
     assert_eq!(nodes[0]["n"], "INIT");
-    let top: Vec<(&str, f64)> = nodes
-        .iter()
-        .filter(|n| n["p"] == 0)
-        .map(|n| (n["n"].as_str().unwrap(), n["c"].as_f64().unwrap()))
-        .collect();
+    let top: Vec<(&str, f64)> =
+        nodes.iter().filter(|n| n["p"] == 0).map(|n| (n["n"].as_str().unwrap(), n["c"].as_f64().unwrap())).collect();
     assert_eq!(
         top,
         [("[interpreter floor]", 15.0), ("[start-up outside imports]", 4.0), ("app", 100.0), ("resource", 1.0)]

@@ -92,7 +92,11 @@ struct Data<'a> {
 }
 
 fn r3(x: f64) -> f64 {
-    if x.is_finite() { (x * 1000.0).round() / 1000.0 } else { 0.0 }
+    if x.is_finite() {
+        (x * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
 }
 
 /// What INIT is made of, in ms: the floor, start-up outside imports, and each
@@ -188,7 +192,8 @@ pub fn html(a: &Artifacts) -> String {
         Some(plan) => plan_section(&mut s, plan, a),
         None => {
             let _ = writeln!(s, "<section id=\"plan\"><h2>Plan</h2>");
-            let _ = writeln!(s, "<p class=\"note\">No plan yet: <code>lmms plan</code> writes <code>.lmms/plan.json</code>.</p></section>");
+            s.push_str("<p class=\"note\">No plan yet: <code>lmms plan</code> writes <code>.lmms/plan.json</code>.");
+            s.push_str("</p></section>\n");
         }
     }
     bench_section(&mut s, a.bench.as_ref(), a.baseline.as_ref());
@@ -202,6 +207,31 @@ pub fn html(a: &Artifacts) -> String {
     s
 }
 
+/// A table and its header row; a heading starting with `#` is a number column.
+fn thead(s: &mut String, headings: &[&str]) {
+    s.push_str("<table><tr>");
+    for h in headings {
+        let _ = match h.strip_prefix('#') {
+            Some(h) => write!(s, "<th class=\"num\">{h}</th>"),
+            None => write!(s, "<th>{h}</th>"),
+        };
+    }
+    s.push_str("</tr>\n");
+}
+
+/// One row of `(class, already-escaped HTML)` cells.
+fn row(s: &mut String, cells: &[(&str, String)]) {
+    s.push_str("<tr>");
+    for (class, html) in cells {
+        let _ = if class.is_empty() {
+            write!(s, "<td>{html}</td>")
+        } else {
+            write!(s, "<td class=\"{class}\">{html}</td>")
+        };
+    }
+    s.push_str("</tr>\n");
+}
+
 fn card(s: &mut String, value: &str, label: &str) {
     let _ = writeln!(s, "<div class=\"card\"><b>{}</b><span>{}</span></div>", escape(value), escape(label));
 }
@@ -213,7 +243,8 @@ fn pm(x: &Summary, unit: &str) -> String {
 fn init_section(s: &mut String, doc: &ProfileDoc, parts: &InitParts) {
     let init = doc.init_ms.median;
     let _ = writeln!(s, "<section id=\"init\"><h2>INIT vs the interpreter floor</h2><div class=\"cards\">");
-    card(s, &pm(&doc.init_ms, "ms"), &format!("INIT: spawn → handler ready (min {:.1}, max {:.1})", doc.init_ms.min, doc.init_ms.max));
+    let range = format!("INIT: spawn → handler ready (min {:.1}, max {:.1})", doc.init_ms.min, doc.init_ms.max);
+    card(s, &pm(&doc.init_ms, "ms"), &range);
     card(s, &pm(&doc.floor_ms, "ms"), "interpreter floor: python -I -S -c pass");
     card(s, &fmt_ms((init - doc.floor_ms.median).max(0.0)), "imports and module code (INIT − floor)");
     card(s, &format!("{:.1} MB", doc.rss_mb.median), "peak RSS at ready");
@@ -231,7 +262,8 @@ fn init_section(s: &mut String, doc: &ProfileDoc, parts: &InitParts) {
     for (label, class, ms) in segments.iter().filter(|seg| seg.2 > 0.0) {
         let width = if init > 0.0 { (ms / init * 100.0).clamp(0.0, 100.0) } else { 0.0 };
         let text = format!("{label} {}", fmt_ms(*ms));
-        let _ = write!(s, "<div class=\"{class}\" style=\"width:{width:.2}%\" title=\"{t}\">{t}</div>", t = escape(&text));
+        let t = escape(&text);
+        let _ = write!(s, "<div class=\"{class}\" style=\"width:{width:.2}%\" title=\"{t}\">{t}</div>");
     }
     let _ = writeln!(s, "</div>");
 
@@ -246,16 +278,11 @@ fn init_section(s: &mut String, doc: &ProfileDoc, parts: &InitParts) {
         }
     }
     by_origin.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let _ = writeln!(s, "<table><tr><th>origin</th><th class=\"num\">self time</th><th class=\"num\">share of INIT</th><th class=\"num\">modules</th></tr>");
+    thead(s, &["origin", "#self time", "#share of INIT", "#modules"]);
     for (origin, ms, count) in by_origin {
         let share = if init > 0.0 { fmt_pct(ms / init) } else { "—".into() };
-        let _ = writeln!(
-            s,
-            "<tr><td><i class=\"swatch {}\"></i>{}</td><td class=\"num\">{}</td><td class=\"num\">{share}</td><td class=\"num\">{count}</td></tr>",
-            origin_class(origin),
-            origin.as_str(),
-            fmt_ms(ms)
-        );
+        let swatch = format!("<i class=\"swatch {}\"></i>{}", origin_class(origin), origin.as_str());
+        row(s, &[("", swatch), ("num", fmt_ms(ms)), ("num", share), ("num", count.to_string())]);
     }
     let _ = writeln!(s, "</table></section>");
 }
@@ -292,8 +319,9 @@ fn icicle_section(s: &mut String) {
     let _ = writeln!(s, "</div>");
     let _ = writeln!(s, "<div id=\"crumbs\"></div>");
     let _ = writeln!(s, "<div id=\"hover\">Hover a frame to see the chain that imported it.</div>");
-    let _ = writeln!(s, "<div id=\"icicle-box\"><svg id=\"icicle\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"import tree\"></svg></div>");
-    let _ = writeln!(s, "<noscript><p class=\"note\">The import tree is drawn by JavaScript; `lmms profile` prints it as text.</p></noscript></section>");
+    s.push_str("<div id=\"icicle-box\"><svg id=\"icicle\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"");
+    s.push_str(" aria-label=\"import tree\"></svg></div>\n<noscript><p class=\"note\">The import tree is drawn by");
+    s.push_str(" JavaScript; <code>lmms profile</code> prints it as text.</p></noscript></section>\n");
 }
 
 fn plan_section(s: &mut String, plan: &PlanDoc, a: &Artifacts) {
@@ -321,7 +349,7 @@ fn plan_section(s: &mut String, plan: &PlanDoc, a: &Artifacts) {
     let _ = writeln!(s, "<p class=\"meta\">{}</p>", escape(&facts.join(" · ")));
     let mut rows: Vec<&lmms_plan::PlannedImport> = plan.imports.iter().collect();
     rows.sort_by(|x, y| y.import_ms.unwrap_or(-1.0).total_cmp(&x.import_ms.unwrap_or(-1.0)));
-    let _ = writeln!(s, "<table><tr><th>module</th><th class=\"num\">ms</th><th class=\"num\">usage</th><th>decision</th><th>reason</th></tr>");
+    thead(s, &["module", "#ms", "#usage", "decision", "reason"]);
     for imp in rows {
         let ms = imp.import_ms.map_or("—".to_string(), fmt_ms);
         let usage = imp.usage.map_or("—".to_string(), fmt_pct);
@@ -334,15 +362,14 @@ fn plan_section(s: &mut String, plan: &PlanDoc, a: &Artifacts) {
         for b in &imp.blocked_by {
             let _ = write!(reason, "<br>blocked by {}:{}: {}", b.line, b.column, escape(&b.message));
         }
-        let _ = writeln!(
-            s,
-            "<tr><td><code>{}</code><br><span class=\"note\">{}:{}</span></td><td class=\"num\">{ms}</td><td class=\"num\">{usage}</td><td class=\"{}\">{}</td><td class=\"reason\">{reason}</td></tr>",
+        let module = format!(
+            "<code>{}</code><br><span class=\"note\">{}:{}</span>",
             escape(&imp.module),
             escape(&imp.path),
-            imp.line,
-            if imp.moves() { "moves" } else { "stays" },
-            escape(&decision),
+            imp.line
         );
+        let class = if imp.moves() { "moves" } else { "stays" };
+        row(s, &[("", module), ("num", ms), ("num", usage), (class, escape(&decision)), ("reason", reason)]);
     }
     let _ = writeln!(s, "</table></section>");
 }
@@ -360,27 +387,31 @@ fn bench_section(s: &mut String, bench: Option<&Bench>, baseline: Option<&Baseli
                 Some(g) if !g.passed => format!(" · gate failed: {}", g.failures.join("; ")),
                 _ => String::new(),
             };
-            let _ = writeln!(s, "<p class=\"meta\">lmms bench {} · {} runs · {}{}</p>", escape(&b.entry), b.runs, escape(&against), escape(&gate));
-            let _ = writeln!(s, "<table><tr><th>metric</th><th class=\"num\">before</th><th class=\"num\">after</th><th class=\"num\">ratio</th><th class=\"num\">change</th></tr>");
+            let facts = format!("lmms bench {} · {} runs · {against}{gate}", b.entry, b.runs);
+            let _ = writeln!(s, "<p class=\"meta\">{}</p>", escape(&facts));
+            thead(s, &["metric", "#before", "#after", "#ratio", "#change"]);
             for m in &b.metrics {
                 let before = m.baseline.as_ref().map_or("—".to_string(), |x| pm(x, &m.unit));
                 let ratio = m.ratio.map_or("—".to_string(), |r| format!("{r:.3}"));
                 let (change, class) = match m.improvement_pct {
-                    Some(p) if p > 0.0 => (format!("{:+.1}%", -p), "better"),
-                    Some(p) if p < 0.0 => (format!("{:+.1}%", -p), "worse"),
-                    Some(_) => ("0.0%".to_string(), ""),
-                    None => ("—".to_string(), ""),
+                    Some(p) if p > 0.0 => (format!("{:+.1}%", -p), "num better"),
+                    Some(p) if p < 0.0 => (format!("{:+.1}%", -p), "num worse"),
+                    Some(_) => ("0.0%".to_string(), "num"),
+                    None => ("—".to_string(), "num"),
                 };
-                let _ = writeln!(
+                let after = escape(&pm(&m.current, &m.unit));
+                row(
                     s,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{ratio}</td><td class=\"num {class}\">{change}</td></tr>",
-                    escape(&m.name),
-                    escape(&before),
-                    escape(&pm(&m.current, &m.unit)),
+                    &[("", escape(&m.name)), ("num", escape(&before)), ("num", after), ("num", ratio), (class, change)],
                 );
             }
             let _ = writeln!(s, "</table>");
-            let _ = writeln!(s, "<p class=\"note\"><code>first:</code> is the first invocation of an event type, <code>cold:</code> INIT plus it: a deferred import moves its cost from INIT into the first request that needs it.</p>");
+            s.push_str(
+                "<p class=\"note\"><code>first:</code> is the first invocation of an event type, <code>cold:</code>",
+            );
+            s.push_str(
+                " INIT plus it: a deferred import moves its cost from INIT into the first request that needs it.</p>\n",
+            );
         }
         (None, Some(b)) => {
             let _ = writeln!(
