@@ -55,6 +55,16 @@ fn collapsed_stacks_of_the_heavy_app_sum_to_its_median_init() {
 }
 
 #[test]
+fn collapsed_top_two_levels_of_the_heavy_app() {
+    let dir = project_with(&["profile.json"]);
+    let out = report(dir.path(), &["--format", "collapsed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let top: Vec<&str> = text.lines().filter(|l| l.matches(';').count() <= 1).collect();
+    insta::assert_snapshot!(top.join("\n"));
+}
+
+#[test]
 fn speedscope_goes_to_a_file_with_o() {
     let dir = project_with(&["profile.json"]);
     let out = report(dir.path(), &["--format", "speedscope", "-o", "flame.speedscope.json"]);
