@@ -47,6 +47,8 @@ enum Command {
     Fix(commands::fix::Args),
     /// Measure INIT before/after against a baseline, as a CI gate.
     Bench(commands::bench::Args),
+    /// Draw the artifacts: a self-contained HTML report, or speedscope / collapsed stacks.
+    Report(commands::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::FastPath(a) => commands::fast_path::run(a, &ctx),
         Command::Fix(a) => commands::fix::run(a, &ctx),
         Command::Bench(a) => commands::bench::run(a, &ctx),
+        Command::Report(a) => commands::report::run(a, &ctx),
     });
     match result {
         Ok(code) => code,

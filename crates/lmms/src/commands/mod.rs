@@ -4,6 +4,7 @@ pub mod fast_path;
 pub mod fix;
 pub mod plan;
 pub mod profile;
+pub mod report;
 pub mod rule;
 pub mod runtime;
 pub mod usage;
