@@ -409,17 +409,20 @@ impl<'a> Extractor<'a> {
                 is_star = true;
                 continue;
             }
-            let (bound, target, attribute) = if is_from {
+            let (bound, target, attribute, kind, qualified_name) = if is_from {
                 let bound = alias.asname.as_ref().map_or(name, |a| a.id.as_str());
                 let target = format!("{}{}", ".".repeat(level as usize), module);
-                (bound, target, Some(name.to_string()))
+                let sep = if module.is_empty() { "" } else { "." };
+                let qualified = format!("{target}{sep}{name}");
+                (bound, target, Some(name.to_string()), BindingKind::FromImport, qualified)
             } else {
                 first_module.get_or_insert(name);
                 match &alias.asname {
-                    Some(a) => (a.id.as_str(), name.to_string(), None),
+                    Some(a) => (a.id.as_str(), name.to_string(), None, BindingKind::Import, name.to_string()),
                     None => {
                         let head = name.split('.').next().unwrap_or(name);
-                        (head, head.to_string(), None)
+                        let kind = if head.len() == name.len() { BindingKind::Import } else { BindingKind::SubmoduleImport };
+                        (head, name.to_string(), None, kind, name.to_string())
                     }
                 }
             };
@@ -429,6 +432,8 @@ impl<'a> Extractor<'a> {
                 target,
                 attribute,
                 range: byte_range(alias.range),
+                kind,
+                qualified_name,
             });
         }
         // `import a, b` is one statement with two modules; the record keeps
