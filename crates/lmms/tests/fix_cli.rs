@@ -134,3 +134,24 @@ fn entry_imports_hot_modules_through_an_existing_fast_path() {
     let again = lmms(dir.path()).args(["fix", "--diff"]).output().unwrap();
     assert_eq!(again.status.code(), Some(0), "second run would change: {}", String::from_utf8_lossy(&again.stdout));
 }
+
+/// `--lazy features.models` names one module: the relative `from .models
+/// import X` in `other/` resolves to `other.models` and is left alone, however
+/// its text ends.
+#[test]
+fn lazy_module_means_that_module_not_any_import_ending_in_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("app.py", "from features.models import X\n\n\ndef handler(event, context):\n    return X(event)\n"),
+        ("features/models.py", "class X:\n    def __init__(self, event):\n        self.event = event\n"),
+        ("other/models.py", "class X:\n    pass\n"),
+        ("other/use.py", "from .models import X\n\n\ndef make():\n    return X()\n"),
+    ];
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--lazy", "features.models", "--diff"]));
+    assert_eq!(read(dir.path(), "other/use.py"), files[3].1);
+}

@@ -34,16 +34,7 @@ use serde::Serialize;
 use crate::edit::{Applicability, Edit, Fix};
 use crate::text::*;
 
-/// One import to defer. From the plan (`line` set: exactly that statement)
-/// or from `--lazy MODULE` (`line` unset: every module-level import of it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub module: String,
-    pub line: Option<u32>,
-    /// Justification written after the moved import, without the `#`
-    /// (`lazy: 142 ms, used by 7% of requests (T4)`); empty for none.
-    pub comment: String,
-}
+pub use crate::select::Request;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Target {
@@ -129,6 +120,9 @@ pub enum MoveKind {
 pub struct Move {
     pub module: String,
     pub line: u32,
+    /// The moved statement's byte range (its id within the file).
+    #[serde(skip)]
+    pub statement: ByteRange,
     pub names: Vec<String>,
     pub kind: MoveKind,
     /// Functions (qualified names) that now import it; getters and dispatch
@@ -155,14 +149,16 @@ pub struct FileRewrite {
 const EVALUATES_ANNOTATIONS: &[&str] =
     &["pydantic", "dataclasses", "attr", "attrs", "fastapi", "typer", "msgspec", "typeguard", "beartype", "cattrs"];
 
-/// Plan the rewrite of one file. `parsed` must be `parse_module(source)`.
+/// Plan the rewrite of one file. `parsed` must be `parse_module(source)`;
+/// each request names one alias of it by id ([`crate::select`]).
 pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
-    let relocated = relocate(source, parsed, requests);
-    let requests = relocated.as_slice();
     let mut b = Builder::new(source, parsed, opts);
+    let hits = |rec: &ImportRecord, alias: Option<usize>, r: &Request| {
+        r.id.statement == rec.range && r.id.alias == alias.map(|a| a as u32)
+    };
     for rec in &parsed.imports {
-        for name in &rec.names {
-            if requests.iter().any(|r| name_matches(source, rec, name, r)) {
+        for (ni, name) in rec.names.iter().enumerate() {
+            if requests.iter().any(|r| hits(rec, Some(ni), r)) {
                 b.requested.insert(name.bound.clone());
             }
         }
@@ -170,15 +166,15 @@ pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: 
     let mut matched = vec![false; requests.len()];
     for (idx, rec) in parsed.imports.iter().enumerate() {
         let mut selected: Vec<(usize, &Request)> = Vec::new();
-        for (ni, name) in rec.names.iter().enumerate() {
-            if let Some((ri, req)) = requests.iter().enumerate().find(|(_, r)| name_matches(source, rec, name, r)) {
+        for ni in 0..rec.names.len() {
+            if let Some((ri, req)) = requests.iter().enumerate().find(|(_, r)| hits(rec, Some(ni), r)) {
                 matched[ri] = true;
                 selected.push((ni, req));
             }
         }
-        if rec.is_star && requests.iter().any(|r| star_matches(rec, r)) {
+        if rec.is_star && requests.iter().any(|r| hits(rec, None, r)) {
             for (ri, r) in requests.iter().enumerate() {
-                if star_matches(rec, r) {
+                if hits(rec, None, r) {
                     matched[ri] = true;
                 }
             }
@@ -193,64 +189,6 @@ pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: 
     let mut out = b.finish();
     out.matched = matched;
     out
-}
-
-/// A plan names statements by line, and edits (ours included) shift lines.
-/// A request whose line holds no matching import is re-pointed at the one
-/// eager statement of that module, if there is exactly one.
-fn relocate(source: &str, parsed: &ParsedModule, requests: &[Request]) -> Vec<Request> {
-    requests
-        .iter()
-        .map(|r| {
-            let Some(line) = r.line else { return r.clone() };
-            let any_line = Request { line: None, ..r.clone() };
-            let hits = |rec: &&ImportRecord| rec.names.iter().any(|n| name_matches(source, rec, n, &any_line));
-            if parsed.imports.iter().filter(|i| i.line == line).any(|i| hits(&i)) {
-                return r.clone();
-            }
-            let eager: Vec<&ImportRecord> =
-                parsed.imports.iter().filter(|i| !matches!(i.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)).filter(hits).collect();
-            match eager.as_slice() {
-                [one] => Request { line: Some(one.line), ..r.clone() },
-                _ => r.clone(),
-            }
-        })
-        .collect()
-}
-
-fn star_matches(rec: &ImportRecord, r: &Request) -> bool {
-    rec.is_from
-        && r.line.is_none_or(|l| l == rec.line)
-        && (rec.module == r.module || (rec.level == 0 && rec.module.starts_with(&format!("{}.", r.module))))
-}
-
-/// The dotted module an `import a.b as c` alias names (`a.b`).
-pub(crate) fn alias_module<'s>(src: &'s str, name: &BoundName) -> &'s str {
-    let text = &src[name.range.start as usize..name.range.end as usize];
-    text.split_whitespace().next().unwrap_or(text)
-}
-
-fn name_matches(src: &str, rec: &ImportRecord, name: &BoundName, req: &Request) -> bool {
-    if req.line.is_some_and(|l| l != rec.line) {
-        return false;
-    }
-    let m = req.module.as_str();
-    let under = |s: &str| s == m || s.starts_with(&format!("{m}."));
-    if rec.is_from {
-        let base = rec.module.as_str();
-        let attr = name.attribute.as_deref().unwrap_or_default();
-        let full = if base.is_empty() { attr.to_string() } else { format!("{base}.{attr}") };
-        if rec.level == 0 {
-            under(base) || m == full
-        } else {
-            // A plan names relative imports by their resolved absolute name.
-            m.ends_with(&format!(".{full}"))
-                || (!base.is_empty() && m.ends_with(&format!(".{base}")))
-                || (req.line.is_some() && (m == full || m == base))
-        }
-    } else {
-        under(alias_module(src, name))
-    }
 }
 
 /// What one import name needs for its move.
@@ -300,7 +238,7 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     fn new(src: &'a str, parsed: &'a ParsedModule, opts: &'a Options) -> Self {
         let evaluates_annotations = parsed.imports.iter().find_map(|i| {
-            let m = if i.is_from { i.module.as_str() } else { alias_root(src, i) };
+            let m = if i.is_from { i.module.as_str() } else { alias_root(i) };
             let root = m.split('.').next().unwrap_or(m);
             EVALUATES_ANNOTATIONS.iter().find(|e| **e == root).copied()
         });
@@ -329,7 +267,7 @@ impl<'a> Builder<'a> {
 
     fn skip(&mut self, rec: &ImportRecord, names: &[&BoundName], reason: SkipReason, detail: String) {
         self.skips.push(Skip {
-            module: display_module(self.src, rec, names.first().copied()),
+            module: display_module(rec, names.first().copied()),
             line: rec.line,
             names: names.iter().map(|n| n.bound.clone()).collect(),
             reason,
@@ -384,8 +322,9 @@ impl<'a> Builder<'a> {
         if self.opts.target == Target::Py315 {
             self.lazy_keyword(rec, &moved_names, &kept);
             self.moves.push(Move {
-                module: display_module(self.src, rec, moved_names.first().copied()),
+                module: display_module(rec, moved_names.first().copied()),
                 line: rec.line,
+                statement: rec.range,
                 names: moved_names.iter().map(|n| n.bound.clone()).collect(),
                 kind: MoveKind::LazyKeyword,
                 into: Vec::new(),
@@ -473,8 +412,9 @@ impl<'a> Builder<'a> {
             self.edits.push(Edit::insertion(at, format!("{lead}{nl}{nl}{body}")));
         }
         self.moves.push(Move {
-            module: display_module(self.src, rec, moved_names.first().copied()),
+            module: display_module(rec, moved_names.first().copied()),
             line: rec.line,
+            statement: rec.range,
             names: moved_names.iter().map(|n| n.bound.clone()).collect(),
             kind: MoveKind::Function,
             into,
@@ -829,7 +769,7 @@ impl<'a> Builder<'a> {
         self.parsed.imports.iter().any(|i| {
             matches!(i.scope, ImportScope::Module)
                 && !i.is_from
-                && i.names.iter().any(|b| b.bound == bound && alias_module(self.src, b) == module)
+                && i.names.iter().any(|b| b.bound == bound && b.target == module)
         })
     }
 
@@ -1037,15 +977,15 @@ fn use_words(what: ModuleLevelUse) -> &'static str {
     }
 }
 
-fn alias_root<'s>(src: &'s str, rec: &ImportRecord) -> &'s str {
-    rec.names.first().map_or("", |n| alias_module(src, n))
+fn alias_root(rec: &ImportRecord) -> &str {
+    rec.names.first().map_or("", |n| n.target.as_str())
 }
 
-fn display_module(src: &str, rec: &ImportRecord, name: Option<&BoundName>) -> String {
+fn display_module(rec: &ImportRecord, name: Option<&BoundName>) -> String {
     if rec.is_from {
         format!("{}{}", ".".repeat(rec.level as usize), rec.module)
     } else {
-        name.map_or(rec.module.clone(), |n| alias_module(src, n).to_string())
+        name.map_or(rec.module.clone(), |n| n.target.clone())
     }
 }
 
@@ -1105,18 +1045,4 @@ fn after_statement(src: &str, end: u32, nl: &'static str) -> (u32, &'static str)
     let at = next_line_start(src, end);
     let lead = if at as usize == src.len() && !src.ends_with('\n') { nl } else { "" };
     (at, lead)
-}
-
-/// Whether `req`'s module is already imported only inside functions or
-/// under `TYPE_CHECKING` in this file — a plan entry that an earlier
-/// `lmms fix` applied, as opposed to a stale one.
-pub fn already_deferred(source: &str, parsed: &ParsedModule, req: &Request) -> bool {
-    let any_line = Request { line: None, ..req.clone() };
-    let matches = |rec: &ImportRecord| rec.names.iter().any(|n| name_matches(source, rec, n, &any_line));
-    let deferred = parsed
-        .imports
-        .iter()
-        .any(|i| matches!(i.scope, ImportScope::Function { .. } | ImportScope::TypeChecking) && matches(i));
-    let eager = parsed.imports.iter().any(|i| matches!(i.scope, ImportScope::Module) && !i.is_lazy && matches(i));
-    deferred && !eager || parsed.imports.iter().any(|i| i.is_lazy && matches(i))
 }
