@@ -155,3 +155,23 @@ fn lazy_module_means_that_module_not_any_import_ending_in_its_name() {
     assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--lazy", "features.models", "--diff"]));
     assert_eq!(read(dir.path(), "other/use.py"), files[3].1);
 }
+
+/// The plan names statements by byte range: once the file changes, its rows
+/// are refused (nothing is re-found by line) until `lmms plan` runs again.
+#[test]
+fn plan_rows_of_a_file_changed_since_the_plan_are_refused() {
+    let dir = app();
+    let handler = dir.path().join("handler.py");
+    let edited = format!("# a comment added after the plan\n{}", read(dir.path(), "handler.py"));
+    std::fs::write(&handler, &edited).unwrap();
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("plan entry not found in the source (stale plan? rerun `lmms plan`): handler.py:4 csv"),
+        "{stdout}"
+    );
+    assert_eq!(read(dir.path(), "handler.py"), edited, "a stale row was applied");
+    // The unchanged file's rows still apply.
+    assert!(read(dir.path(), "pkg/tools.py").contains("    import csv  # lazy:"), "{stdout}");
+}

@@ -328,7 +328,7 @@ fn stale_row(shown: &str, row: &PlanRow, why: Stale) -> String {
 fn project_graph(input: &FixInput, work: &[Work]) -> ImportGraph {
     let (mut others, _) = lmms_graph::discover_files(&input.src_roots, &input.root, &input.exclude);
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mine: Vec<PathBuf> = work.iter().map(|w| canon(&w.path)).collect();
+    let mine: std::collections::HashSet<PathBuf> = work.iter().map(|w| canon(&w.path)).collect();
     others.retain(|p| !mine.contains(&canon(p)));
     let mut paths: Vec<PathBuf> = work.iter().map(|w| w.path.clone()).collect();
     paths.extend(others);
