@@ -89,3 +89,56 @@ pub fn already_deferred(cands: &[Candidate], imports: &[ImportRecord], module: &
     let eager = of_module().any(|i| matches!(i.scope, ImportScope::Module) && !i.is_lazy);
     deferred && !eager || of_module().any(|i| i.is_lazy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lmms_graph::{Environment, SourceFile};
+
+    fn graph(files: &[(&str, &str, &str)]) -> ImportGraph {
+        let files = files
+            .iter()
+            .map(|(path, module, src)| SourceFile {
+                path: path.into(),
+                module: Some(module.to_string()),
+                is_package: path.ends_with("__init__.py"),
+                parsed: Ok((src.to_string(), lmms_python::parse_module(src))),
+            })
+            .collect();
+        ImportGraph::new(files, Vec::new(), Environment::builtin())
+    }
+
+    fn selected(g: &ImportGraph, file: usize, module: &str) -> Vec<String> {
+        let cands = candidates(g, file);
+        select_module(&cands, module).map(|c| c.qualified.clone()).collect()
+    }
+
+    #[test]
+    fn a_module_selects_itself_its_submodules_and_names_imported_from_them() {
+        let src = "import a.b\nimport a.b.c as abc\nimport xa.b\nimport a.bc\nfrom a import b\nfrom a.b import d\nfrom a import e\n";
+        let g = graph(&[("m.py", "m", src)]);
+        assert_eq!(selected(&g, 0, "a.b"), ["a.b", "a.b.c", "a.b", "a.b.d"]);
+    }
+
+    #[test]
+    fn relative_imports_select_by_their_resolved_module() {
+        let g = graph(&[
+            ("other/use.py", "other.use", "from .models import X\nfrom . import models\n"),
+            ("features/use.py", "features.use", "from .models import X\n"),
+            ("other/models.py", "other.models", ""),
+        ]);
+        assert!(selected(&g, 0, "features.models").is_empty());
+        assert_eq!(selected(&g, 0, "other.models"), ["other.models.X", "other.models"]);
+        assert_eq!(selected(&g, 1, "features.models"), ["features.models.X"]);
+    }
+
+    #[test]
+    fn a_plan_row_is_stale_once_its_range_holds_another_import() {
+        let g = graph(&[("m.py", "m", "import os\nimport csv\n")]);
+        let cands = candidates(&g, 0);
+        let csv = cands[1].id.statement;
+        assert_eq!(select_row(&cands, csv, "csv").unwrap().len(), 1);
+        assert_eq!(select_row(&cands, csv, "json"), Err(Stale::OtherModule));
+        assert_eq!(select_row(&cands, ByteRange { start: 1, end: 5 }, "csv"), Err(Stale::NoStatement));
+    }
+}
