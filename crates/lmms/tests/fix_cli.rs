@@ -134,3 +134,44 @@ fn entry_imports_hot_modules_through_an_existing_fast_path() {
     let again = lmms(dir.path()).args(["fix", "--diff"]).output().unwrap();
     assert_eq!(again.status.code(), Some(0), "second run would change: {}", String::from_utf8_lossy(&again.stdout));
 }
+
+/// `--lazy features.models` names one module: the relative `from .models
+/// import X` in `other/` resolves to `other.models` and is left alone, however
+/// its text ends.
+#[test]
+fn lazy_module_means_that_module_not_any_import_ending_in_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("app.py", "from features.models import X\n\n\ndef handler(event, context):\n    return X(event)\n"),
+        ("features/models.py", "class X:\n    def __init__(self, event):\n        self.event = event\n"),
+        ("other/models.py", "class X:\n    pass\n"),
+        ("other/use.py", "from .models import X\n\n\ndef make():\n    return X()\n"),
+    ];
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    assert_cmd_snapshot!(lmms(dir.path()).args(["fix", "--lazy", "features.models", "--diff"]));
+    assert_eq!(read(dir.path(), "other/use.py"), files[3].1);
+}
+
+/// The plan names statements by byte range: once the file changes, its rows
+/// are refused (nothing is re-found by line) until `lmms plan` runs again.
+#[test]
+fn plan_rows_of_a_file_changed_since_the_plan_are_refused() {
+    let dir = app();
+    let handler = dir.path().join("handler.py");
+    let edited = format!("# a comment added after the plan\n{}", read(dir.path(), "handler.py"));
+    std::fs::write(&handler, &edited).unwrap();
+    let out = lmms(dir.path()).arg("fix").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("plan entry not found in the source (stale plan? rerun `lmms plan`): handler.py:4 csv"),
+        "{stdout}"
+    );
+    assert_eq!(read(dir.path(), "handler.py"), edited, "a stale row was applied");
+    // The unchanged file's rows still apply.
+    assert!(read(dir.path(), "pkg/tools.py").contains("    import csv  # lazy:"), "{stdout}");
+}

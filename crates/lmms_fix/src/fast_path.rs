@@ -6,7 +6,7 @@
 use lmms_python::{BoundName, ImportRecord, ImportScope, ParsedModule};
 
 use crate::edit::Edit;
-use crate::lazy::{alias_module, stmt_text, Move, MoveKind};
+use crate::lazy::{stmt_text, Move, MoveKind};
 use crate::Applicability;
 
 /// One name `fast_path.py` binds at module level and exports.
@@ -27,24 +27,24 @@ fn eager(rec: &ImportRecord) -> bool {
         && !(rec.is_from && rec.module == "__future__")
 }
 
-fn key(source: &str, rec: &ImportRecord, n: &BoundName) -> (String, Option<String>) {
+fn key(rec: &ImportRecord, n: &BoundName) -> (String, Option<String>) {
     if rec.is_from {
         (rec.module.clone(), n.attribute.clone())
     } else {
-        (alias_module(source, n).to_string(), None)
+        (n.target.clone(), None)
     }
 }
 
 /// What `fast_path.py` offers: its unconditional module-level imports whose
 /// names are in `__all__` (all of them without an `__all__`).
-pub fn exports(source: &str, parsed: &ParsedModule) -> Vec<Export> {
+pub fn exports(parsed: &ParsedModule) -> Vec<Export> {
     let mut out = Vec::new();
     for rec in parsed.imports.iter().filter(|r| eager(r)) {
         for n in &rec.names {
             if !parsed.dunder_all.is_empty() && !parsed.dunder_all.contains(&n.bound) {
                 continue;
             }
-            let (module, attribute) = key(source, rec, n);
+            let (module, attribute) = key(rec, n);
             out.push(Export { bound: n.bound.clone(), module, attribute });
         }
     }
@@ -64,7 +64,7 @@ pub fn route(source: &str, parsed: &ParsedModule, exports: &[Export], fast_path_
         let mut routed: Vec<String> = Vec::new();
         let mut kept: Vec<&BoundName> = Vec::new();
         for n in &rec.names {
-            let (module, attribute) = key(source, rec, n);
+            let (module, attribute) = key(rec, n);
             let hit = exports.iter().find(|e| e.module == module && e.attribute == attribute);
             match hit {
                 Some(e) if e.bound == n.bound => routed.push(e.bound.clone()),
@@ -81,8 +81,9 @@ pub fn route(source: &str, parsed: &ParsedModule, exports: &[Export], fast_path_
         }
         edits.push(Edit::replacement(rec.range.start, rec.range.end, text));
         moves.push(Move {
-            module: if rec.is_from { rec.module.clone() } else { alias_module(source, &rec.names[0]).to_string() },
+            module: if rec.is_from { rec.module.clone() } else { rec.names[0].target.clone() },
             line: rec.line,
+            statement: rec.range,
             names: rec.names.iter().filter(|n| !kept.iter().any(|k| k.bound == n.bound)).map(|n| n.bound.clone()).collect(),
             kind: MoveKind::FastPath,
             into: vec![fast_path_module.to_string()],
@@ -103,7 +104,7 @@ mod tests {
 
     fn routed(entry: &str) -> String {
         let fp = parse_module(FAST_PATH);
-        let ex = exports(FAST_PATH, &fp);
+        let ex = exports(&fp);
         let parsed = parse_module(entry);
         let (mut edits, _) = route(entry, &parsed, &ex, "fast_path");
         apply_edits(entry, &mut edits).unwrap()

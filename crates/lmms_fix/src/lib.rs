@@ -11,6 +11,9 @@ pub mod diff;
 pub mod edit;
 pub mod fast_path;
 pub mod lazy;
+pub mod pipeline;
+pub mod plan_file;
+pub mod select;
 mod text;
 pub mod write;
 

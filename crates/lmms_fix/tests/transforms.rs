@@ -4,12 +4,21 @@
 //! idea): the output parses, a second run is a no-op, the declared
 //! applicability holds, and the real interpreter compiles the result.
 
+use lmms_fix::select::{candidates, select_module, select_row};
 use lmms_fix::{apply_fixes, rewrite, unified_diff, Applicability, Options, Request, Target};
+use lmms_graph::{Environment, ImportGraph, SourceFile};
 use lmms_profile::runner::{ProcessRunner, RunSpec, Runner};
-use lmms_python::parse_module;
+use lmms_python::{parse_module, ParsedModule};
 
-fn fixture_args(src: &str) -> (Vec<Request>, Options) {
-    let mut reqs = Vec::new();
+/// What a fixture asks for: `--lazy` modules, and plan rows as `lmms plan`
+/// writes them (the statement starting on LINE, by id).
+enum Ask {
+    Lazy(String),
+    Plan { line: u32, module: String, comment: String },
+}
+
+fn fixture_args(src: &str) -> (Vec<Ask>, Options) {
+    let mut asks = Vec::new();
     let mut opts = Options::default();
     for line in src.lines().take_while(|l| l.starts_with('#')) {
         if let Some(args) = line.strip_prefix("# args:") {
@@ -23,7 +32,7 @@ fn fixture_args(src: &str) -> (Vec<Request>, Options) {
                         opts.target = Target::Py315;
                     }
                     "--lazy" => lazy = true,
-                    m if lazy => reqs.push(Request { module: m.into(), line: None, comment: "lazy: test".into() }),
+                    m if lazy => asks.push(Ask::Lazy(m.into())),
                     other => panic!("unknown fixture arg {other}"),
                 }
             }
@@ -32,10 +41,42 @@ fn fixture_args(src: &str) -> (Vec<Request>, Options) {
             let line: u32 = parts.next().unwrap().parse().unwrap();
             let module = parts.next().unwrap().to_string();
             let comment = parts.next().unwrap_or("").to_string();
-            reqs.push(Request { module, line: Some(line), comment });
+            asks.push(Ask::Plan { line, module, comment });
         }
     }
-    (reqs, opts)
+    (asks, opts)
+}
+
+/// The requests for `asks` in `src`, resolved the way `lmms fix` does:
+/// through a graph of the one file.
+fn requests(src: &str, parsed: &ParsedModule, asks: &[Ask]) -> Vec<Request> {
+    let file = SourceFile {
+        path: "fixture.py".into(),
+        module: Some("fixture".into()),
+        is_package: false,
+        parsed: Ok((src.to_string(), parsed.clone())),
+    };
+    let graph = ImportGraph::new(vec![file], Vec::new(), Environment::builtin());
+    let cands = candidates(&graph, 0);
+    let mut reqs: Vec<Request> = Vec::new();
+    for ask in asks {
+        match ask {
+            Ask::Lazy(m) => {
+                for c in select_module(&cands, m) {
+                    if !reqs.iter().any(|r| r.id == c.id) {
+                        reqs.push(Request { id: c.id, comment: "lazy: test".into() });
+                    }
+                }
+            }
+            Ask::Plan { line, module, comment } => {
+                let Some(rec) = parsed.imports.iter().find(|i| i.line == *line) else { continue };
+                for c in select_row(&cands, rec.range, module).unwrap_or_default() {
+                    reqs.push(Request { id: c.id, comment: comment.clone() });
+                }
+            }
+        }
+    }
+    reqs
 }
 
 fn python_compiles(code: &str) -> Result<(), String> {
@@ -55,10 +96,10 @@ fn python_compiles(code: &str) -> Result<(), String> {
 fn check(name: &str, expect: Option<Applicability>) {
     let path = format!("{}/tests/fixtures/{name}.py", env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(&path).unwrap();
-    let (reqs, opts) = fixture_args(&src);
+    let (asks, opts) = fixture_args(&src);
     let parsed = parse_module(&src);
     assert!(parsed.syntax_errors.is_empty(), "fixture does not parse: {:?}", parsed.syntax_errors);
-    let rw = rewrite(&src, &parsed, &reqs, &opts);
+    let rw = rewrite(&src, &parsed, &requests(&src, &parsed, &asks), &opts);
     assert_eq!(rw.fix.as_ref().map(|f| f.applicability), expect, "declared applicability");
     for m in &rw.moves {
         assert!(m.applicability >= rw.fix.as_ref().unwrap().applicability);
@@ -69,7 +110,7 @@ fn check(name: &str, expect: Option<Applicability>) {
     };
     let reparsed = parse_module(&after);
     assert!(reparsed.syntax_errors.is_empty(), "output does not parse: {:?}\n{after}", reparsed.syntax_errors);
-    let again = rewrite(&after, &reparsed, &reqs, &opts);
+    let again = rewrite(&after, &reparsed, &requests(&after, &reparsed, &asks), &opts);
     if let Some(f) = &again.fix {
         let twice = apply_fixes(&after, [f]).unwrap();
         panic!("second run is not a no-op:\n{}", unified_diff(name, &after, &twice));

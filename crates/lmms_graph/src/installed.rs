@@ -146,68 +146,32 @@ fn module_deps(env: &Environment, module: &str) -> DepsResult {
     let Some((path, is_package)) = locate(env, module) else {
         return Ok(Vec::new());
     };
-    let (text, parsed) =
+    let (_, parsed) =
         lmms_python::read_and_parse_with(&path, lmms_python::Extract::IMPORTS_ONLY)
             .map_err(|e| (path.clone(), e.to_string()))?;
-    let mut out = Vec::new();
-    let mut push = |name: String| {
-        let mut prefix = String::new();
-        for part in name.split('.') {
-            if !prefix.is_empty() {
-                prefix.push('.');
-            }
-            prefix.push_str(part);
-            if prefix != module && !out.contains(&prefix) {
-                out.push(prefix.clone());
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        for m in crate::loaded_modules(name) {
+            if m != module && !out.iter().any(|o| o == m) {
+                out.push(m.to_string());
             }
         }
     };
-    let package: Vec<&str> = {
-        let mut p: Vec<&str> = module.split('.').collect();
-        if !is_package {
-            p.pop();
-        }
-        p
-    };
+    let is_module = |m: &str| locate(env, m).is_some();
     for rec in parsed.imports.iter().filter(|r| runs_at_import(r)) {
-        let base = if rec.level == 0 {
-            rec.module.clone()
-        } else {
-            let keep = package.len().checked_sub(rec.level as usize - 1);
-            let Some(keep) = keep else { continue };
-            let mut parts: Vec<&str> = package[..keep].to_vec();
-            if !rec.module.is_empty() {
-                parts.push(&rec.module);
+        let base = if rec.is_from {
+            match crate::statement_base(Some(module), is_package, rec) {
+                Some(b) => b,
+                None => continue,
             }
-            parts.join(".")
+        } else {
+            String::new()
         };
-        if base.is_empty() {
-            continue;
+        for n in &rec.names {
+            push(&crate::alias_module(&base, n, &is_module));
         }
         if rec.is_from {
-            // `from pkg import sub` loads `pkg.sub` when it is a module.
-            for n in &rec.names {
-                let attr = n.attribute.as_deref().unwrap_or_default();
-                let sub = format!("{base}.{attr}");
-                if locate(env, &sub).is_some() {
-                    push(sub);
-                }
-            }
-            push(base);
-        } else {
-            for n in &rec.names {
-                let full = text
-                    .get(n.range.start as usize..n.range.end as usize)
-                    .map(|a| {
-                        a.split(" as ")
-                            .next()
-                            .unwrap_or(a)
-                            .split_whitespace()
-                            .collect::<String>()
-                    })
-                    .unwrap_or_else(|| n.target.clone());
-                push(full);
-            }
+            push(&base);
         }
     }
     Ok(out)

@@ -11,15 +11,20 @@
 //! interpreter facts come in through [`Environment`].
 
 mod installed;
+pub mod resolve;
 mod walk;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
-use lmms_python::{BoundName, ImportRecord, ImportScope, ParsedModule, SourceError};
+use lmms_python::{ImportRecord, ImportScope, ParsedModule, SourceError};
 use rayon::prelude::*;
 
 pub use installed::{locate, InstalledGraph};
+pub use resolve::{
+    alias_module, from_import_module, is_within, loaded_modules, locate_source, relative_path, statement_base, ImportRef,
+    ResolvedImport,
+};
 pub use walk::{discover_files, walk_map, WalkIssue, DEFAULT_EXCLUDES};
 
 /// `sys.stdlib_module_names` of CPython 3.11 plus the names later versions
@@ -203,16 +208,8 @@ pub enum ModuleKind {
     Unknown,
 }
 
-/// Where one imported name leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Absolute dotted module name (`from a import b` → `a.b` when `b` is a
-    /// module the graph knows, else `a`).
-    pub module: String,
-    pub kind: ModuleKind,
-    /// Index into [`ImportGraph::files`] for project modules that exist.
-    pub file: Option<usize>,
-}
+/// Where one imported name leads (the name the rules know it by).
+pub type Target = ResolvedImport;
 
 /// Where each name of one import statement leads: `(index into the
 /// statement's names, or `None` for a star import, target)`.
@@ -235,6 +232,8 @@ pub struct ImportGraph {
     /// Every package prefix of a project module (namespace packages too).
     packages: HashSet<String>,
     env: Environment,
+    /// What import ids are relative to (the project root when known).
+    project_root: Option<PathBuf>,
     /// `resolved[file][import]`: every statement's targets, computed once
     /// in parallel because every rule and graph query needs them.
     resolved: Vec<Vec<StatementTargets>>,
@@ -250,7 +249,9 @@ impl ImportGraph {
         env: Environment,
     ) -> (ImportGraph, Vec<WalkIssue>) {
         let (files, issues) = discover_files(paths, project_root, exclude);
-        (ImportGraph::from_paths(files, roots, env), issues)
+        let mut g = ImportGraph::from_paths(files, roots, env);
+        g.project_root = Some(project_root.to_path_buf());
+        (g, issues)
     }
 
     /// Walk and parse at once (parsing runs on the walker's threads), then
@@ -279,7 +280,9 @@ impl ImportGraph {
                 }
             })
             .collect();
-        (ImportGraph::new(files, roots.to_vec(), env), issues)
+        let mut g = ImportGraph::new(files, roots.to_vec(), env);
+        g.project_root = Some(project_root.to_path_buf());
+        (g, issues)
     }
 
     pub fn from_paths(files: Vec<PathBuf>, roots: &[PathBuf], env: Environment) -> ImportGraph {
@@ -342,6 +345,7 @@ impl ImportGraph {
             by_module,
             packages,
             env,
+            project_root: None,
             resolved: Vec::new(),
         };
         g.resolved = parse_pool().install(|| {
@@ -364,6 +368,38 @@ impl ImportGraph {
 
     pub fn env(&self) -> &Environment {
         &self.env
+    }
+
+    /// Resolve import ids against `root` (the project root).
+    pub fn with_project_root(mut self, root: &Path) -> Self {
+        self.project_root = Some(root.to_path_buf());
+        self
+    }
+
+    /// The path part of the import ids of `file`: relative to the project
+    /// root, `/`-separated.
+    pub fn rel_path(&self, file: usize) -> String {
+        let path = &self.files[file].path;
+        match &self.project_root {
+            Some(r) => relative_path(path, r),
+            None => relative_path(path, Path::new("")),
+        }
+    }
+
+    /// Every alias of `file` resolved, with its statement, in source order.
+    pub fn resolved_imports(&self, file: usize) -> impl Iterator<Item = (&ImportRecord, &ResolvedImport)> {
+        let imports = self.files[file].module_ast().map_or(&[][..], |m| m.imports.as_slice());
+        imports.iter().zip(self.import_targets(file)).flat_map(|(rec, ts)| ts.iter().map(move |(_, t)| (rec, t)))
+    }
+
+    /// Whether a dotted name is a module this graph can see: a project
+    /// module or package, or a submodule of an installed package.
+    pub fn is_module(&self, module: &str) -> bool {
+        let top = module.split('.').next().unwrap_or_default();
+        if self.is_project_module(top) {
+            return self.is_project_module(module);
+        }
+        self.env.installed_path(top).is_some() && installed::locate(&self.env, module).is_some()
     }
 
     pub fn file_of_module(&self, module: &str) -> Option<usize> {
@@ -392,69 +428,22 @@ impl ImportGraph {
         (ModuleKind::Unknown, None)
     }
 
-    /// The package a relative import in `file` starts from, `level` dots up.
-    fn relative_base(&self, file: usize, level: u32) -> Option<String> {
-        let f = &self.files[file];
-        let m = f.module.as_deref()?;
-        let mut parts: Vec<&str> = m.split('.').collect();
-        if !f.is_package {
-            parts.pop();
-        }
-        for _ in 1..level {
-            parts.pop()?;
-        }
-        Some(parts.join("."))
-    }
-
     /// The absolute module an import statement names (`from ..a import b` →
     /// `pkg.a`). `None` for a relative import that climbs out of its roots.
     pub fn absolute_module(&self, file: usize, rec: &ImportRecord) -> Option<String> {
-        if rec.level == 0 {
-            return Some(rec.module.clone());
-        }
-        let base = self.relative_base(file, rec.level)?;
-        Some(match (base.is_empty(), rec.module.is_empty()) {
-            (true, _) => rec.module.clone(),
-            (false, true) => base,
-            (false, false) => format!("{base}.{}", rec.module),
-        })
-        .filter(|s| !s.is_empty())
+        let f = &self.files[file];
+        statement_base(f.module.as_deref(), f.is_package, rec)
     }
 
-    /// Where one bound name of an import statement leads.
-    pub fn target(&self, file: usize, rec: &ImportRecord, name: &BoundName) -> Option<Target> {
-        let module = if rec.is_from {
-            let base = self.absolute_module(file, rec)?;
-            let attr = name.attribute.as_deref().unwrap_or_default();
-            let sub = format!("{base}.{attr}");
-            // `from pkg import sub` loads `pkg.sub` when that is a module.
-            let top = base.split('.').next().unwrap_or_default();
-            let installed_sub = !self.is_project_module(top)
-                && self.env.installed_path(top).is_some()
-                && installed::locate(&self.env, &sub).is_some();
-            if self.is_project_module(&sub) || installed_sub {
-                sub
-            } else {
-                base
-            }
-        } else {
-            // `import a.b` binds `a` but loads `a.b`: the full dotted name is
-            // the alias text before any `as`.
-            self.files[file]
-                .text()
-                .and_then(|t| t.get(name.range.start as usize..name.range.end as usize))
-                .map(|a| {
-                    a.split(" as ")
-                        .next()
-                        .unwrap_or(a)
-                        .split_whitespace()
-                        .collect::<String>()
-                })
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| name.target.clone())
-        };
+    /// Where one bound name of an import statement leads (`name` is alias
+    /// `index` of `rec`).
+    pub fn target(&self, file: usize, rec: &ImportRecord, index: usize) -> Option<Target> {
+        let name = rec.names.get(index)?;
+        let base = if rec.is_from { self.absolute_module(file, rec)? } else { String::new() };
+        let module = alias_module(&base, name, &|m| self.is_module(m));
         let (kind, file) = self.classify(&module);
-        Some(Target { module, kind, file })
+        let id = ImportRef { statement: rec.range, alias: Some(index as u32) };
+        Some(Target { id, binding: name.kind, module, kind, file })
     }
 
     /// Every target of one statement (star imports lead to their module).
@@ -464,20 +453,10 @@ impl ImportGraph {
                 return Vec::new();
             };
             let (kind, f) = self.classify(&module);
-            return vec![(
-                None,
-                Target {
-                    module,
-                    kind,
-                    file: f,
-                },
-            )];
+            let id = ImportRef { statement: rec.range, alias: None };
+            return vec![(None, Target { id, binding: lmms_python::BindingKind::Star, module, kind, file: f })];
         }
-        rec.names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| Some((Some(i), self.target(file, rec, n)?)))
-            .collect()
+        (0..rec.names.len()).filter_map(|i| Some((Some(i), self.target(file, rec, i)?))).collect()
     }
 
     /// Project files one file executes while being imported: each
@@ -495,13 +474,8 @@ impl ImportGraph {
                 if t.kind != ModuleKind::Project {
                     continue;
                 }
-                let mut prefix = String::new();
-                for part in t.module.split('.') {
-                    if !prefix.is_empty() {
-                        prefix.push('.');
-                    }
-                    prefix.push_str(part);
-                    if let Some(&i) = self.by_module.get(&prefix) {
+                for m in t.loads() {
+                    if let Some(&i) = self.by_module.get(m) {
                         if i != file && !out.contains(&i) {
                             out.push(i);
                         }

@@ -77,6 +77,7 @@ pub fn add_fast_path(
             },
             message,
             module,
+            import: None,
         });
         added = true;
     }

@@ -14,6 +14,7 @@
 
 pub mod data;
 mod fast_path;
+pub mod fixes;
 mod noqa;
 mod rules;
 mod select;
@@ -219,6 +220,8 @@ pub struct Settings {
 /// A finding before positions are computed.
 pub(crate) struct Raw {
     pub rule: Rule,
+    /// The alias the diagnostic is about, when moving it would fix it.
+    pub import: Option<lmms_graph::ImportRef>,
     pub range: ByteRange,
     pub message: String,
     pub module: Option<String>,
@@ -279,6 +282,9 @@ pub struct Diagnostic {
     pub end: Location,
     pub message: String,
     pub module: Option<String>,
+    /// The alias `lmms fix` would move to fix this ([`fixes::fixes`]).
+    #[serde(skip)]
+    pub import: Option<lmms_graph::ImportRef>,
 }
 
 impl Diagnostic {
@@ -432,6 +438,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                         end: Location { line: el, column: ec },
                         message: r.message,
                         module: r.module,
+                        import: r.import,
                     }
                 })
                 .collect()
@@ -480,6 +487,7 @@ fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> D
         end: loc,
         message,
         module: None,
+        import: None,
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Blocker {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedImport {
+    /// The statement's import id (`path:start-end`), what `lmms fix` acts on.
+    pub id: String,
     pub path: String,
     pub line: u32,
     pub module: String,
@@ -202,6 +204,7 @@ fn line_text(source: &str, line: u32) -> String {
 }
 
 struct RawRow {
+    id: String,
     module: String,
     bound: Vec<String>,
     keys: Vec<String>,
@@ -213,7 +216,7 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
     let Some(current) = placement(&rec.scope) else {
         return Vec::new();
     };
-    let Some(base) = resolve_relative(&file.module, file.is_package, rec.level, &rec.module) else {
+    let Some(base) = lmms_graph::statement_base(Some(&file.module), file.is_package, rec) else {
         return Vec::new();
     };
     if base == "__future__" {
@@ -225,6 +228,7 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
             r.bound.extend(bound.map(str::to_string));
         } else {
             rows.push(RawRow {
+                id: rec.id(&file.path).to_string(),
                 keys: prefixes(&module),
                 module,
                 bound: bound.map(str::to_string).into_iter().collect(),
@@ -233,33 +237,12 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
             });
         }
     };
-    if !rec.is_from {
-        if rec.names.len() <= 1 {
-            push(base.clone(), rec.names.first().map(|n| n.bound.as_str()));
-        } else {
-            // `import a, b.c`: one statement, several modules.
-            // The record keeps the first module's full dotted name; later
-            // aliases only their bound target.
-            for (i, n) in rec.names.iter().enumerate() {
-                let m = if i == 0 {
-                    base.clone()
-                } else {
-                    n.target.clone()
-                };
-                push(m, Some(&n.bound));
-            }
-        }
-    } else if rec.is_star || rec.names.is_empty() {
+    // The graph's resolution, shared with every other stage.
+    if rec.is_star || rec.names.is_empty() {
         push(base, None);
     } else {
         for n in &rec.names {
-            let attr = n.attribute.as_deref().unwrap_or(&n.bound);
-            let sub = format!("{base}.{attr}");
-            if known(&sub) {
-                push(sub, Some(&n.bound));
-            } else {
-                push(base.clone(), Some(&n.bound));
-            }
+            push(lmms_graph::alias_module(&base, n, known), Some(&n.bound));
         }
     }
     rows
@@ -406,6 +389,7 @@ pub fn build_plan_measured(
                     profile.module(&raw.module).map(|m| m.origin)
                 };
                 rows.push(PlannedImport {
+                    id: raw.id,
                     path: file.path.clone(),
                     line: raw.line,
                     module: raw.module,

@@ -30,16 +30,30 @@ pub enum ImportScope {
     Conditional,
 }
 
+/// How an alias binds its name, after ruff's `BindingKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BindingKind {
+    /// `import a` or `import a.b as c`: the name is the module named.
+    Import,
+    /// `import a.b`: binds `a`, loads `a.b` (and `a`).
+    SubmoduleImport,
+    /// `from m import x [as y]`.
+    FromImport,
+    /// `from m import *`: names known only from `m` (no [`BoundName`]).
+    Star,
+}
+
 /// One name an import statement binds in its scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BoundName {
     /// The name bound in the namespace (`np` for `import numpy as np`,
     /// `os` for `import os.path`).
     pub bound: String,
-    /// The module the name refers to when used as a module
-    /// (`numpy` for `import numpy as np`, `os` for `import os.path`,
-    /// `a.b.c` for `from a.b import c` only if `c` is a submodule — unknown
-    /// statically, so for `from` imports this is `a.b` + the attribute `c`).
+    /// The module the statement names for this alias: the full dotted
+    /// name for `import` (`numpy` for `import numpy as np`, `os.path` for
+    /// `import os.path`, which binds `os`); for `from a.b import c` the
+    /// module `a.b` (whether `c` is a submodule is the graph's question).
     /// Relative `from` imports keep their leading dots (`.`, `..pkg`) so a
     /// target never collides with an absolute module name.
     pub target: String,
@@ -47,6 +61,12 @@ pub struct BoundName {
     pub attribute: Option<String>,
     /// The alias's own byte range (for trimming one name from a statement).
     pub range: ByteRange,
+    pub kind: BindingKind,
+    /// The fully qualified name the alias refers to: `a.b` for `import a.b`
+    /// and `import a.b as c`, `m.x` for `from m import x`, `..m.x` for
+    /// `from ..m import x` (relative names keep their dots; `lmms_graph`
+    /// resolves them against the importing file's package).
+    pub qualified_name: String,
 }
 
 /// How a bound name is referenced outside annotations, at import time, or in
@@ -90,6 +110,92 @@ pub struct NameRef {
     pub context: RefContext,
 }
 
+/// The identity of one import statement: the project-relative path of its
+/// file (`/`-separated) and the statement's byte range. Stable as long as
+/// the file is unchanged; its string form `path:start-end` is what plan rows
+/// and fix requests carry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StatementId {
+    pub path: String,
+    pub range: ByteRange,
+}
+
+/// One alias of a statement: `path:start-end#index` (index into
+/// [`ImportRecord::names`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AliasId {
+    pub statement: StatementId,
+    pub index: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an import id (expected `path:start-end` or `path:start-end#index`)")]
+pub struct BadId(pub String);
+
+impl std::fmt::Display for StatementId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}-{}", self.path, self.range.start, self.range.end)
+    }
+}
+
+impl std::fmt::Display for AliasId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}", self.statement, self.index)
+    }
+}
+
+impl std::str::FromStr for StatementId {
+    type Err = BadId;
+    fn from_str(s: &str) -> Result<Self, BadId> {
+        let bad = || BadId(s.to_string());
+        // The path may itself contain `:`; the range is after the last one.
+        let (path, range) = s.rsplit_once(':').ok_or_else(bad)?;
+        let (a, b) = range.split_once('-').ok_or_else(bad)?;
+        let (start, end) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+        if path.is_empty() || start > end {
+            return Err(bad());
+        }
+        Ok(StatementId { path: path.to_string(), range: ByteRange { start, end } })
+    }
+}
+
+impl std::str::FromStr for AliasId {
+    type Err = BadId;
+    fn from_str(s: &str) -> Result<Self, BadId> {
+        let (stmt, index) = s.rsplit_once('#').ok_or_else(|| BadId(s.to_string()))?;
+        Ok(AliasId {
+            statement: stmt.parse().map_err(|_| BadId(s.to_string()))?,
+            index: index.parse().map_err(|_| BadId(s.to_string()))?,
+        })
+    }
+}
+
+impl serde::Serialize for StatementId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatementId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for AliasId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AliasId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// One `import` / `from … import …` statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportRecord {
@@ -109,6 +215,18 @@ pub struct ImportRecord {
     pub in_loop: bool,
     /// 1-based line of the statement start.
     pub line: u32,
+}
+
+impl ImportRecord {
+    /// This statement's id in the file at `path` (project-relative, `/`).
+    pub fn id(&self, path: &str) -> StatementId {
+        StatementId { path: path.to_string(), range: self.range }
+    }
+
+    /// The id of alias `index` of this statement.
+    pub fn alias_id(&self, path: &str, index: usize) -> AliasId {
+        AliasId { statement: self.id(path), index: index as u32 }
+    }
 }
 
 /// A function definition (for inserting lazy imports and for attributing

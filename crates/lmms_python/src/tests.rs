@@ -20,6 +20,47 @@ fn func(outer: &str, inner: &str) -> RefContext {
 }
 
 #[test]
+fn each_alias_has_a_binding_kind_and_a_qualified_name() {
+    let m = parse_module("import a.b.c\nimport a.b as ab, x\nfrom m import p, q as r\nfrom ..pkg import s\nfrom . import t\nfrom z import *\n");
+    let got: Vec<(BindingKind, &str, &str)> = m
+        .imports
+        .iter()
+        .flat_map(|r| r.names.iter().map(|n| (n.kind, n.bound.as_str(), n.qualified_name.as_str())))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (BindingKind::SubmoduleImport, "a", "a.b.c"),
+            (BindingKind::Import, "ab", "a.b"),
+            (BindingKind::Import, "x", "x"),
+            (BindingKind::FromImport, "p", "m.p"),
+            (BindingKind::FromImport, "r", "m.q"),
+            (BindingKind::FromImport, "s", "..pkg.s"),
+            (BindingKind::FromImport, "t", ".t"),
+        ]
+    );
+    assert!(m.imports[5].is_star && m.imports[5].names.is_empty());
+}
+
+#[test]
+fn import_ids_are_path_and_byte_range_and_round_trip_as_strings() {
+    let src = "\"\"\"doc\"\"\"\nimport os, sys\n";
+    let m = parse_module(src);
+    let rec = &m.imports[0];
+    let id = rec.id("pkg/mod.py");
+    assert_eq!(id.to_string(), "pkg/mod.py:10-24");
+    assert_eq!(&src[10..24], "import os, sys");
+    let alias = rec.alias_id("pkg/mod.py", 1);
+    assert_eq!(alias.to_string(), "pkg/mod.py:10-24#1");
+    assert_eq!(alias.to_string().parse::<AliasId>().unwrap(), alias);
+    assert_eq!(id.to_string().parse::<StatementId>().unwrap(), id);
+    assert_eq!("c:/x.py:1-2".parse::<StatementId>().unwrap().path, "c:/x.py");
+    for bad in ["x.py", "x.py:3", "x.py:5-2", ":1-2", "x.py:a-b", "x.py:1-2#"] {
+        assert!(bad.parse::<AliasId>().is_err() && bad.parse::<StatementId>().is_err(), "{bad}");
+    }
+}
+
+#[test]
 fn import_forms_bind_the_right_names() {
     let m = parse_module("import os.path\nimport numpy as np\nfrom a.b import c as d, e\nfrom . import sib\nfrom ..pkg import *\n");
     let i = &m.imports;
@@ -30,7 +71,7 @@ fn import_forms_bind_the_right_names() {
             i[0].names[0].bound.as_str(),
             i[0].names[0].target.as_str()
         ),
-        ("os.path", "os", "os")
+        ("os.path", "os", "os.path")
     );
     assert_eq!(
         (i[1].names[0].bound.as_str(), i[1].names[0].target.as_str()),

@@ -206,8 +206,8 @@ struct JsonDiagnostic<'a> {
     end_column: u32,
     message: &'a str,
     module: Option<&'a str>,
-    /// `lmms check` proposes no edits; `lmms fix` owns rewriting.
-    fix: Option<()>,
+    /// The edits `lmms fix` would make, where it would move the import.
+    fix: Option<lmms_lint::fixes::DiagnosticFix>,
 }
 
 #[derive(serde::Serialize)]
@@ -217,11 +217,13 @@ struct JsonDoc<'a> {
 }
 
 fn json_format(w: &mut dyn Write, diags: &[Diagnostic]) -> io::Result<()> {
+    let fixes = lmms_lint::fixes::fixes(diags);
     let doc = JsonDoc {
         schema: CHECK_SCHEMA,
         diagnostics: diags
             .iter()
-            .map(|d| JsonDiagnostic {
+            .zip(fixes)
+            .map(|(d, fix)| JsonDiagnostic {
                 code: d.code(),
                 path: &d.rel_path,
                 line: d.start.line,
@@ -230,7 +232,7 @@ fn json_format(w: &mut dyn Write, diags: &[Diagnostic]) -> io::Result<()> {
                 end_column: d.end.column,
                 message: &d.message,
                 module: d.module.as_deref(),
-                fix: None,
+                fix,
             })
             .collect(),
     };

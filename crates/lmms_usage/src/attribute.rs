@@ -195,12 +195,13 @@ fn is_stdlib_looking(m: &Measured) -> bool {
 
 /// The modules a statement imports: M itself plus submodules named in its
 /// `from` list (which the measurement, or the project's file set, confirmed).
+/// The resolution is `lmms_graph`'s, the one every stage shares.
 pub fn statement_targets(st: &Statement, is_module: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut v = vec![st.module.clone()];
     for a in &st.from_names {
-        let full = if st.module.is_empty() { a.clone() } else { format!("{}.{a}", st.module) };
-        if is_module(&full) {
-            v.push(full);
+        let m = lmms_graph::from_import_module(&st.module, a, is_module);
+        if !v.contains(&m) {
+            v.push(m);
         }
     }
     v

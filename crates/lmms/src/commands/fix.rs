@@ -1,19 +1,17 @@
 //! `lmms fix`: apply the plan (or `--lazy MODULE…`) by moving imports into
-//! the functions that use them. Every file is rewritten at most once,
-//! atomically, and only after its new text has been re-parsed cleanly.
+//! the functions that use them. The pipeline is `lmms_fix::pipeline`; this
+//! module turns arguments into its input, renders the report and picks the
+//! exit code.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
-use lmms_fix::{apply_fixes, rewrite, unified_diff, write_atomic, Move, Options, Request, Skip, SkipReason, Target};
-use serde::{Deserialize, Serialize};
+use lmms_fix::pipeline::{self, FixInput, Report, Selection};
+use lmms_fix::{Options, SkipReason, Target};
 
 use crate::context::Ctx;
 
-pub const FIX_SCHEMA: &str = "lmms.fix/1";
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -54,74 +52,6 @@ pub struct Args {
     pub format: Format,
 }
 
-/// The subset of `lmms.plan/1` this command reads; unknown fields are fine.
-#[derive(Debug, Deserialize)]
-struct PlanFile {
-    schema: String,
-    imports: Vec<PlanEntry>,
-    #[serde(default)]
-    current_init_ms: Option<lmms_stats::Summary>,
-    #[serde(default)]
-    predicted_init_ms: Option<lmms_stats::Summary>,
-    #[serde(default)]
-    estimated_init_ms: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PlanEntry {
-    path: String,
-    line: u32,
-    module: String,
-    import_ms: Option<f64>,
-    usage: Option<f64>,
-    tier: Option<serde_json::Value>,
-    strategy: String,
-    #[serde(default)]
-    current: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct FileReport {
-    path: String,
-    moves: Vec<Move>,
-    skips: Vec<Skip>,
-    /// `written`, `diff` (shown only), `unchanged`, `refused` or `error`.
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// The unified diff of the rewrite (empty when unchanged).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    diff: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Summary {
-    files_scanned: usize,
-    files_changed: usize,
-    files_refused: usize,
-    files_unreadable: usize,
-    moved: usize,
-    /// Plan entries an earlier run already applied.
-    already_applied: usize,
-    skipped: usize,
-    skipped_by_reason: BTreeMap<&'static str, usize>,
-    /// Sum of the plan's marginal `import_ms` for the moved imports.
-    moved_import_ms: Option<f64>,
-    current_init_ms: Option<f64>,
-    predicted_init_ms: Option<f64>,
-    predicted_improvement_pct: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-struct Report {
-    schema: &'static str,
-    mode: &'static str,
-    files: Vec<FileReport>,
-    /// Plan entries that matched no import statement (stale plan).
-    unmatched: Vec<String>,
-    summary: Summary,
-}
-
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let project = &ctx.project;
     let target = match args.target_version {
@@ -132,201 +62,26 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             _ => Target::Classic,
         },
     };
-    let opts = Options { allow_unsafe: args.unsafe_fixes, target };
-
-    // Which files, and what to defer in each.
-    let mut per_file: Vec<(PathBuf, Vec<Request>, Vec<Option<f64>>)> = Vec::new();
-    let mut plan_init: Option<(Option<f64>, Option<f64>)> = None;
-    let mut walk_notes = Vec::new();
-    if args.lazy.is_empty() {
-        let plan_path = match &args.plan {
+    let selection = if args.lazy.is_empty() {
+        Selection::Plan(match &args.plan {
             Some(p) => ctx.cwd.join(p),
             None => project.artifact_dir().join("plan.json"),
-        };
-        let text = std::fs::read_to_string(&plan_path).with_context(|| {
-            format!("cannot read the plan {} (run `lmms plan` first, or pass --lazy MODULE…)", plan_path.display())
-        })?;
-        let plan: PlanFile =
-            serde_json::from_str(&text).with_context(|| format!("{} is not a valid plan", plan_path.display()))?;
-        if plan.schema != "lmms.plan/1" {
-            bail!("{}: schema {:?}, expected \"lmms.plan/1\"", plan_path.display(), plan.schema);
-        }
-        plan_init = Some((
-            plan.current_init_ms.map(|s| s.median),
-            plan.predicted_init_ms.map(|s| s.median).or(plan.estimated_init_ms),
-        ));
-        let mut grouped: BTreeMap<String, (Vec<Request>, Vec<Option<f64>>)> = BTreeMap::new();
-        for e in plan.imports {
-            let already_lazy = e.current.as_deref() == Some("function-level");
-            if e.strategy != "function-level" || already_lazy {
-                continue;
-            }
-            let g = grouped.entry(e.path.clone()).or_default();
-            g.0.push(Request { module: e.module.clone(), line: Some(e.line), comment: justification(&e) });
-            g.1.push(e.import_ms);
-        }
-        for (path, (reqs, ms)) in grouped {
-            per_file.push((project.root.join(path), reqs, ms));
-        }
+        })
     } else {
-        let profile = read_profile_ms(&project.artifact_dir().join("profile.json"));
-        let reqs: Vec<Request> = args
-            .lazy
-            .iter()
-            .map(|m| {
-                let comment = match profile.get(m) {
-                    Some(ms) => format!("lazy: {ms:.0} ms (lmms fix --lazy)"),
-                    None => "lazy: deferred by lmms fix --lazy".to_string(),
-                };
-                Request { module: m.clone(), line: None, comment }
-            })
-            .collect();
-        let roots = if args.paths.is_empty() {
-            project.src_roots()
-        } else {
-            args.paths.iter().map(|p| ctx.cwd.join(p)).collect()
-        };
-        for r in &roots {
-            if !r.exists() {
-                bail!("{} does not exist", r.display());
-            }
-        }
-        let (files, issues) = lmms_graph::discover_files(&roots, &project.root, &project.config.exclude);
-        for i in issues {
-            walk_notes.push(format!("{}: {}", i.path.display(), i.message));
-        }
-        for f in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "py")) {
-            per_file.push((f, reqs.clone(), vec![None; reqs.len()]));
-        }
-    }
-
-    // DEC-04: with a plan and a fast_path.py, the entry imports its hot
-    // modules through it.
-    let fast_path = if args.lazy.is_empty() && target == Target::Classic { fast_path_routing(ctx) } else { None };
-    if let Some(fp) = &fast_path {
-        if !per_file.iter().any(|(p, _, _)| same_file(p, &fp.entry_file)) {
-            per_file.push((fp.entry_file.clone(), Vec::new(), Vec::new()));
-        }
-    }
-
-    let mut reports = Vec::new();
-    let mut unmatched = Vec::new();
-    let mut moved_ms = 0.0;
-    let mut any_ms = false;
-    let mut unreadable = 0;
-    let mut already = 0;
-    for (path, reqs, ms) in &per_file {
-        let shown = display_path(path, &project.root);
-        let (source, parsed) = match lmms_python::read_and_parse(path) {
-            Ok(x) => x,
-            Err(e) => {
-                unreadable += 1;
-                reports.push(FileReport::error(shown, "error", e.to_string()));
-                continue;
-            }
-        };
-        if let Some(e) = parsed.syntax_errors.first() {
-            unreadable += 1;
-            let msg = format!("syntax error at line {}:{}: {}", e.line, e.column, e.message);
-            reports.push(FileReport::error(shown, "error", msg));
-            continue;
-        }
-        let mut rw = rewrite(&source, &parsed, reqs, &opts);
-        if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(path, &fp.entry_file)) {
-            let (edits, moves) = lmms_fix::fast_path::route(&source, &parsed, &fp.exports, &fp.module);
-            if !edits.is_empty() {
-                let app = rw.fix.as_ref().map_or(lmms_fix::Applicability::Safe, |f| f.applicability);
-                let mut all: Vec<lmms_fix::Edit> = rw.fix.as_ref().map(|f| f.edits().to_vec()).unwrap_or_default();
-                all.extend(edits);
-                // A statement both deferred and routed would be a plan
-                // contradiction; the deferral wins.
-                if let Ok(f) = lmms_fix::Fix::new(all, app) {
-                    rw.fix = Some(f);
-                    rw.moves.extend(moves);
-                }
-            }
-        }
-        if !args.lazy.is_empty() {
-            // Ad hoc runs touch many files; unmatched modules are normal.
-        } else {
-            for (i, m) in rw.matched.iter().enumerate() {
-                if lmms_fix::lazy::already_deferred(&source, &parsed, &reqs[i]) {
-                    already += 1;
-                } else if !m {
-                    unmatched.push(format!("{}:{} {}", shown, reqs[i].line.unwrap_or(0), reqs[i].module));
-                }
-            }
-        }
-        for mv in &rw.moves {
-            // Credit the plan's measured cost to every request this move served.
-            for (i, r) in reqs.iter().enumerate() {
-                if r.line == Some(mv.line) {
-                    if let Some(v) = ms[i] {
-                        moved_ms += v;
-                        any_ms = true;
-                    }
-                }
-            }
-        }
-        rw.moves.sort_by_key(|m| m.line);
-        let Some(fix) = &rw.fix else {
-            reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "unchanged", error: None, diff: String::new() });
-            continue;
-        };
-        let after = match apply_fixes(&source, [fix]) {
-            Ok(a) => a,
-            Err(e) => {
-                reports.push(FileReport::refused(shown, rw.skips, format!("internal error: {e}")));
-                continue;
-            }
-        };
-        let reparsed = lmms_python::parse_module(&after);
-        if let Some(e) = reparsed.syntax_errors.first() {
-            let msg = format!("the rewritten file would not parse (line {}: {}); left unchanged", e.line, e.message);
-            reports.push(FileReport::refused(shown, rw.skips, msg));
-            continue;
-        }
-        let diff = unified_diff(&shown, &source, &after);
-        let status = if args.diff {
-            "diff"
-        } else {
-            write_atomic(path, after.as_bytes())?;
-            "written"
-        };
-        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status, error: None, diff });
-    }
-
-    let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for r in &reports {
-        for s in &r.skips {
-            *by_reason.entry(s.reason.as_str()).or_default() += 1;
-        }
-    }
-    let (current, predicted) = plan_init.unwrap_or((None, None));
-    let summary = Summary {
-        files_scanned: per_file.len(),
-        files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
-        files_refused: reports.iter().filter(|r| r.status == "refused").count(),
-        files_unreadable: unreadable,
-        already_applied: already,
-        moved: reports.iter().map(|r| r.moves.len()).sum(),
-        skipped: reports.iter().map(|r| r.skips.len()).sum(),
-        skipped_by_reason: by_reason,
-        moved_import_ms: any_ms.then_some((moved_ms * 10.0).round() / 10.0),
-        current_init_ms: current,
-        predicted_init_ms: predicted,
-        predicted_improvement_pct: current
-            .zip(predicted)
-            .and_then(|(c, p)| lmms_stats::improvement_pct(c, p))
-            .map(|x| (x * 10.0).round() / 10.0),
+        Selection::Lazy { modules: args.lazy.clone(), paths: args.paths.iter().map(|p| ctx.cwd.join(p)).collect() }
     };
-    let report = Report {
-        schema: FIX_SCHEMA,
-        mode: if args.diff { "diff" } else { "write" },
-        files: reports,
-        unmatched,
-        summary,
+    let input = FixInput {
+        root: project.root.clone(),
+        src_roots: project.src_roots(),
+        exclude: project.config.exclude.clone(),
+        selection,
+        options: Options { allow_unsafe: args.unsafe_fixes, target },
+        write: !args.diff,
+        entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
+        fast_path_file: project.fast_path_file(),
+        profile_file: project.artifact_dir().join("profile.json"),
     };
+    let report = pipeline::run(&input)?;
 
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -334,97 +89,14 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        Format::Text => render_text(&mut out, &report, args.diff, &walk_notes)?,
+        Format::Text => render_text(&mut out, &report, args.diff)?,
     }
     let refused = report.summary.files_refused > 0;
     let would_change = args.diff && report.summary.files_changed > 0;
     Ok(if refused || would_change { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-impl FileReport {
-    fn error(path: String, status: &'static str, error: String) -> FileReport {
-        FileReport { path, moves: Vec::new(), skips: Vec::new(), status, error: Some(error), diff: String::new() }
-    }
-
-    fn refused(path: String, skips: Vec<Skip>, error: String) -> FileReport {
-        FileReport { path, moves: Vec::new(), skips, status: "refused", error: Some(error), diff: String::new() }
-    }
-}
-
-struct FastPathRouting {
-    entry_file: PathBuf,
-    module: String,
-    exports: Vec<lmms_fix::fast_path::Export>,
-}
-
-/// The entry's file and what `fast_path.py` exports, when both exist.
-fn fast_path_routing(ctx: &Ctx) -> Option<FastPathRouting> {
-    let project = &ctx.project;
-    let entry = project.config.entry.as_deref()?;
-    let (module, _) = lmms_config::parse_entry(entry)?;
-    let fp_file = project.fast_path_file();
-    let roots = project.src_roots();
-    let rel: PathBuf = module.split('.').collect();
-    let entry_file = roots.iter().find_map(|r| {
-        let f = r.join(&rel).with_extension("py");
-        let pkg = r.join(&rel).join("__init__.py");
-        if f.is_file() {
-            Some(f)
-        } else {
-            pkg.is_file().then_some(pkg)
-        }
-    })?;
-    let (source, parsed) = lmms_python::read_and_parse(&fp_file).ok()?;
-    let fp_module = lmms_python::module_name(&fp_file, &roots)?;
-    if same_file(&fp_file, &entry_file) || !parsed.syntax_errors.is_empty() {
-        return None;
-    }
-    let exports = lmms_fix::fast_path::exports(&source, &parsed);
-    Some(FastPathRouting { entry_file, module: fp_module, exports })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// `lazy: 142 ms, used by 7% of requests (T4)`, from what the plan knows.
-fn justification(e: &PlanEntry) -> String {
-    let mut parts = Vec::new();
-    if let Some(ms) = e.import_ms {
-        parts.push(format!("{ms:.0} ms"));
-    }
-    match e.usage {
-        Some(u) => {
-            let pct = if u <= 1.0 { u * 100.0 } else { u };
-            parts.push(format!("used by {pct:.0}% of requests"));
-        }
-        None => parts.push("usage unknown".to_string()),
-    }
-    let mut text = format!("lazy: {}", parts.join(", "));
-    match &e.tier {
-        Some(serde_json::Value::Number(n)) => text.push_str(&format!(" (T{n})")),
-        Some(serde_json::Value::String(s)) => text.push_str(&format!(" ({s})")),
-        _ => {}
-    }
-    text
-}
-
-/// Cumulative ms per module from a profile, if one exists (comments only).
-fn read_profile_ms(path: &Path) -> BTreeMap<String, f64> {
-    let Ok(text) = std::fs::read_to_string(path) else { return BTreeMap::new() };
-    let Ok(doc) = lmms_profile::doc::ProfileDoc::from_json(&text) else { return BTreeMap::new() };
-    doc.modules.into_iter().map(|m| (m.name, m.cumulative_ms.median)).collect()
-}
-
-fn display_path(path: &Path, root: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.to_string_lossy().replace('\\', "/")
-}
-
-fn render_text(out: &mut dyn Write, r: &Report, diff: bool, notes: &[String]) -> anyhow::Result<()> {
+fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()> {
     for f in &r.files {
         if diff && !f.diff.is_empty() {
             out.write_all(f.diff.as_bytes())?;
@@ -457,7 +129,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool, notes: &[String]) ->
     for u in &r.unmatched {
         writeln!(out, "plan entry not found in the source (stale plan? rerun `lmms plan`): {u}")?;
     }
-    for n in notes {
+    for n in &r.walk_notes {
         writeln!(out, "note: {n}")?;
     }
     let s = &r.summary;

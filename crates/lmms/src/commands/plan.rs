@@ -99,16 +99,7 @@ pub fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
         // The module as it is in this checkout; the profile's absolute path
         // only when the module cannot be found (a profile copied from
         // elsewhere must not make us read another tree's sources).
-        let mod_path: PathBuf = m.name.split('.').collect();
-        let local = roots.iter().find_map(|r| {
-            let f = r.join(&mod_path).with_extension("py");
-            let p = r.join(&mod_path).join("__init__.py");
-            if f.is_file() {
-                Some(f)
-            } else {
-                p.is_file().then_some(p)
-            }
-        });
+        let local = lmms_graph::locate_source(&roots, &m.name);
         let Some(path) = local.or_else(|| m.file.as_deref().map(PathBuf::from)) else {
             continue;
         };

@@ -78,6 +78,8 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         };
         out.push(Raw {
             rule: Rule::HeavyModuleLevelImport,
+            // The alias `lmms fix` would move, for the diagnostic's fix.
+            import: name_idx.map(|_| target.id),
             range,
             message: format!(
                 "Module-level import of `{}` costs {}{} ({}); {}; {}",

@@ -36,6 +36,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             .unwrap_or_else(|| rec.module.clone());
         out.push(Raw {
             rule: Rule::ImportInLoop,
+            import: None,
             range: rec.range,
             message: format!("Import of `{module}` inside a loop body runs on every iteration; move it above the loop"),
             module: Some(module),

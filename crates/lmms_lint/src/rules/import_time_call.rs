@@ -81,6 +81,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         };
         out.push(Raw {
             rule: Rule::ImportTimeCall,
+            import: None,
             range: call.range,
             message: format!(
                 "Import-time call {assigned}`{}(…)` on heavy `{}` ({}): moving the import alone cannot remove this cost; create it lazily on first use",

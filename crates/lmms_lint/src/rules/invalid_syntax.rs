@@ -28,6 +28,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     for e in &cx.module.syntax_errors {
         out.push(Raw {
             rule: Rule::InvalidSyntax,
+            import: None,
             range: e.range,
             message: format!("Syntax error: {}", e.message),
             module: None,

@@ -75,6 +75,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             };
             out.push(Raw {
                 rule: Rule::OverLazyImport,
+                import: None,
                 range: rec.range,
                 message: format!("Function-level import of `{}` is over-lazy: it {reason}; import it at module level", target.module),
                 module: Some(target.module.clone()),

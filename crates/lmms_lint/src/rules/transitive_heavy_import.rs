@@ -76,6 +76,8 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             .unwrap_or_default();
         out.push(Raw {
             rule: Rule::TransitiveHeavyImport,
+            // The alias `lmms fix` would move, for the diagnostic's fix.
+            import: name_idx.map(|_| target.id),
             range,
             message: format!(
                 "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}",

@@ -1,0 +1,286 @@
+//! Deferring imports: the transforms behind `lmms fix`.
+//!
+//! For each requested module-level import, every reference to the names it
+//! binds is classified (the adapter already resolved scopes):
+//!
+//! * uses inside function bodies → an import at the top of each outermost
+//!   function that needs it (after its docstring), with a justification
+//!   comment;
+//! * uses in annotations that are never evaluated → an `if TYPE_CHECKING:`
+//!   import; signature annotations evaluated at `def` time → quoted, unless
+//!   the module uses a library that evaluates annotations (pydantic,
+//!   dataclasses, …);
+//! * anything else that runs at import time blocks the move and becomes a
+//!   [`Skip`] with its reason, except two patterns that have an *unsafe*
+//!   rewrite: a module-level client (`S3 = boto3.client("s3")`, plus bare
+//!   configuration calls on it) becomes an `lru_cache`d getter, and a
+//!   dispatch-table entry `feature.handle` becomes a wrapper that imports on
+//!   first call.
+//!
+//! The result for a file is one [`Fix`]: all its edits together, so shared
+//! insertions (`import functools`, `TYPE_CHECKING`) happen once and the file
+//! is rewritten once. Everything produced is idempotent by construction: what
+//! was moved is no longer a module-level import, so a second run finds
+//! nothing to do.
+//!
+//! One file per transform: [`into_functions`] (the default move),
+//! [`type_checking`], [`quote`], [`pep810`], [`getter`] (a module-level client
+//! becomes a cached getter) and [`dispatch`] (a dispatch-table entry becomes
+//! a wrapper); [`matching`] decides what a request selects and classifies
+//! every reference, [`skip`] holds the reasons a move is refused and
+//! [`importer`] where new lines go.
+
+mod dispatch;
+mod getter;
+mod importer;
+mod into_functions;
+mod matching;
+mod pep810;
+mod quote;
+mod skip;
+mod type_checking;
+
+use std::collections::{BTreeMap, HashSet};
+
+use lmms_python::{BoundName, ByteRange, ImportRecord, ImportScope, LineIndex, ParsedModule};
+use serde::Serialize;
+
+use crate::edit::{Applicability, Edit, Fix};
+use crate::text::*;
+
+pub use crate::select::Request;
+pub(crate) use into_functions::stmt_text;
+pub use skip::{Skip, SkipReason};
+
+use getter::ClientPlan;
+use importer::{alias_root, display_module, tidy_blank_lines};
+use matching::hits;
+use quote::EVALUATES_ANNOTATIONS;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Target {
+    /// Move imports into functions (any Python 3).
+    #[default]
+    Classic,
+    /// Write PEP 810 `lazy import` statements in place (Python 3.15+).
+    Py315,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Apply rewrites that change behaviour observably (`--unsafe-fixes`).
+    pub allow_unsafe: bool,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MoveKind {
+    /// Into the functions that use it (and/or `if TYPE_CHECKING:`).
+    Function,
+    /// PEP 810 `lazy import` in place.
+    LazyKeyword,
+    /// `from fast_path import …` in the entry (DEC-04).
+    FastPath,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Move {
+    pub module: String,
+    pub line: u32,
+    /// The moved statement's byte range (its id within the file).
+    #[serde(skip)]
+    pub statement: ByteRange,
+    pub names: Vec<String>,
+    pub kind: MoveKind,
+    /// Functions (qualified names) that now import it; getters and dispatch
+    /// wrappers the unsafe rewrites created are listed too.
+    pub into: Vec<String>,
+    pub applicability: Applicability,
+    /// What else changed (`quoted 1 annotation`, `S3 → _s3()`, …).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileRewrite {
+    pub moves: Vec<Move>,
+    pub skips: Vec<Skip>,
+    /// All edits of the file; `None` when nothing moves.
+    pub fix: Option<Fix>,
+    /// For each request, whether some import of this file matched it.
+    #[serde(skip)]
+    pub matched: Vec<bool>,
+}
+
+/// Plan the rewrite of one file. `parsed` must be `parse_module(source)`;
+/// each request names one alias of it by id ([`crate::select`]).
+pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
+    let mut b = Builder::new(source, parsed, opts);
+    for rec in &parsed.imports {
+        for (ni, name) in rec.names.iter().enumerate() {
+            if requests.iter().any(|r| hits(rec, Some(ni), r)) {
+                b.requested.insert(name.bound.clone());
+            }
+        }
+    }
+    let mut matched = vec![false; requests.len()];
+    for (idx, rec) in parsed.imports.iter().enumerate() {
+        let mut selected: Vec<(usize, &Request)> = Vec::new();
+        for ni in 0..rec.names.len() {
+            if let Some((ri, req)) = requests.iter().enumerate().find(|(_, r)| hits(rec, Some(ni), r)) {
+                matched[ri] = true;
+                selected.push((ni, req));
+            }
+        }
+        if rec.is_star && requests.iter().any(|r| hits(rec, None, r)) {
+            for (ri, r) in requests.iter().enumerate() {
+                if hits(rec, None, r) {
+                    matched[ri] = true;
+                }
+            }
+            b.skip(rec, &[], SkipReason::StarImport, "`import *` binds names statically unknown".into());
+            continue;
+        }
+        if selected.is_empty() || rec.is_lazy || (rec.is_from && rec.level == 0 && rec.module == "__future__") {
+            continue;
+        }
+        b.statement(idx, rec, &selected);
+    }
+    let mut out = b.finish();
+    out.matched = matched;
+    out
+}
+
+/// What one import name needs for its move.
+#[derive(Default)]
+struct NamePlan {
+    /// Indices into `functions` of outermost functions using it.
+    fns: Vec<usize>,
+    type_checking: bool,
+    quotes: Vec<Edit>,
+    clients: Vec<ClientPlan>,
+    dispatch: Vec<(ByteRange, String)>,
+}
+
+/// One selected alias of a statement and what its move needs.
+type Planned<'r> = (usize, &'r Request, NamePlan, Applicability);
+
+struct Builder<'a> {
+    src: &'a str,
+    parsed: &'a ParsedModule,
+    opts: &'a Options,
+    nl: &'static str,
+    edits: Vec<Edit>,
+    /// Function index → import lines to insert at its top, in order.
+    fn_lines: BTreeMap<usize, Vec<String>>,
+    header: Vec<String>,
+    moves: Vec<Move>,
+    skips: Vec<Skip>,
+    applicability: Applicability,
+    evaluates_annotations: Option<&'static str>,
+    taken_names: Vec<String>,
+    /// Import statements for one shared `if TYPE_CHECKING:` block.
+    type_checking: Vec<String>,
+    lines: LineIndex,
+    /// Offsets of every `"""` and `'''` (for [`Self::inside_triple_quoted`]).
+    triple_quotes: (Vec<u32>, Vec<u32>),
+    /// Names bound by every requested import statement of the file.
+    requested: HashSet<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(src: &'a str, parsed: &'a ParsedModule, opts: &'a Options) -> Self {
+        let evaluates_annotations = parsed.imports.iter().find_map(|i| {
+            let m = if i.is_from { i.module.as_str() } else { alias_root(i) };
+            let root = m.split('.').next().unwrap_or(m);
+            EVALUATES_ANNOTATIONS.iter().find(|e| **e == root).copied()
+        });
+        Builder {
+            src,
+            parsed,
+            opts,
+            nl: newline(src),
+            edits: Vec::new(),
+            fn_lines: BTreeMap::new(),
+            header: Vec::new(),
+            moves: Vec::new(),
+            skips: Vec::new(),
+            applicability: Applicability::Safe,
+            evaluates_annotations,
+            taken_names: Vec::new(),
+            type_checking: Vec::new(),
+            lines: LineIndex::new(src),
+            triple_quotes: (
+                src.match_indices("\"\"\"").map(|(i, _)| i as u32).collect(),
+                src.match_indices("'''").map(|(i, _)| i as u32).collect(),
+            ),
+            requested: HashSet::new(),
+        }
+    }
+
+    fn statement(&mut self, idx: usize, rec: &ImportRecord, selected: &[(usize, &Request)]) {
+        let sel_names: Vec<&BoundName> = selected.iter().map(|(ni, _)| &rec.names[*ni]).collect();
+        match &rec.scope {
+            ImportScope::Module => {}
+            // Already deferred or never executed: nothing to do.
+            ImportScope::Function { .. } | ImportScope::TypeChecking => return,
+            ImportScope::TryImportError => {
+                let d = "the except branch provides a fallback, so the import must run eagerly".to_string();
+                return self.skip(rec, &sel_names, SkipReason::TryExceptFallback, d);
+            }
+            ImportScope::Class { class } => {
+                let d = format!("in the body of class {class}");
+                return self.skip(rec, &sel_names, SkipReason::Conditional, d);
+            }
+            ImportScope::Conditional => {
+                let d = "under a module-level if/with/for/try".to_string();
+                return self.skip(rec, &sel_names, SkipReason::Conditional, d);
+            }
+        }
+        let plans = self.plans(idx, rec, selected);
+        if plans.is_empty() {
+            return;
+        }
+        let moved: Vec<usize> = plans.iter().map(|p| p.0).collect();
+        let kept: Vec<&BoundName> =
+            rec.names.iter().enumerate().filter(|(i, _)| !moved.contains(i)).map(|(_, n)| n).collect();
+        let moved_names: Vec<&BoundName> = moved.iter().map(|i| &rec.names[*i]).collect();
+        let app = plans.iter().map(|p| p.3).min().unwrap_or(Applicability::Safe);
+        self.applicability = self.applicability.min(app);
+        if self.opts.target == Target::Py315 {
+            self.lazy_keyword_move(rec, &moved_names, &kept, app);
+        } else {
+            self.move_into_functions(rec, &plans, &moved_names, &kept, app);
+        }
+    }
+
+    fn finish(mut self) -> FileRewrite {
+        self.insert_function_imports();
+        self.insert_type_checking_block();
+        self.insert_header();
+        tidy_blank_lines(self.src, &mut self.edits);
+        let fix = if self.edits.is_empty() {
+            None
+        } else {
+            // Transforms only produce disjoint edits; an overlap is a bug
+            // in this module, and refusing the file is the safe outcome.
+            match Fix::new(std::mem::take(&mut self.edits), self.applicability) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    let moved: Vec<Move> = std::mem::take(&mut self.moves);
+                    for m in moved {
+                        self.skips.push(Skip {
+                            module: m.module,
+                            line: m.line,
+                            names: m.names,
+                            reason: SkipReason::ModuleLevelUse,
+                            detail: format!("internal: conflicting edits ({e})"),
+                        });
+                    }
+                    None
+                }
+            }
+        };
+        FileRewrite { moves: self.moves, skips: self.skips, fix, matched: Vec::new() }
+    }
+}

@@ -1,0 +1,381 @@
+//! `lmms fix` as one library call: read the plan (or take `--lazy
+//! MODULE…`), resolve every request to an alias id through the import
+//! graph, group per file, route the entry's hot imports through
+//! `fast_path.py`, apply, re-parse, write, summarize. The binary only turns
+//! arguments into a [`FixInput`] and renders the [`Report`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use lmms_graph::{ImportGraph, SourceFile, WalkIssue};
+use lmms_python::ByteRange;
+use serde::Serialize;
+
+use crate::lazy::{rewrite, Move, Options, Skip, Target};
+use crate::plan_file::{PlanError, PlanFile, PlanRow};
+use crate::select::{already_deferred, candidates, select_module, select_row, Request, Stale};
+use crate::{apply_fixes, unified_diff, write_atomic, Applicability, Edit, Fix, WriteError};
+
+pub const FIX_SCHEMA: &str = "lmms.fix/1";
+
+/// What to defer.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// The rows of the plan at this path that move imports into functions.
+    Plan(PathBuf),
+    /// Every alias of these modules (and their submodules) in the files
+    /// under `paths`.
+    Lazy { modules: Vec<String>, paths: Vec<PathBuf> },
+}
+
+#[derive(Debug, Clone)]
+pub struct FixInput {
+    pub root: PathBuf,
+    pub src_roots: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    pub selection: Selection,
+    pub options: Options,
+    /// `false`: compute the diff only (`--diff`).
+    pub write: bool,
+    /// The config's entry module, whose hot imports go through `fast_path.py`.
+    pub entry_module: Option<String>,
+    pub fast_path_file: PathBuf,
+    /// `.lmms/profile.json`, for the cost in `--lazy` comments (optional).
+    pub profile_file: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("{} does not exist", .0.display())]
+    MissingPath(PathBuf),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub moves: Vec<Move>,
+    pub skips: Vec<Skip>,
+    /// `written`, `diff` (shown only), `unchanged`, `refused` or `error`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The unified diff of the rewrite (empty when unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub diff: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub files_scanned: usize,
+    pub files_changed: usize,
+    pub files_refused: usize,
+    pub files_unreadable: usize,
+    pub moved: usize,
+    /// Plan entries an earlier run already applied.
+    pub already_applied: usize,
+    pub skipped: usize,
+    pub skipped_by_reason: BTreeMap<&'static str, usize>,
+    /// Sum of the plan's marginal `import_ms` for the moved imports.
+    pub moved_import_ms: Option<f64>,
+    pub current_init_ms: Option<f64>,
+    pub predicted_init_ms: Option<f64>,
+    pub predicted_improvement_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub mode: &'static str,
+    pub files: Vec<FileReport>,
+    /// Plan entries that no longer point at their import statement (the
+    /// file changed since the plan): refused, `lmms plan` must run again.
+    pub unmatched: Vec<String>,
+    pub summary: Summary,
+    /// Files and directories the walk could not read.
+    #[serde(skip)]
+    pub walk_notes: Vec<String>,
+}
+
+/// The files to rewrite and, per file, what the plan asked for.
+struct Work {
+    path: PathBuf,
+    rows: Vec<PlanRow>,
+}
+
+/// Run `lmms fix`.
+pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
+    let opts = &input.options;
+    let mut walk_notes = Vec::new();
+    let mut plan_init = None;
+    let (mut work, lazy): (Vec<Work>, Option<&[String]>) = match &input.selection {
+        Selection::Plan(path) => {
+            let plan = PlanFile::read(path)?;
+            plan_init = Some((
+                plan.current_init_ms.map(|s| s.median),
+                plan.predicted_init_ms.map(|s| s.median).or(plan.estimated_init_ms),
+            ));
+            let mut grouped: BTreeMap<String, Vec<PlanRow>> = BTreeMap::new();
+            for row in plan.imports.into_iter().filter(PlanRow::defers) {
+                let path = row.id.as_ref().map_or(row.path.clone(), |id| id.path.clone());
+                grouped.entry(path).or_default().push(row);
+            }
+            let work = grouped.into_iter().map(|(p, rows)| Work { path: input.root.join(p), rows }).collect();
+            (work, None)
+        }
+        Selection::Lazy { modules, paths } => {
+            let roots = if paths.is_empty() { input.src_roots.clone() } else { paths.clone() };
+            if let Some(r) = roots.iter().find(|r| !r.exists()) {
+                return Err(PipelineError::MissingPath(r.clone()));
+            }
+            let (files, issues) = lmms_graph::discover_files(&roots, &input.root, &input.exclude);
+            walk_notes.extend(issues.iter().map(note));
+            let work = files
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "py"))
+                .map(|path| Work { path, rows: Vec::new() })
+                .collect();
+            (work, Some(modules.as_slice()))
+        }
+    };
+
+    // DEC-04: with a plan and a fast_path.py, the entry imports its hot
+    // modules through it.
+    let fast_path = match (&input.selection, opts.target) {
+        (Selection::Plan(_), Target::Classic) => fast_path_routing(input),
+        _ => None,
+    };
+    if let Some(fp) = &fast_path {
+        if !work.iter().any(|w| same_file(&w.path, &fp.entry_file)) {
+            work.push(Work { path: fp.entry_file.clone(), rows: Vec::new() });
+        }
+    }
+
+    let graph = project_graph(input, &work);
+    let profile_ms = if lazy.is_some() { read_profile_ms(&input.profile_file) } else { BTreeMap::new() };
+    let mut reports = Vec::new();
+    let mut unmatched = Vec::new();
+    let mut moved_ms: Option<f64> = None;
+    let mut unreadable = 0;
+    let mut already = 0;
+    for (fi, w) in work.iter().enumerate() {
+        let shown = lmms_graph::relative_path(&w.path, &input.root);
+        let (source, parsed) = match &graph.files[fi].parsed {
+            Ok((s, p)) => (s.as_str(), p),
+            Err(e) => {
+                unreadable += 1;
+                reports.push(FileReport::error(shown, e.to_string()));
+                continue;
+            }
+        };
+        if let Some(e) = parsed.syntax_errors.first() {
+            unreadable += 1;
+            let msg = format!("syntax error at line {}:{}: {}", e.line, e.column, e.message);
+            reports.push(FileReport::error(shown, msg));
+            continue;
+        }
+        let cands = candidates(&graph, fi);
+        let mut reqs: Vec<Request> = Vec::new();
+        // The statement and measured cost of each plan row that applies.
+        let mut costs: Vec<(ByteRange, Option<f64>)> = Vec::new();
+        match lazy {
+            Some(modules) => {
+                for m in modules {
+                    let comment = match profile_ms.get(m) {
+                        Some(ms) => format!("lazy: {ms:.0} ms (lmms fix --lazy)"),
+                        None => "lazy: deferred by lmms fix --lazy".to_string(),
+                    };
+                    for c in select_module(&cands, m) {
+                        if !reqs.iter().any(|r| r.id == c.id) {
+                            reqs.push(Request { id: c.id, comment: comment.clone() });
+                        }
+                    }
+                }
+            }
+            None => {
+                for row in &w.rows {
+                    let found = match &row.id {
+                        Some(id) => select_row(&cands, id.range, &row.module),
+                        None => Err(Stale::NoStatement),
+                    };
+                    match found {
+                        Ok(hits) => {
+                            costs.push((hits[0].id.statement, row.import_ms));
+                            let comment = row.justification();
+                            reqs.extend(hits.iter().map(|c| Request { id: c.id, comment: comment.clone() }));
+                        }
+                        Err(_) if already_deferred(&cands, &parsed.imports, &row.module) => already += 1,
+                        Err(why) => unmatched.push(stale_row(&shown, row, why)),
+                    }
+                }
+            }
+        }
+        let mut rw = rewrite(source, parsed, &reqs, opts);
+        if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(&w.path, &fp.entry_file)) {
+            let (edits, moves) = crate::fast_path::route(source, parsed, &fp.exports, &fp.module);
+            if !edits.is_empty() {
+                let app = rw.fix.as_ref().map_or(Applicability::Safe, |f| f.applicability);
+                let mut all: Vec<Edit> = rw.fix.as_ref().map(|f| f.edits().to_vec()).unwrap_or_default();
+                all.extend(edits);
+                // A statement both deferred and routed would be a plan
+                // contradiction; the deferral wins.
+                if let Ok(f) = Fix::new(all, app) {
+                    rw.fix = Some(f);
+                    rw.moves.extend(moves);
+                }
+            }
+        }
+        for mv in &rw.moves {
+            // Credit the plan's measured cost to every row this move served.
+            for (_, ms) in costs.iter().filter(|(range, _)| *range == mv.statement) {
+                if let Some(v) = ms {
+                    *moved_ms.get_or_insert(0.0) += v;
+                }
+            }
+        }
+        rw.moves.sort_by_key(|m| m.line);
+        let Some(fix) = &rw.fix else {
+            reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "unchanged", error: None, diff: String::new() });
+            continue;
+        };
+        let after = match apply_fixes(source, [fix]) {
+            Ok(a) => a,
+            Err(e) => {
+                reports.push(FileReport::refused(shown, rw.skips, format!("internal error: {e}")));
+                continue;
+            }
+        };
+        let reparsed = lmms_python::parse_module(&after);
+        if let Some(e) = reparsed.syntax_errors.first() {
+            let msg = format!("the rewritten file would not parse (line {}: {}); left unchanged", e.line, e.message);
+            reports.push(FileReport::refused(shown, rw.skips, msg));
+            continue;
+        }
+        let diff = unified_diff(&shown, source, &after);
+        let status = if input.write {
+            write_atomic(&w.path, after.as_bytes())?;
+            "written"
+        } else {
+            "diff"
+        };
+        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status, error: None, diff });
+    }
+
+    let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for r in &reports {
+        for s in &r.skips {
+            *by_reason.entry(s.reason.as_str()).or_default() += 1;
+        }
+    }
+    let (current, predicted) = plan_init.unwrap_or((None, None));
+    let summary = Summary {
+        files_scanned: work.len(),
+        files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
+        files_refused: reports.iter().filter(|r| r.status == "refused").count(),
+        files_unreadable: unreadable,
+        already_applied: already,
+        moved: reports.iter().map(|r| r.moves.len()).sum(),
+        skipped: reports.iter().map(|r| r.skips.len()).sum(),
+        skipped_by_reason: by_reason,
+        moved_import_ms: moved_ms.map(|ms| (ms * 10.0).round() / 10.0),
+        current_init_ms: current,
+        predicted_init_ms: predicted,
+        predicted_improvement_pct: current
+            .zip(predicted)
+            .and_then(|(c, p)| lmms_stats::improvement_pct(c, p))
+            .map(|x| (x * 10.0).round() / 10.0),
+    };
+    Ok(Report {
+        schema: FIX_SCHEMA,
+        mode: if input.write { "write" } else { "diff" },
+        files: reports,
+        unmatched,
+        summary,
+        walk_notes,
+    })
+}
+
+impl FileReport {
+    fn error(path: String, error: String) -> FileReport {
+        FileReport { path, moves: Vec::new(), skips: Vec::new(), status: "error", error: Some(error), diff: String::new() }
+    }
+
+    fn refused(path: String, skips: Vec<Skip>, error: String) -> FileReport {
+        FileReport { path, moves: Vec::new(), skips, status: "refused", error: Some(error), diff: String::new() }
+    }
+}
+
+fn note(i: &WalkIssue) -> String {
+    format!("{}: {}", i.path.display(), i.message)
+}
+
+/// `path:line module`, and why the row was refused when the id shows it.
+fn stale_row(shown: &str, row: &PlanRow, why: Stale) -> String {
+    let what = format!("{shown}:{} {}", row.line, row.module);
+    match (why, &row.id) {
+        (_, None) => format!("{what} (the plan has no import id)"),
+        (Stale::NoStatement, Some(_)) => what,
+        (Stale::OtherModule, Some(id)) => format!("{what} (the statement at {id} imports something else now)"),
+    }
+}
+
+/// The graph the requests resolve in: the files to rewrite first (index
+/// `i` is `work[i]`), then every other file under the source roots, so
+/// relative imports and submodules resolve as in the whole project.
+fn project_graph(input: &FixInput, work: &[Work]) -> ImportGraph {
+    let (mut others, _) = lmms_graph::discover_files(&input.src_roots, &input.root, &input.exclude);
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mine: std::collections::HashSet<PathBuf> = work.iter().map(|w| canon(&w.path)).collect();
+    others.retain(|p| !mine.contains(&canon(p)));
+    let mut paths: Vec<PathBuf> = work.iter().map(|w| w.path.clone()).collect();
+    paths.extend(others);
+    let files: Vec<SourceFile> = lmms_graph::parse_pool().install(|| {
+        use rayon::prelude::*;
+        paths
+            .into_par_iter()
+            .map(|path| {
+                let module = lmms_python::module_name(&path, &input.src_roots);
+                let is_package = path.file_stem().is_some_and(|s| s == "__init__");
+                let parsed = lmms_python::read_and_parse(&path);
+                SourceFile { path, module, is_package, parsed }
+            })
+            .collect()
+    });
+    ImportGraph::new(files, input.src_roots.clone(), lmms_graph::Environment::builtin()).with_project_root(&input.root)
+}
+
+struct FastPathRouting {
+    entry_file: PathBuf,
+    module: String,
+    exports: Vec<crate::fast_path::Export>,
+}
+
+/// The entry's file and what `fast_path.py` exports, when both exist.
+fn fast_path_routing(input: &FixInput) -> Option<FastPathRouting> {
+    let entry_file = lmms_graph::locate_source(&input.src_roots, input.entry_module.as_deref()?)?;
+    let fp_file = &input.fast_path_file;
+    let (_, parsed) = lmms_python::read_and_parse(fp_file).ok()?;
+    let fp_module = lmms_python::module_name(fp_file, &input.src_roots)?;
+    if same_file(fp_file, &entry_file) || !parsed.syntax_errors.is_empty() {
+        return None;
+    }
+    let exports = crate::fast_path::exports(&parsed);
+    Some(FastPathRouting { entry_file, module: fp_module, exports })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Cumulative ms per module from a profile, if one exists (comments only).
+fn read_profile_ms(path: &Path) -> BTreeMap<String, f64> {
+    let Ok(text) = std::fs::read_to_string(path) else { return BTreeMap::new() };
+    let Ok(doc) = lmms_profile::doc::ProfileDoc::from_json(&text) else { return BTreeMap::new() };
+    doc.modules.into_iter().map(|m| (m.name, m.cumulative_ms.median)).collect()
+}
