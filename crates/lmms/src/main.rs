@@ -47,6 +47,8 @@ enum Command {
     Fix(commands::fix::Args),
     /// Measure INIT before/after against a baseline, as a CI gate.
     Bench(commands::bench::Args),
+    /// List the Python functions of a SAM, Serverless or CDK template.
+    Functions(commands::functions::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,7 +60,12 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let result = context::Ctx::new(cli.global).and_then(|ctx| match cli.command {
+    let need = match cli.command {
+        Command::Functions(_) => commands::functions::Need::List,
+        Command::Check(_) | Command::Rule(_) => commands::functions::Need::Any,
+        _ => commands::functions::Need::One,
+    };
+    let result = context::Ctx::new(cli.global, need).and_then(|ctx| match cli.command {
         Command::Profile(a) => commands::profile::run(a, &ctx),
         Command::Check(a) => commands::check::run(a, &ctx),
         Command::Rule(a) => commands::rule::run(a, &ctx),
@@ -68,6 +75,7 @@ fn main() -> ExitCode {
         Command::FastPath(a) => commands::fast_path::run(a, &ctx),
         Command::Fix(a) => commands::fix::run(a, &ctx),
         Command::Bench(a) => commands::bench::run(a, &ctx),
+        Command::Functions(a) => commands::functions::run(a, &ctx),
     });
     match result {
         Ok(code) => code,
