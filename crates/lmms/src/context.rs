@@ -14,6 +14,9 @@ pub struct GlobalArgs {
     /// Use this configuration file instead of discovering one.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The function to work on, by name, from a SAM, Serverless or CDK template (`lmms functions` lists them).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub function: Option<String>,
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -30,24 +33,30 @@ pub struct Ctx {
     pub cwd: PathBuf,
     pub project: lmms_config::Project,
     pub color: bool,
+    /// The template's functions, when the project comes from one.
+    pub catalog: Option<lmms_template::Catalog>,
+    /// The function picked from the template (`--function`, or the only one).
+    pub function: Option<lmms_template::Function>,
 }
 
 impl Ctx {
-    pub fn new(g: GlobalArgs) -> anyhow::Result<Ctx> {
-        let cwd = match g.directory {
-            Some(d) => std::fs::canonicalize(&d).with_context(|| format!("cannot enter {}", d.display()))?,
+    pub fn new(g: GlobalArgs, need: crate::commands::functions::Need) -> anyhow::Result<Ctx> {
+        let cwd = match &g.directory {
+            Some(d) => std::fs::canonicalize(d).with_context(|| format!("cannot enter {}", d.display()))?,
             None => std::env::current_dir().context("cannot read the current directory")?,
         };
-        let project = match &g.config {
-            Some(f) => lmms_config::load_file(&cwd.join(f), false)?,
-            None => lmms_config::discover(&cwd)?,
-        };
+        let (project, catalog, function) = crate::commands::functions::resolve(&cwd, &g, need)?;
         let color = match g.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         };
-        Ok(Ctx { cwd, project, color })
+        Ok(Ctx { cwd, project, color, catalog, function })
+    }
+
+    /// The environment every process started for the function gets.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.function.as_ref().map(lmms_template::Function::env_pairs).unwrap_or_default()
     }
 }
 

@@ -49,6 +49,8 @@ enum Command {
     Bench(commands::bench::Args),
     /// Draw the artifacts: a self-contained HTML report, or speedscope / collapsed stacks.
     Report(commands::report::Args),
+    /// List the Python functions of a SAM, Serverless or CDK template.
+    Functions(commands::functions::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,7 +62,12 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let result = context::Ctx::new(cli.global).and_then(|ctx| match cli.command {
+    let need = match cli.command {
+        Command::Functions(_) => commands::functions::Need::List,
+        Command::Check(_) | Command::Rule(_) => commands::functions::Need::Any,
+        _ => commands::functions::Need::One,
+    };
+    let result = context::Ctx::new(cli.global, need).and_then(|ctx| match cli.command {
         Command::Profile(a) => commands::profile::run(a, &ctx),
         Command::Check(a) => commands::check::run(a, &ctx),
         Command::Rule(a) => commands::rule::run(a, &ctx),
@@ -71,6 +78,7 @@ fn main() -> ExitCode {
         Command::Fix(a) => commands::fix::run(a, &ctx),
         Command::Bench(a) => commands::bench::run(a, &ctx),
         Command::Report(a) => commands::report::run(a, &ctx),
+        Command::Functions(a) => commands::functions::run(a, &ctx),
     });
     match result {
         Ok(code) => code,

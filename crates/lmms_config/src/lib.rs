@@ -288,9 +288,11 @@ pub fn timeout_from_secs(secs: f64) -> Result<std::time::Duration, InvalidTimeou
     }
 }
 
-/// Split `module:function`; both halves non-empty, module dotted identifiers.
-pub fn parse_entry(entry: &str) -> Option<(&str, &str)> {
-    let (m, f) = entry.split_once(':')?;
+/// Split `module:function`, or Lambda's own `Handler` notation
+/// (`app.handler`, `src/app.handler`: the path before the last dot, `/`
+/// read as `.`, exactly as the Lambda runtime imports it). Both halves
+/// non-empty, module dotted identifiers.
+pub fn parse_entry(entry: &str) -> Option<(std::borrow::Cow<'_, str>, &str)> {
     let ident = |s: &str| {
         !s.is_empty()
             && s.split('.').all(|p| {
@@ -299,7 +301,15 @@ pub fn parse_entry(entry: &str) -> Option<(&str, &str)> {
                     && p.chars().all(|c| c.is_alphanumeric() || c == '_')
             })
     };
-    (ident(m) && ident(f)).then_some((m, f))
+    let (m, f) = match entry.split_once(':') {
+        Some((m, f)) => (std::borrow::Cow::Borrowed(m), f),
+        None => {
+            let (path, f) = entry.rsplit_once('.')?;
+            let path = path.strip_prefix("./").unwrap_or(path);
+            (if path.contains('/') { path.replace('/', ".").into() } else { path.into() }, f)
+        }
+    };
+    (ident(&m) && ident(f)).then_some((m, f))
 }
 
 #[cfg(test)]
@@ -332,9 +342,21 @@ mod tests {
 
     #[test]
     fn malformed_entry_is_rejected() {
-        assert!(p("[tool.lmms]\nentry = \"app.handler\"\n").is_err());
-        assert_eq!(parse_entry("pkg.app:handler"), Some(("pkg.app", "handler")));
+        assert!(p("[tool.lmms]\nentry = \"app\"\n").is_err());
+        assert_eq!(parse_entry("pkg.app:handler"), Some(("pkg.app".into(), "handler")));
         assert_eq!(parse_entry("app:"), None);
+    }
+
+    #[test]
+    fn lambda_handler_notation_is_an_entry() {
+        assert!(p("[tool.lmms]\nentry = \"app.handler\"\n").is_ok());
+        assert_eq!(parse_entry("app.handler"), Some(("app".into(), "handler")));
+        assert_eq!(parse_entry("src/app.handler"), Some(("src.app".into(), "handler")));
+        assert_eq!(parse_entry("pkg/mod.handler"), Some(("pkg.mod".into(), "handler")));
+        assert_eq!(parse_entry("pkg.mod.handler"), Some(("pkg.mod".into(), "handler")));
+        for bad in ["handler", "app.", ".handler", "a//b.h", "/abs/app.handler", "app.1handler"] {
+            assert_eq!(parse_entry(bad), None, "{bad}");
+        }
     }
 
     #[test]

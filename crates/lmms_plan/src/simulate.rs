@@ -69,6 +69,8 @@ pub struct SimulateSpec {
     pub handler: String,
     pub runs: u32,
     pub timeout: Duration,
+    /// The function's environment, set in both series alike.
+    pub env: Vec<(String, String)>,
 }
 
 fn hot_spec(spec: &SimulateSpec, importtime: bool) -> EntrySpec {
@@ -82,6 +84,7 @@ fn hot_spec(spec: &SimulateSpec, importtime: bool) -> EntrySpec {
         handler: "handler".into(),
         timeout: spec.timeout,
         importtime,
+        env: spec.env.clone(),
     }
 }
 
@@ -117,6 +120,7 @@ pub fn measure(
         handler: spec.handler.clone(),
         timeout: spec.timeout,
         importtime: false,
+        env: spec.env.clone(),
     };
     let predicted = hot_spec(spec, false);
     run_entry(runner, &current, false)?;
@@ -197,6 +201,7 @@ mod tests {
             handler: "handler".into(),
             runs: 2,
             timeout: Duration::from_secs(5),
+            env: vec![("TABLE_NAME".into(), "t".into())],
         };
         let (cur, pred) = measure(&runner, &spec).unwrap();
         assert_eq!(cur, vec![1000.0, 1010.0]);
@@ -208,6 +213,7 @@ mod tests {
             seen[3].args.iter().any(|a| a == HOT_SET_MODULE),
             "settle start after each current start"
         );
+        assert!(seen.iter().all(|s| s.env.iter().any(|(k, _)| k == "TABLE_NAME")), "both series get the env");
         let sim = simulation(&cur, &pred, 5.0).unwrap();
         assert_eq!(sim.predicted_init_ms.median, 110.0);
         assert_eq!(sim.improvement_pct, Some(89.1));

@@ -34,11 +34,14 @@ pub struct EntrySpec {
     pub timeout: Duration,
     /// Record per-import timings (`-X importtime`). Off for pure INIT timing.
     pub importtime: bool,
+    /// Variables the function's environment sets (a SAM template's
+    /// `Environment.Variables`), on top of the inherited environment.
+    pub env: Vec<(String, String)>,
 }
 
 impl EntrySpec {
     fn run_spec(&self, dump: bool) -> RunSpec {
-        let mut spec = RunSpec::new(&self.python).timeout(self.timeout).cwd(&self.cwd);
+        let mut spec = RunSpec::new(&self.python).timeout(self.timeout).cwd(&self.cwd).envs(self.env.iter().cloned());
         if self.importtime {
             spec = spec.args(["-X", "importtime"]);
         }

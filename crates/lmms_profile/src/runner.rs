@@ -59,6 +59,17 @@ impl RunSpec {
         self
     }
 
+    /// [`RunSpec::env`] for each pair, in order (a later one wins).
+    pub fn envs<I, K, V>(mut self, vars: I) -> RunSpec
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        self.env.extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
     pub fn timeout(mut self, t: Duration) -> RunSpec {
         self.timeout = t;
         self

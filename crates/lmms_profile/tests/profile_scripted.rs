@@ -48,6 +48,7 @@ fn request(runs: u32) -> ProfileRequest {
             handler: "lambda_handler".into(),
             timeout: Duration::from_secs(60),
             importtime: true,
+            env: Vec::new(),
         },
         runs,
         profiled_at: "2026-11-23T12:00:00Z".into(),
@@ -144,4 +145,20 @@ fn json_document_snapshot() {
     let value = serde_json::to_value(&doc).unwrap();
     assert_eq!(value["schema"], "lmms.profile/1");
     insta::assert_json_snapshot!(value);
+}
+
+#[test]
+fn the_function_environment_reaches_every_start_of_the_entry() {
+    let runner = scripted();
+    let mut req = request(3);
+    req.spec.env = vec![("TABLE_NAME".into(), "lmms-placeholder-OrdersTable".into())];
+    profile(&runner, &req, |_, _| {}).unwrap();
+    let seen = runner.seen.borrow();
+    let entry_starts: Vec<_> = seen.iter().filter(|s| s.args.iter().any(|a| a == "lambda_function")).collect();
+    assert_eq!(entry_starts.len(), 3);
+    for s in entry_starts {
+        assert!(s.env.iter().any(|(k, v)| k == "TABLE_NAME" && v == "lmms-placeholder-OrdersTable"), "{:?}", s.env);
+        // The bootstrap's own setting is applied last, so a template cannot turn it off.
+        assert_eq!(s.env.last().map(|(k, _)| k.as_os_str()), Some(std::ffi::OsStr::new("PYTHONUNBUFFERED")));
+    }
 }

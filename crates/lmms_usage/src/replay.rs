@@ -101,6 +101,8 @@ pub struct PySetup {
     pub python: PathBuf,
     pub src_roots: Vec<PathBuf>,
     pub cwd: PathBuf,
+    /// The function's environment (a template's `Environment.Variables`).
+    pub env: Vec<(String, String)>,
 }
 
 fn src_json(src: &[PathBuf]) -> Vec<String> {
@@ -124,6 +126,7 @@ pub fn measure(
     let spec = RunSpec::new(&py.python)
         .args([OsString::from("-c"), CLOSURE_PY.into(), config.to_string().into()])
         .cwd(&py.cwd)
+        .envs(py.env.iter().cloned())
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .timeout(timeout);
     let out = runner.run(&spec)?;
@@ -184,6 +187,7 @@ pub fn replay(
         ..RunSpec::new(&py.python)
             .args([OsString::from("-c"), REPLAY_PY.into(), config.to_string().into()])
             .cwd(&py.cwd)
+            .envs(py.env.iter().cloned())
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .timeout(total)
     };

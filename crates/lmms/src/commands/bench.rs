@@ -155,6 +155,8 @@ pub struct Setup {
     /// bytecode caches written and their files in the page cache — a fresh
     /// git worktree would otherwise pay compilation in its first run only.
     pub warmup: bool,
+    /// The function's environment (a template's `Environment.Variables`).
+    pub env: Vec<(String, String)>,
 }
 
 /// Raw samples of one variant, in run order (pairable by index).
@@ -247,6 +249,7 @@ fn start_once(
     event: Option<&(String, PathBuf)>,
 ) -> Result<(f64, f64, Option<f64>), BenchError> {
     let spec = RunSpec::new(&setup.python)
+        .envs(setup.env.iter().cloned())
         .timeout(setup.timeout)
         .cwd(&variant.cwd)
         .arg("-c")
@@ -476,6 +479,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let Some((module, handler)) = lmms_config::parse_entry(&entry) else {
         bail!("entry {entry:?} must look like \"module:function\"");
     };
+    let entry = format!("{module}:{handler}");
     let runs = args.runs.or(cfg.runs).unwrap_or(10);
     if runs == 0 {
         bail!("--runs must be at least 1");
@@ -501,6 +505,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         runs,
         timeout,
         warmup: true,
+        env: ctx.env(),
     };
     let current = variant_for(&project.root, &cfg.src);
     let runner = ProcessRunner;
@@ -673,6 +678,7 @@ mod tests {
             runs,
             timeout: Duration::from_secs(5),
             warmup: false,
+            env: Vec::new(),
         }
     }
 

@@ -210,6 +210,7 @@ fn simulate_plan(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Plan
             handler: handler.to_string(),
             runs,
             timeout: crate::context::start_timeout(None, config)?,
+            env: ctx.env(),
         };
         let write = |libs: &[String]| {
             std::fs::write(

@@ -69,6 +69,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let Some((module, handler)) = lmms_config::parse_entry(&entry) else {
         bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
     };
+    let entry = format!("{module}:{handler}");
     let runs = args.runs.or(cfg.runs).unwrap_or(10);
     if runs == 0 {
         bail!("--runs must be at least 1");
@@ -76,8 +77,12 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let timeout = crate::context::start_timeout(args.timeout, cfg)?;
     let interp = interpreter(args.python.as_deref(), ctx)?;
     let mut notes = vec![format!("using {} (from {})", interp.path.display(), interp.source)];
-    if let Some(f) = &ctx.project.config_file {
-        notes.push(format!("config {}", f.display()));
+    match (&ctx.function, &ctx.project.config_file) {
+        (Some(func), _) => {
+            notes.push(format!("function {} ({}) from {}", func.name, func.handler, func.template.display()))
+        }
+        (None, Some(f)) => notes.push(format!("config {}", f.display())),
+        (None, None) => {}
     }
     let src_roots: Vec<PathBuf> = ctx
         .project
@@ -95,6 +100,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             handler: handler.to_string(),
             timeout,
             importtime: true,
+            env: ctx.env(),
         },
         runs,
         profiled_at: now_rfc3339(),

@@ -106,16 +106,21 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
             "no entry point: pass `--entry module:function` or set `entry = \"module:function\"` under [tool.lmms]"
         ),
     };
-    if lmms_config::parse_entry(&entry).is_none() {
+    let Some(entry) = lmms_config::parse_entry(&entry).map(|(m, f)| format!("{m}:{f}")) else {
         bail!("entry {entry:?} must look like \"module:function\" (e.g. lambda_function:lambda_handler)");
-    }
+    };
     let per_event = args.timeout;
     let measure_timeout = crate::context::start_timeout(None, cfg)?;
     let events = replay::load_events(&ctx.cwd.join(events_path))?;
     let interp = super::profile::interpreter(args.python.as_deref(), ctx)?;
     let opts = ReplayOptions {
         root: ctx.project.root.clone(),
-        py: PySetup { python: interp.path.clone(), src_roots: ctx.project.src_roots(), cwd: ctx.project.root.clone() },
+        py: PySetup {
+            python: interp.path.clone(),
+            src_roots: ctx.project.src_roots(),
+            cwd: ctx.project.root.clone(),
+            env: ctx.env(),
+        },
         entry,
         exclude: cfg.exclude.clone(),
         per_event_timeout: per_event,
@@ -193,7 +198,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
 fn project_sources(ctx: &Ctx) -> project::Sources {
     let mut sources = project::load(&ctx.project.root, &ctx.project.src_roots(), &ctx.project.config.exclude);
     if let Some((module, _)) = ctx.project.config.entry.as_deref().and_then(lmms_config::parse_entry) {
-        sources.retain_reachable(module);
+        sources.retain_reachable(&module);
     }
     sources
 }
