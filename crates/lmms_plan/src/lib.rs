@@ -1,6 +1,6 @@
 //! Decide, per project import, whether it belongs at module level or inside
-//! the functions that use it — and own `fast_path.py`, the file that names
-//! the hot path (LMMS DEC-01, DEC-02, DEC-04).
+//! the functions that use it (LMMS DEC-01, DEC-02). `fast_path.py` (DEC-04)
+//! is written and checked from the plan by `lmms_fast_path`.
 //!
 //! The pipeline is pure: [`plan::build_plan`] takes a profile
 //! (`lmms.profile/1`), optional usage (`lmms.usage/1`) and parsed project
@@ -9,10 +9,9 @@
 //! and the CPython container model side by side, [`marginal`] turns the
 //! profile tree into per-import marginal costs, [`simulate`] builds the
 //! scripts that measure the planned eager set (the caller's runner spawns
-//! them), [`render`] writes the text report and [`fast_path`] generates and
-//! checks `fast_path.py`. File reads and writes belong to the binary.
+//! them), and [`render`] writes the text report. File reads and writes belong
+//! to the binary.
 
-pub mod fast_path;
 pub mod marginal;
 pub mod plan;
 pub mod policy;

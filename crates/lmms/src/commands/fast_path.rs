@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use lmms_plan::fast_path::check::{has_errors, EntryFile};
-use lmms_plan::fast_path::{check, generate, CheckInput, Finding, GenerateInput, Severity};
+use lmms_fast_path::{check, generate, has_errors, CheckInput, EntryFile, Finding, GenerateInput, Severity};
 
 use super::plan::{current_plan, load_inputs};
 use crate::context::Ctx;
@@ -236,14 +235,34 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 path: &'a str,
                 errors: usize,
                 warnings: usize,
-                findings: &'a [lmms_plan::fast_path::Finding],
+                findings: Vec<FindingRow<'a>>,
             }
+            #[derive(serde::Serialize)]
+            struct FindingRow<'a> {
+                code: &'static str,
+                severity: Severity,
+                path: &'a str,
+                line: u32,
+                column: u32,
+                message: &'a str,
+            }
+            let rows = findings
+                .iter()
+                .map(|f| FindingRow {
+                    code: code(f),
+                    severity: f.severity,
+                    path: &f.path,
+                    line: f.line,
+                    column: f.column,
+                    message: &f.message,
+                })
+                .collect();
             let doc = CheckDoc {
                 schema: "lmms.fast-path-check/1",
                 path: &shown,
                 errors,
                 warnings,
-                findings: &findings,
+                findings: rows,
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
@@ -259,7 +278,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                     f.path,
                     f.line,
                     f.column,
-                    paint(ctx.color, "1", f.code),
+                    paint(ctx.color, "1", code(f)),
                     f.message
                 )?;
             }
@@ -279,6 +298,11 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The rule's code, from the one registry.
+fn code(f: &Finding) -> &'static str {
+    lmms_lint::Rule::from_fast_path(f.rule).code()
 }
 
 fn paint(color: bool, code: &str, s: &str) -> String {

@@ -15,13 +15,14 @@
 //! ## Fix safety
 //! No automatic fix.
 
-use super::super::check::{code_lines, Cx, Finding, Severity, MAX_CODE_LINES};
+use crate::check::{code_lines, Cx, Finding, Severity, MAX_CODE_LINES};
+use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let loc = code_lines(cx.input.source);
     if loc >= MAX_CODE_LINES {
         out.push(cx.finding(
-            "LMM103",
+            FastPathRule::TooLong,
             Severity::Error,
             1,
             format!(

@@ -21,8 +21,9 @@
 //! ## Fix safety
 //! A warning: `lmms fast-path check` still exits 0 if nothing else fails.
 
-use super::super::check::{Cx, Finding, Severity};
-use super::super::parse_date;
+use crate::check::{Cx, Finding, Severity};
+use super::FastPathRule;
+use crate::parse_date;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let max = cx.input.config.profile_max_age_days;
@@ -34,7 +35,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             let age = cx.input.today_days - days;
             if age as f64 > max {
                 out.push(cx.finding(
-                    "LMM105",
+                    FastPathRule::StaleProfile,
                     Severity::Warning,
                     line,
                     format!(
@@ -50,7 +51,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             let age = cx.input.today_days - days;
             if age as f64 > max {
                 out.push(cx.finding(
-                    "LMM105",
+                    FastPathRule::StaleProfile,
                     Severity::Warning,
                     1,
                     format!("the latest profile is {age} days old, more than profile-max-age-days ({max:.0}); re-run `lmms profile`"),

@@ -20,10 +20,10 @@ use std::collections::BTreeSet;
 use lmms_config::Config;
 use lmms_python::{parse_module, ImportScope};
 
-use super::{BEGIN_MARKER, END_MARKER};
-use crate::plan::{PlanDoc, PlannedImport};
-use crate::policy::{fmt_ms, fmt_pct, Strategy};
-use crate::tier::Tier;
+use crate::{BEGIN_MARKER, END_MARKER};
+use lmms_plan::plan::{PlanDoc, PlannedImport};
+use lmms_plan::policy::{fmt_ms, fmt_pct, Strategy};
+use lmms_plan::tier::Tier;
 
 pub struct GenerateInput<'a> {
     pub plan: &'a PlanDoc,

@@ -27,8 +27,9 @@
 
 use std::collections::BTreeSet;
 
-use super::super::check::{Cx, Finding, Severity, MAX_TOTAL_MS};
-use crate::policy::fmt_ms;
+use crate::check::{Cx, Finding, Severity, MAX_TOTAL_MS};
+use super::FastPathRule;
+use lmms_plan::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let Some(profile) = cx.input.profile else {
@@ -65,7 +66,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         .map(|(m, ms)| format!("{m} {}", fmt_ms(*ms)))
         .collect();
     out.push(cx.finding(
-        "LMM102",
+        FastPathRule::OverTimeBudget,
         Severity::Error,
         1,
         format!(

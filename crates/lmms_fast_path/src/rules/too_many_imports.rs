@@ -21,14 +21,15 @@
 //! ## Fix safety
 //! No automatic fix: which imports to drop is a decision `lmms plan` informs.
 
-use super::super::check::{Cx, Finding, Severity, MAX_IMPORTS};
+use crate::check::{Cx, Finding, Severity, MAX_IMPORTS};
+use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let n = cx.imported.len();
     if n >= MAX_IMPORTS {
         let line = cx.imported.get(MAX_IMPORTS - 1).map_or(1, |i| i.line);
         out.push(cx.finding(
-            "LMM101",
+            FastPathRule::TooManyImports,
             Severity::Error,
             line,
             format!("{n} imports; DEC-04 limits fast_path.py to fewer than {MAX_IMPORTS} imports"),

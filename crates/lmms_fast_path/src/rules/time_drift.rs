@@ -20,8 +20,9 @@
 //! ## Fix safety
 //! A warning only.
 
-use super::super::check::{recorded_ms, Cx, Finding, Severity, DRIFT, DRIFT_FLOOR_MS};
-use crate::policy::fmt_ms;
+use crate::check::{recorded_ms, Cx, Finding, Severity, DRIFT, DRIFT_FLOOR_MS};
+use super::FastPathRule;
+use lmms_plan::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     for i in cx.unique_imports() {
@@ -39,7 +40,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
                 "measured 0".into()
             };
             out.push(cx.finding(
-                "LMM106",
+                FastPathRule::TimeDrift,
                 Severity::Warning,
                 i.line,
                 format!(
