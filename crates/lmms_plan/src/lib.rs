@@ -4,7 +4,10 @@
 //!
 //! The pipeline is pure: [`plan::build_plan`] takes a profile
 //! (`lmms.profile/1`), optional usage (`lmms.usage/1`) and parsed project
-//! files and returns a [`plan::PlanDoc`]. [`tier`] fixes the LMMS-03 tier
+//! files and returns a [`plan::PlanDoc`], in four steps of one file each:
+//! `rows` (one row per imported module), `blockers` (module-level uses),
+//! `solve` (decisions and marginal costs to a fixed point) and `estimate`
+//! (hot set and estimated INIT). [`tier`] fixes the LMMS-03 tier
 //! precedence, [`policy`] holds the DEC-01 table, the seeds' DEC-02 formula
 //! and the CPython container model side by side, [`marginal`] turns the
 //! profile tree into per-import marginal costs, [`simulate`] builds the
@@ -12,11 +15,15 @@
 //! them), and [`render`] writes the text report. File reads and writes belong
 //! to the binary.
 
+mod blockers;
+mod estimate;
 pub mod marginal;
 pub mod plan;
 pub mod policy;
 pub mod render;
+mod rows;
 pub mod simulate;
+mod solve;
 pub mod tier;
 pub mod usage;
 

@@ -1,21 +1,27 @@
 //! The plan document (`lmms.plan/1`) and how it is built from a profile,
-//! optional usage, and the parsed project files. Pure: the caller reads the
+//! optional usage, and the parsed project files: [`crate::rows`] lists one
+//! row per imported module, [`crate::blockers`] finds the module-level uses
+//! that keep one eager, [`crate::solve`] decides them to a fixed point and
+//! [`crate::estimate`] adds up what stays on INIT. Pure: the caller reads the
 //! files; nothing here touches the disk or spawns anything.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_config::Config;
 use lmms_profile::doc::{Origin, ProfileDoc};
-use lmms_python::{ImportRecord, ImportScope, ModuleLevelUse, ParsedModule, RefContext};
+use lmms_python::ParsedModule;
 use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
-use crate::marginal::{prefixes, Attribution};
-use crate::policy::{
-    decide, fmt_ms, r3, ContainerCost, Containers, Models, PolicyContext, SeedsCost, Strategy,
-};
+use crate::blockers::blockers;
+use crate::marginal::Attribution;
+use crate::policy::{Containers, Models, PolicyContext, Strategy};
+use crate::solve::Solver;
 use crate::tier::Tier;
 use crate::usage::UsageDoc;
+use crate::{estimate, rows};
+
+pub use crate::blockers::HARD_BLOCKERS;
 
 pub const PLAN_SCHEMA: &str = "lmms.plan/1";
 
@@ -85,9 +91,9 @@ pub struct PlannedImport {
     #[serde(skip)]
     pub bound: Vec<String>,
     #[serde(skip)]
-    keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     #[serde(skip)]
-    file_module: String,
+    pub(crate) file_module: String,
 }
 
 impl PlannedImport {
@@ -170,187 +176,6 @@ impl PlanDoc {
 
 pub use lmms_python::resolve_relative;
 
-fn placement(scope: &ImportScope) -> Option<Placement> {
-    match scope {
-        ImportScope::TypeChecking => None,
-        ImportScope::Function { .. } => Some(Placement::FunctionLevel),
-        _ => Some(Placement::ModuleLevel),
-    }
-}
-
-/// `(line, column)`, both 1-based, of a byte offset.
-fn line_col(source: &str, offset: u32) -> (u32, u32) {
-    let offset = (offset as usize).min(source.len());
-    let before = &source[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[col_start..].chars().count() as u32 + 1)
-}
-
-fn line_text(source: &str, line: u32) -> String {
-    let text = source
-        .lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("")
-        .trim();
-    if text.chars().count() > 80 {
-        let cut: String = text.chars().take(77).collect();
-        format!("{cut}...")
-    } else {
-        text.to_string()
-    }
-}
-
-struct RawRow {
-    module: String,
-    bound: Vec<String>,
-    keys: Vec<String>,
-    line: u32,
-    current: Placement,
-}
-
-fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) -> Vec<RawRow> {
-    let Some(current) = placement(&rec.scope) else {
-        return Vec::new();
-    };
-    let Some(base) = resolve_relative(&file.module, file.is_package, rec.level, &rec.module) else {
-        return Vec::new();
-    };
-    if base == "__future__" {
-        return Vec::new();
-    }
-    let mut rows: Vec<RawRow> = Vec::new();
-    let mut push = |module: String, bound: Option<&str>| {
-        if let Some(r) = rows.iter_mut().find(|r| r.module == module) {
-            r.bound.extend(bound.map(str::to_string));
-        } else {
-            rows.push(RawRow {
-                keys: prefixes(&module),
-                module,
-                bound: bound.map(str::to_string).into_iter().collect(),
-                line: rec.line,
-                current,
-            });
-        }
-    };
-    if !rec.is_from {
-        if rec.names.len() <= 1 {
-            push(base.clone(), rec.names.first().map(|n| n.bound.as_str()));
-        } else {
-            // `import a, b.c`: one statement, several modules.
-            // The record keeps the first module's full dotted name; later
-            // aliases only their bound target.
-            for (i, n) in rec.names.iter().enumerate() {
-                let m = if i == 0 {
-                    base.clone()
-                } else {
-                    n.target.clone()
-                };
-                push(m, Some(&n.bound));
-            }
-        }
-    } else if rec.is_star || rec.names.is_empty() {
-        push(base, None);
-    } else {
-        for n in &rec.names {
-            let attr = n.attribute.as_deref().unwrap_or(&n.bound);
-            let sub = format!("{base}.{attr}");
-            if known(&sub) {
-                push(sub, Some(&n.bound));
-            } else {
-                push(base.clone(), Some(&n.bound));
-            }
-        }
-    }
-    rows
-}
-
-/// Uses a lazy rewrite cannot remove: the statement has to run when its
-/// module loads. Calls, dispatch-table values and annotations can be made
-/// lazy (a getter, a lazy table, `from __future__ import annotations`).
-pub const HARD_BLOCKERS: &[&str] = &["class-base", "decorator", "default-argument"];
-
-fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
-    match what {
-        ModuleLevelUse::ClassBase => ("class-base", "a class base is evaluated when the class statement runs"),
-        ModuleLevelUse::Decorator => ("decorator", "a decorator runs when the function is defined"),
-        ModuleLevelUse::DefaultArgument => ("default-argument", "default arguments are evaluated at definition time"),
-        ModuleLevelUse::Call => ("call", "called at import time"),
-        ModuleLevelUse::Value => {
-            ("value", "stored in a module-level value such as a dispatch table: moving the import needs an unsafe rewrite")
-        }
-        ModuleLevelUse::DunderAll => ("dunder-all", "re-exported through __all__"),
-        ModuleLevelUse::GlobalRebind => ("global-rebind", "rebound with `global` inside a function"),
-        ModuleLevelUse::Other => ("other", "used at module level"),
-    }
-}
-
-fn blockers(
-    file: &SourceFile,
-    bound: &[String],
-    cost_ms: Option<f64>,
-    module: &str,
-) -> Vec<Blocker> {
-    let mut out = Vec::new();
-    let cost = cost_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
-    for call in &file.parsed.module_calls {
-        if !bound.contains(&call.root) {
-            continue;
-        }
-        let (line, column) = line_col(&file.source, call.range.start);
-        let target = if call.targets.is_empty() {
-            String::new()
-        } else {
-            format!("{} = ", call.targets.join(", "))
-        };
-        out.push(Blocker {
-            kind: "module-level-call".into(),
-            line,
-            column,
-            code: line_text(&file.source, line),
-            cost_ms,
-            message: format!(
-                "`{target}{}(...)` runs at import: {module} ({cost}) stays on INIT until it is created lazily",
-                call.callee
-            ),
-        });
-    }
-    let inside_call = |start: u32| {
-        file.parsed
-            .module_calls
-            .iter()
-            .any(|c| c.range.start <= start && start < c.range.end && bound.contains(&c.root))
-    };
-    for r in &file.parsed.refs {
-        if !bound.contains(&r.bound) {
-            continue;
-        }
-        let (kind, why) = match &r.context {
-            RefContext::ModuleLevel { what } => use_kind(*what),
-            RefContext::Annotation { evaluated_at_import: true } => {
-                ("annotation", "an annotation evaluated at definition time (no `from __future__ import annotations`)")
-            }
-            _ => continue,
-        };
-        if kind == "call" && inside_call(r.range.start) {
-            continue;
-        }
-        let (line, column) = line_col(&file.source, r.range.start);
-        out.push(Blocker {
-            kind: kind.into(),
-            line,
-            column,
-            code: line_text(&file.source, line),
-            cost_ms,
-            message: format!("`{}`: {why}; {module} ({cost}) stays on INIT", r.bound),
-        });
-    }
-    out.sort_by_key(|b| (b.line, b.column));
-    // Two references on one line (`{"a": pd.x, "b": pd.y}`) are one blocker.
-    out.dedup_by(|b, a| a.line == b.line && a.kind == b.kind);
-    out
-}
-
 /// Build the plan. `files` are the project's parsed sources; only files the
 /// profile saw loaded during INIT (and the entry) contribute imports, since
 /// the others cost nothing at cold start.
@@ -381,56 +206,11 @@ pub fn build_plan_measured(
     hot: &[ProfileDoc],
 ) -> PlanDoc {
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
-    let entry_module = profile.entry_module().to_string();
-    let project_modules: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
-    let known = |m: &str| profile.module(m).is_some() || project_modules.contains(m);
+    let project: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
+    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut notes = Vec::new();
 
-    // Rows, in file order.
-    let mut rows: Vec<PlannedImport> = Vec::new();
-    let mut skipped_files = 0;
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in sorted {
-        if file.module != entry_module && profile.module(&file.module).is_none() {
-            skipped_files += 1;
-            continue;
-        }
-        for rec in &file.parsed.imports {
-            for raw in rows_of(file, rec, &known) {
-                // A module whose file we parsed is project code, whatever
-                // the profile guessed from its path.
-                let origin = if project_modules.contains(raw.module.as_str()) {
-                    Some(Origin::Project)
-                } else {
-                    profile.module(&raw.module).map(|m| m.origin)
-                };
-                rows.push(PlannedImport {
-                    path: file.path.clone(),
-                    line: raw.line,
-                    module: raw.module,
-                    import_ms: None,
-                    usage: None,
-                    tier: None,
-                    strategy: match raw.current {
-                        Placement::ModuleLevel => Strategy::ModuleLevel,
-                        Placement::FunctionLevel => Strategy::FunctionLevel,
-                    },
-                    reason: String::new(),
-                    blocked_by: Vec::new(),
-                    current: raw.current,
-                    origin,
-                    loaded_by: None,
-                    models: None,
-                    disagreement: None,
-                    pinned: false,
-                    bound: raw.bound,
-                    keys: raw.keys,
-                    file_module: file.module.clone(),
-                });
-            }
-        }
-    }
+    let (mut rows, skipped_files) = rows::project_rows(profile, files);
     if skipped_files > 0 {
         notes.push(format!(
             "{skipped_files} project file(s) were not loaded during INIT and are not planned (they cost nothing at cold start)"
@@ -442,178 +222,12 @@ pub fn build_plan_measured(
                 .into(),
         );
     }
-    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
-    for r in rows.iter_mut() {
-        r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
-        if r.current == Placement::ModuleLevel {
-            if let Some(f) = file_of.get(r.path.as_str()) {
-                r.pinned = blockers(f, &r.bound, None, &r.module)
-                    .iter()
-                    .any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
-            }
-        }
-    }
+    rows::annotate(&mut rows, usage, &file_of);
 
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
-    let hot_loaded: BTreeSet<&str> = hot
-        .last()
-        .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
-        .unwrap_or_default();
-
-    // Iterate: marginal costs depend on the eager set, which depends on the
-    // decisions. A cheaper import joins the eager set, which makes others
-    // cheaper still, so this settles in a few rounds; the cap guards against
-    // a flip-flop between two decisions that each undo the other.
-    let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
-    for _ in 0..12 {
-        let eager = eager_rows(&rows, &entry_module, &project_modules);
-        // key → module of an eager statement holding it.
-        let mut loaders: BTreeMap<String, String> = BTreeMap::new();
-        for &i in &eager {
-            // A project module loads only what its own statements keep eager,
-            // and those statements are rows of their own.
-            for k in rows[i]
-                .keys
-                .iter()
-                .filter(|k| !project_modules.contains(k.as_str()))
-            {
-                loaders
-                    .entry(k.clone())
-                    .or_insert_with(|| rows[i].module.clone());
-            }
-        }
-        // What a project module drags in through statements it cannot defer.
-        let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
-        for r in rows
-            .iter()
-            .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
-        {
-            *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
-        }
-        for r in rows.iter_mut() {
-            let library = r.origin != Some(Origin::Project);
-            let measured = hot_attrs.iter().rev().find(|a| a.is_profiled(&r.module));
-            if let (Some(ha), true) = (measured, library) {
-                // Measured with the eager set alone: its cost on top of the
-                // rest of that set, whether it stays there or not.
-                let ms: f64 = r
-                    .keys
-                    .iter()
-                    .filter(|k| {
-                        ha.chain(k).is_none_or(|chain| {
-                            !chain
-                                .iter()
-                                .any(|n| loaders.get(*n).is_some_and(|m| *m != r.module))
-                        })
-                    })
-                    .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
-                    .sum();
-                let noise: f64 = r
-                    .keys
-                    .iter()
-                    .map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0))
-                    .sum();
-                r.import_ms = Some(ms);
-                r.loaded_by = None;
-                apply(r, ms, &cx);
-                r.reason = format!("{} (measured with the eager set alone)", r.reason);
-                borderline(r, ms, noise, &cx);
-                continue;
-            }
-            let profiled = attribution.is_profiled(&r.module);
-            if !profiled {
-                let (ms, reason) = match r.current {
-                    Placement::ModuleLevel => (
-                        Some(0.0),
-                        "not in the profile although imported at INIT: already loaded when the interpreter started".to_string(),
-                    ),
-                    Placement::FunctionLevel => {
-                        (None, "never loaded during INIT, so never measured: kept where it is".to_string())
-                    }
-                };
-                r.import_ms = ms;
-                match ms {
-                    Some(ms) => {
-                        apply(r, ms, &cx);
-                        r.reason = format!("{} ({reason})", r.reason);
-                    }
-                    None => {
-                        r.reason = reason;
-                        r.tier = None;
-                        r.models = None;
-                        r.disagreement = None;
-                    }
-                }
-                continue;
-            }
-            let mut ms = 0.0;
-            let mut noise = 0.0;
-            let mut loaded_by = None;
-            for k in &r.keys {
-                let by = attribution.chain(k).and_then(|chain| {
-                    chain
-                        .iter()
-                        .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
-                        .cloned()
-                });
-                match by {
-                    Some(m) => {
-                        if k == &r.module {
-                            loaded_by = Some(m);
-                        }
-                    }
-                    None if !hot.is_empty() && library => {
-                        // Only what the eager set does not load anyway.
-                        ms += attribution
-                            .members
-                            .get(k)
-                            .map(|ms| {
-                                ms.iter()
-                                    .filter(|(n, _)| !hot_loaded.contains(n))
-                                    .map(|(_, t)| t)
-                                    .sum::<f64>()
-                            })
-                            .unwrap_or(0.0);
-                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
-                    }
-                    None => {
-                        ms += attribution.excl.get(k).copied().unwrap_or(0.0);
-                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
-                    }
-                }
-            }
-            if loaded_by.is_none() && r.origin == Some(Origin::Project) {
-                ms += pinned_ms.get(&r.module).copied().unwrap_or(0.0);
-            }
-            r.import_ms = Some(ms);
-            r.loaded_by = loaded_by.clone();
-            apply(r, ms, &cx);
-            if let Some(by) = loaded_by {
-                r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
-            } else if let Some(p) = pinned_ms
-                .get(&r.module)
-                .filter(|p| **p > 0.0 && r.origin == Some(Origin::Project))
-            {
-                r.reason = format!(
-                    "{} (includes {} of imports {} cannot defer)",
-                    r.reason,
-                    fmt_ms(*p),
-                    r.module
-                );
-            }
-            borderline(r, ms, noise, &cx);
-        }
-        let now: Vec<(Strategy, Option<u64>)> = rows
-            .iter()
-            .map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64)))
-            .collect();
-        if previous.as_ref() == Some(&now) {
-            break;
-        }
-        previous = Some(now);
-    }
+    Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot).solve(&mut rows);
 
     for r in rows.iter_mut() {
         if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
@@ -622,163 +236,27 @@ pub fn build_plan_measured(
             }
         }
     }
-
-    // Rounded only now, so no decision above saw a rounded number.
-    for r in rows.iter_mut() {
-        r.import_ms = r.import_ms.map(r3);
-        for b in r.blocked_by.iter_mut() {
-            b.cost_ms = b.cost_ms.map(r3);
-        }
-        if let Some(m) = r.models.as_mut() {
-            m.seeds_formula = m.seeds_formula.map(SeedsCost::rounded);
-            m.container = m.container.map(ContainerCost::rounded);
-        }
-    }
-
-    let eager = eager_rows(&rows, &entry_module, &project_modules);
-    let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
-    let hot_keys: BTreeSet<String> = eager
-        .iter()
-        .flat_map(|&i| rows[i].keys.iter().cloned())
-        .collect();
-    let covering: BTreeSet<String> = hot_keys
-        .iter()
-        .filter(|k| !project_modules.contains(k.as_str()))
-        .cloned()
-        .collect();
-    let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
-    // A module-level call on a deferred import (`S3 = boto3.client(...)`)
-    // runs inside its module's own (self) time; the plan moves it out of
-    // INIT, and the profile cannot say how much of that self time it was.
-    let mut own_time_excluded: Vec<String> = rows
-        .iter()
-        .filter(|r| {
-            r.strategy == Strategy::FunctionLevel
-                && r.blocked_by.iter().any(|b| b.kind == "module-level-call")
-        })
-        .map(|r| r.file_module.clone())
-        .collect();
-    own_time_excluded.sort();
-    own_time_excluded.dedup();
-    let excluded_ms: f64 = own_time_excluded
-        .iter()
-        .filter_map(|m| profile.module(m))
-        .map(|m| m.self_ms.median)
-        .sum();
-    if !own_time_excluded.is_empty() {
-        notes.push(format!(
-            "the own time of {} ({}) is left out of the estimates: it is dominated by module-level calls the plan moves out of INIT",
-            own_time_excluded.join(", "),
-            fmt_ms(excluded_ms)
-        ));
-    }
-    let estimated_init_ms = r3((profile.init_ms.median - dropped - excluded_ms).max(0.0));
-    let soft = rows
-        .iter()
-        .filter(|r| !r.blocked_by.is_empty() && !r.pinned)
-        .count();
-    let pinned = rows
-        .iter()
-        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
-        .count();
-    if soft > 0 {
-        notes.push(format!(
-            "{soft} deferred import(s) have module-level uses that can be made lazy (calls, dispatch tables, annotations); the hot set and predictions assume they are"
-        ));
-    }
-    if pinned > 0 {
-        notes.push(format!(
-            "{pinned} import(s) are pinned by a class base, decorator or default argument: they load whenever their module does, so the plan defers the module instead"
-        ));
-    }
-    if config.policy == lmms_config::Policy::Cost && !cx.snapstart {
-        notes.push(
-            "cost policy: the seeds' DEC-02 formula reduces to `usage > cold-start ratio` (import time cancels out, and its 0.5 ms lazy-load overhead is computed but never used); it also charges a lazy import on every request that uses it, while CPython pays once per container — the container model is shown wherever it disagrees".into(),
-        );
-    }
-    if cx.containers.source == crate::policy::ContainerSource::Assumed {
-        notes.push(format!(
-            "requests per container: {}",
-            cx.containers.source.describe()
-        ));
-    }
+    estimate::round(&mut rows);
+    let est = estimate::estimate(&rows, profile, &attribution, &project, &mut notes);
+    estimate::policy_notes(&rows, config, &cx, &mut notes);
 
     PlanDoc {
         schema: PLAN_SCHEMA.into(),
         policy: config.policy.as_str().into(),
         entry: profile.entry.clone(),
         snapstart: cx.snapstart,
-        usage: if usage.is_some() {
-            "measured"
-        } else {
-            "unknown"
-        }
-        .into(),
+        usage: if usage.is_some() { "measured" } else { "unknown" }.into(),
         containers: cx.containers,
         profiled_at: profile.profiled_at.clone(),
         imports: rows,
-        hot_set: hot_set.into_iter().collect(),
+        hot_set: est.hot_set,
         current_init_ms: profile.init_ms,
         predicted_init_ms: None,
-        estimated_init_ms,
-        own_time_excluded,
+        estimated_init_ms: est.estimated_init_ms,
+        own_time_excluded: est.own_time_excluded,
         simulation: None,
         notes,
     }
-}
-
-/// Say so when a threshold lies within the measurement's own noise (the
-/// summed MAD of the modules it adds up): another profile may well decide
-/// the other way, and the reader should know.
-fn borderline(r: &mut PlannedImport, ms: f64, noise: f64, cx: &PolicyContext) {
-    let t = &cx.thresholds;
-    for threshold in [t.module_level_ms, t.function_level_ms] {
-        if noise > 0.0 && (ms - threshold).abs() <= noise {
-            r.reason = format!(
-                "{} — borderline: within the measurement noise (± {}) of the {} threshold",
-                r.reason,
-                fmt_ms(noise),
-                fmt_ms(threshold)
-            );
-            return;
-        }
-    }
-}
-
-fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
-    let v = decide(ms, r.usage, cx);
-    r.tier = v.tier;
-    r.strategy = v.strategy;
-    r.reason = v.reason;
-    r.models = Some(v.models);
-    r.disagreement = v.disagreement;
-}
-
-/// Indices of statements that run at INIT under the plan: module-level
-/// statements in files reachable from the entry through such statements.
-fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
-    let eager = |r: &PlannedImport| r.strategy == Strategy::ModuleLevel || r.pinned;
-    let mut reached: BTreeSet<String> = [entry.to_string()].into();
-    loop {
-        let mut grew = false;
-        for r in rows {
-            if eager(r) && reached.contains(&r.file_module) {
-                for k in &r.keys {
-                    if project.contains(k.as_str()) && reached.insert(k.clone()) {
-                        grew = true;
-                    }
-                }
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-    rows.iter()
-        .enumerate()
-        .filter(|(_, r)| eager(r) && reached.contains(&r.file_module))
-        .map(|(i, _)| i)
-        .collect()
 }
 
 #[cfg(test)]
@@ -802,6 +280,7 @@ mod tests {
         assert_eq!(resolve_relative("mod", false, 2, "x"), None);
     }
 
+    use crate::blockers::line_col;
     use crate::marginal::tests::profile;
 
     fn file(path: &str, module: &str, source: &str) -> SourceFile {
