@@ -4,7 +4,7 @@
 
 use lmms_python::{ModuleLevelUse, RefContext};
 
-use crate::plan::{Blocker, SourceFile};
+use crate::plan::{Blocker, BlockerKind, SourceFile};
 use crate::policy::fmt_ms;
 
 /// `(line, column)`, both 1-based, of a byte offset.
@@ -33,20 +33,23 @@ fn line_text(source: &str, line: u32) -> String {
 /// Uses a lazy rewrite cannot remove: the statement has to run when its
 /// module loads. Calls, dispatch-table values and annotations can be made
 /// lazy (a getter, a lazy table, `from __future__ import annotations`).
-pub const HARD_BLOCKERS: &[&str] = &["class-base", "decorator", "default-argument"];
+pub const HARD_BLOCKERS: &[BlockerKind] = &[BlockerKind::ClassBase, BlockerKind::Decorator, BlockerKind::DefaultArgument];
 
-fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
+fn use_kind(what: ModuleLevelUse) -> (BlockerKind, &'static str) {
     match what {
-        ModuleLevelUse::ClassBase => ("class-base", "a class base is evaluated when the class statement runs"),
-        ModuleLevelUse::Decorator => ("decorator", "a decorator runs when the function is defined"),
-        ModuleLevelUse::DefaultArgument => ("default-argument", "default arguments are evaluated at definition time"),
-        ModuleLevelUse::Call => ("call", "called at import time"),
-        ModuleLevelUse::Value => {
-            ("value", "stored in a module-level value such as a dispatch table: moving the import needs an unsafe rewrite")
+        ModuleLevelUse::ClassBase => (BlockerKind::ClassBase, "a class base is evaluated when the class statement runs"),
+        ModuleLevelUse::Decorator => (BlockerKind::Decorator, "a decorator runs when the function is defined"),
+        ModuleLevelUse::DefaultArgument => {
+            (BlockerKind::DefaultArgument, "default arguments are evaluated at definition time")
         }
-        ModuleLevelUse::DunderAll => ("dunder-all", "re-exported through __all__"),
-        ModuleLevelUse::GlobalRebind => ("global-rebind", "rebound with `global` inside a function"),
-        ModuleLevelUse::Other => ("other", "used at module level"),
+        ModuleLevelUse::Call => (BlockerKind::Call, "called at import time"),
+        ModuleLevelUse::Value => (
+            BlockerKind::Value,
+            "stored in a module-level value such as a dispatch table: moving the import needs an unsafe rewrite",
+        ),
+        ModuleLevelUse::DunderAll => (BlockerKind::DunderAll, "re-exported through __all__"),
+        ModuleLevelUse::GlobalRebind => (BlockerKind::GlobalRebind, "rebound with `global` inside a function"),
+        ModuleLevelUse::Other => (BlockerKind::Other, "used at module level"),
     }
 }
 
@@ -69,7 +72,7 @@ pub(crate) fn blockers(
             format!("{} = ", call.targets.join(", "))
         };
         out.push(Blocker {
-            kind: "module-level-call".into(),
+            kind: BlockerKind::ModuleLevelCall,
             line,
             column,
             code: line_text(&file.source, line),
@@ -93,16 +96,16 @@ pub(crate) fn blockers(
         let (kind, why) = match &r.context {
             RefContext::ModuleLevel { what } => use_kind(*what),
             RefContext::Annotation { evaluated_at_import: true } => {
-                ("annotation", "an annotation evaluated at definition time (no `from __future__ import annotations`)")
+                (BlockerKind::Annotation, "an annotation evaluated at definition time (no `from __future__ import annotations`)")
             }
             _ => continue,
         };
-        if kind == "call" && inside_call(r.range.start) {
+        if kind == BlockerKind::Call && inside_call(r.range.start) {
             continue;
         }
         let (line, column) = line_col(&file.source, r.range.start);
         out.push(Blocker {
-            kind: kind.into(),
+            kind,
             line,
             column,
             code: line_text(&file.source, line),

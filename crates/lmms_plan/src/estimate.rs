@@ -7,7 +7,7 @@ use lmms_config::Config;
 use lmms_profile::doc::ProfileDoc;
 
 use crate::marginal::Attribution;
-use crate::plan::PlannedImport;
+use crate::plan::{BlockerKind, PlannedImport};
 use crate::policy::{fmt_ms, r3, ContainerCost, ContainerSource, PolicyContext, SeedsCost, Strategy};
 use crate::solve::eager_rows;
 
@@ -54,7 +54,7 @@ pub(crate) fn estimate(
     let mut own_time_excluded: Vec<String> = rows
         .iter()
         .filter(|r| {
-            r.strategy == Strategy::FunctionLevel && r.blocked_by.iter().any(|b| b.kind == "module-level-call")
+            r.strategy == Strategy::FunctionLevel && r.blocked_by.iter().any(|b| b.kind == BlockerKind::ModuleLevelCall)
         })
         .map(|r| r.file_module.clone())
         .collect();

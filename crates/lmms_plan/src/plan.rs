@@ -50,13 +50,60 @@ pub enum Placement {
     FunctionLevel,
 }
 
+/// What kind of module-level use keeps an import on INIT; serialized as
+/// its kebab-case name (`class-base`, `module-level-call`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockerKind {
+    /// A class base: evaluated when the class statement runs.
+    ClassBase,
+    Decorator,
+    DefaultArgument,
+    /// Called at import time.
+    Call,
+    /// Stored in a module-level value (a dispatch table).
+    Value,
+    DunderAll,
+    GlobalRebind,
+    /// An annotation evaluated at definition time.
+    Annotation,
+    /// A client built at import (`S3 = boto3.client("s3")`).
+    ModuleLevelCall,
+    Other,
+}
+
+impl BlockerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockerKind::ClassBase => "class-base",
+            BlockerKind::Decorator => "decorator",
+            BlockerKind::DefaultArgument => "default-argument",
+            BlockerKind::Call => "call",
+            BlockerKind::Value => "value",
+            BlockerKind::DunderAll => "dunder-all",
+            BlockerKind::GlobalRebind => "global-rebind",
+            BlockerKind::Annotation => "annotation",
+            BlockerKind::ModuleLevelCall => "module-level-call",
+            BlockerKind::Other => "other",
+        }
+    }
+
+    /// A use no lazy rewrite can remove (see [`HARD_BLOCKERS`]).
+    pub fn is_hard(self) -> bool {
+        HARD_BLOCKERS.contains(&self)
+    }
+}
+
+impl std::fmt::Display for BlockerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A module-level use that keeps an import on INIT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Blocker {
-    /// `class-base`, `decorator`, `default-argument`, `call`, `value`
-    /// (dispatch tables), `dunder-all`, `global-rebind`, `annotation`,
-    /// `module-level-call` (clients built at import), `other`.
-    pub kind: String,
+    pub kind: BlockerKind,
     pub line: u32,
     pub column: u32,
     /// The source line, trimmed.
@@ -411,11 +458,41 @@ mod tests {
             .find(|i| i.module == "pydantic")
             .unwrap();
         assert!(pyd.pinned);
-        assert_eq!(pyd.blocked_by[0].kind, "class-base");
+        assert_eq!(pyd.blocked_by[0].kind, BlockerKind::ClassBase);
         let m = plan.imports.iter().find(|i| i.module == "models").unwrap();
         assert_eq!(m.import_ms, Some(91.0));
         assert_eq!(m.strategy, Strategy::FunctionLevel);
         assert!(plan.hot_set.is_empty(), "{:?}", plan.hot_set);
+    }
+
+    #[test]
+    fn blocker_kinds_serialize_to_their_kebab_case_names() {
+        let all = [
+            BlockerKind::ClassBase,
+            BlockerKind::Decorator,
+            BlockerKind::DefaultArgument,
+            BlockerKind::Call,
+            BlockerKind::Value,
+            BlockerKind::DunderAll,
+            BlockerKind::GlobalRebind,
+            BlockerKind::Annotation,
+            BlockerKind::ModuleLevelCall,
+            BlockerKind::Other,
+        ];
+        for k in all {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<BlockerKind>(&json).unwrap(), k);
+        }
+        let hard: Vec<_> = all.into_iter().filter(|k| k.is_hard()).collect();
+        assert_eq!(hard, [BlockerKind::ClassBase, BlockerKind::Decorator, BlockerKind::DefaultArgument]);
+        let strategies = [(Strategy::ModuleLevel, "\"module-level\""), (Strategy::FunctionLevel, "\"function-level\"")];
+        for (s, json) in strategies {
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+            assert_eq!(s.as_str(), &json[1..json.len() - 1]);
+        }
+        assert_eq!(serde_json::to_string(&Tier::T4).unwrap(), "4");
+        assert_eq!(serde_json::from_str::<Tier>("4").unwrap(), Tier::T4);
     }
 
     #[test]

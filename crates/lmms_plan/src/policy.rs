@@ -146,7 +146,7 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
             format!("{ms} > {heavy} and used by {up} ≤ {hot} of requests (DEC-01, T4)"),
         )
     } else {
-        let tier = if u < t.cold_usage { "T5" } else { "T3" };
+        let tier = if u < t.cold_usage { Tier::T5 } else { Tier::T3 }.label();
         d(
             Strategy::FunctionLevel,
             format!("{ms} and used by only {up} ≤ {hot} of requests (DEC-01, {tier})"),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use lmms_profile::doc::{Origin, ProfileDoc};
 use lmms_python::{resolve_relative, ImportRecord, ImportScope};
 
-use crate::blockers::{blockers, HARD_BLOCKERS};
+use crate::blockers::blockers;
 use crate::marginal::prefixes;
 use crate::plan::{Placement, PlannedImport, SourceFile};
 use crate::policy::Strategy;
@@ -150,7 +150,7 @@ pub(crate) fn annotate(rows: &mut [PlannedImport], usage: Option<&UsageDoc>, fil
             if let Some(f) = file_of.get(r.path.as_str()) {
                 r.pinned = blockers(f, &r.bound, None, &r.module)
                     .iter()
-                    .any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
+                    .any(|b| b.kind.is_hard());
             }
         }
     }
