@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod generate;
+pub mod project;
 mod rules;
 
 pub use check::{check, has_errors, CheckInput, EntryFile, Finding, Severity};
