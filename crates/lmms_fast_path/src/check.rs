@@ -20,8 +20,9 @@ use lmms_plan::usage::UsageDoc;
 
 use crate::FastPathRule;
 
-/// DEC-04 "Size Limits".
-pub const MAX_IMPORTS: usize = 20;
+/// DEC-04 "Size Limits": fewer than `IMPORT_LIMIT` imports, so at most
+/// `IMPORT_LIMIT - 1` (19); `fast-path generate` writes no more than that.
+pub const IMPORT_LIMIT: usize = 20;
 pub const MAX_TOTAL_MS: f64 = 200.0;
 pub const MAX_CODE_LINES: usize = 50;
 /// Relative drift beyond which a recorded time is stale.

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use lmms_config::Config;
 use lmms_python::{parse_module, ImportScope};
 
+use crate::check::IMPORT_LIMIT;
 use crate::{BEGIN_MARKER, END_MARKER};
 use lmms_plan::plan::{PlanDoc, PlannedImport};
 use lmms_plan::policy::{fmt_ms, fmt_pct, Strategy};
@@ -41,6 +42,9 @@ pub struct Generated {
     pub modules: Vec<String>,
     /// Lines carried over from the existing file.
     pub kept_lines: usize,
+    /// Eager libraries left out to stay under DEC-04's import limit; they
+    /// stay imported where they are used today.
+    pub left_out: Vec<String>,
 }
 
 const EXPORT_COMMENT: &str = "# Export all for `from fast_path import *`";
@@ -174,23 +178,22 @@ fn owned_lines(text: &str) -> (BTreeSet<usize>, Vec<String>, Vec<String>) {
     (owned, prefix, parsed.dunder_all)
 }
 
-pub fn generate(input: &GenerateInput<'_>) -> Generated {
-    let GenerateInput {
-        plan,
-        config,
-        fast_path_module,
-        existing,
-    } = *input;
+/// The eager libraries `fast_path.py` lists, split into light ones (sorted
+/// by name) and justified heavy ones (heaviest first), at most `budget` in
+/// all; the third list is what DEC-04's import limit left out (heavy ones
+/// are kept first: they are the hot path's reason to exist).
+fn select<'a>(
+    plan: &'a PlanDoc,
+    config: &Config,
+    fast_path_module: &str,
+    budget: usize,
+) -> (Vec<Entry<'a>>, Vec<Entry<'a>>, Vec<String>) {
     let entry_module = plan.entry.split(':').next().unwrap_or("");
     let mut entries: Vec<Entry<'_>> = Vec::new();
     // Libraries only: project modules stay imported where they are used, and
     // `from fast_path import *` can re-export only top-level names.
     for m in plan.eager_libraries().iter() {
-        let m = plan
-            .hot_set
-            .iter()
-            .find(|h| *h == m)
-            .expect("eager libraries come from the hot set");
+        let m = plan.hot_set.iter().find(|h| *h == m).expect("eager libraries come from the hot set");
         if m == entry_module || m == fast_path_module {
             continue;
         }
@@ -203,13 +206,59 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
             entries.push(Entry { module: m, row });
         }
     }
-    let ms = |e: &Entry<'_>| e.row.import_ms.unwrap_or(0.0);
-    let (mut light, mut heavy): (Vec<Entry<'_>>, Vec<Entry<'_>>) = entries
-        .into_iter()
-        .partition(|e| ms(e) < config.module_level_ms);
-    light.sort_by(|a, b| a.module.cmp(b.module));
+    let (mut light, mut heavy): (Vec<Entry<'_>>, Vec<Entry<'_>>) =
+        entries.into_iter().partition(|e| ms(e) < config.module_level_ms);
     heavy.sort_by(|a, b| ms(b).total_cmp(&ms(a)).then(a.module.cmp(b.module)));
+    light.sort_by(|a, b| ms(b).total_cmp(&ms(a)).then(a.module.cmp(b.module)));
+    let mut left_out: Vec<String> = Vec::new();
+    if heavy.len() > budget {
+        left_out.extend(heavy.drain(budget..).map(|e| e.module.to_string()));
+    }
+    let room = budget - heavy.len();
+    if light.len() > room {
+        left_out.extend(light.drain(room..).map(|e| e.module.to_string()));
+    }
+    light.sort_by(|a, b| a.module.cmp(b.module));
+    left_out.sort();
+    (light, heavy, left_out)
+}
 
+fn ms(e: &Entry<'_>) -> f64 {
+    e.row.import_ms.unwrap_or(0.0)
+}
+
+/// The user's lines of the existing file (everything lmms does not own),
+/// blank runs collapsed.
+fn kept_lines_of<'t>(text: &'t str, owned: &BTreeSet<usize>) -> Vec<&'t str> {
+    let mut kept: Vec<&str> = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        if owned.contains(&n) {
+            continue;
+        }
+        if l.trim().is_empty() && kept.last().is_none_or(|p| p.trim().is_empty()) {
+            continue;
+        }
+        kept.push(l);
+    }
+    while kept.last().is_some_and(|l| l.trim().is_empty()) {
+        kept.pop();
+    }
+    kept
+}
+
+/// Imported names in `lines` as `fast-path check` counts them (LMM101):
+/// each name of a statement that runs at import time counts once.
+fn imports_in(lines: &[&str]) -> usize {
+    let parsed = parse_module(&lines.join("\n"));
+    parsed
+        .imports
+        .iter()
+        .filter(|r| !matches!(r.scope, ImportScope::Function { .. } | ImportScope::TypeChecking))
+        .map(|r| r.names.len().max(1))
+        .sum()
+}
+
+fn header(plan: &PlanDoc, config: &Config) -> String {
     let profiled = plan.profiled_at.get(..10).unwrap_or("unknown");
     let planned = plan
         .predicted_init_ms
@@ -220,19 +269,7 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     } else {
         "estimated"
     };
-    let mut out = String::new();
-    let (prefix, owned, user_all) = match existing {
-        Some(t) => {
-            let (owned, prefix, all) = owned_lines(t);
-            (prefix, Some((t, owned)), all)
-        }
-        None => (Vec::new(), None, Vec::new()),
-    };
-    for p in &prefix {
-        out.push_str(p);
-        out.push('\n');
-    }
-    out.push_str(&format!(
+    format!(
         "\"\"\"\nFast Path: minimum imports for cold start optimization (LMMS DEC-04).\n\n\
          ONLY modules meeting criteria:\n\
          - Import time <{:.0}ms, OR\n\
@@ -247,21 +284,17 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         fmt_ms(plan.current_init_ms.median),
         fmt_ms(planned),
         plan.policy,
-    ));
+    )
+}
+
+/// The block between the markers.
+fn block(light: &[Entry<'_>], heavy: &[Entry<'_>], plan: &PlanDoc, config: &Config) -> String {
+    let mut out = String::new();
     out.push_str(BEGIN_MARKER);
     out.push('\n');
-    let width = light
-        .iter()
-        .chain(&heavy)
-        .map(|e| e.module.len())
-        .max()
-        .unwrap_or(0)
-        + 7;
+    let width = light.iter().chain(heavy).map(|e| e.module.len()).max().unwrap_or(0) + 7;
     let line = |e: &Entry<'_>, extra: Option<String>| {
-        let usage = e.row.usage.map_or_else(
-            || "usage unknown".to_string(),
-            |u| format!("{} of requests", fmt_pct(u)),
-        );
+        let usage = e.row.usage.map_or_else(|| "usage unknown".to_string(), |u| format!("{} of requests", fmt_pct(u)));
         let stmt = format!("import {}", e.module);
         let mut s = format!("{stmt:<width$}  # {}, {usage}", fmt_ms(ms(e)));
         if let Some(x) = extra {
@@ -272,69 +305,28 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         s
     };
     if !light.is_empty() {
-        out.push_str(&format!(
-            "# Tier 1: lightweight (<{:.0}ms)\n",
-            config.module_level_ms
-        ));
-        for e in &light {
+        out.push_str(&format!("# Tier 1: lightweight (<{:.0}ms)\n", config.module_level_ms));
+        for e in light {
             out.push_str(&line(e, None));
         }
     }
     if !heavy.is_empty() {
-        out.push_str(&format!(
-            "# Hot path exceptions (>{:.0}ms, justified)\n",
-            config.module_level_ms
-        ));
-        for e in &heavy {
+        out.push_str(&format!("# Hot path exceptions (>{:.0}ms, justified)\n", config.module_level_ms));
+        for e in heavy {
             out.push_str(&line(e, Some(justification(e.row, plan, config))));
         }
     }
     out.push_str(END_MARKER);
     out.push('\n');
+    out
+}
 
-    let mut kept_lines = 0;
-    if let Some((text, owned)) = owned {
-        let mut kept: Vec<&str> = Vec::new();
-        for (n, l) in text.lines().enumerate() {
-            if owned.contains(&n) {
-                continue;
-            }
-            if l.trim().is_empty() && kept.last().is_none_or(|p| p.trim().is_empty()) {
-                continue;
-            }
-            kept.push(l);
-        }
-        while kept.last().is_some_and(|l| l.trim().is_empty()) {
-            kept.pop();
-        }
-        if !kept.is_empty() {
-            kept_lines = kept.iter().filter(|l| !l.trim().is_empty()).count();
-            out.push_str("\n\n");
-            for l in kept {
-                out.push_str(l);
-                out.push('\n');
-            }
-        }
-    }
-
-    let mut names: Vec<String> = Vec::new();
-    for e in light.iter().chain(&heavy) {
-        let b = bound_name(e.module).to_string();
-        if !names.contains(&b) {
-            names.push(b);
-        }
-    }
-    for extra in user_all {
-        if !names.contains(&extra) {
-            names.push(extra);
-        }
-    }
-    out.push('\n');
-    out.push_str(EXPORT_COMMENT);
-    out.push_str("\n__all__ = [");
+/// `__all__`, wrapped at 88 columns.
+fn dunder_all(names: &[String]) -> String {
+    let mut out = format!("\n{EXPORT_COMMENT}\n__all__ = [");
     let mut cur = String::from("\n   ");
     let mut body = String::new();
-    for n in &names {
+    for n in names {
         let item = format!(" \"{n}\",");
         if cur.len() + item.len() > 88 {
             body.push_str(&cur);
@@ -348,16 +340,52 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     }
     out.push_str(&body);
     out.push_str("]\n");
-    let modules = light
-        .iter()
-        .chain(&heavy)
-        .map(|e| e.module.to_string())
-        .collect();
-    Generated {
-        text: out,
-        modules,
-        kept_lines,
+    out
+}
+
+pub fn generate(input: &GenerateInput<'_>) -> Generated {
+    let GenerateInput { plan, config, fast_path_module, existing } = *input;
+    let (prefix, kept, user_all) = match existing {
+        Some(t) => {
+            let (owned, prefix, all) = owned_lines(t);
+            (prefix, kept_lines_of(t, &owned), all)
+        }
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    // DEC-04: fewer than IMPORT_LIMIT imports, the user's own included.
+    let budget = (IMPORT_LIMIT - 1).saturating_sub(imports_in(&kept));
+    let (light, heavy, left_out) = select(plan, config, fast_path_module, budget);
+
+    let mut out = String::new();
+    for p in &prefix {
+        out.push_str(p);
+        out.push('\n');
     }
+    out.push_str(&header(plan, config));
+    out.push_str(&block(&light, &heavy, plan, config));
+    let kept_lines = kept.iter().filter(|l| !l.trim().is_empty()).count();
+    if !kept.is_empty() {
+        out.push_str("\n\n");
+        for l in &kept {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for e in light.iter().chain(&heavy) {
+        let b = bound_name(e.module).to_string();
+        if !names.contains(&b) {
+            names.push(b);
+        }
+    }
+    for extra in user_all {
+        if !names.contains(&extra) {
+            names.push(extra);
+        }
+    }
+    out.push_str(&dunder_all(&names));
+    let modules = light.iter().chain(&heavy).map(|e| e.module.to_string()).collect();
+    Generated { text: out, modules, kept_lines, left_out }
 }
 
 #[cfg(test)]
@@ -377,5 +405,72 @@ mod tests {
             .collect();
         assert_eq!(kept, vec!["", "TIMEOUT = 3  # seconds"]);
         assert_eq!(all, vec!["json", "TIMEOUT"]);
+    }
+
+    /// A plan keeping `libs` eager at the entry, each `(module, ms, usage)`.
+    pub(crate) fn plan_with(libs: &[(&str, f64, f64)]) -> PlanDoc {
+        let rows: Vec<serde_json::Value> = libs
+            .iter()
+            .enumerate()
+            .map(|(i, (m, ms, u))| {
+                serde_json::json!({
+                    "path": "app.py", "line": i + 1, "module": m, "import_ms": ms, "usage": u,
+                    "tier": if *ms < 10.0 { 1 } else { 2 }, "strategy": "module-level", "reason": "r",
+                    "blocked_by": [], "current": "module-level", "origin": "third-party", "loaded_by": null,
+                    "models": null, "disagreement": null, "pinned": false
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema": "lmms.plan/1", "policy": "lmms", "entry": "app:handler", "snapstart": false,
+            "usage": "measured", "containers": {"requests_per_container": 10.0, "source": "assumed"},
+            "profiled_at": "2026-11-20T10:00:00Z", "imports": rows,
+            "hot_set": libs.iter().map(|l| l.0).collect::<Vec<_>>(),
+            "current_init_ms": {"median": 500.0, "mad": 5.0, "min": 490.0, "max": 520.0},
+            "predicted_init_ms": null, "estimated_init_ms": 300.0, "own_time_excluded": [],
+            "simulation": null, "notes": []
+        });
+        PlanDoc::from_json(&doc.to_string()).unwrap()
+    }
+
+    fn findings_for(text: &str, plan: &PlanDoc, config: &Config) -> Vec<crate::FastPathRule> {
+        let parsed = parse_module(text);
+        let input = crate::CheckInput {
+            path: "fast_path.py",
+            source: text,
+            parsed: &parsed,
+            fast_path_module: "fast_path",
+            profile: None,
+            plan: Some(plan),
+            usage: None,
+            config,
+            today_days: crate::parse_date("2026-11-21").unwrap(),
+            entry: None,
+        };
+        crate::check(&input).into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn a_generated_file_stays_under_the_import_limit_that_check_enforces() {
+        let names: Vec<String> = (0..25).map(|i| format!("lib{i:02}")).collect();
+        let mut libs: Vec<(&str, f64, f64)> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i as f64 * 0.1, 1.0)).collect();
+        libs.push(("heavy", 40.0, 0.95));
+        let plan = plan_with(&libs);
+        let config = Config::default();
+        let input = GenerateInput { plan: &plan, config: &config, fast_path_module: "fast_path", existing: None };
+        let g = generate(&input);
+        assert_eq!(g.modules.len(), IMPORT_LIMIT - 1);
+        assert!(g.modules.contains(&"heavy".to_string()), "the justified heavy import is kept first");
+        assert!(!g.modules.contains(&"lib00".to_string()), "the cheapest light imports go first");
+        assert_eq!(g.left_out.len(), 26 - (IMPORT_LIMIT - 1));
+        let found = findings_for(&g.text, &plan, &config);
+        assert!(!found.contains(&crate::FastPathRule::TooManyImports), "{found:?}\n{}", g.text);
+
+        // The user's own imports outside the block count too.
+        let existing = format!("{}\nimport mine_a\nimport mine_b, mine_c\n", g.text);
+        let again = generate(&GenerateInput { existing: Some(&existing), ..input });
+        assert_eq!(again.modules.len(), IMPORT_LIMIT - 1 - 3);
+        let found = findings_for(&again.text, &plan, &config);
+        assert!(!found.contains(&crate::FastPathRule::TooManyImports), "{found:?}\n{}", again.text);
     }
 }

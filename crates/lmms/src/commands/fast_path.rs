@@ -73,6 +73,13 @@ fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         generated.modules.len(),
         generated.modules.join(", ")
     )?;
+    if !generated.left_out.is_empty() {
+        writeln!(
+            out,
+            "note: left out {} (DEC-04 allows fewer than 20 imports); they stay imported where they are used",
+            generated.left_out.join(", ")
+        )?;
+    }
     if !outcome.saved_plan {
         writeln!(out, "note: no .lmms/plan.json for the current profile; planned afresh (`lmms plan --simulate` measures eager costs)")?;
     }
