@@ -4,9 +4,10 @@
 //! Limits are DEC-04's: fewer than 20 imports, under 200 ms measured in
 //! total, under 50 lines of code. Header fields are the template's "Last
 //! profiled" and "Cold start target", plus a recorded time per import and,
-//! above `module-level-ms`, usage and a justification. Stale evidence is a
-//! warning: the file may still be right, but its numbers are old. Each rule
-//! lives in its own file under `rules/` with its documentation.
+//! above `module-level-ms`, usage and a justification. Stale or drifted
+//! evidence fails the check like every other rule: a rule has one severity,
+//! here and in `lmms check`. Each rule lives in its own file under `rules/`
+//! with its documentation.
 
 use std::collections::BTreeSet;
 
@@ -30,10 +31,13 @@ pub const DRIFT: f64 = 0.25;
 /// Below this absolute difference drift is timer noise, not a stale number.
 pub const DRIFT_FLOOR_MS: f64 = 1.0;
 
+/// A finding's severity, from its rule ([`FastPathRule::severity`]). Only
+/// errors exist: a rule has one severity everywhere, and `lmms check` has
+/// no warnings. `lmms.fast-path-check/1` keeps its `severity` and
+/// `warnings` fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    Warning,
     Error,
 }
 
@@ -133,13 +137,12 @@ impl<'a> Cx<'a> {
     pub fn finding(
         &self,
         rule: FastPathRule,
-        severity: Severity,
         line: u32,
         message: String,
     ) -> Finding {
         Finding {
             rule,
-            severity,
+            severity: rule.severity(),
             path: self.input.path.to_string(),
             line,
             column: 1,
@@ -292,7 +295,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     out
 }
 
-/// Any error fails the check; warnings alone do not.
+/// Any error fails the check.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }

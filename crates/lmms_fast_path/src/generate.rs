@@ -473,4 +473,33 @@ mod tests {
         let found = findings_for(&again.text, &plan, &config);
         assert!(!found.contains(&crate::FastPathRule::TooManyImports), "{found:?}\n{}", again.text);
     }
+
+    #[test]
+    fn stale_and_drifted_evidence_fail_the_check_as_they_fail_lmms_check() {
+        let plan = plan_with(&[("json", 2.0, 1.0), ("yaml", 4.0, 1.0)]);
+        let config = Config::default();
+        let g = generate(&GenerateInput { plan: &plan, config: &config, fast_path_module: "fast_path", existing: None });
+        let old = g.text.replace("Last profiled: 2026-11-20", "Last profiled: 2020-01-01").replace("# 4.0 ms", "# 9.0 ms");
+        let parsed = parse_module(&old);
+        let input = crate::CheckInput {
+            path: "fast_path.py",
+            source: &old,
+            parsed: &parsed,
+            fast_path_module: "fast_path",
+            profile: None,
+            plan: Some(&plan),
+            usage: None,
+            config: &config,
+            today_days: crate::parse_date("2026-11-21").unwrap(),
+            entry: None,
+        };
+        let found = crate::check(&input);
+        let rules: Vec<_> = found.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, [crate::FastPathRule::StaleProfile, crate::FastPathRule::TimeDrift], "{found:?}");
+        for f in &found {
+            assert_eq!(f.severity, f.rule.severity());
+            assert_eq!(f.severity, crate::Severity::Error);
+        }
+        assert!(crate::has_errors(&found));
+    }
 }

@@ -7,19 +7,13 @@
 //! loaded are reported, so `lmms check some/file.py` stays about that file.
 
 use lmms_graph::ImportGraph;
-use lmms_fast_path::{Finding, Severity};
+use lmms_fast_path::Finding;
 use lmms_python::{ByteRange, LineIndex};
 
 use crate::{
     noqa, per_file_ignored, relative_path, select, sort, Diagnostic, Location, Report, Rule,
     Settings,
 };
-
-/// Appended to the message of a fast-path warning (LMM105, LMM106).
-/// `lmms check` has no severities — every diagnostic is a finding and
-/// fails the run — so the message keeps what `lmms fast-path check` would
-/// have said.
-pub const WARNING_NOTE: &str = " (a warning in `lmms fast-path check`)";
 
 /// Add the fast-path findings (paths relative to `settings.root`) to
 /// `report`, keeping it sorted.
@@ -56,10 +50,7 @@ pub fn add_fast_path(
         }
         let (sl, sc) = lines.line_col(text, range.start);
         let (el, ec) = lines.line_col(text, range.end);
-        let mut message = f.message;
-        if f.severity == Severity::Warning {
-            message.push_str(WARNING_NOTE);
-        }
+        let message = f.message;
         report.diagnostics.push(Diagnostic {
             rule,
             path: file.path.clone(),
@@ -144,7 +135,7 @@ fn line_range(text: &str, lines: &LineIndex, line: u32) -> ByteRange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lmms_fast_path::FastPathRule;
+    use lmms_fast_path::{FastPathRule, Severity};
 
     #[test]
     fn a_line_range_skips_indentation_and_the_line_break() {
@@ -187,7 +178,7 @@ mod tests {
         };
         let findings = vec![
             finding(FastPathRule::MissingHeader, Severity::Error, "fast_path.py", 1),
-            finding(FastPathRule::TimeDrift, Severity::Warning, "fast_path.py", 2),
+            finding(FastPathRule::TimeDrift, Severity::Error, "fast_path.py", 2),
             finding(FastPathRule::TierViolation, Severity::Error, "fast_path.py", 3),
             finding(FastPathRule::Bypassed, Severity::Error, "app.py", 1),
             finding(FastPathRule::Bypassed, Severity::Error, "elsewhere.py", 1),
@@ -225,7 +216,7 @@ mod tests {
             [
                 "entry.py:1:12-1:16 LMM108 `json` is on the hot path Some(\"json\")",
                 "fast_path.py:1:1-1:17 LMM104 LMM104 here None",
-                "fast_path.py:2:1-2:12 LMM106 LMM106 here (a warning in `lmms fast-path check`) None",
+                "fast_path.py:2:1-2:12 LMM106 LMM106 here None",
             ]
         );
     }

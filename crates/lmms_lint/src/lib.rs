@@ -30,7 +30,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use data::{Cost, CostSource, Costs, Usage, UsageError};
-pub use fast_path::{add_fast_path, WARNING_NOTE};
+pub use fast_path::add_fast_path;
 pub use select::{glob_match, Selection, SelectionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -173,7 +173,6 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             for f in &findings {
                 let sev = match f.severity {
                     Severity::Error => paint(ctx.color, "31", "error"),
-                    Severity::Warning => paint(ctx.color, "33", "warning"),
                 };
                 writeln!(
                     out,

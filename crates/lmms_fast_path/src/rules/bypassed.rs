@@ -41,7 +41,7 @@ use std::collections::BTreeSet;
 
 use lmms_python::ImportScope;
 
-use crate::check::{Cx, Finding, Severity};
+use crate::check::{Cx, Finding};
 use super::FastPathRule;
 use lmms_plan::plan::resolve_relative;
 
@@ -85,7 +85,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             if hot.contains(m.as_str()) || (!r.is_from && heads.contains(m.as_str())) {
                 out.push(Finding {
                     rule: FastPathRule::Bypassed,
-                    severity: Severity::Error,
+                    severity: FastPathRule::Bypassed.severity(),
                     path: entry.path.to_string(),
                     line: r.line,
                     column: 1,

@@ -27,7 +27,7 @@
 //! ## Fix safety
 //! `lmms fast-path generate` writes all of these from the plan.
 
-use crate::check::{has_usage, justification_words, recorded_ms, Cx, Finding, Severity};
+use crate::check::{has_usage, justification_words, recorded_ms, Cx, Finding};
 use super::FastPathRule;
 use crate::parse_date;
 use lmms_plan::policy::fmt_ms;
@@ -36,13 +36,11 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     match cx.header_field("Last profiled") {
         None => out.push(cx.finding(
             FastPathRule::MissingHeader,
-            Severity::Error,
             1,
             "header lacks `Last profiled: YYYY-MM-DD` (DEC-04 documentation)".into(),
         )),
         Some((line, v)) if parse_date(&v).is_none() => out.push(cx.finding(
             FastPathRule::MissingHeader,
-            Severity::Error,
             line,
             format!("`Last profiled: {v}` is not a YYYY-MM-DD date"),
         )),
@@ -51,7 +49,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     if cx.header_field("Cold start target").is_none() {
         out.push(cx.finding(
             FastPathRule::MissingHeader,
-            Severity::Error,
             1,
             "header lacks `Cold start target:` (DEC-04 documentation)".into(),
         ));
@@ -62,14 +59,12 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         match recorded_ms(comment) {
             None => out.push(cx.finding(
                 FastPathRule::MissingHeader,
-                Severity::Error,
                 i.line,
                 format!("`{}` has no recorded import time; add `# <ms> ms, <usage>% of requests`", i.module),
             )),
             Some(r) if r >= threshold && (!has_usage(comment) || justification_words(comment) < 2) => {
                 out.push(cx.finding(
                     FastPathRule::MissingHeader,
-                    Severity::Error,
                     i.line,
                     format!(
                         "`{}` records {} (≥ {}) without usage and a justification (DEC-04: usage data and justification for >10ms)",

@@ -10,7 +10,7 @@ pub(crate) mod time_drift;
 pub(crate) mod too_long;
 pub(crate) mod too_many_imports;
 
-use crate::check::{Cx, Finding};
+use crate::check::{Cx, Finding, Severity};
 
 /// DEC-04's rules on `fast_path.py`, in code order (LMM101 … LMM108). Their
 /// codes, names and summaries are registered in `lmms_lint`'s `RULES`,
@@ -53,6 +53,14 @@ impl FastPathRule {
             FastPathRule::TierViolation => include_str!("tier_violation.rs"),
             FastPathRule::Bypassed => include_str!("bypassed.rs"),
         }
+    }
+
+    /// The rule's one severity, the same in `lmms check` and `lmms
+    /// fast-path check`. `lmms check` has no warnings (every diagnostic
+    /// fails the run, as in ruff), so every fast-path rule is an error;
+    /// deselect a rule to accept what it finds.
+    pub const fn severity(self) -> Severity {
+        Severity::Error
     }
 
     pub(crate) fn check(self, cx: &Cx<'_>, out: &mut Vec<Finding>) {

@@ -23,7 +23,7 @@
 //! ## Fix safety
 //! No automatic fix here; `lmms fix` moves imports into functions.
 
-use crate::check::{recorded_ms, Cx, Finding, Severity};
+use crate::check::{recorded_ms, Cx, Finding};
 use super::FastPathRule;
 use lmms_plan::policy::{fmt_ms, fmt_pct};
 
@@ -59,6 +59,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
                 fmt_ms(cfg.module_level_ms)
             ),
         };
-        out.push(cx.finding(FastPathRule::TierViolation, Severity::Error, i.line, message));
+        out.push(cx.finding(FastPathRule::TierViolation, i.line, message));
     }
 }

@@ -27,7 +27,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::{Cx, Finding, Severity, MAX_TOTAL_MS};
+use crate::check::{Cx, Finding, MAX_TOTAL_MS};
 use super::FastPathRule;
 use lmms_plan::policy::fmt_ms;
 
@@ -67,7 +67,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         .collect();
     out.push(cx.finding(
         FastPathRule::OverTimeBudget,
-        Severity::Error,
         1,
         format!(
             "imports cost {} measured in total; DEC-04 limits fast_path.py to under {MAX_TOTAL_MS:.0} ms (largest: {})",

@@ -15,7 +15,7 @@
 //! ## Fix safety
 //! No automatic fix.
 
-use crate::check::{code_lines, Cx, Finding, Severity, MAX_CODE_LINES};
+use crate::check::{code_lines, Cx, Finding, MAX_CODE_LINES};
 use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
@@ -23,7 +23,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     if loc >= MAX_CODE_LINES {
         out.push(cx.finding(
             FastPathRule::TooLong,
-            Severity::Error,
             1,
             format!(
                 "{loc} lines of code (comments and docstring excluded); DEC-04 limits fast_path.py to fewer than {MAX_CODE_LINES}"

@@ -24,7 +24,7 @@
 //! ## Fix safety
 //! No automatic fix: which imports to drop is a decision `lmms plan` informs.
 
-use crate::check::{Cx, Finding, Severity, IMPORT_LIMIT};
+use crate::check::{Cx, Finding, IMPORT_LIMIT};
 use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
@@ -33,7 +33,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         let line = cx.imported.get(IMPORT_LIMIT - 1).map_or(1, |i| i.line);
         out.push(cx.finding(
             FastPathRule::TooManyImports,
-            Severity::Error,
             line,
             format!("{n} imports; DEC-04 limits fast_path.py to fewer than {IMPORT_LIMIT} imports"),
         ));
