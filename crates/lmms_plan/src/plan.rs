@@ -192,7 +192,44 @@ pub struct PlanDoc {
     /// plan moves out of INIT (left out of both estimates).
     pub own_time_excluded: Vec<String>,
     pub simulation: Option<Simulation>,
+    /// Today's and the planned INIT from one series, named. The figure to
+    /// quote: `current_init_ms` is the profile's and `predicted_init_ms`
+    /// `--simulate`'s, which do not compare with each other.
+    #[serde(default)]
+    pub prediction: Option<Prediction>,
     pub notes: Vec<String>,
+}
+
+/// Where an INIT figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Series {
+    /// `lmms profile`'s runs: the measured INIT median, and after the plan
+    /// the profile-tree estimate (a model, not a measurement).
+    Profile,
+    /// `lmms plan --simulate`: interleaved fresh starts of today's entry and
+    /// of the planned eager set.
+    Simulate,
+}
+
+impl Series {
+    /// How a sentence names the series.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Series::Profile => "the profile's INIT and its profile-tree estimate",
+            Series::Simulate => "`lmms plan --simulate`'s interleaved fresh starts",
+        }
+    }
+}
+
+/// Today's INIT and the planned INIT, both from `series`, so they compare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub series: Series,
+    pub current_init_ms: f64,
+    pub predicted_init_ms: f64,
+    /// Positive when the plan is faster.
+    pub improvement_pct: Option<f64>,
 }
 
 impl PlanDoc {
@@ -203,6 +240,18 @@ impl PlanDoc {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("plan serialises")
+    }
+
+    /// Today's and the planned INIT from the best series the plan has:
+    /// `--simulate`'s when it ran, else the profile's.
+    pub fn init_prediction(&self) -> Prediction {
+        let (series, current, predicted) = match &self.simulation {
+            Some(s) => (Series::Simulate, s.current_init_ms.median, s.predicted_init_ms.median),
+            None => (Series::Profile, self.current_init_ms.median, self.estimated_init_ms),
+        };
+        let improvement_pct =
+            lmms_stats::improvement_pct(current, predicted).map(|p| (p * 10.0).round() / 10.0);
+        Prediction { series, current_init_ms: current, predicted_init_ms: predicted, improvement_pct }
     }
 
     /// Eager modules that are not project code: what `--simulate` imports.
@@ -287,7 +336,7 @@ pub fn build_plan_measured(
     let est = estimate::estimate(&rows, profile, &attribution, &project, &mut notes);
     estimate::policy_notes(&rows, config, &cx, &mut notes);
 
-    PlanDoc {
+    let mut plan = PlanDoc {
         schema: PLAN_SCHEMA.into(),
         policy: config.policy.as_str().into(),
         entry: profile.entry.clone(),
@@ -302,8 +351,11 @@ pub fn build_plan_measured(
         estimated_init_ms: est.estimated_init_ms,
         own_time_excluded: est.own_time_excluded,
         simulation: None,
+        prediction: None,
         notes,
-    }
+    };
+    plan.prediction = Some(plan.init_prediction());
+    plan
 }
 
 #[cfg(test)]
@@ -493,6 +545,22 @@ mod tests {
         }
         assert_eq!(serde_json::to_string(&Tier::T4).unwrap(), "4");
         assert_eq!(serde_json::from_str::<Tier>("4").unwrap(), Tier::T4);
+    }
+
+    #[test]
+    fn a_prediction_takes_both_figures_from_one_series() {
+        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
+        let mut plan = build_plan(&app_profile(), Some(&u), &[file("app.py", "app", APP)], &Config::default());
+        let p = plan.prediction.clone().unwrap();
+        assert_eq!(p.series, Series::Profile);
+        assert_eq!((p.current_init_ms, p.predicted_init_ms), (plan.current_init_ms.median, plan.estimated_init_ms));
+        plan.simulation = crate::simulate::simulation(&[120.0, 122.0, 121.0], &[40.0, 42.0, 41.0], 4.0);
+        let s = plan.init_prediction();
+        assert_eq!(s.series, Series::Simulate);
+        assert_eq!((s.current_init_ms, s.predicted_init_ms), (121.0, 45.0));
+        assert_eq!(s.improvement_pct, Some(62.8));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["series"], "simulate");
     }
 
     #[test]

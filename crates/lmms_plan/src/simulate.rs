@@ -238,6 +238,7 @@ pub fn simulate_plan(
     let sim = simulation(&current, &eager, own).ok_or(SimulateError::NoSamples)?;
     plan.predicted_init_ms = Some(sim.predicted_init_ms);
     plan.simulation = Some(sim);
+    plan.prediction = Some(plan.init_prediction());
     Ok(plan)
 }
 
