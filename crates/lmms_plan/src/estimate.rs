@@ -91,7 +91,7 @@ pub(crate) fn policy_notes(rows: &[PlannedImport], config: &Config, cx: &PolicyC
     }
     if config.policy == lmms_config::Policy::Cost && !cx.snapstart {
         notes.push(
-            "cost policy: the seeds' DEC-02 formula reduces to `usage > cold-start ratio` (import time cancels out, and its 0.5 ms lazy-load overhead is computed but never used); it also charges a lazy import on every request that uses it, while CPython pays once per container — the container model is shown wherever it disagrees".into(),
+            "cost policy: DEC-02's cost formula reduces to `usage > cold-start ratio` (import time cancels out, and its 0.5 ms lazy-load overhead is computed but never used); it also charges a lazy import on every request that uses it, while CPython pays once per container — the container model is shown wherever it disagrees".into(),
         );
     }
     if cx.containers.source == ContainerSource::Assumed {

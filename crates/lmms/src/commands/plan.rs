@@ -34,6 +34,10 @@ pub struct Args {
     /// Interpreter for --simulate (default: the one the profile used).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Show every import (not only those that change) with the reason for
+    /// each, its blockers' source lines and where the cost models disagree.
+    #[arg(long, short = 'v')]
+    pub explain: bool,
 }
 
 /// Read the profile (required), usage (optional) and the project modules
@@ -87,7 +91,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => out.write_all(json.as_bytes())?,
         Format::Text => {
-            out.write_all(lmms_plan::render::render_text(&plan, ctx.color).as_bytes())?;
+            out.write_all(lmms_plan::render::render_text(&plan, ctx.color, args.explain).as_bytes())?;
             writeln!(out, "wrote {}", rel(&ctx.project.root, &artifact))?;
         }
     }
