@@ -17,6 +17,7 @@
 
 mod blockers;
 mod estimate;
+pub mod hysteresis;
 pub mod inputs;
 pub mod marginal;
 pub mod plan;
