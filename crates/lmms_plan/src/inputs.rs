@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use lmms_config::Config;
 use lmms_profile::doc::{Origin, ProfileDoc};
 
-use crate::plan::{build_plan, PlanDoc, SourceFile, PLAN_SCHEMA};
+use crate::plan::{plan, PlanDoc, PlanRequest, SourceFile, PLAN_SCHEMA};
 use crate::usage::{UsageDoc, UsageError};
 
 /// Everything the plan is built from.
@@ -14,8 +14,35 @@ pub struct Inputs {
     pub profile: ProfileDoc,
     pub usage: Option<UsageDoc>,
     pub files: Vec<SourceFile>,
+    /// The last plan made, `.lmms/plan.json` (whatever profile it came
+    /// from): its tiers hold within the noise (hysteresis).
+    pub previous: Option<PlanDoc>,
     /// Files that could not be read or parsed cleanly (reported, never fatal).
     pub warnings: Vec<String>,
+}
+
+impl Inputs {
+    /// The request that plans these inputs, refined by `hot` (profiles of
+    /// the eager set alone, from `--simulate`).
+    pub fn request<'a>(&'a self, config: &'a Config, hot: &'a [ProfileDoc]) -> PlanRequest<'a> {
+        PlanRequest {
+            profile: &self.profile,
+            usage: self.usage.as_ref(),
+            files: &self.files,
+            config,
+            hot,
+            previous: self.previous.as_ref(),
+        }
+    }
+}
+
+/// `.lmms/plan.json` if it is a readable plan; a broken one is simply not
+/// a previous decision.
+fn saved_plan(artifact_dir: &Path) -> Option<PlanDoc> {
+    std::fs::read_to_string(artifact_dir.join("plan.json"))
+        .ok()
+        .and_then(|t| PlanDoc::from_json(&t).ok())
+        .filter(|p| p.schema == PLAN_SCHEMA)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +104,8 @@ pub fn load(project: &Project<'_>) -> Result<Inputs, InputError> {
     let roots: Vec<PathBuf> =
         project.src_roots.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
     let (files, warnings) = project_files(&profile, &root, &roots);
-    Ok(Inputs { profile, usage, files, warnings })
+    let previous = saved_plan(project.artifact_dir);
+    Ok(Inputs { profile, usage, files, previous, warnings })
 }
 
 fn project_files(profile: &ProfileDoc, root: &Path, roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<String>) {
@@ -130,17 +158,11 @@ pub fn rel(root: &Path, p: &Path) -> String {
 /// measured costs), else a fresh plan. The flag says which.
 pub fn current_plan(artifact_dir: &Path, inputs: &Inputs, config: &Config) -> (PlanDoc, bool) {
     let usage = if inputs.usage.is_some() { "measured" } else { "unknown" };
-    let saved = std::fs::read_to_string(artifact_dir.join("plan.json"))
-        .ok()
-        .and_then(|t| PlanDoc::from_json(&t).ok())
-        .filter(|p| {
-            p.schema == PLAN_SCHEMA
-                && p.profiled_at == inputs.profile.profiled_at
-                && p.policy == config.policy.as_str()
-                && p.usage == usage
-        });
+    let saved = saved_plan(artifact_dir).filter(|p| {
+        p.profiled_at == inputs.profile.profiled_at && p.policy == config.policy.as_str() && p.usage == usage
+    });
     match saved {
         Some(p) => (p, true),
-        None => (build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, config), false),
+        None => (plan(&inputs.request(config, &[])), false),
     }
 }

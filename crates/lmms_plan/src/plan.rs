@@ -301,6 +301,26 @@ pub fn build_plan_measured(
     config: &Config,
     hot: &[ProfileDoc],
 ) -> PlanDoc {
+    plan(&PlanRequest { profile, usage, files, config, hot, previous: None })
+}
+
+/// Everything a plan is decided from.
+pub struct PlanRequest<'a> {
+    pub profile: &'a ProfileDoc,
+    pub usage: Option<&'a UsageDoc>,
+    pub files: &'a [SourceFile],
+    pub config: &'a Config,
+    /// Profiles of the eager set imported alone (see [`build_plan_measured`]).
+    pub hot: &'a [ProfileDoc],
+    /// The last plan made (`.lmms/plan.json`): its tiers hold unless an
+    /// import's median moves past a threshold by more than its MAD
+    /// ([`crate::hysteresis`]).
+    pub previous: Option<&'a PlanDoc>,
+}
+
+/// Build the plan from a [`PlanRequest`].
+pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
+    let PlanRequest { profile, usage, files, config, hot, previous } = *req;
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
     let project: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
     let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -323,7 +343,9 @@ pub fn build_plan_measured(
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
-    Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot).solve(&mut rows);
+    let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
+    solver.previous = previous;
+    solver.solve(&mut rows);
 
     for r in rows.iter_mut() {
         if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
@@ -561,6 +583,35 @@ mod tests {
         assert_eq!(s.improvement_pct, Some(62.8));
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["series"], "simulate");
+    }
+
+    #[test]
+    fn a_tier_holds_until_the_median_clears_the_threshold_by_its_mad() {
+        let src = "import yaml\n\ndef handler(e, c):\n    return yaml\n";
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "yaml", 0.5)]);
+        let at = |ms: f64, mad: f64| {
+            let mut p = profile("app", &[("app", 1.0, &["app"]), ("yaml", ms, &["app", "yaml"])]);
+            p.modules[1].self_ms.mad = mad;
+            p
+        };
+        let cfg = Config::default();
+        let run = |p: &ProfileDoc, previous: Option<&PlanDoc>| {
+            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous })
+        };
+        let yaml = |doc: &PlanDoc| doc.imports.iter().find(|r| r.module == "yaml").unwrap().clone();
+        let first = run(&at(9.8, 0.3), None);
+        assert_eq!((yaml(&first).tier, yaml(&first).strategy), (Some(Tier::T1), Strategy::ModuleLevel));
+        // 10.4 ms ± 1.2 ms: T3 on its own, but within the noise of 10 ms.
+        let noisy = at(10.4, 1.2);
+        assert_eq!(yaml(&run(&noisy, None)).tier, Some(Tier::T3));
+        let held = yaml(&run(&noisy, Some(&first)));
+        assert_eq!((held.tier, held.strategy), (Some(Tier::T1), Strategy::ModuleLevel));
+        assert_eq!(held.import_ms, Some(10.4), "the figure is the new median");
+        assert!(held.reason.contains("as in the previous plan"), "{}", held.reason);
+        // 12.0 ms ± 1.2 ms is clearly past: the tier moves.
+        let moved = yaml(&run(&at(12.0, 1.2), Some(&first)));
+        assert_eq!((moved.tier, moved.strategy), (Some(Tier::T3), Strategy::FunctionLevel));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use lmms_profile::runner::Runner;
 use lmms_stats::Summary;
 
 use crate::inputs::Inputs;
-use crate::plan::{build_plan, build_plan_measured, PlanDoc, Simulation, TARGET_IMPROVEMENT_PCT};
+use crate::plan::{plan, PlanDoc, Simulation, TARGET_IMPROVEMENT_PCT};
 
 /// Name of the generated module; unlikely to collide with user code.
 pub const HOT_SET_MODULE: &str = "lmms_hot_set";
@@ -255,27 +255,27 @@ fn rounds(
     let profile = &inputs.profile;
     let write = |libs: &[String]| std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), hot_set_source(libs));
     let mut measured: Vec<ProfileDoc> = Vec::new();
-    let mut plan = build_plan(profile, inputs.usage.as_ref(), &inputs.files, config);
+    let mut planned = plan(&inputs.request(config, &[]));
     let mut seen: Vec<Vec<String>> = Vec::new();
     // Each round can only move libraries the previous one measured; three
     // rounds settle every app we have seen, and the cap bounds the cost.
     for _ in 0..3 {
-        let libs = plan.eager_libraries();
+        let libs = planned.eager_libraries();
         if seen.contains(&libs) {
             break;
         }
         write(&libs)?;
         measured.push(profile_hot_set(runner, spec, &profile.profiled_at)?);
         seen.push(libs);
-        plan = build_plan_measured(profile, inputs.usage.as_ref(), &inputs.files, config, &measured);
+        planned = plan(&inputs.request(config, &measured));
     }
-    write(&plan.eager_libraries())?;
+    write(&planned.eager_libraries())?;
     let samples = measure(runner, spec)?;
-    plan.notes.push(format!(
+    planned.notes.push(format!(
         "--simulate profiled the eager set alone in {} round(s); eager libraries' costs are measured there, not inferred from the entry's tree",
         measured.len()
     ));
-    Ok((plan, samples))
+    Ok((planned, samples))
 }
 
 #[cfg(test)]
@@ -346,6 +346,7 @@ mod tests {
             profile: crate::marginal::tests::profile("app", &[("app", 1.0, &["app"]), ("json", 2.0, &["app", "json"])]),
             usage: None,
             files: Vec::new(),
+            previous: None,
             warnings: Vec::new(),
         };
         let opts = SimulateOptions {

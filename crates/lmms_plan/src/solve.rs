@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_profile::doc::{Origin, ProfileDoc};
 
+use crate::hysteresis::{self, Band};
 use crate::marginal::Attribution;
-use crate::plan::{Placement, PlannedImport};
+use crate::plan::{Placement, PlanDoc, PlannedImport};
 use crate::policy::{decide, fmt_ms, PolicyContext, Strategy};
 
 /// What the solver reads besides the rows.
@@ -20,6 +21,8 @@ pub(crate) struct Solver<'a> {
     pub hot: &'a [Attribution<'a>],
     /// Modules the latest of those profiles loaded.
     pub hot_loaded: BTreeSet<&'a str>,
+    /// The last plan, whose tiers hold within the noise (hysteresis).
+    pub previous: Option<&'a PlanDoc>,
 }
 
 impl<'a> Solver<'a> {
@@ -35,7 +38,7 @@ impl<'a> Solver<'a> {
             .last()
             .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
             .unwrap_or_default();
-        Solver { cx, entry, project, attribution, hot, hot_loaded }
+        Solver { cx, entry, project, attribution, hot, hot_loaded, previous: None }
     }
 
     /// Decide every row. A cheaper import joins the eager set, which makes
@@ -103,7 +106,7 @@ impl<'a> Solver<'a> {
         r.loaded_by = None;
         apply(r, ms, self.cx);
         r.reason = format!("{} (measured with the eager set alone)", r.reason);
-        borderline(r, ms, noise, self.cx);
+        self.settle(r, ms, noise);
     }
 
     /// Not in the entry's profile: already loaded at startup, or never
@@ -171,7 +174,37 @@ impl<'a> Solver<'a> {
         } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
             r.reason = format!("{} (includes {} of imports {} cannot defer)", r.reason, fmt_ms(*p), r.module);
         }
-        borderline(r, ms, noise, self.cx);
+        self.settle(r, ms, noise);
+    }
+}
+
+impl Solver<'_> {
+    /// The band of this row's decision in the previous plan.
+    fn previous_band(&self, r: &PlannedImport) -> Option<Band> {
+        let p = self.previous?.imports.iter().find(|p| p.path == r.path && p.line == r.line && p.module == r.module)?;
+        // No tier with a time: a 10–100 ms import whose usage was unknown.
+        p.tier.map(Band::of_tier).or(p.import_ms.map(|_| Band::Moderate))
+    }
+
+    /// Hold the previous plan's tier while `ms` is within its noise of the
+    /// threshold it would cross; else say when it is borderline.
+    fn settle(&self, r: &mut PlannedImport, ms: f64, noise: f64) {
+        let t = &self.cx.thresholds;
+        let plain = Band::of(ms, t);
+        let held = hysteresis::band(self.previous_band(r), ms, noise, t);
+        if held == plain {
+            borderline(r, ms, noise, self.cx);
+            return;
+        }
+        apply(r, held.clamp(ms, t), self.cx);
+        let tier = r.tier.map_or_else(|| "its tier".to_string(), |t| t.label().to_string());
+        r.reason = format!(
+            "{tier}, {}, as in the previous plan: {} is not past the {} threshold by more than its measurement noise (± {})",
+            r.strategy.as_str(),
+            fmt_ms(ms),
+            fmt_ms(held.threshold_towards(plain, t)),
+            fmt_ms(noise)
+        );
     }
 }
 

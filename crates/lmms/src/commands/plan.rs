@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lmms_plan::inputs::{self, rel, Inputs};
-use lmms_plan::plan::build_plan;
 use lmms_plan::simulate::{simulate_plan, SimulateOptions};
 use lmms_profile::runner::ProcessRunner;
 
@@ -81,7 +80,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let opts = simulate_options(&args, ctx, &inputs)?;
         simulate_plan(&ProcessRunner, &inputs, config, &opts)?
     } else {
-        build_plan(&inputs.profile, inputs.usage.as_ref(), &inputs.files, config)
+        lmms_plan::plan::plan(&inputs.request(config, &[]))
     };
     let json = plan.to_json() + "\n";
     let artifact = ctx.project.artifact_dir().join("plan.json");
