@@ -43,7 +43,11 @@ pub fn module_of(project: &Project, file: &Path) -> String {
 fn load_inputs(project: &Project) -> Result<Inputs, InputError> {
     let src_roots = project.src_roots();
     let artifact_dir = project.artifact_dir();
-    inputs::load(&inputs::Project { root: &project.root, src_roots: &src_roots, artifact_dir: &artifact_dir })
+    inputs::load(&inputs::Project {
+        root: &project.root,
+        src_roots: &src_roots,
+        artifact_dir: &artifact_dir,
+    })
 }
 
 /// An error and its causes on one line (`a: b: c`).
@@ -90,7 +94,14 @@ pub fn generate_file(project: &Project) -> Result<GenerateOutcome, FastPathError
         fast_path_module: &module,
         existing: existing.as_deref(),
     });
-    Ok(GenerateOutcome { generated, file, module, saved_plan, has_usage: inputs.usage.is_some(), warnings: inputs.warnings })
+    Ok(GenerateOutcome {
+        generated,
+        file,
+        module,
+        saved_plan,
+        has_usage: inputs.usage.is_some(),
+        warnings: inputs.warnings,
+    })
 }
 
 /// The entry module's file under the source roots (`a.b` → `a/b.py` or
@@ -128,14 +139,27 @@ pub fn check_file(
     let inputs = match load_inputs(project) {
         Ok(i) => Some(i),
         Err(e) => {
-            notes.push(format!("{}; measured limits (total time, drift, tiers) are not checked", one_line(&e)));
+            notes.push(format!(
+                "{}; measured limits (total time, drift, tiers) are not checked",
+                one_line(&e)
+            ));
             None
         }
     };
-    let plan = inputs.as_ref().map(|i| inputs::current_plan(&project.artifact_dir(), i, &project.config).0);
-    let entry_name = inputs.as_ref().map(|i| i.profile.entry_module().to_string()).or_else(|| {
-        project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string())
-    });
+    let plan = inputs
+        .as_ref()
+        .map(|i| inputs::current_plan(&project.artifact_dir(), i, &project.config).0);
+    let entry_name = inputs
+        .as_ref()
+        .map(|i| i.profile.entry_module().to_string())
+        .or_else(|| {
+            project
+                .config
+                .entry
+                .as_deref()
+                .and_then(lmms_config::parse_entry)
+                .map(|(m, _)| m.to_string())
+        });
     let entry = entry_name.as_deref().and_then(|m| {
         let (path, is_package) = entry_file(project, m)?;
         let (_, parsed) = lmms_python::read_and_parse(&path).ok()?;

@@ -46,7 +46,11 @@ pub(crate) fn estimate(
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
-    let covering: BTreeSet<String> = hot_keys.iter().filter(|k| !project.contains(k.as_str())).cloned().collect();
+    let covering: BTreeSet<String> = hot_keys
+        .iter()
+        .filter(|k| !project.contains(k.as_str()))
+        .cloned()
+        .collect();
     let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
     // A module-level call on a deferred import (`S3 = boto3.client(...)`)
     // runs inside its module's own (self) time; the plan moves it out of
@@ -60,7 +64,11 @@ pub(crate) fn estimate(
         .collect();
     own_time_excluded.sort();
     own_time_excluded.dedup();
-    let excluded_ms: f64 = own_time_excluded.iter().filter_map(|m| profile.module(m)).map(|m| m.self_ms.median).sum();
+    let excluded_ms: f64 = own_time_excluded
+        .iter()
+        .filter_map(|m| profile.module(m))
+        .map(|m| m.self_ms.median)
+        .sum();
     if !own_time_excluded.is_empty() {
         notes.push(format!(
             "the own time of {} ({}) is left out of the estimates: it is dominated by module-level calls the plan moves out of INIT",
@@ -78,7 +86,10 @@ pub(crate) fn estimate(
 /// Notes on what the estimates assume and how the policy decided.
 pub(crate) fn policy_notes(rows: &[PlannedImport], config: &Config, cx: &PolicyContext, notes: &mut Vec<String>) {
     let soft = rows.iter().filter(|r| !r.blocked_by.is_empty() && !r.pinned).count();
-    let pinned = rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel).count();
+    let pinned = rows
+        .iter()
+        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+        .count();
     if soft > 0 {
         notes.push(format!(
             "{soft} deferred import(s) have module-level uses that can be made lazy (calls, dispatch tables, annotations); the hot set and predictions assume they are"

@@ -81,7 +81,10 @@ fn read_optional(path: &Path) -> Result<Option<String>, InputError> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(InputError::Read { path: path.to_path_buf(), source }),
+        Err(source) => Err(InputError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -93,19 +96,33 @@ pub fn load(project: &Project<'_>) -> Result<Inputs, InputError> {
     let Some(text) = read_optional(&profile_path)? else {
         return Err(InputError::NoProfile { path: profile_path });
     };
-    let profile =
-        ProfileDoc::from_json(&text).map_err(|source| InputError::Profile { path: profile_path.clone(), source })?;
+    let profile = ProfileDoc::from_json(&text).map_err(|source| InputError::Profile {
+        path: profile_path.clone(),
+        source,
+    })?;
     let usage_path = project.artifact_dir.join("usage.json");
     let usage = match read_optional(&usage_path)? {
-        Some(t) => Some(UsageDoc::from_json(&t).map_err(|source| InputError::Usage { path: usage_path, source })?),
+        Some(t) => Some(UsageDoc::from_json(&t).map_err(|source| InputError::Usage {
+            path: usage_path,
+            source,
+        })?),
         None => None,
     };
     let root = std::fs::canonicalize(project.root).unwrap_or_else(|_| project.root.to_path_buf());
-    let roots: Vec<PathBuf> =
-        project.src_roots.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect();
+    let roots: Vec<PathBuf> = project
+        .src_roots
+        .iter()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        .collect();
     let (files, warnings) = project_files(&profile, &root, &roots);
     let previous = saved_plan(project.artifact_dir);
-    Ok(Inputs { profile, usage, files, previous, warnings })
+    Ok(Inputs {
+        profile,
+        usage,
+        files,
+        previous,
+        warnings,
+    })
 }
 
 fn project_files(profile: &ProfileDoc, root: &Path, roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<String>) {
@@ -132,7 +149,10 @@ fn project_files(profile: &ProfileDoc, root: &Path, roots: &[PathBuf]) -> (Vec<S
             Ok((source, parsed)) => {
                 let display = rel(root, &path);
                 for e in &parsed.syntax_errors {
-                    warnings.push(format!("{display}:{}:{}: syntax error: {}", e.line, e.column, e.message));
+                    warnings.push(format!(
+                        "{display}:{}:{}: syntax error: {}",
+                        e.line, e.column, e.message
+                    ));
                 }
                 files.push(SourceFile {
                     path: display,

@@ -38,7 +38,15 @@ impl<'a> Solver<'a> {
             .last()
             .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
             .unwrap_or_default();
-        Solver { cx, entry, project, attribution, hot, hot_loaded, previous: None }
+        Solver {
+            cx,
+            entry,
+            project,
+            attribution,
+            hot,
+            hot_loaded,
+            previous: None,
+        }
     }
 
     /// Decide every row. A cheaper import joins the eager set, which makes
@@ -85,7 +93,7 @@ impl<'a> Solver<'a> {
         } else if !self.attribution.is_profiled(&r.module) {
             self.unprofiled(r);
         } else {
-            self.from_profile(r, loaders, pinned_ms);
+            self.profiled(r, loaders, pinned_ms);
         }
     }
 
@@ -133,14 +141,17 @@ impl<'a> Solver<'a> {
 
     /// The entry's profile: each key's exclusive time unless an eager
     /// statement of another module loads it first.
-    fn from_profile(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+    fn profiled(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
         let library = r.origin != Some(Origin::Project);
         let a = self.attribution;
         let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
         for k in &r.keys {
-            let by = a
-                .chain(k)
-                .and_then(|chain| chain.iter().find_map(|n| loaders.get(*n).filter(|m| **m != r.module)).cloned());
+            let by = a.chain(k).and_then(|chain| {
+                chain
+                    .iter()
+                    .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
+                    .cloned()
+            });
             match by {
                 Some(m) => {
                     if k == &r.module {
@@ -152,7 +163,12 @@ impl<'a> Solver<'a> {
                     ms += a
                         .members
                         .get(k)
-                        .map(|ms| ms.iter().filter(|(n, _)| !self.hot_loaded.contains(n)).map(|(_, t)| t).sum::<f64>())
+                        .map(|ms| {
+                            ms.iter()
+                                .filter(|(n, _)| !self.hot_loaded.contains(n))
+                                .map(|(_, t)| t)
+                                .sum::<f64>()
+                        })
                         .unwrap_or(0.0);
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
@@ -172,7 +188,12 @@ impl<'a> Solver<'a> {
         if let Some(by) = loaded_by {
             r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
         } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
-            r.reason = format!("{} (includes {} of imports {} cannot defer)", r.reason, fmt_ms(*p), r.module);
+            r.reason = format!(
+                "{} (includes {} of imports {} cannot defer)",
+                r.reason,
+                fmt_ms(*p),
+                r.module
+            );
         }
         self.settle(r, ms, noise);
     }
@@ -181,7 +202,11 @@ impl<'a> Solver<'a> {
 impl Solver<'_> {
     /// The band of this row's decision in the previous plan.
     fn previous_band(&self, r: &PlannedImport) -> Option<Band> {
-        let p = self.previous?.imports.iter().find(|p| p.path == r.path && p.line == r.line && p.module == r.module)?;
+        let p = self
+            .previous?
+            .imports
+            .iter()
+            .find(|p| p.path == r.path && p.line == r.line && p.module == r.module)?;
         // No tier with a time: a 10–100 ms import whose usage was unknown.
         p.tier.map(Band::of_tier).or(p.import_ms.map(|_| Band::Moderate))
     }
@@ -211,7 +236,10 @@ impl Solver<'_> {
 /// What a project module drags in through statements it cannot defer.
 fn pinned_costs(rows: &[PlannedImport]) -> BTreeMap<String, f64> {
     let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel) {
+    for r in rows
+        .iter()
+        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+    {
         *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
     }
     pinned_ms
