@@ -10,10 +10,12 @@
 //! (hot set and estimated INIT). [`tier`] fixes the LMMS-03 tier
 //! precedence, [`policy`] holds the DEC-01 table, the seeds' DEC-02 formula
 //! and the CPython container model side by side, [`marginal`] turns the
-//! profile tree into per-import marginal costs, [`simulate`] builds the
-//! scripts that measure the planned eager set (the caller's runner spawns
-//! them), and [`render`] writes the text report. File reads and writes belong
-//! to the binary.
+//! profile tree into per-import marginal costs, [`hysteresis`] keeps a tier
+//! from flipping on noise, [`simulate`] runs the `--simulate` loop (every
+//! process through the caller's runner), and [`render`] writes the text
+//! report. Files are read only by [`inputs`], the
+//! thin loader; `simulate::simulate_plan` writes only its scratch module, and
+//! removes it. Writing `.lmms/plan.json` belongs to the binary.
 
 mod blockers;
 mod estimate;
