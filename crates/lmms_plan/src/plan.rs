@@ -232,6 +232,24 @@ pub struct Prediction {
     pub improvement_pct: Option<f64>,
 }
 
+impl Prediction {
+    /// `884 ms → 64.7 ms (92.7% faster; from the profile's INIT and its
+    /// profile-tree estimate)`: one series, and a slower plan says so.
+    pub fn describe(&self) -> String {
+        let change = match self.improvement_pct {
+            Some(p) if p >= 0.0 => format!("{p:.1}% faster; "),
+            Some(p) => format!("{:.1}% slower; ", -p),
+            None => String::new(),
+        };
+        format!(
+            "{} → {} ({change}from {})",
+            crate::policy::fmt_ms(self.current_init_ms),
+            crate::policy::fmt_ms(self.predicted_init_ms),
+            self.series.describe()
+        )
+    }
+}
+
 impl PlanDoc {
     /// Read `.lmms/plan.json` back (for `lmms fast-path generate`).
     pub fn from_json(text: &str) -> Result<PlanDoc, serde_json::Error> {
@@ -583,6 +601,9 @@ mod tests {
         assert_eq!(s.improvement_pct, Some(62.8));
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["series"], "simulate");
+        assert_eq!(s.describe(), "121 ms → 45.0 ms (62.8% faster; from `lmms plan --simulate`'s interleaved fresh starts)");
+        let slower = Prediction { predicted_init_ms: 142.0, improvement_pct: Some(-23.0), ..s };
+        assert_eq!(slower.describe(), "121 ms → 142 ms (23.0% slower; from `lmms plan --simulate`'s interleaved fresh starts)");
     }
 
     #[test]
