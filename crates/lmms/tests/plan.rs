@@ -2,7 +2,7 @@
 //!
 //! The fixture `fixtures/plan/heavy/` is a copy of `examples/heavy_app`
 //! (plus a pandas dispatch table in `features/report.py`) with its real
-//! profile and usage, recorded with `/work/main/.venv-heavy`: the profile
+//! profile and usage, recorded with the pinned `.venv-heavy` (`scripts/heavy-venv.sh`): the profile
 //! is trimmed to modules of ≥2 ms self time, each dropped module's time
 //! folded into its nearest kept ancestor, so every subtree keeps its total.
 //! Recorded data makes the numbers in these snapshots exact and stable.
@@ -139,6 +139,29 @@ fn plan_text_report() {
 }
 
 #[test]
+fn the_default_report_lists_only_what_changes_and_explain_shows_everything() {
+    let dir = app(true);
+    let text = |args: &[&str]| {
+        let out = lmms(dir.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let brief = text(&["plan"]);
+    // One line per moving import: no reasons, no model comparison, no T1 rows.
+    assert!(!brief.contains("models differ"), "{brief}");
+    assert!(!brief.contains("(DEC-01, T"), "{brief}");
+    assert!(!brief.lines().any(|l| l.contains("  T1  ")), "{brief}");
+    assert!(brief.contains("lambda_function.py:12"), "{brief}");
+    // Nothing cites a document the user has not read.
+    assert!(!brief.contains("seeds"), "{brief}");
+    let explained = text(&["plan", "--explain"]);
+    assert!(explained.contains("models differ"), "{explained}");
+    assert!(!explained.contains("seeds"), "{explained}");
+    assert_eq!(text(&["plan", "-v"]), explained);
+    snap!(dir.path(), lmms(dir.path()).args(["plan", "--explain"]));
+}
+
+#[test]
 fn plan_json_document() {
     let dir = app(true);
     snap!(
@@ -182,7 +205,7 @@ fn cost_policy_follows_the_seeds_formula_and_shows_the_table() {
     assert!(r["reason"]
         .as_str()
         .unwrap()
-        .contains("seeds' DEC-02 formula"));
+        .contains("DEC-02's cost formula"));
     assert!(r["disagreement"]
         .as_str()
         .unwrap()

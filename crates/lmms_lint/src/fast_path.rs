@@ -1,25 +1,19 @@
 //! `fast_path.py`'s rules (LMM101–LMM108) as `lmms check` diagnostics.
 //!
-//! `lmms_plan::fast_path` finds them by line; here they get what every
+//! `lmms_fast_path` finds them by line; here they get what every
 //! other diagnostic has: a byte range for the code frame (the import
 //! statement on that line, else the line's text), selection and
 //! per-file ignores, and `# noqa` on the line. Only files the check run
 //! loaded are reported, so `lmms check some/file.py` stays about that file.
 
 use lmms_graph::ImportGraph;
-use lmms_plan::fast_path::{Finding, Severity};
+use lmms_fast_path::Finding;
 use lmms_python::{ByteRange, LineIndex};
 
 use crate::{
     noqa, per_file_ignored, relative_path, select, sort, Diagnostic, Location, Report, Rule,
     Settings,
 };
-
-/// Appended to the message of a fast-path warning (LMM105, LMM106).
-/// `lmms check` has no severities — every diagnostic is a finding and
-/// fails the run — so the message keeps what `lmms fast-path check` would
-/// have said.
-pub const WARNING_NOTE: &str = " (a warning in `lmms fast-path check`)";
 
 /// Add the fast-path findings (paths relative to `settings.root`) to
 /// `report`, keeping it sorted.
@@ -31,9 +25,7 @@ pub fn add_fast_path(
 ) {
     let mut added = false;
     for f in findings {
-        let Some(rule) = Rule::from_code(f.code) else {
-            continue;
-        };
+        let rule = Rule::from_fast_path(f.rule);
         let path = settings.root.join(&f.path);
         let Ok(i) = graph
             .files
@@ -58,10 +50,7 @@ pub fn add_fast_path(
         }
         let (sl, sc) = lines.line_col(text, range.start);
         let (el, ec) = lines.line_col(text, range.end);
-        let mut message = f.message;
-        if f.severity == Severity::Warning {
-            message.push_str(WARNING_NOTE);
-        }
+        let message = f.message;
         report.diagnostics.push(Diagnostic {
             rule,
             path: file.path.clone(),
@@ -147,6 +136,7 @@ fn line_range(text: &str, lines: &LineIndex, line: u32) -> ByteRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lmms_fast_path::{FastPathRule, Severity};
 
     #[test]
     fn a_line_range_skips_indentation_and_the_line_break() {
@@ -179,23 +169,23 @@ mod tests {
             &[],
             lmms_graph::Environment::builtin(),
         );
-        let finding = |code, severity, path: &str, line| Finding {
-            code,
+        let finding = |rule, severity, path: &str, line| Finding {
+            rule,
             severity,
             path: path.into(),
             line,
             column: 1,
-            message: format!("{code} here"),
+            message: format!("{} here", Rule::from_fast_path(rule).code()),
         };
         let findings = vec![
-            finding("LMM104", Severity::Error, "fast_path.py", 1),
-            finding("LMM106", Severity::Warning, "fast_path.py", 2),
-            finding("LMM107", Severity::Error, "fast_path.py", 3),
-            finding("LMM108", Severity::Error, "app.py", 1),
-            finding("LMM108", Severity::Error, "elsewhere.py", 1),
+            finding(FastPathRule::MissingHeader, Severity::Error, "fast_path.py", 1),
+            finding(FastPathRule::TimeDrift, Severity::Error, "fast_path.py", 2),
+            finding(FastPathRule::TierViolation, Severity::Error, "fast_path.py", 3),
+            finding(FastPathRule::Bypassed, Severity::Error, "app.py", 1),
+            finding(FastPathRule::Bypassed, Severity::Error, "elsewhere.py", 1),
             Finding {
                 message: "`json` is on the hot path".into(),
-                ..finding("LMM108", Severity::Error, "entry.py", 1)
+                ..finding(FastPathRule::Bypassed, Severity::Error, "entry.py", 1)
             },
         ];
         let mut settings = Settings {
@@ -227,7 +217,7 @@ mod tests {
             [
                 "entry.py:1:12-1:16 LMM108 `json` is on the hot path Some(\"json\")",
                 "fast_path.py:1:1-1:17 LMM104 LMM104 here None",
-                "fast_path.py:2:1-2:12 LMM106 LMM106 here (a warning in `lmms fast-path check`) None",
+                "fast_path.py:2:1-2:12 LMM106 LMM106 here None",
             ]
         );
     }

@@ -8,7 +8,8 @@
 //! position, with `# noqa` and per-file ignores already applied.
 //!
 //! The same table also holds DEC-04's `fast_path.py` rules (LMM101–LMM108),
-//! which `lmms_plan::fast_path` implements and documents; [`add_fast_path`]
+//! which `lmms_fast_path` implements and documents (each entry names its
+//! [`FastPathRule`] by type); [`add_fast_path`]
 //! turns their findings into diagnostics under the same selection, noqa and
 //! per-file-ignore machinery. Retired codes live on as [`REDIRECTS`].
 
@@ -24,13 +25,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lmms_graph::{ImportGraph, InstalledGraph, ModuleKind, WalkIssue};
-use lmms_plan::fast_path::{FastPathRule, FAST_PATH_RULES};
+use lmms_fast_path::FastPathRule;
 use lmms_python::{ByteRange, LineIndex, ParsedModule};
 use rayon::prelude::*;
 use serde::Serialize;
 
 pub use data::{Cost, CostSource, Costs, Usage, UsageError};
-pub use fast_path::{add_fast_path, WARNING_NOTE};
+pub use fast_path::add_fast_path;
 pub use select::{glob_match, Selection, SelectionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -60,40 +61,40 @@ pub struct RuleInfo {
     pub name: &'static str,
     /// One line for listings and SARIF.
     pub summary: &'static str,
-    doc: Doc,
+    /// The rule's source file; its `//!` lines are the documentation.
+    source: &'static str,
+    /// The `fast_path.py` rule this entry registers, if it is one.
+    pub fast_path: Option<FastPathRule>,
 }
 
-/// Where a rule's documentation lives.
-#[derive(Debug)]
-enum Doc {
-    /// The rule's source file in this crate; its `//!` lines.
-    Source(&'static str),
-    /// A fast-path rule, documented where `lmms_plan` implements it.
-    FastPath(&'static FastPathRule),
-}
-
-/// A fast-path rule's entry, taken from `lmms_plan`'s table so names and
-/// summaries are written once. `i` is its index there (checked by a test).
-const fn fast_path_rule(rule: Rule, i: usize) -> RuleInfo {
-    let r = &FAST_PATH_RULES[i];
-    RuleInfo {
-        rule,
-        code: r.code,
-        name: r.name,
-        summary: r.summary,
-        doc: Doc::FastPath(r),
-    }
+/// A fast-path rule's entry: its documentation is the source file in
+/// `lmms_fast_path` that implements it.
+const fn fast_path_rule(rule: Rule, code: &'static str, name: &'static str, summary: &'static str, fp: FastPathRule) -> RuleInfo {
+    RuleInfo { rule, code, name, summary, source: fp.source(), fast_path: Some(fp) }
 }
 
 impl RuleInfo {
     /// The rule's documentation: its source file's `//!` comment.
     pub fn doc(&self) -> String {
-        let source = match self.doc {
-            Doc::Source(s) => s,
-            Doc::FastPath(r) => return r.doc(),
-        };
-        lmms_plan::fast_path::module_doc(source)
+        module_doc(self.source)
     }
+}
+
+/// The leading `//!` comment of a Rust source file, unindented: a rule's
+/// user documentation, which `lmms rule CODE` prints.
+pub fn module_doc(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            if out.is_empty() {
+                continue;
+            }
+            break;
+        };
+        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        out.push('\n');
+    }
+    out
 }
 
 /// The code table. Codes are stable; never reuse one.
@@ -103,57 +104,112 @@ pub const RULES: &[RuleInfo] = &[
         code: "LMM001",
         name: "heavy-module-level-import",
         summary: "Heavy import at module level on the hot path",
-        doc: Doc::Source(include_str!("rules/heavy_module_level_import.rs")),
+        fast_path: None,
+        source: include_str!("rules/heavy_module_level_import.rs"),
     },
     RuleInfo {
         rule: Rule::TransitiveHeavyImport,
         code: "LMM002",
         name: "transitive-heavy-import",
         summary: "Module-level import of a project module that pulls in a heavy module",
-        doc: Doc::Source(include_str!("rules/transitive_heavy_import.rs")),
+        fast_path: None,
+        source: include_str!("rules/transitive_heavy_import.rs"),
     },
     RuleInfo {
         rule: Rule::OverLazyImport,
         code: "LMM003",
         name: "over-lazy-import",
         summary: "Function-level import of a cheap or hot module",
-        doc: Doc::Source(include_str!("rules/over_lazy_import.rs")),
+        fast_path: None,
+        source: include_str!("rules/over_lazy_import.rs"),
     },
     RuleInfo {
         rule: Rule::ImportInLoop,
         code: "LMM004",
         name: "import-in-loop",
         summary: "Import inside a loop body",
-        doc: Doc::Source(include_str!("rules/import_in_loop.rs")),
+        fast_path: None,
+        source: include_str!("rules/import_in_loop.rs"),
     },
     RuleInfo {
         rule: Rule::ImportTimeCall,
         code: "LMM005",
         name: "import-time-call",
         summary: "Module-level call on a heavy library at import time",
-        doc: Doc::Source(include_str!("rules/import_time_call.rs")),
+        fast_path: None,
+        source: include_str!("rules/import_time_call.rs"),
     },
-    fast_path_rule(Rule::FastPathTooManyImports, 0),
-    fast_path_rule(Rule::FastPathOverTimeBudget, 1),
-    fast_path_rule(Rule::FastPathTooLong, 2),
-    fast_path_rule(Rule::FastPathMissingHeader, 3),
-    fast_path_rule(Rule::FastPathStaleProfile, 4),
-    fast_path_rule(Rule::FastPathTimeDrift, 5),
-    fast_path_rule(Rule::FastPathTierViolation, 6),
-    fast_path_rule(Rule::FastPathBypassed, 7),
+    fast_path_rule(
+        Rule::FastPathTooManyImports,
+        "LMM101",
+        "fast-path-too-many-imports",
+        "fast_path.py has 20 or more imports (DEC-04)",
+        FastPathRule::TooManyImports,
+    ),
+    fast_path_rule(
+        Rule::FastPathOverTimeBudget,
+        "LMM102",
+        "fast-path-over-time-budget",
+        "fast_path.py imports cost 200 ms or more in total (DEC-04)",
+        FastPathRule::OverTimeBudget,
+    ),
+    fast_path_rule(
+        Rule::FastPathTooLong,
+        "LMM103",
+        "fast-path-too-long",
+        "fast_path.py has 50 or more lines of code (DEC-04)",
+        FastPathRule::TooLong,
+    ),
+    fast_path_rule(
+        Rule::FastPathMissingHeader,
+        "LMM104",
+        "fast-path-missing-header",
+        "fast_path.py lacks profiled date, target, or per-import evidence (DEC-04)",
+        FastPathRule::MissingHeader,
+    ),
+    fast_path_rule(
+        Rule::FastPathStaleProfile,
+        "LMM105",
+        "fast-path-stale-profile",
+        "fast_path.py's evidence is older than profile-max-age-days",
+        FastPathRule::StaleProfile,
+    ),
+    fast_path_rule(
+        Rule::FastPathTimeDrift,
+        "LMM106",
+        "fast-path-time-drift",
+        "A recorded import time drifted more than 25% from the latest profile",
+        FastPathRule::TimeDrift,
+    ),
+    fast_path_rule(
+        Rule::FastPathTierViolation,
+        "LMM107",
+        "fast-path-tier-violation",
+        "A fast-path import is neither under 10 ms nor used by over 80% of requests",
+        FastPathRule::TierViolation,
+    ),
+    fast_path_rule(
+        Rule::FastPathBypassed,
+        "LMM108",
+        "fast-path-bypassed",
+        "The entry module imports a hot-path library directly, not through fast_path",
+        FastPathRule::Bypassed,
+    ),
     RuleInfo {
         rule: Rule::InvalidSyntax,
         code: "LMM900",
         name: "invalid-syntax",
         summary: "Syntax error",
-        doc: Doc::Source(include_str!("rules/invalid_syntax.rs")),
+        fast_path: None,
+        source: include_str!("rules/invalid_syntax.rs"),
     },
     RuleInfo {
         rule: Rule::UnreadableFile,
         code: "LMM901",
         name: "unreadable-file",
         summary: "File could not be read or is not UTF-8",
-        doc: Doc::Source(include_str!("rules/unreadable_file.rs")),
+        fast_path: None,
+        source: include_str!("rules/unreadable_file.rs"),
     },
 ];
 
@@ -187,6 +243,14 @@ impl Rule {
     }
     pub fn code(self) -> &'static str {
         self.info().code
+    }
+    /// The registry entry of a `fast_path.py` rule.
+    pub fn from_fast_path(fp: FastPathRule) -> Rule {
+        RULES
+            .iter()
+            .find(|r| r.fast_path == Some(fp))
+            .map(|r| r.rule)
+            .expect("every fast-path rule is registered")
     }
     /// Look a rule up by code or name; retired ones give their successor.
     pub fn from_code(code: &str) -> Option<Rule> {

@@ -187,14 +187,16 @@ fn every_code_is_unique_and_fast_path_rules_match_their_implementation() {
     let n = codes.len();
     codes.dedup();
     assert_eq!(codes.len(), n, "duplicate code");
-    for fp in lmms_plan::fast_path::FAST_PATH_RULES {
-        let rule = Rule::from_code(fp.code).unwrap();
-        let info = rule.info();
-        assert_eq!(
-            (info.code, info.name, info.summary),
-            (fp.code, fp.name, fp.summary)
-        );
-        assert_eq!(info.doc(), fp.doc());
+    for fp in lmms_fast_path::FastPathRule::ALL {
+        let info = Rule::from_fast_path(fp).info();
+        assert_eq!(info.fast_path, Some(fp), "{}", info.code);
+        assert!(info.doc().starts_with("## What it does"), "{}", info.code);
+    }
+    for info in RULES {
+        let doc = info.doc();
+        for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+            assert!(doc.contains(h), "{} lacks {h}", info.code);
+        }
     }
     for (old, new) in REDIRECTS {
         assert!(

@@ -1,23 +1,33 @@
 //! Decide, per project import, whether it belongs at module level or inside
-//! the functions that use it — and own `fast_path.py`, the file that names
-//! the hot path (LMMS DEC-01, DEC-02, DEC-04).
+//! the functions that use it (LMMS DEC-01, DEC-02). `fast_path.py` (DEC-04)
+//! is written and checked from the plan by `lmms_fast_path`.
 //!
 //! The pipeline is pure: [`plan::build_plan`] takes a profile
 //! (`lmms.profile/1`), optional usage (`lmms.usage/1`) and parsed project
-//! files and returns a [`plan::PlanDoc`]. [`tier`] fixes the LMMS-03 tier
+//! files and returns a [`plan::PlanDoc`], in four steps of one file each:
+//! `rows` (one row per imported module), `blockers` (module-level uses),
+//! `solve` (decisions and marginal costs to a fixed point) and `estimate`
+//! (hot set and estimated INIT). [`tier`] fixes the LMMS-03 tier
 //! precedence, [`policy`] holds the DEC-01 table, the seeds' DEC-02 formula
 //! and the CPython container model side by side, [`marginal`] turns the
-//! profile tree into per-import marginal costs, [`simulate`] builds the
-//! scripts that measure the planned eager set (the caller's runner spawns
-//! them), [`render`] writes the text report and [`fast_path`] generates and
-//! checks `fast_path.py`. File reads and writes belong to the binary.
+//! profile tree into per-import marginal costs, [`hysteresis`] keeps a tier
+//! from flipping on noise, [`simulate`] runs the `--simulate` loop (every
+//! process through the caller's runner), and [`render`] writes the text
+//! report. Files are read only by [`inputs`], the
+//! thin loader; `simulate::simulate_plan` writes only its scratch module, and
+//! removes it. Writing `.lmms/plan.json` belongs to the binary.
 
-pub mod fast_path;
+mod blockers;
+mod estimate;
+pub mod hysteresis;
+pub mod inputs;
 pub mod marginal;
 pub mod plan;
 pub mod policy;
 pub mod render;
+mod rows;
 pub mod simulate;
+mod solve;
 pub mod tier;
 pub mod usage;
 

@@ -1,21 +1,27 @@
 //! The plan document (`lmms.plan/1`) and how it is built from a profile,
-//! optional usage, and the parsed project files. Pure: the caller reads the
+//! optional usage, and the parsed project files: [`crate::rows`] lists one
+//! row per imported module, [`crate::blockers`] finds the module-level uses
+//! that keep one eager, [`crate::solve`] decides them to a fixed point and
+//! [`crate::estimate`] adds up what stays on INIT. Pure: the caller reads the
 //! files; nothing here touches the disk or spawns anything.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_config::Config;
 use lmms_profile::doc::{Origin, ProfileDoc};
-use lmms_python::{ImportRecord, ImportScope, ModuleLevelUse, ParsedModule, RefContext};
+use lmms_python::ParsedModule;
 use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
-use crate::marginal::{prefixes, Attribution};
-use crate::policy::{
-    decide, fmt_ms, r3, ContainerCost, Containers, Models, PolicyContext, SeedsCost, Strategy,
-};
+use crate::blockers::blockers;
+use crate::marginal::Attribution;
+use crate::policy::{Containers, Models, PolicyContext, Strategy};
+use crate::solve::Solver;
 use crate::tier::Tier;
 use crate::usage::UsageDoc;
+use crate::{estimate, rows};
+
+pub use crate::blockers::HARD_BLOCKERS;
 
 pub const PLAN_SCHEMA: &str = "lmms.plan/1";
 
@@ -44,13 +50,60 @@ pub enum Placement {
     FunctionLevel,
 }
 
+/// What kind of module-level use keeps an import on INIT; serialized as
+/// its kebab-case name (`class-base`, `module-level-call`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockerKind {
+    /// A class base: evaluated when the class statement runs.
+    ClassBase,
+    Decorator,
+    DefaultArgument,
+    /// Called at import time.
+    Call,
+    /// Stored in a module-level value (a dispatch table).
+    Value,
+    DunderAll,
+    GlobalRebind,
+    /// An annotation evaluated at definition time.
+    Annotation,
+    /// A client built at import (`S3 = boto3.client("s3")`).
+    ModuleLevelCall,
+    Other,
+}
+
+impl BlockerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockerKind::ClassBase => "class-base",
+            BlockerKind::Decorator => "decorator",
+            BlockerKind::DefaultArgument => "default-argument",
+            BlockerKind::Call => "call",
+            BlockerKind::Value => "value",
+            BlockerKind::DunderAll => "dunder-all",
+            BlockerKind::GlobalRebind => "global-rebind",
+            BlockerKind::Annotation => "annotation",
+            BlockerKind::ModuleLevelCall => "module-level-call",
+            BlockerKind::Other => "other",
+        }
+    }
+
+    /// A use no lazy rewrite can remove (see [`HARD_BLOCKERS`]).
+    pub fn is_hard(self) -> bool {
+        HARD_BLOCKERS.contains(&self)
+    }
+}
+
+impl std::fmt::Display for BlockerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A module-level use that keeps an import on INIT.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Blocker {
-    /// `class-base`, `decorator`, `default-argument`, `call`, `value`
-    /// (dispatch tables), `dunder-all`, `global-rebind`, `annotation`,
-    /// `module-level-call` (clients built at import), `other`.
-    pub kind: String,
+    pub kind: BlockerKind,
     pub line: u32,
     pub column: u32,
     /// The source line, trimmed.
@@ -63,6 +116,8 @@ pub struct Blocker {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedImport {
     /// The statement's import id (`path:start-end`), what `lmms fix` acts on.
+    /// Empty in a plan written before ids existed: fix refuses such rows.
+    #[serde(default)]
     pub id: String,
     pub path: String,
     pub line: u32,
@@ -87,9 +142,9 @@ pub struct PlannedImport {
     #[serde(skip)]
     pub bound: Vec<String>,
     #[serde(skip)]
-    keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
     #[serde(skip)]
-    file_module: String,
+    pub(crate) file_module: String,
 }
 
 impl PlannedImport {
@@ -141,7 +196,62 @@ pub struct PlanDoc {
     /// plan moves out of INIT (left out of both estimates).
     pub own_time_excluded: Vec<String>,
     pub simulation: Option<Simulation>,
+    /// Today's and the planned INIT from one series, named. The figure to
+    /// quote: `current_init_ms` is the profile's and `predicted_init_ms`
+    /// `--simulate`'s, which do not compare with each other.
+    #[serde(default)]
+    pub prediction: Option<Prediction>,
     pub notes: Vec<String>,
+}
+
+/// Where an INIT figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Series {
+    /// `lmms profile`'s runs: the measured INIT median, and after the plan
+    /// the profile-tree estimate (a model, not a measurement).
+    Profile,
+    /// `lmms plan --simulate`: interleaved fresh starts of today's entry and
+    /// of the planned eager set.
+    Simulate,
+}
+
+impl Series {
+    /// How a sentence names the series.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Series::Profile => "the profile's INIT and its profile-tree estimate",
+            Series::Simulate => "`lmms plan --simulate`'s interleaved fresh starts",
+        }
+    }
+}
+
+/// Today's INIT and the planned INIT, both from `series`, so they compare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub series: Series,
+    pub current_init_ms: f64,
+    pub predicted_init_ms: f64,
+    /// Positive when the plan is faster.
+    pub improvement_pct: Option<f64>,
+}
+
+impl Prediction {
+    /// `884 ms → 64.7 ms (92.7% faster; from the profile's INIT and its
+    /// profile-tree estimate)`: one series, and a slower plan says so.
+    pub fn describe(&self) -> String {
+        let change = match self.improvement_pct {
+            Some(p) if p >= 0.0 => format!("{p:.1}% faster; "),
+            Some(p) => format!("{:.1}% slower; ", -p),
+            None => String::new(),
+        };
+        format!(
+            "{} → {} ({change}from {})",
+            crate::policy::fmt_ms(self.current_init_ms),
+            crate::policy::fmt_ms(self.predicted_init_ms),
+            self.series.describe()
+        )
+    }
 }
 
 impl PlanDoc {
@@ -152,6 +262,18 @@ impl PlanDoc {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("plan serialises")
+    }
+
+    /// Today's and the planned INIT from the best series the plan has:
+    /// `--simulate`'s when it ran, else the profile's.
+    pub fn init_prediction(&self) -> Prediction {
+        let (series, current, predicted) = match &self.simulation {
+            Some(s) => (Series::Simulate, s.current_init_ms.median, s.predicted_init_ms.median),
+            None => (Series::Profile, self.current_init_ms.median, self.estimated_init_ms),
+        };
+        let improvement_pct =
+            lmms_stats::improvement_pct(current, predicted).map(|p| (p * 10.0).round() / 10.0);
+        Prediction { series, current_init_ms: current, predicted_init_ms: predicted, improvement_pct }
     }
 
     /// Eager modules that are not project code: what `--simulate` imports.
@@ -171,168 +293,6 @@ impl PlanDoc {
 }
 
 pub use lmms_python::resolve_relative;
-
-fn placement(scope: &ImportScope) -> Option<Placement> {
-    match scope {
-        ImportScope::TypeChecking => None,
-        ImportScope::Function { .. } => Some(Placement::FunctionLevel),
-        _ => Some(Placement::ModuleLevel),
-    }
-}
-
-/// `(line, column)`, both 1-based, of a byte offset.
-fn line_col(source: &str, offset: u32) -> (u32, u32) {
-    let offset = (offset as usize).min(source.len());
-    let before = &source[..offset];
-    let line = before.matches('\n').count() as u32 + 1;
-    let col_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[col_start..].chars().count() as u32 + 1)
-}
-
-fn line_text(source: &str, line: u32) -> String {
-    let text = source
-        .lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("")
-        .trim();
-    if text.chars().count() > 80 {
-        let cut: String = text.chars().take(77).collect();
-        format!("{cut}...")
-    } else {
-        text.to_string()
-    }
-}
-
-struct RawRow {
-    id: String,
-    module: String,
-    bound: Vec<String>,
-    keys: Vec<String>,
-    line: u32,
-    current: Placement,
-}
-
-fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) -> Vec<RawRow> {
-    let Some(current) = placement(&rec.scope) else {
-        return Vec::new();
-    };
-    let Some(base) = lmms_graph::statement_base(Some(&file.module), file.is_package, rec) else {
-        return Vec::new();
-    };
-    if base == "__future__" {
-        return Vec::new();
-    }
-    let mut rows: Vec<RawRow> = Vec::new();
-    let mut push = |module: String, bound: Option<&str>| {
-        if let Some(r) = rows.iter_mut().find(|r| r.module == module) {
-            r.bound.extend(bound.map(str::to_string));
-        } else {
-            rows.push(RawRow {
-                id: rec.id(&file.path).to_string(),
-                keys: prefixes(&module),
-                module,
-                bound: bound.map(str::to_string).into_iter().collect(),
-                line: rec.line,
-                current,
-            });
-        }
-    };
-    // The graph's resolution, shared with every other stage.
-    if rec.is_star || rec.names.is_empty() {
-        push(base, None);
-    } else {
-        for n in &rec.names {
-            push(lmms_graph::alias_module(&base, n, known), Some(&n.bound));
-        }
-    }
-    rows
-}
-
-/// Uses a lazy rewrite cannot remove: the statement has to run when its
-/// module loads. Calls, dispatch-table values and annotations can be made
-/// lazy (a getter, a lazy table, `from __future__ import annotations`).
-pub const HARD_BLOCKERS: &[&str] = &["class-base", "decorator", "default-argument"];
-
-fn use_kind(what: ModuleLevelUse) -> (&'static str, &'static str) {
-    match what {
-        ModuleLevelUse::ClassBase => ("class-base", "a class base is evaluated when the class statement runs"),
-        ModuleLevelUse::Decorator => ("decorator", "a decorator runs when the function is defined"),
-        ModuleLevelUse::DefaultArgument => ("default-argument", "default arguments are evaluated at definition time"),
-        ModuleLevelUse::Call => ("call", "called at import time"),
-        ModuleLevelUse::Value => {
-            ("value", "stored in a module-level value such as a dispatch table: moving the import needs an unsafe rewrite")
-        }
-        ModuleLevelUse::DunderAll => ("dunder-all", "re-exported through __all__"),
-        ModuleLevelUse::GlobalRebind => ("global-rebind", "rebound with `global` inside a function"),
-        ModuleLevelUse::Other => ("other", "used at module level"),
-    }
-}
-
-fn blockers(
-    file: &SourceFile,
-    bound: &[String],
-    cost_ms: Option<f64>,
-    module: &str,
-) -> Vec<Blocker> {
-    let mut out = Vec::new();
-    let cost = cost_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
-    for call in &file.parsed.module_calls {
-        if !bound.contains(&call.root) {
-            continue;
-        }
-        let (line, column) = line_col(&file.source, call.range.start);
-        let target = if call.targets.is_empty() {
-            String::new()
-        } else {
-            format!("{} = ", call.targets.join(", "))
-        };
-        out.push(Blocker {
-            kind: "module-level-call".into(),
-            line,
-            column,
-            code: line_text(&file.source, line),
-            cost_ms,
-            message: format!(
-                "`{target}{}(...)` runs at import: {module} ({cost}) stays on INIT until it is created lazily",
-                call.callee
-            ),
-        });
-    }
-    let inside_call = |start: u32| {
-        file.parsed
-            .module_calls
-            .iter()
-            .any(|c| c.range.start <= start && start < c.range.end && bound.contains(&c.root))
-    };
-    for r in &file.parsed.refs {
-        if !bound.contains(&r.bound) {
-            continue;
-        }
-        let (kind, why) = match &r.context {
-            RefContext::ModuleLevel { what } => use_kind(*what),
-            RefContext::Annotation { evaluated_at_import: true } => {
-                ("annotation", "an annotation evaluated at definition time (no `from __future__ import annotations`)")
-            }
-            _ => continue,
-        };
-        if kind == "call" && inside_call(r.range.start) {
-            continue;
-        }
-        let (line, column) = line_col(&file.source, r.range.start);
-        out.push(Blocker {
-            kind: kind.into(),
-            line,
-            column,
-            code: line_text(&file.source, line),
-            cost_ms,
-            message: format!("`{}`: {why}; {module} ({cost}) stays on INIT", r.bound),
-        });
-    }
-    out.sort_by_key(|b| (b.line, b.column));
-    // Two references on one line (`{"a": pd.x, "b": pd.y}`) are one blocker.
-    out.dedup_by(|b, a| a.line == b.line && a.kind == b.kind);
-    out
-}
 
 /// Build the plan. `files` are the project's parsed sources; only files the
 /// profile saw loaded during INIT (and the entry) contribute imports, since
@@ -363,58 +323,32 @@ pub fn build_plan_measured(
     config: &Config,
     hot: &[ProfileDoc],
 ) -> PlanDoc {
+    plan(&PlanRequest { profile, usage, files, config, hot, previous: None })
+}
+
+/// Everything a plan is decided from.
+pub struct PlanRequest<'a> {
+    pub profile: &'a ProfileDoc,
+    pub usage: Option<&'a UsageDoc>,
+    pub files: &'a [SourceFile],
+    pub config: &'a Config,
+    /// Profiles of the eager set imported alone (see [`build_plan_measured`]).
+    pub hot: &'a [ProfileDoc],
+    /// The last plan made (`.lmms/plan.json`): its tiers hold unless an
+    /// import's median moves past a threshold by more than its MAD
+    /// ([`crate::hysteresis`]).
+    pub previous: Option<&'a PlanDoc>,
+}
+
+/// Build the plan from a [`PlanRequest`].
+pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
+    let PlanRequest { profile, usage, files, config, hot, previous } = *req;
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
-    let entry_module = profile.entry_module().to_string();
-    let project_modules: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
-    let known = |m: &str| profile.module(m).is_some() || project_modules.contains(m);
+    let project: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
+    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut notes = Vec::new();
 
-    // Rows, in file order.
-    let mut rows: Vec<PlannedImport> = Vec::new();
-    let mut skipped_files = 0;
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    for file in sorted {
-        if file.module != entry_module && profile.module(&file.module).is_none() {
-            skipped_files += 1;
-            continue;
-        }
-        for rec in &file.parsed.imports {
-            for raw in rows_of(file, rec, &known) {
-                // A module whose file we parsed is project code, whatever
-                // the profile guessed from its path.
-                let origin = if project_modules.contains(raw.module.as_str()) {
-                    Some(Origin::Project)
-                } else {
-                    profile.module(&raw.module).map(|m| m.origin)
-                };
-                rows.push(PlannedImport {
-                    id: raw.id,
-                    path: file.path.clone(),
-                    line: raw.line,
-                    module: raw.module,
-                    import_ms: None,
-                    usage: None,
-                    tier: None,
-                    strategy: match raw.current {
-                        Placement::ModuleLevel => Strategy::ModuleLevel,
-                        Placement::FunctionLevel => Strategy::FunctionLevel,
-                    },
-                    reason: String::new(),
-                    blocked_by: Vec::new(),
-                    current: raw.current,
-                    origin,
-                    loaded_by: None,
-                    models: None,
-                    disagreement: None,
-                    pinned: false,
-                    bound: raw.bound,
-                    keys: raw.keys,
-                    file_module: file.module.clone(),
-                });
-            }
-        }
-    }
+    let (mut rows, skipped_files) = rows::project_rows(profile, files);
     if skipped_files > 0 {
         notes.push(format!(
             "{skipped_files} project file(s) were not loaded during INIT and are not planned (they cost nothing at cold start)"
@@ -426,178 +360,14 @@ pub fn build_plan_measured(
                 .into(),
         );
     }
-    let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
-    for r in rows.iter_mut() {
-        r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
-        if r.current == Placement::ModuleLevel {
-            if let Some(f) = file_of.get(r.path.as_str()) {
-                r.pinned = blockers(f, &r.bound, None, &r.module)
-                    .iter()
-                    .any(|b| HARD_BLOCKERS.contains(&b.kind.as_str()));
-            }
-        }
-    }
+    rows::annotate(&mut rows, usage, &file_of);
 
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
-    let hot_loaded: BTreeSet<&str> = hot
-        .last()
-        .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
-        .unwrap_or_default();
-
-    // Iterate: marginal costs depend on the eager set, which depends on the
-    // decisions. A cheaper import joins the eager set, which makes others
-    // cheaper still, so this settles in a few rounds; the cap guards against
-    // a flip-flop between two decisions that each undo the other.
-    let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
-    for _ in 0..12 {
-        let eager = eager_rows(&rows, &entry_module, &project_modules);
-        // key → module of an eager statement holding it.
-        let mut loaders: BTreeMap<String, String> = BTreeMap::new();
-        for &i in &eager {
-            // A project module loads only what its own statements keep eager,
-            // and those statements are rows of their own.
-            for k in rows[i]
-                .keys
-                .iter()
-                .filter(|k| !project_modules.contains(k.as_str()))
-            {
-                loaders
-                    .entry(k.clone())
-                    .or_insert_with(|| rows[i].module.clone());
-            }
-        }
-        // What a project module drags in through statements it cannot defer.
-        let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
-        for r in rows
-            .iter()
-            .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
-        {
-            *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
-        }
-        for r in rows.iter_mut() {
-            let library = r.origin != Some(Origin::Project);
-            let measured = hot_attrs.iter().rev().find(|a| a.is_profiled(&r.module));
-            if let (Some(ha), true) = (measured, library) {
-                // Measured with the eager set alone: its cost on top of the
-                // rest of that set, whether it stays there or not.
-                let ms: f64 = r
-                    .keys
-                    .iter()
-                    .filter(|k| {
-                        ha.chain(k).is_none_or(|chain| {
-                            !chain
-                                .iter()
-                                .any(|n| loaders.get(*n).is_some_and(|m| *m != r.module))
-                        })
-                    })
-                    .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
-                    .sum();
-                let noise: f64 = r
-                    .keys
-                    .iter()
-                    .map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0))
-                    .sum();
-                r.import_ms = Some(ms);
-                r.loaded_by = None;
-                apply(r, ms, &cx);
-                r.reason = format!("{} (measured with the eager set alone)", r.reason);
-                borderline(r, ms, noise, &cx);
-                continue;
-            }
-            let profiled = attribution.is_profiled(&r.module);
-            if !profiled {
-                let (ms, reason) = match r.current {
-                    Placement::ModuleLevel => (
-                        Some(0.0),
-                        "not in the profile although imported at INIT: already loaded when the interpreter started".to_string(),
-                    ),
-                    Placement::FunctionLevel => {
-                        (None, "never loaded during INIT, so never measured: kept where it is".to_string())
-                    }
-                };
-                r.import_ms = ms;
-                match ms {
-                    Some(ms) => {
-                        apply(r, ms, &cx);
-                        r.reason = format!("{} ({reason})", r.reason);
-                    }
-                    None => {
-                        r.reason = reason;
-                        r.tier = None;
-                        r.models = None;
-                        r.disagreement = None;
-                    }
-                }
-                continue;
-            }
-            let mut ms = 0.0;
-            let mut noise = 0.0;
-            let mut loaded_by = None;
-            for k in &r.keys {
-                let by = attribution.chain(k).and_then(|chain| {
-                    chain
-                        .iter()
-                        .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
-                        .cloned()
-                });
-                match by {
-                    Some(m) => {
-                        if k == &r.module {
-                            loaded_by = Some(m);
-                        }
-                    }
-                    None if !hot.is_empty() && library => {
-                        // Only what the eager set does not load anyway.
-                        ms += attribution
-                            .members
-                            .get(k)
-                            .map(|ms| {
-                                ms.iter()
-                                    .filter(|(n, _)| !hot_loaded.contains(n))
-                                    .map(|(_, t)| t)
-                                    .sum::<f64>()
-                            })
-                            .unwrap_or(0.0);
-                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
-                    }
-                    None => {
-                        ms += attribution.excl.get(k).copied().unwrap_or(0.0);
-                        noise += attribution.excl_mad.get(k).copied().unwrap_or(0.0);
-                    }
-                }
-            }
-            if loaded_by.is_none() && r.origin == Some(Origin::Project) {
-                ms += pinned_ms.get(&r.module).copied().unwrap_or(0.0);
-            }
-            r.import_ms = Some(ms);
-            r.loaded_by = loaded_by.clone();
-            apply(r, ms, &cx);
-            if let Some(by) = loaded_by {
-                r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
-            } else if let Some(p) = pinned_ms
-                .get(&r.module)
-                .filter(|p| **p > 0.0 && r.origin == Some(Origin::Project))
-            {
-                r.reason = format!(
-                    "{} (includes {} of imports {} cannot defer)",
-                    r.reason,
-                    fmt_ms(*p),
-                    r.module
-                );
-            }
-            borderline(r, ms, noise, &cx);
-        }
-        let now: Vec<(Strategy, Option<u64>)> = rows
-            .iter()
-            .map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64)))
-            .collect();
-        if previous.as_ref() == Some(&now) {
-            break;
-        }
-        previous = Some(now);
-    }
+    let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
+    solver.previous = previous;
+    solver.solve(&mut rows);
 
     for r in rows.iter_mut() {
         if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
@@ -606,163 +376,30 @@ pub fn build_plan_measured(
             }
         }
     }
+    estimate::round(&mut rows);
+    let est = estimate::estimate(&rows, profile, &attribution, &project, &mut notes);
+    estimate::policy_notes(&rows, config, &cx, &mut notes);
 
-    // Rounded only now, so no decision above saw a rounded number.
-    for r in rows.iter_mut() {
-        r.import_ms = r.import_ms.map(r3);
-        for b in r.blocked_by.iter_mut() {
-            b.cost_ms = b.cost_ms.map(r3);
-        }
-        if let Some(m) = r.models.as_mut() {
-            m.seeds_formula = m.seeds_formula.map(SeedsCost::rounded);
-            m.container = m.container.map(ContainerCost::rounded);
-        }
-    }
-
-    let eager = eager_rows(&rows, &entry_module, &project_modules);
-    let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
-    let hot_keys: BTreeSet<String> = eager
-        .iter()
-        .flat_map(|&i| rows[i].keys.iter().cloned())
-        .collect();
-    let covering: BTreeSet<String> = hot_keys
-        .iter()
-        .filter(|k| !project_modules.contains(k.as_str()))
-        .cloned()
-        .collect();
-    let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
-    // A module-level call on a deferred import (`S3 = boto3.client(...)`)
-    // runs inside its module's own (self) time; the plan moves it out of
-    // INIT, and the profile cannot say how much of that self time it was.
-    let mut own_time_excluded: Vec<String> = rows
-        .iter()
-        .filter(|r| {
-            r.strategy == Strategy::FunctionLevel
-                && r.blocked_by.iter().any(|b| b.kind == "module-level-call")
-        })
-        .map(|r| r.file_module.clone())
-        .collect();
-    own_time_excluded.sort();
-    own_time_excluded.dedup();
-    let excluded_ms: f64 = own_time_excluded
-        .iter()
-        .filter_map(|m| profile.module(m))
-        .map(|m| m.self_ms.median)
-        .sum();
-    if !own_time_excluded.is_empty() {
-        notes.push(format!(
-            "the own time of {} ({}) is left out of the estimates: it is dominated by module-level calls the plan moves out of INIT",
-            own_time_excluded.join(", "),
-            fmt_ms(excluded_ms)
-        ));
-    }
-    let estimated_init_ms = r3((profile.init_ms.median - dropped - excluded_ms).max(0.0));
-    let soft = rows
-        .iter()
-        .filter(|r| !r.blocked_by.is_empty() && !r.pinned)
-        .count();
-    let pinned = rows
-        .iter()
-        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
-        .count();
-    if soft > 0 {
-        notes.push(format!(
-            "{soft} deferred import(s) have module-level uses that can be made lazy (calls, dispatch tables, annotations); the hot set and predictions assume they are"
-        ));
-    }
-    if pinned > 0 {
-        notes.push(format!(
-            "{pinned} import(s) are pinned by a class base, decorator or default argument: they load whenever their module does, so the plan defers the module instead"
-        ));
-    }
-    if config.policy == lmms_config::Policy::Cost && !cx.snapstart {
-        notes.push(
-            "cost policy: the seeds' DEC-02 formula reduces to `usage > cold-start ratio` (import time cancels out, and its 0.5 ms lazy-load overhead is computed but never used); it also charges a lazy import on every request that uses it, while CPython pays once per container — the container model is shown wherever it disagrees".into(),
-        );
-    }
-    if cx.containers.source == crate::policy::ContainerSource::Assumed {
-        notes.push(format!(
-            "requests per container: {}",
-            cx.containers.source.describe()
-        ));
-    }
-
-    PlanDoc {
+    let mut plan = PlanDoc {
         schema: PLAN_SCHEMA.into(),
         policy: config.policy.as_str().into(),
         entry: profile.entry.clone(),
         snapstart: cx.snapstart,
-        usage: if usage.is_some() {
-            "measured"
-        } else {
-            "unknown"
-        }
-        .into(),
+        usage: if usage.is_some() { "measured" } else { "unknown" }.into(),
         containers: cx.containers,
         profiled_at: profile.profiled_at.clone(),
         imports: rows,
-        hot_set: hot_set.into_iter().collect(),
+        hot_set: est.hot_set,
         current_init_ms: profile.init_ms,
         predicted_init_ms: None,
-        estimated_init_ms,
-        own_time_excluded,
+        estimated_init_ms: est.estimated_init_ms,
+        own_time_excluded: est.own_time_excluded,
         simulation: None,
+        prediction: None,
         notes,
-    }
-}
-
-/// Say so when a threshold lies within the measurement's own noise (the
-/// summed MAD of the modules it adds up): another profile may well decide
-/// the other way, and the reader should know.
-fn borderline(r: &mut PlannedImport, ms: f64, noise: f64, cx: &PolicyContext) {
-    let t = &cx.thresholds;
-    for threshold in [t.module_level_ms, t.function_level_ms] {
-        if noise > 0.0 && (ms - threshold).abs() <= noise {
-            r.reason = format!(
-                "{} — borderline: within the measurement noise (± {}) of the {} threshold",
-                r.reason,
-                fmt_ms(noise),
-                fmt_ms(threshold)
-            );
-            return;
-        }
-    }
-}
-
-fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
-    let v = decide(ms, r.usage, cx);
-    r.tier = v.tier;
-    r.strategy = v.strategy;
-    r.reason = v.reason;
-    r.models = Some(v.models);
-    r.disagreement = v.disagreement;
-}
-
-/// Indices of statements that run at INIT under the plan: module-level
-/// statements in files reachable from the entry through such statements.
-fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
-    let eager = |r: &PlannedImport| r.strategy == Strategy::ModuleLevel || r.pinned;
-    let mut reached: BTreeSet<String> = [entry.to_string()].into();
-    loop {
-        let mut grew = false;
-        for r in rows {
-            if eager(r) && reached.contains(&r.file_module) {
-                for k in &r.keys {
-                    if project.contains(k.as_str()) && reached.insert(k.clone()) {
-                        grew = true;
-                    }
-                }
-            }
-        }
-        if !grew {
-            break;
-        }
-    }
-    rows.iter()
-        .enumerate()
-        .filter(|(_, r)| eager(r) && reached.contains(&r.file_module))
-        .map(|(i, _)| i)
-        .collect()
+    };
+    plan.prediction = Some(plan.init_prediction());
+    plan
 }
 
 #[cfg(test)]
@@ -786,6 +423,7 @@ mod tests {
         assert_eq!(resolve_relative("mod", false, 2, "x"), None);
     }
 
+    use crate::blockers::line_col;
     use crate::marginal::tests::profile;
 
     fn file(path: &str, module: &str, source: &str) -> SourceFile {
@@ -916,11 +554,89 @@ mod tests {
             .find(|i| i.module == "pydantic")
             .unwrap();
         assert!(pyd.pinned);
-        assert_eq!(pyd.blocked_by[0].kind, "class-base");
+        assert_eq!(pyd.blocked_by[0].kind, BlockerKind::ClassBase);
         let m = plan.imports.iter().find(|i| i.module == "models").unwrap();
         assert_eq!(m.import_ms, Some(91.0));
         assert_eq!(m.strategy, Strategy::FunctionLevel);
         assert!(plan.hot_set.is_empty(), "{:?}", plan.hot_set);
+    }
+
+    #[test]
+    fn blocker_kinds_serialize_to_their_kebab_case_names() {
+        let all = [
+            BlockerKind::ClassBase,
+            BlockerKind::Decorator,
+            BlockerKind::DefaultArgument,
+            BlockerKind::Call,
+            BlockerKind::Value,
+            BlockerKind::DunderAll,
+            BlockerKind::GlobalRebind,
+            BlockerKind::Annotation,
+            BlockerKind::ModuleLevelCall,
+            BlockerKind::Other,
+        ];
+        for k in all {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(serde_json::from_str::<BlockerKind>(&json).unwrap(), k);
+        }
+        let hard: Vec<_> = all.into_iter().filter(|k| k.is_hard()).collect();
+        assert_eq!(hard, [BlockerKind::ClassBase, BlockerKind::Decorator, BlockerKind::DefaultArgument]);
+        let strategies = [(Strategy::ModuleLevel, "\"module-level\""), (Strategy::FunctionLevel, "\"function-level\"")];
+        for (s, json) in strategies {
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+            assert_eq!(s.as_str(), &json[1..json.len() - 1]);
+        }
+        assert_eq!(serde_json::to_string(&Tier::T4).unwrap(), "4");
+        assert_eq!(serde_json::from_str::<Tier>("4").unwrap(), Tier::T4);
+    }
+
+    #[test]
+    fn a_prediction_takes_both_figures_from_one_series() {
+        let u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "boto3", 0.05), ("app.py", 3, "websocket", 0.04)]);
+        let mut plan = build_plan(&app_profile(), Some(&u), &[file("app.py", "app", APP)], &Config::default());
+        let p = plan.prediction.clone().unwrap();
+        assert_eq!(p.series, Series::Profile);
+        assert_eq!((p.current_init_ms, p.predicted_init_ms), (plan.current_init_ms.median, plan.estimated_init_ms));
+        plan.simulation = crate::simulate::simulation(&[120.0, 122.0, 121.0], &[40.0, 42.0, 41.0], 4.0);
+        let s = plan.init_prediction();
+        assert_eq!(s.series, Series::Simulate);
+        assert_eq!((s.current_init_ms, s.predicted_init_ms), (121.0, 45.0));
+        assert_eq!(s.improvement_pct, Some(62.8));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["series"], "simulate");
+        assert_eq!(s.describe(), "121 ms → 45.0 ms (62.8% faster; from `lmms plan --simulate`'s interleaved fresh starts)");
+        let slower = Prediction { predicted_init_ms: 142.0, improvement_pct: Some(-23.0), ..s };
+        assert_eq!(slower.describe(), "121 ms → 142 ms (23.0% slower; from `lmms plan --simulate`'s interleaved fresh starts)");
+    }
+
+    #[test]
+    fn a_tier_holds_until_the_median_clears_the_threshold_by_its_mad() {
+        let src = "import yaml\n\ndef handler(e, c):\n    return yaml\n";
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "yaml", 0.5)]);
+        let at = |ms: f64, mad: f64| {
+            let mut p = profile("app", &[("app", 1.0, &["app"]), ("yaml", ms, &["app", "yaml"])]);
+            p.modules[1].self_ms.mad = mad;
+            p
+        };
+        let cfg = Config::default();
+        let run = |p: &ProfileDoc, previous: Option<&PlanDoc>| {
+            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous })
+        };
+        let yaml = |doc: &PlanDoc| doc.imports.iter().find(|r| r.module == "yaml").unwrap().clone();
+        let first = run(&at(9.8, 0.3), None);
+        assert_eq!((yaml(&first).tier, yaml(&first).strategy), (Some(Tier::T1), Strategy::ModuleLevel));
+        // 10.4 ms ± 1.2 ms: T3 on its own, but within the noise of 10 ms.
+        let noisy = at(10.4, 1.2);
+        assert_eq!(yaml(&run(&noisy, None)).tier, Some(Tier::T3));
+        let held = yaml(&run(&noisy, Some(&first)));
+        assert_eq!((held.tier, held.strategy), (Some(Tier::T1), Strategy::ModuleLevel));
+        assert_eq!(held.import_ms, Some(10.4), "the figure is the new median");
+        assert!(held.reason.contains("as in the previous plan"), "{}", held.reason);
+        // 12.0 ms ± 1.2 ms is clearly past: the tier moves.
+        let moved = yaml(&run(&at(12.0, 1.2), Some(&first)));
+        assert_eq!((moved.tier, moved.strategy), (Some(Tier::T3), Strategy::FunctionLevel));
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
             format!("{ms} > {heavy} and used by {up} ≤ {hot} of requests (DEC-01, T4)"),
         )
     } else {
-        let tier = if u < t.cold_usage { "T5" } else { "T3" };
+        let tier = if u < t.cold_usage { Tier::T5 } else { Tier::T3 }.label();
         d(
             Strategy::FunctionLevel,
             format!("{ms} and used by only {up} ≤ {hot} of requests (DEC-01, {tier})"),
@@ -235,7 +235,7 @@ impl SeedsCost {
             String::new()
         };
         format!(
-            "seeds' DEC-02 formula: module level {}ms × {} cold starts = {}ms/day; function level {}ms × {} requests = {}ms/day → {better}{factor}",
+            "DEC-02's cost formula: module level {}ms × {} cold starts = {}ms/day; function level {}ms × {} requests = {}ms/day → {better}{factor}",
             fmt_thousands(import_ms),
             fmt_thousands(self.daily_cold_starts),
             fmt_thousands(self.module_level_cost_ms),
@@ -266,7 +266,7 @@ impl ContainerSource {
             ContainerSource::ConfigRequestsPerContainer => "config `requests-per-container`",
             ContainerSource::ConfigColdStartRatio => "config `cold-start-ratio`",
             ContainerSource::Measured => "measured cold-start ratio in .lmms/usage.json",
-            ContainerSource::Assumed => "assumed: the seeds' 10% cold starts (set `cold-start-ratio` or run `lmms usage --logs`)",
+            ContainerSource::Assumed => "assumed: 1 request in 10 is a cold start (set `cold-start-ratio` or run `lmms usage --logs`)",
         }
     }
 }
@@ -631,7 +631,7 @@ mod tests {
         // Both the seeds' formula and the container model say module level here.
         let note = v.disagreement.unwrap();
         assert!(
-            note.contains("container model") && note.contains("seeds' DEC-02 formula"),
+            note.contains("container model") && note.contains("DEC-02's cost formula"),
             "{note}"
         );
     }

@@ -1,9 +1,10 @@
-//! The text report of a plan: one block per file, one line per import, the
-//! reason under it, blockers and model disagreements indented below.
+//! The text report of a plan: by default one line per import that changes
+//! and a summary; with `--explain` one block per file, one line per import,
+//! the reason under it, blockers and model disagreements indented below.
 
 use std::fmt::Write as _;
 
-use crate::plan::{Placement, PlanDoc};
+use crate::plan::{Placement, PlanDoc, PlannedImport};
 use crate::policy::{fmt_ms, fmt_pct, Strategy};
 
 fn paint(color: bool, code: &str, s: &str) -> String {
@@ -14,7 +15,11 @@ fn paint(color: bool, code: &str, s: &str) -> String {
     }
 }
 
-pub fn render_text(plan: &PlanDoc, color: bool) -> String {
+/// The plan as text. By default one line per import that changes and the
+/// summary; `explain` (`--explain`, `-v`) adds every other import, each
+/// row's reason, its blockers' source lines and where the cost models
+/// disagree.
+pub fn render_text(plan: &PlanDoc, color: bool, explain: bool) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -25,34 +30,77 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         if plan.snapstart { ", snapstart" } else { "" },
         plan.usage
     );
+    if explain {
+        explained(&mut o, plan, color);
+    } else {
+        changes(&mut o, plan, color);
+    }
+    summary(&mut o, plan, color, explain);
+    o
+}
+
+fn strategy(color: bool, s: Strategy) -> String {
+    match s {
+        Strategy::ModuleLevel => paint(color, "32", "module-level"),
+        Strategy::FunctionLevel => paint(color, "33", "function-level"),
+    }
+}
+
+fn figures(i: &PlannedImport) -> (String, String, String) {
+    let ms = i.import_ms.map_or_else(|| "—".to_string(), fmt_ms);
+    let usage = i.usage.map_or_else(|| "?".to_string(), fmt_pct);
+    let tier = i.tier.map_or_else(|| "T?".to_string(), |t| t.label().to_string());
+    (ms, usage, tier)
+}
+
+/// One line per import the plan moves, with where its blockers are.
+fn changes(o: &mut String, plan: &PlanDoc, color: bool) {
+    let moving: Vec<&PlannedImport> = plan.imports.iter().filter(|i| i.moves()).collect();
+    let _ = writeln!(o);
+    if moving.is_empty() {
+        let _ = writeln!(o, "nothing moves: every import is already where the plan puts it");
+        return;
+    }
+    let at = |i: &PlannedImport| format!("{}:{}", i.path, i.line);
+    let at_width = moving.iter().map(|i| at(i).len()).max().unwrap_or(0);
+    let width = moving.iter().map(|i| i.module.len()).max().unwrap_or(6).max(6);
+    for i in moving {
+        let (ms, usage, tier) = figures(i);
+        let blocked = if i.blocked_by.is_empty() {
+            String::new()
+        } else {
+            let at: Vec<String> = i.blocked_by.iter().map(|b| format!("{}:{} ({})", b.line, b.column, b.kind)).collect();
+            format!("  {} {}", paint(color, "31", "blocked at"), at.join(", "))
+        };
+        let _ = writeln!(
+            o,
+            "  {:<at_width$}  {:<width$}  {:>9}  {:>5}  {}  → {}{blocked}",
+            at(i),
+            i.module,
+            ms,
+            usage,
+            tier,
+            strategy(color, i.strategy)
+        );
+    }
+}
+
+/// Every import, by file, with its reason, blockers and model comparison.
+fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
     let _ = writeln!(
         o,
         "requests per container: {:.1} ({})",
         plan.containers.requests_per_container,
         plan.containers.source.describe()
     );
-    let width = plan
-        .imports
-        .iter()
-        .map(|i| i.module.len())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let width = plan.imports.iter().map(|i| i.module.len()).max().unwrap_or(6).max(6);
     let mut last_path = "";
     for i in &plan.imports {
         if i.path != last_path {
             let _ = writeln!(o, "\n{}", paint(color, "1;4", &i.path));
             last_path = &i.path;
         }
-        let ms = i.import_ms.map_or_else(|| "—".to_string(), fmt_ms);
-        let usage = i.usage.map_or_else(|| "?".to_string(), fmt_pct);
-        let tier = i
-            .tier
-            .map_or_else(|| "T?".to_string(), |t| t.label().to_string());
-        let strategy = match i.strategy {
-            Strategy::ModuleLevel => paint(color, "32", "module-level"),
-            Strategy::FunctionLevel => paint(color, "33", "function-level"),
-        };
+        let (ms, usage, tier) = figures(i);
         let change = match (i.current, i.strategy) {
             (Placement::ModuleLevel, Strategy::FunctionLevel) => "  ← move into functions",
             (Placement::FunctionLevel, Strategy::ModuleLevel) => "  ← move to module level",
@@ -61,7 +109,13 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
         let _ = writeln!(
             o,
             "  {:>4}  {:<width$}  {:>9}  {:>5}  {}  {}{}",
-            i.line, i.module, ms, usage, tier, strategy, change
+            i.line,
+            i.module,
+            ms,
+            usage,
+            tier,
+            strategy(color, i.strategy),
+            change
         );
         let _ = writeln!(o, "        {}", i.reason);
         for b in &i.blocked_by {
@@ -80,6 +134,9 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
             let _ = writeln!(o, "        {} {d}", paint(color, "36", "models differ:"));
         }
     }
+}
+
+fn summary(o: &mut String, plan: &PlanDoc, color: bool, explain: bool) {
     let _ = writeln!(o);
     let down: Vec<_> = plan
         .imports
@@ -151,5 +208,11 @@ pub fn render_text(plan: &PlanDoc, color: bool) -> String {
     for n in &plan.notes {
         let _ = writeln!(o, "note: {n}");
     }
-    o
+    if !explain {
+        let _ = writeln!(
+            o,
+            "`lmms plan --explain` (or -v) shows all {} imports with the reason for each",
+            plan.imports.len()
+        );
+    }
 }

@@ -11,15 +11,17 @@
 //! except for modules whose own time is dominated by module-level calls on
 //! deferred imports (`S3 = boto3.client(...)`), which the plan moves out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lmms_config::Config;
 use lmms_profile::doc::ProfileDoc;
 use lmms_profile::measure::{run_entry, EntrySpec, ProfileError, ProfileRequest};
 use lmms_profile::runner::Runner;
 use lmms_stats::Summary;
 
-use crate::plan::{PlanDoc, Simulation, TARGET_IMPROVEMENT_PCT};
+use crate::inputs::Inputs;
+use crate::plan::{plan, PlanDoc, Simulation, TARGET_IMPROVEMENT_PCT};
 
 /// Name of the generated module; unlikely to collide with user code.
 pub const HOT_SET_MODULE: &str = "lmms_hot_set";
@@ -157,6 +159,132 @@ pub fn simulation(current: &[f64], eager_only: &[f64], project_own_ms: f64) -> O
     })
 }
 
+/// How `--simulate` starts the interpreter; the caller resolves each value
+/// (flags, config, the profile's interpreter).
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    pub python: PathBuf,
+    /// The project root, the started interpreter's working directory.
+    pub cwd: PathBuf,
+    pub src_roots: Vec<PathBuf>,
+    /// Where the scratch directory holding the generated module goes
+    /// (`.lmms/`); it is removed afterwards, whatever happened.
+    pub scratch_parent: PathBuf,
+    pub runs: u32,
+    pub timeout: Duration,
+    /// The function's environment (a template's `Environment.Variables`).
+    pub env: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("the profile's entry {0:?} is not module:function; re-run `lmms profile`")]
+    Entry(String),
+    #[error("--runs must be at least 1")]
+    NoRuns,
+    #[error("cannot create {}", .0.display())]
+    Scratch(PathBuf, #[source] std::io::Error),
+    #[error("simulating the planned INIT with {}", python.display())]
+    Run {
+        python: PathBuf,
+        #[source]
+        source: StepError,
+    },
+    #[error("no INIT samples were measured")]
+    NoSamples,
+}
+
+/// What failed inside a simulation.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+/// `lmms plan --simulate`: measure the eager set alone, re-plan with what
+/// that shows (shared dependencies the entry's profile charged to deferred
+/// modules), repeat until the eager set stops changing, then time INIT of
+/// the final set against today's entry, interleaved. Every process is
+/// started through `runner`.
+pub fn simulate_plan(
+    runner: &dyn Runner,
+    inputs: &Inputs,
+    config: &Config,
+    opts: &SimulateOptions,
+) -> Result<PlanDoc, SimulateError> {
+    let profile = &inputs.profile;
+    let Some((module, handler)) = lmms_config::parse_entry(&profile.entry) else {
+        return Err(SimulateError::Entry(profile.entry.clone()));
+    };
+    if opts.runs == 0 {
+        return Err(SimulateError::NoRuns);
+    }
+    let sim_dir = opts.scratch_parent.join(format!("simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&sim_dir).map_err(|e| SimulateError::Scratch(sim_dir.clone(), e))?;
+    let result = (|| {
+        let spec = SimulateSpec {
+            python: opts.python.clone(),
+            cwd: opts.cwd.clone(),
+            src_roots: opts.src_roots.clone(),
+            hot_set_dir: std::fs::canonicalize(&sim_dir)?,
+            entry_module: module.to_string(),
+            handler: handler.to_string(),
+            runs: opts.runs,
+            timeout: opts.timeout,
+            env: opts.env.clone(),
+        };
+        rounds(runner, inputs, config, &spec, &sim_dir)
+    })();
+    // The generated module is scaffolding; never leave it behind.
+    let _ = std::fs::remove_dir_all(&sim_dir);
+    let (mut plan, (current, eager)) =
+        result.map_err(|source| SimulateError::Run { python: opts.python.clone(), source })?;
+    let own = project_own_ms(&plan, profile);
+    let sim = simulation(&current, &eager, own).ok_or(SimulateError::NoSamples)?;
+    plan.predicted_init_ms = Some(sim.predicted_init_ms);
+    plan.simulation = Some(sim);
+    plan.prediction = Some(plan.init_prediction());
+    Ok(plan)
+}
+
+type Samples = (Vec<f64>, Vec<f64>);
+
+/// Profile the eager set, re-plan, until the set repeats; then measure.
+fn rounds(
+    runner: &dyn Runner,
+    inputs: &Inputs,
+    config: &Config,
+    spec: &SimulateSpec,
+    sim_dir: &Path,
+) -> Result<(PlanDoc, Samples), StepError> {
+    let profile = &inputs.profile;
+    let write = |libs: &[String]| std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), hot_set_source(libs));
+    let mut measured: Vec<ProfileDoc> = Vec::new();
+    let mut planned = plan(&inputs.request(config, &[]));
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    // Each round can only move libraries the previous one measured; three
+    // rounds settle every app we have seen, and the cap bounds the cost.
+    for _ in 0..3 {
+        let libs = planned.eager_libraries();
+        if seen.contains(&libs) {
+            break;
+        }
+        write(&libs)?;
+        measured.push(profile_hot_set(runner, spec, &profile.profiled_at)?);
+        seen.push(libs);
+        planned = plan(&inputs.request(config, &measured));
+    }
+    write(&planned.eager_libraries())?;
+    let samples = measure(runner, spec)?;
+    planned.notes.push(format!(
+        "--simulate profiled the eager set alone in {} round(s); eager libraries' costs are measured there, not inferred from the entry's tree",
+        measured.len()
+    ));
+    Ok((planned, samples))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +346,40 @@ mod tests {
         assert_eq!(sim.predicted_init_ms.median, 110.0);
         assert_eq!(sim.improvement_pct, Some(89.1));
         assert!(sim.meets_target);
+    }
+
+    #[test]
+    fn a_failed_simulation_names_the_interpreter_and_leaves_no_scratch_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = Inputs {
+            profile: crate::marginal::tests::profile("app", &[("app", 1.0, &["app"]), ("json", 2.0, &["app", "json"])]),
+            usage: None,
+            files: Vec::new(),
+            previous: None,
+            warnings: Vec::new(),
+        };
+        let opts = SimulateOptions {
+            python: "/opt/py/bin/python3".into(),
+            cwd: dir.path().into(),
+            src_roots: vec![dir.path().into()],
+            scratch_parent: dir.path().join(".lmms"),
+            runs: 2,
+            timeout: Duration::from_secs(5),
+            env: Vec::new(),
+        };
+        // No scripted output: the first start fails.
+        let runner = ScriptedRunner::new([]);
+        let err = simulate_plan(&runner, &inputs, &Config::default(), &opts).unwrap_err();
+        assert_eq!(err.to_string(), "simulating the planned INIT with /opt/py/bin/python3");
+        assert!(std::error::Error::source(&err).is_some());
+        let seen = runner.seen.borrow();
+        assert_eq!(seen.len(), 1, "the eager set is profiled first");
+        assert!(seen[0].args.iter().any(|a| a == HOT_SET_MODULE));
+        let left: Vec<_> = std::fs::read_dir(dir.path().join(".lmms")).unwrap().collect();
+        assert!(left.is_empty(), "scratch left behind: {left:?}");
+
+        let zero = SimulateOptions { runs: 0, ..opts };
+        let err = simulate_plan(&runner, &inputs, &Config::default(), &zero).unwrap_err();
+        assert_eq!(err.to_string(), "--runs must be at least 1");
     }
 }

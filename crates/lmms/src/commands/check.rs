@@ -82,7 +82,7 @@ fn fast_path_rules(
     let file = ctx.project.fast_path_file();
     let selected = RULES
         .iter()
-        .filter(|r| lmms_plan::fast_path::rule(r.code).is_some())
+        .filter(|r| r.fast_path.is_some())
         .any(|r| settings.selection.is_enabled(r.rule));
     if !selected || !file.is_file() {
         return Ok(());

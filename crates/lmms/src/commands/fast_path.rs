@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use lmms_plan::fast_path::check::{has_errors, EntryFile};
-use lmms_plan::fast_path::{check, generate, CheckInput, Finding, GenerateInput, Severity};
+use lmms_fast_path::project::display;
+use lmms_fast_path::{has_errors, Finding, Severity};
 
-use super::plan::{current_plan, load_inputs};
 use crate::context::Ctx;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -49,65 +48,42 @@ pub fn run(cmd: FastPathCommand, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn display(ctx: &Ctx, p: &Path) -> String {
-    let root =
-        std::fs::canonicalize(&ctx.project.root).unwrap_or_else(|_| ctx.project.root.clone());
-    let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    p.strip_prefix(&root)
-        .unwrap_or(&p)
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Dotted name of the fast-path module under its source root.
-fn fast_path_module(ctx: &Ctx, file: &Path) -> String {
-    lmms_python::module_name(file, &ctx.project.src_roots())
-        .or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "fast_path".into())
-}
-
 fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let inputs = load_inputs(ctx)?;
-    for w in &inputs.warnings {
+    let outcome = lmms_fast_path::project::generate_file(&ctx.project)?;
+    for w in &outcome.warnings {
         eprintln!("lmms: warning: {w}");
     }
-    let (plan, saved) = current_plan(ctx, &inputs);
-    let file = ctx.project.fast_path_file();
-    let existing = match std::fs::read_to_string(&file) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
-    };
-    let module = fast_path_module(ctx, &file);
-    let generated = generate(&GenerateInput {
-        plan: &plan,
-        config: &ctx.project.config,
-        fast_path_module: &module,
-        existing: existing.as_deref(),
-    });
+    let (generated, file, module) = (&outcome.generated, &outcome.file, &outcome.module);
     let mut out = std::io::stdout().lock();
     if args.stdout {
         out.write_all(generated.text.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
-    lmms_config::write_atomic(&file, generated.text.as_bytes())
+    lmms_config::write_atomic(file, generated.text.as_bytes())
         .with_context(|| format!("cannot write {}", file.display()))?;
+    let kept = if generated.kept_lines > 0 {
+        format!("; kept {} of your lines", generated.kept_lines)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "wrote {} ({} imports: {}{})",
-        display(ctx, &file),
+        "wrote {} ({} imports: {}{kept})",
+        display(&ctx.project, file),
         generated.modules.len(),
-        generated.modules.join(", "),
-        if generated.kept_lines > 0 {
-            format!("; kept {} of your lines", generated.kept_lines)
-        } else {
-            String::new()
-        }
+        generated.modules.join(", ")
     )?;
-    if !saved {
+    if !generated.left_out.is_empty() {
+        writeln!(
+            out,
+            "note: left out {} (DEC-04 allows fewer than 20 imports); they stay imported where they are used",
+            generated.left_out.join(", ")
+        )?;
+    }
+    if !outcome.saved_plan {
         writeln!(out, "note: no .lmms/plan.json for the current profile; planned afresh (`lmms plan --simulate` measures eager costs)")?;
     }
-    if inputs.usage.is_none() {
+    if !outcome.has_usage {
         writeln!(
             out,
             "note: no .lmms/usage.json, so only imports under {} ms qualify",
@@ -125,85 +101,11 @@ fn today_days() -> i64 {
     (secs / 86_400) as i64
 }
 
-/// The entry module's file under the source roots (`a.b` → `a/b.py` or
-/// `a/b/__init__.py`).
-fn entry_file(ctx: &Ctx, module: &str) -> Option<(PathBuf, bool)> {
-    let rel: PathBuf = module.split('.').collect();
-    ctx.project.src_roots().into_iter().find_map(|root| {
-        let f = root.join(&rel).with_extension("py");
-        if f.is_file() {
-            return Some((f, false));
-        }
-        let p = root.join(&rel).join("__init__.py");
-        p.is_file().then_some((p, true))
-    })
-}
-
-/// Run the fast-path rules (LMM101–108) on `file`. `Ok(None)` when the file
-/// does not exist. Measurements are optional: without a profile only the
-/// static limits apply, and `notes` says so. `lmms check` can call this to
-/// report the LMM1xx rules beside its own.
-pub fn check_file(
-    ctx: &Ctx,
-    file: &Path,
-    notes: &mut Vec<String>,
-) -> anyhow::Result<Option<Vec<Finding>>> {
-    let shown = display(ctx, file);
-    let (source, parsed) = match lmms_python::read_and_parse(file) {
-        Ok(x) => x,
-        Err(lmms_python::SourceError::Read { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let module = fast_path_module(ctx, file);
-    let inputs = match load_inputs(ctx) {
-        Ok(i) => Some(i),
-        Err(e) => {
-            notes.push(format!(
-                "{e:#}; measured limits (total time, drift, tiers) are not checked"
-            ));
-            None
-        }
-    };
-    let plan = inputs.as_ref().map(|i| current_plan(ctx, i).0);
-    let entry_name = inputs
-        .as_ref()
-        .map(|i| i.profile.entry_module().to_string())
-        .or_else(|| {
-            ctx.project
-                .config
-                .entry
-                .as_deref()
-                .and_then(lmms_config::parse_entry)
-                .map(|(m, _)| m.to_string())
-        });
-    let entry = entry_name.as_deref().and_then(|m| {
-        let (path, is_package) = entry_file(ctx, m)?;
-        let (_, parsed) = lmms_python::read_and_parse(&path).ok()?;
-        Some((display(ctx, &path), m.to_string(), is_package, parsed))
-    });
-    Ok(Some(check(&CheckInput {
-        path: &shown,
-        source: &source,
-        parsed: &parsed,
-        fast_path_module: &module,
-        profile: inputs.as_ref().map(|i| &i.profile),
-        plan: plan.as_ref(),
-        usage: inputs.as_ref().and_then(|i| i.usage.as_ref()),
-        config: &ctx.project.config,
-        today_days: today_days(),
-        entry: entry
-            .as_ref()
-            .map(|(path, module, is_package, parsed)| EntryFile {
-                path,
-                module,
-                is_package: *is_package,
-                parsed,
-            }),
-    })))
+/// Run the fast-path rules (LMM101–108) on `file`; `Ok(None)` when it does
+/// not exist. `lmms check` calls this to report the LMM1xx rules beside its
+/// own.
+pub fn check_file(ctx: &Ctx, file: &Path, notes: &mut Vec<String>) -> anyhow::Result<Option<Vec<Finding>>> {
+    Ok(lmms_fast_path::project::check_file(&ctx.project, file, today_days(), notes)?)
 }
 
 fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -211,7 +113,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Some(f) => ctx.cwd.join(f),
         None => ctx.project.fast_path_file(),
     };
-    let shown = display(ctx, &file);
+    let shown = display(&ctx.project, &file);
     let mut notes = Vec::new();
     let Some(findings) = check_file(ctx, &file, &mut notes)? else {
         eprintln!(
@@ -236,14 +138,34 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 path: &'a str,
                 errors: usize,
                 warnings: usize,
-                findings: &'a [lmms_plan::fast_path::Finding],
+                findings: Vec<FindingRow<'a>>,
             }
+            #[derive(serde::Serialize)]
+            struct FindingRow<'a> {
+                code: &'static str,
+                severity: Severity,
+                path: &'a str,
+                line: u32,
+                column: u32,
+                message: &'a str,
+            }
+            let rows = findings
+                .iter()
+                .map(|f| FindingRow {
+                    code: code(f),
+                    severity: f.severity,
+                    path: &f.path,
+                    line: f.line,
+                    column: f.column,
+                    message: &f.message,
+                })
+                .collect();
             let doc = CheckDoc {
                 schema: "lmms.fast-path-check/1",
                 path: &shown,
                 errors,
                 warnings,
-                findings: &findings,
+                findings: rows,
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
@@ -251,7 +173,6 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             for f in &findings {
                 let sev = match f.severity {
                     Severity::Error => paint(ctx.color, "31", "error"),
-                    Severity::Warning => paint(ctx.color, "33", "warning"),
                 };
                 writeln!(
                     out,
@@ -259,7 +180,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                     f.path,
                     f.line,
                     f.column,
-                    paint(ctx.color, "1", f.code),
+                    paint(ctx.color, "1", code(f)),
                     f.message
                 )?;
             }
@@ -279,6 +200,11 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The rule's code, from the one registry.
+fn code(f: &Finding) -> &'static str {
+    lmms_lint::Rule::from_fast_path(f.rule).code()
 }
 
 fn paint(color: bool, code: &str, s: &str) -> String {

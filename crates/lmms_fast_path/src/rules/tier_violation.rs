@@ -23,8 +23,9 @@
 //! ## Fix safety
 //! No automatic fix here; `lmms fix` moves imports into functions.
 
-use super::super::check::{recorded_ms, Cx, Finding, Severity};
-use crate::policy::{fmt_ms, fmt_pct};
+use crate::check::{recorded_ms, Cx, Finding};
+use super::FastPathRule;
+use lmms_plan::policy::{fmt_ms, fmt_pct};
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let cfg = cx.input.config;
@@ -58,6 +59,6 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
                 fmt_ms(cfg.module_level_ms)
             ),
         };
-        out.push(cx.finding("LMM107", Severity::Error, i.line, message));
+        out.push(cx.finding(FastPathRule::TierViolation, i.line, message));
     }
 }

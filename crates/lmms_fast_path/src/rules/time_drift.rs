@@ -1,6 +1,6 @@
 //! ## What it does
 //! Compares each import's recorded time with the latest measurement (the
-//! plan's marginal cost, else the profile's cumulative time) and warns when
+//! plan's marginal cost, else the profile's cumulative time) and flags them when
 //! they differ by more than 25% — ignoring differences under 1 ms, which
 //! are timer noise rather than stale numbers.
 //!
@@ -18,10 +18,13 @@
 //! Regenerate with `lmms fast-path generate` after `lmms profile`.
 //!
 //! ## Fix safety
-//! A warning only.
+//! No automatic fix: `lmms fast-path generate` rewrites the figures. Like
+//! every rule it fails both `lmms check` and `lmms fast-path check`: one
+//! severity everywhere.
 
-use super::super::check::{recorded_ms, Cx, Finding, Severity, DRIFT, DRIFT_FLOOR_MS};
-use crate::policy::fmt_ms;
+use crate::check::{recorded_ms, Cx, Finding, DRIFT, DRIFT_FLOOR_MS};
+use super::FastPathRule;
+use lmms_plan::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     for i in cx.unique_imports() {
@@ -39,8 +42,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
                 "measured 0".into()
             };
             out.push(cx.finding(
-                "LMM106",
-                Severity::Warning,
+                FastPathRule::TimeDrift,
                 i.line,
                 format!(
                     "`{}` records {} but the latest profile measures {} ({pct}, beyond ±{:.0}%)",

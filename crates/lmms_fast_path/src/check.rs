@@ -4,9 +4,10 @@
 //! Limits are DEC-04's: fewer than 20 imports, under 200 ms measured in
 //! total, under 50 lines of code. Header fields are the template's "Last
 //! profiled" and "Cold start target", plus a recorded time per import and,
-//! above `module-level-ms`, usage and a justification. Stale evidence is a
-//! warning: the file may still be right, but its numbers are old. Each rule
-//! lives in its own file under `rules/` with its documentation.
+//! above `module-level-ms`, usage and a justification. Stale or drifted
+//! evidence fails the check like every other rule: a rule has one severity,
+//! here and in `lmms check`. Each rule lives in its own file under `rules/`
+//! with its documentation.
 
 use std::collections::BTreeSet;
 
@@ -15,12 +16,14 @@ use lmms_profile::doc::ProfileDoc;
 use lmms_python::{ImportScope, ParsedModule};
 use serde::Serialize;
 
-use super::rules;
-use crate::plan::{resolve_relative, PlanDoc};
-use crate::usage::UsageDoc;
+use lmms_plan::plan::{resolve_relative, PlanDoc};
+use lmms_plan::usage::UsageDoc;
 
-/// DEC-04 "Size Limits".
-pub const MAX_IMPORTS: usize = 20;
+use crate::FastPathRule;
+
+/// DEC-04 "Size Limits": fewer than `IMPORT_LIMIT` imports, so at most
+/// `IMPORT_LIMIT - 1` (19); `fast-path generate` writes no more than that.
+pub const IMPORT_LIMIT: usize = 20;
 pub const MAX_TOTAL_MS: f64 = 200.0;
 pub const MAX_CODE_LINES: usize = 50;
 /// Relative drift beyond which a recorded time is stale.
@@ -28,118 +31,21 @@ pub const DRIFT: f64 = 0.25;
 /// Below this absolute difference drift is timer noise, not a stale number.
 pub const DRIFT_FLOOR_MS: f64 = 1.0;
 
+/// A finding's severity, from its rule ([`FastPathRule::severity`]). Only
+/// errors exist: a rule has one severity everywhere, and `lmms check` has
+/// no warnings. `lmms.fast-path-check/1` keeps its `severity` and
+/// `warnings` fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    Warning,
     Error,
 }
 
-/// A fast-path rule's registry entry.
-#[derive(Debug)]
-pub struct FastPathRule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    /// The rule's source file; its `//!` lines are the documentation.
-    source: &'static str,
-    check: fn(&Cx<'_>, &mut Vec<Finding>),
-}
-
-impl FastPathRule {
-    /// The rule's documentation: its source file's `//!` comment.
-    pub fn doc(&self) -> String {
-        module_doc(self.source)
-    }
-}
-
-/// The leading `//!` comment of a Rust source file, unindented: a rule's
-/// user documentation, which `lmms rule CODE` prints.
-pub fn module_doc(source: &str) -> String {
-    let mut out = String::new();
-    for line in source.lines() {
-        let Some(rest) = line.strip_prefix("//!") else {
-            if out.is_empty() {
-                continue;
-            }
-            break;
-        };
-        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-        out.push('\n');
-    }
-    out
-}
-
-/// The code table. Codes are stable; never reuse one.
-pub const FAST_PATH_RULES: &[FastPathRule] = &[
-    FastPathRule {
-        code: "LMM101",
-        name: "fast-path-too-many-imports",
-        summary: "fast_path.py has 20 or more imports (DEC-04)",
-        source: include_str!("rules/too_many_imports.rs"),
-        check: rules::too_many_imports::check,
-    },
-    FastPathRule {
-        code: "LMM102",
-        name: "fast-path-over-time-budget",
-        summary: "fast_path.py imports cost 200 ms or more in total (DEC-04)",
-        source: include_str!("rules/time_budget.rs"),
-        check: rules::time_budget::check,
-    },
-    FastPathRule {
-        code: "LMM103",
-        name: "fast-path-too-long",
-        summary: "fast_path.py has 50 or more lines of code (DEC-04)",
-        source: include_str!("rules/too_long.rs"),
-        check: rules::too_long::check,
-    },
-    FastPathRule {
-        code: "LMM104",
-        name: "fast-path-missing-header",
-        summary: "fast_path.py lacks profiled date, target, or per-import evidence (DEC-04)",
-        source: include_str!("rules/missing_header.rs"),
-        check: rules::missing_header::check,
-    },
-    FastPathRule {
-        code: "LMM105",
-        name: "fast-path-stale-profile",
-        summary: "fast_path.py's evidence is older than profile-max-age-days",
-        source: include_str!("rules/stale_profile.rs"),
-        check: rules::stale_profile::check,
-    },
-    FastPathRule {
-        code: "LMM106",
-        name: "fast-path-time-drift",
-        summary: "A recorded import time drifted more than 25% from the latest profile",
-        source: include_str!("rules/time_drift.rs"),
-        check: rules::time_drift::check,
-    },
-    FastPathRule {
-        code: "LMM107",
-        name: "fast-path-tier-violation",
-        summary: "A fast-path import is neither under 10 ms nor used by over 80% of requests",
-        source: include_str!("rules/tier_violation.rs"),
-        check: rules::tier_violation::check,
-    },
-    FastPathRule {
-        code: "LMM108",
-        name: "fast-path-bypassed",
-        summary: "The entry module imports a hot-path library directly, not through fast_path",
-        source: include_str!("rules/bypassed.rs"),
-        check: rules::bypassed::check,
-    },
-];
-
-/// Look a rule up by code (`LMM101`) or name.
-pub fn rule(code: &str) -> Option<&'static FastPathRule> {
-    FAST_PATH_RULES
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One finding. It names its rule by type; the caller renders the rule's
+/// code from the lint registry.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    pub code: &'static str,
+    pub rule: FastPathRule,
     pub severity: Severity,
     pub path: String,
     pub line: u32,
@@ -230,14 +136,13 @@ impl<'a> Cx<'a> {
 
     pub fn finding(
         &self,
-        code: &'static str,
-        severity: Severity,
+        rule: FastPathRule,
         line: u32,
         message: String,
     ) -> Finding {
         Finding {
-            code,
-            severity,
+            rule,
+            severity: rule.severity(),
             path: self.input.path.to_string(),
             line,
             column: 1,
@@ -381,16 +286,16 @@ pub fn code_lines(source: &str) -> usize {
 pub fn check(input: &CheckInput<'_>) -> Vec<Finding> {
     let cx = Cx::new(input);
     let mut out = Vec::new();
-    for r in FAST_PATH_RULES {
-        (r.check)(&cx, &mut out);
+    for r in FastPathRule::ALL {
+        r.check(&cx, &mut out);
     }
     out.sort_by(|a, b| {
-        (a.path != input.path, a.line, a.code).cmp(&(b.path != input.path, b.line, b.code))
+        (a.path != input.path, a.line, a.rule).cmp(&(b.path != input.path, b.line, b.rule))
     });
     out
 }
 
-/// Any error fails the check; warnings alone do not.
+/// Any error fails the check.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
@@ -421,23 +326,5 @@ mod tests {
         let src = "# head\n\"\"\"\nDoc\nLast profiled: x\n\"\"\"\n\nimport json  # 1 ms\n# c\n\n__all__ = [\n    \"json\",\n]\n";
         assert_eq!(code_lines(src), 4);
         assert_eq!(code_lines("\"\"\"one line\"\"\"\nimport os\n"), 1);
-    }
-
-    #[test]
-    fn every_rule_documents_the_five_sections() {
-        for r in FAST_PATH_RULES {
-            let doc = r.doc();
-            for h in [
-                "## What it does",
-                "## Why is this bad?",
-                "## Example",
-                "## Use instead",
-                "## Fix safety",
-            ] {
-                assert!(doc.contains(h), "{} lacks {h}", r.code);
-            }
-        }
-        assert_eq!(rule("lmm107").unwrap().name, "fast-path-tier-violation");
-        assert!(rule("LMM199").is_none());
     }
 }

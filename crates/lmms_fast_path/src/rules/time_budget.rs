@@ -27,8 +27,9 @@
 
 use std::collections::BTreeSet;
 
-use super::super::check::{Cx, Finding, Severity, MAX_TOTAL_MS};
-use crate::policy::fmt_ms;
+use crate::check::{Cx, Finding, MAX_TOTAL_MS};
+use super::FastPathRule;
+use lmms_plan::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let Some(profile) = cx.input.profile else {
@@ -65,8 +66,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         .map(|(m, ms)| format!("{m} {}", fmt_ms(*ms)))
         .collect();
     out.push(cx.finding(
-        "LMM102",
-        Severity::Error,
+        FastPathRule::OverTimeBudget,
         1,
         format!(
             "imports cost {} measured in total; DEC-04 limits fast_path.py to under {MAX_TOTAL_MS:.0} ms (largest: {})",

@@ -41,8 +41,9 @@ use std::collections::BTreeSet;
 
 use lmms_python::ImportScope;
 
-use super::super::check::{Cx, Finding, Severity};
-use crate::plan::resolve_relative;
+use crate::check::{Cx, Finding};
+use super::FastPathRule;
+use lmms_plan::plan::resolve_relative;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let Some(entry) = &cx.input.entry else { return };
@@ -83,8 +84,8 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         for m in modules {
             if hot.contains(m.as_str()) || (!r.is_from && heads.contains(m.as_str())) {
                 out.push(Finding {
-                    code: "LMM108",
-                    severity: Severity::Error,
+                    rule: FastPathRule::Bypassed,
+                    severity: FastPathRule::Bypassed.severity(),
                     path: entry.path.to_string(),
                     line: r.line,
                     column: 1,

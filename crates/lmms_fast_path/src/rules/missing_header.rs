@@ -27,21 +27,20 @@
 //! ## Fix safety
 //! `lmms fast-path generate` writes all of these from the plan.
 
-use super::super::check::{has_usage, justification_words, recorded_ms, Cx, Finding, Severity};
-use super::super::parse_date;
-use crate::policy::fmt_ms;
+use crate::check::{has_usage, justification_words, recorded_ms, Cx, Finding};
+use super::FastPathRule;
+use crate::parse_date;
+use lmms_plan::policy::fmt_ms;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     match cx.header_field("Last profiled") {
         None => out.push(cx.finding(
-            "LMM104",
-            Severity::Error,
+            FastPathRule::MissingHeader,
             1,
             "header lacks `Last profiled: YYYY-MM-DD` (DEC-04 documentation)".into(),
         )),
         Some((line, v)) if parse_date(&v).is_none() => out.push(cx.finding(
-            "LMM104",
-            Severity::Error,
+            FastPathRule::MissingHeader,
             line,
             format!("`Last profiled: {v}` is not a YYYY-MM-DD date"),
         )),
@@ -49,8 +48,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     }
     if cx.header_field("Cold start target").is_none() {
         out.push(cx.finding(
-            "LMM104",
-            Severity::Error,
+            FastPathRule::MissingHeader,
             1,
             "header lacks `Cold start target:` (DEC-04 documentation)".into(),
         ));
@@ -60,15 +58,13 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         let comment = i.comment.as_deref().unwrap_or("");
         match recorded_ms(comment) {
             None => out.push(cx.finding(
-                "LMM104",
-                Severity::Error,
+                FastPathRule::MissingHeader,
                 i.line,
                 format!("`{}` has no recorded import time; add `# <ms> ms, <usage>% of requests`", i.module),
             )),
             Some(r) if r >= threshold && (!has_usage(comment) || justification_words(comment) < 2) => {
                 out.push(cx.finding(
-                    "LMM104",
-                    Severity::Error,
+                    FastPathRule::MissingHeader,
                     i.line,
                     format!(
                         "`{}` records {} (≥ {}) without usage and a justification (DEC-04: usage data and justification for >10ms)",

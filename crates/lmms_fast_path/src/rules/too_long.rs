@@ -15,14 +15,14 @@
 //! ## Fix safety
 //! No automatic fix.
 
-use super::super::check::{code_lines, Cx, Finding, Severity, MAX_CODE_LINES};
+use crate::check::{code_lines, Cx, Finding, MAX_CODE_LINES};
+use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let loc = code_lines(cx.input.source);
     if loc >= MAX_CODE_LINES {
         out.push(cx.finding(
-            "LMM103",
-            Severity::Error,
+            FastPathRule::TooLong,
             1,
             format!(
                 "{loc} lines of code (comments and docstring excluded); DEC-04 limits fast_path.py to fewer than {MAX_CODE_LINES}"

@@ -1,15 +1,23 @@
-//! `fast_path.py` (DEC-04): the one file that names the hot path.
+//! `fast_path.py` (DEC-04): the one file that names the hot path, and the
+//! one home of everything about it.
 //!
 //! [`generate`] writes it from a plan, keeping whatever the user added
 //! around the generated block; [`check`] holds it to DEC-04's limits and the
-//! tier criteria. Both are pure: text in, text or findings out.
+//! tier criteria through its eight rules ([`FastPathRule`], one file each
+//! under `rules/`, whose `//!` comment is the rule's documentation). Both
+//! are pure: text in, text or findings out. The rules' codes (LMM101–LMM108)
+//! are registered once, in `lmms_lint`'s `RULES`, which maps each code to
+//! its [`FastPathRule`] by type; `lmms check` and `lmms fast-path check`
+//! report the same findings from here.
 
 pub mod check;
 pub mod generate;
+pub mod project;
 mod rules;
 
-pub use check::{check, module_doc, rule, CheckInput, FastPathRule, Finding, Severity, FAST_PATH_RULES};
-pub use generate::{generate, GenerateInput};
+pub use check::{check, has_errors, CheckInput, EntryFile, Finding, Severity};
+pub use generate::{generate, GenerateInput, Generated};
+pub use rules::FastPathRule;
 
 /// Markers around the generated imports; everything outside them is the
 /// user's and survives regeneration.

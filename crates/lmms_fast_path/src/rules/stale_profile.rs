@@ -1,5 +1,5 @@
 //! ## What it does
-//! Warns when the evidence in `fast_path.py` is older than
+//! Flags the evidence in `fast_path.py` when it is older than
 //! `profile-max-age-days` (default 30): the header's `Last profiled` date,
 //! or — when the header has no usable date — the latest profile's.
 //!
@@ -19,10 +19,13 @@
 //! Run `lmms profile`, `lmms plan`, then `lmms fast-path generate`.
 //!
 //! ## Fix safety
-//! A warning: `lmms fast-path check` still exits 0 if nothing else fails.
+//! No automatic fix. Like every rule it fails both `lmms check` and
+//! `lmms fast-path check`: one severity everywhere. Ignore it (`ignore =
+//! ["LMM105"]`) to accept old evidence deliberately.
 
-use super::super::check::{Cx, Finding, Severity};
-use super::super::parse_date;
+use crate::check::{Cx, Finding};
+use super::FastPathRule;
+use crate::parse_date;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let max = cx.input.config.profile_max_age_days;
@@ -34,8 +37,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             let age = cx.input.today_days - days;
             if age as f64 > max {
                 out.push(cx.finding(
-                    "LMM105",
-                    Severity::Warning,
+                    FastPathRule::StaleProfile,
                     line,
                     format!(
                         "last profiled {age} days ago, more than profile-max-age-days ({max:.0}); re-run `lmms profile` (DEC-04: re-profile monthly)"
@@ -50,8 +52,7 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
             let age = cx.input.today_days - days;
             if age as f64 > max {
                 out.push(cx.finding(
-                    "LMM105",
-                    Severity::Warning,
+                    FastPathRule::StaleProfile,
                     1,
                     format!("the latest profile is {age} days old, more than profile-max-age-days ({max:.0}); re-run `lmms profile`"),
                 ));

@@ -16,22 +16,25 @@
 //!
 //! ## Use instead
 //! Keep only imports under 10 ms or used by more than 80% of requests;
-//! `lmms fast-path generate` writes that list from the plan.
+//! `lmms fast-path generate` writes that list from the plan, never more
+//! than 19 imports (your own imports outside its block included): when the
+//! plan keeps more libraries eager, it lists the justified heavy ones first,
+//! then the costliest light ones, and says which it left out.
 //!
 //! ## Fix safety
 //! No automatic fix: which imports to drop is a decision `lmms plan` informs.
 
-use super::super::check::{Cx, Finding, Severity, MAX_IMPORTS};
+use crate::check::{Cx, Finding, IMPORT_LIMIT};
+use super::FastPathRule;
 
 pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
     let n = cx.imported.len();
-    if n >= MAX_IMPORTS {
-        let line = cx.imported.get(MAX_IMPORTS - 1).map_or(1, |i| i.line);
+    if n >= IMPORT_LIMIT {
+        let line = cx.imported.get(IMPORT_LIMIT - 1).map_or(1, |i| i.line);
         out.push(cx.finding(
-            "LMM101",
-            Severity::Error,
+            FastPathRule::TooManyImports,
             line,
-            format!("{n} imports; DEC-04 limits fast_path.py to fewer than {MAX_IMPORTS} imports"),
+            format!("{n} imports; DEC-04 limits fast_path.py to fewer than {IMPORT_LIMIT} imports"),
         ));
     }
 }

@@ -1,0 +1,300 @@
+//! Deciding every row: marginal costs depend on the eager set, which
+//! depends on the decisions, so the two are iterated to a fixed point.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lmms_profile::doc::{Origin, ProfileDoc};
+
+use crate::hysteresis::{self, Band};
+use crate::marginal::Attribution;
+use crate::plan::{Placement, PlanDoc, PlannedImport};
+use crate::policy::{decide, fmt_ms, PolicyContext, Strategy};
+
+/// What the solver reads besides the rows.
+pub(crate) struct Solver<'a> {
+    pub cx: &'a PolicyContext,
+    pub entry: &'a str,
+    pub project: &'a BTreeSet<&'a str>,
+    /// The entry's profile, attributed to the rows' keys.
+    pub attribution: &'a Attribution<'a>,
+    /// Profiles of the eager set imported alone (`--simulate` rounds).
+    pub hot: &'a [Attribution<'a>],
+    /// Modules the latest of those profiles loaded.
+    pub hot_loaded: BTreeSet<&'a str>,
+    /// The last plan, whose tiers hold within the noise (hysteresis).
+    pub previous: Option<&'a PlanDoc>,
+}
+
+impl<'a> Solver<'a> {
+    pub fn new(
+        cx: &'a PolicyContext,
+        entry: &'a str,
+        project: &'a BTreeSet<&'a str>,
+        attribution: &'a Attribution<'a>,
+        hot: &'a [Attribution<'a>],
+        hot_profiles: &'a [ProfileDoc],
+    ) -> Solver<'a> {
+        let hot_loaded = hot_profiles
+            .last()
+            .map(|h| h.modules.iter().map(|m| m.name.as_str()).collect())
+            .unwrap_or_default();
+        Solver {
+            cx,
+            entry,
+            project,
+            attribution,
+            hot,
+            hot_loaded,
+            previous: None,
+        }
+    }
+
+    /// Decide every row. A cheaper import joins the eager set, which makes
+    /// others cheaper still, so this settles in a few rounds; the cap guards
+    /// against a flip-flop between two decisions that each undo the other.
+    pub fn solve(&self, rows: &mut [PlannedImport]) {
+        let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
+        for _ in 0..12 {
+            let eager = eager_rows(rows, self.entry, self.project);
+            let loaders = self.loaders(rows, &eager);
+            let pinned_ms = pinned_costs(rows);
+            for r in rows.iter_mut() {
+                self.decide_row(r, &loaders, &pinned_ms);
+            }
+            let now: Vec<(Strategy, Option<u64>)> = rows
+                .iter()
+                .map(|r| (r.strategy, r.import_ms.map(|m| (m * 1000.0).round() as u64)))
+                .collect();
+            if previous.as_ref() == Some(&now) {
+                break;
+            }
+            previous = Some(now);
+        }
+    }
+
+    /// Library key → module of an eager statement holding it. A project
+    /// module loads only what its own statements keep eager, and those
+    /// statements are rows of their own.
+    fn loaders(&self, rows: &[PlannedImport], eager: &[usize]) -> BTreeMap<String, String> {
+        let mut loaders: BTreeMap<String, String> = BTreeMap::new();
+        for &i in eager {
+            for k in rows[i].keys.iter().filter(|k| !self.project.contains(k.as_str())) {
+                loaders.entry(k.clone()).or_insert_with(|| rows[i].module.clone());
+            }
+        }
+        loaders
+    }
+
+    fn decide_row(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+        let library = r.origin != Some(Origin::Project);
+        let measured = self.hot.iter().rev().find(|a| a.is_profiled(&r.module));
+        if let (Some(ha), true) = (measured, library) {
+            self.measured_alone(r, ha, loaders);
+        } else if !self.attribution.is_profiled(&r.module) {
+            self.unprofiled(r);
+        } else {
+            self.profiled(r, loaders, pinned_ms);
+        }
+    }
+
+    /// Measured with the eager set alone: its cost on top of the rest of
+    /// that set, whether it stays there or not.
+    fn measured_alone(&self, r: &mut PlannedImport, ha: &Attribution<'_>, loaders: &BTreeMap<String, String>) {
+        let ms: f64 = r
+            .keys
+            .iter()
+            .filter(|k| {
+                ha.chain(k)
+                    .is_none_or(|chain| !chain.iter().any(|n| loaders.get(*n).is_some_and(|m| *m != r.module)))
+            })
+            .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
+            .sum();
+        let noise: f64 = r.keys.iter().map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0)).sum();
+        r.import_ms = Some(ms);
+        r.loaded_by = None;
+        apply(r, ms, self.cx);
+        r.reason = format!("{} (measured with the eager set alone)", r.reason);
+        self.settle(r, ms, noise);
+    }
+
+    /// Not in the entry's profile: already loaded at startup, or never
+    /// loaded during INIT at all.
+    fn unprofiled(&self, r: &mut PlannedImport) {
+        match r.current {
+            Placement::ModuleLevel => {
+                r.import_ms = Some(0.0);
+                apply(r, 0.0, self.cx);
+                r.reason = format!(
+                    "{} (not in the profile although imported at INIT: already loaded when the interpreter started)",
+                    r.reason
+                );
+            }
+            Placement::FunctionLevel => {
+                r.import_ms = None;
+                r.reason = "never loaded during INIT, so never measured: kept where it is".to_string();
+                r.tier = None;
+                r.models = None;
+                r.disagreement = None;
+            }
+        }
+    }
+
+    /// The entry's profile: each key's exclusive time unless an eager
+    /// statement of another module loads it first.
+    fn profiled(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+        let library = r.origin != Some(Origin::Project);
+        let a = self.attribution;
+        let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
+        for k in &r.keys {
+            let by = a.chain(k).and_then(|chain| {
+                chain
+                    .iter()
+                    .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
+                    .cloned()
+            });
+            match by {
+                Some(m) => {
+                    if k == &r.module {
+                        loaded_by = Some(m);
+                    }
+                }
+                None if !self.hot.is_empty() && library => {
+                    // Only what the eager set does not load anyway.
+                    ms += a
+                        .members
+                        .get(k)
+                        .map(|ms| {
+                            ms.iter()
+                                .filter(|(n, _)| !self.hot_loaded.contains(n))
+                                .map(|(_, t)| t)
+                                .sum::<f64>()
+                        })
+                        .unwrap_or(0.0);
+                    noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
+                }
+                None => {
+                    ms += a.excl.get(k).copied().unwrap_or(0.0);
+                    noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
+                }
+            }
+        }
+        let project = r.origin == Some(Origin::Project);
+        if loaded_by.is_none() && project {
+            ms += pinned_ms.get(&r.module).copied().unwrap_or(0.0);
+        }
+        r.import_ms = Some(ms);
+        r.loaded_by = loaded_by.clone();
+        apply(r, ms, self.cx);
+        if let Some(by) = loaded_by {
+            r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
+        } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
+            r.reason = format!(
+                "{} (includes {} of imports {} cannot defer)",
+                r.reason,
+                fmt_ms(*p),
+                r.module
+            );
+        }
+        self.settle(r, ms, noise);
+    }
+}
+
+impl Solver<'_> {
+    /// The band of this row's decision in the previous plan.
+    fn previous_band(&self, r: &PlannedImport) -> Option<Band> {
+        let p = self
+            .previous?
+            .imports
+            .iter()
+            .find(|p| p.path == r.path && p.line == r.line && p.module == r.module)?;
+        // No tier with a time: a 10–100 ms import whose usage was unknown.
+        p.tier.map(Band::of_tier).or(p.import_ms.map(|_| Band::Moderate))
+    }
+
+    /// Hold the previous plan's tier while `ms` is within its noise of the
+    /// threshold it would cross; else say when it is borderline.
+    fn settle(&self, r: &mut PlannedImport, ms: f64, noise: f64) {
+        let t = &self.cx.thresholds;
+        let plain = Band::of(ms, t);
+        let held = hysteresis::band(self.previous_band(r), ms, noise, t);
+        if held == plain {
+            borderline(r, ms, noise, self.cx);
+            return;
+        }
+        apply(r, held.clamp(ms, t), self.cx);
+        let tier = r.tier.map_or_else(|| "its tier".to_string(), |t| t.label().to_string());
+        r.reason = format!(
+            "{tier}, {}, as in the previous plan: {} is not past the {} threshold by more than its measurement noise (± {})",
+            r.strategy.as_str(),
+            fmt_ms(ms),
+            fmt_ms(held.threshold_towards(plain, t)),
+            fmt_ms(noise)
+        );
+    }
+}
+
+/// What a project module drags in through statements it cannot defer.
+fn pinned_costs(rows: &[PlannedImport]) -> BTreeMap<String, f64> {
+    let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+    {
+        *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
+    }
+    pinned_ms
+}
+
+/// Say so when a threshold lies within the measurement's own noise (the
+/// summed MAD of the modules it adds up): another profile may well decide
+/// the other way, and the reader should know.
+fn borderline(r: &mut PlannedImport, ms: f64, noise: f64, cx: &PolicyContext) {
+    let t = &cx.thresholds;
+    for threshold in [t.module_level_ms, t.function_level_ms] {
+        if noise > 0.0 && (ms - threshold).abs() <= noise {
+            r.reason = format!(
+                "{} — borderline: within the measurement noise (± {}) of the {} threshold",
+                r.reason,
+                fmt_ms(noise),
+                fmt_ms(threshold)
+            );
+            return;
+        }
+    }
+}
+
+fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
+    let v = decide(ms, r.usage, cx);
+    r.tier = v.tier;
+    r.strategy = v.strategy;
+    r.reason = v.reason;
+    r.models = Some(v.models);
+    r.disagreement = v.disagreement;
+}
+
+/// Indices of statements that run at INIT under the plan: module-level
+/// statements in files reachable from the entry through such statements.
+pub(crate) fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
+    let eager = |r: &PlannedImport| r.strategy == Strategy::ModuleLevel || r.pinned;
+    let mut reached: BTreeSet<String> = [entry.to_string()].into();
+    loop {
+        let mut grew = false;
+        for r in rows {
+            if eager(r) && reached.contains(&r.file_module) {
+                for k in &r.keys {
+                    if project.contains(k.as_str()) && reached.insert(k.clone()) {
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| eager(r) && reached.contains(&r.file_module))
+        .map(|(i, _)| i)
+        .collect()
+}
