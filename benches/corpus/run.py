@@ -261,6 +261,13 @@ def init_median(doc) -> float | None:
         return None
 
 
+def init_mad(doc) -> float | None:
+    try:
+        return round(doc["init_ms"]["mad"], 1)
+    except (TypeError, KeyError):
+        return None
+
+
 def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     t0 = time.monotonic()
     res: dict = {"project": p.name, "kind": p.spec["kind"], "sdist": p.spec["sdist"],
@@ -285,7 +292,8 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     budget = int(max(120, 10 * before["seconds"]))
     log(p.name, f"tests before: {before['passed']} passed, {before['failed']} failed, {before['error']} errors")
     rc, so, se = lmms(binary, a, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-before")
-    res["profile_before"] = {"exit": rc, "init_ms": init_median(as_json(so)), "stderr": se.strip()[-600:]}
+    res["profile_before"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
     events = a / "events"
     if events.is_dir():
         rc, so, se = lmms(binary, a, ["usage", "--events", "events", "--format", "json"], env, out, "usage")
@@ -317,7 +325,8 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     res["second_fix_loop"] = {"exit": rc, "noop": snap == again,
                               "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
     rc, so, se = lmms(binary, a, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-loop")
-    res["profile_after_loop"] = {"exit": rc, "init_ms": init_median(as_json(so)), "stderr": se.strip()[-600:]}
+    res["profile_after_loop"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
 
     # ---- copy B: an aggressive ad hoc --lazy of the package's module-level imports
     b = p.fresh_copy(sdist, work / p.name / "lazy")
@@ -337,7 +346,8 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     res["second_fix_lazy"] = {"exit": rc, "noop": snap == again,
                               "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
     rc, so, se = lmms(binary, b, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-lazy")
-    res["profile_after_lazy"] = {"exit": rc, "init_ms": init_median(as_json(so)), "stderr": se.strip()[-600:]}
+    res["profile_after_lazy"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
     res["seconds"] = round(time.monotonic() - t0, 1)
     log(p.name, f"done in {res['seconds']} s")
     return res
@@ -352,6 +362,12 @@ def counts(t: dict | None) -> str:
 
 def ms(v) -> str:
     return "—" if v is None else f"{v:.1f}"
+
+
+def init(p: dict) -> str:
+    if p.get("init_ms") is None:
+        return "—"
+    return f"{p['init_ms']:.1f} ± {p['init_mad_ms']:.1f}" if p.get("init_mad_ms") is not None else f"{p['init_ms']:.1f}"
 
 
 def verdict(res: dict) -> list[str]:
@@ -390,12 +406,13 @@ def markdown(doc: dict) -> str:
             f"| {r['project']} ({r['sdist'].split('==')[1]}) | {r['kind']} | {counts(r['tests_before'])} | "
             f"{mark(r['changed_after_loop'], r['tests_after_loop'])} | "
             f"{mark(r['changed_after_lazy'], r['tests_after_lazy'])} ({len(r['lazy_modules'])}) | "
-            f"{yn(r['second_fix_loop'])} / {yn(r['second_fix_lazy'])} | {ms(r['profile_before']['init_ms'])} | "
-            f"{ms(r['profile_after_loop']['init_ms'])} | {ms(r['profile_after_lazy']['init_ms'])} | "
+            f"{yn(r['second_fix_loop'])} / {yn(r['second_fix_lazy'])} | {init(r['profile_before'])} | "
+            f"{init(r['profile_after_loop'])} | {init(r['profile_after_lazy'])} | "
             f"{ms(r['plan']['estimated_init_ms'])} | {ms(r['plan']['simulated_init_ms'])} |")
     lines.append("")
-    lines.append("INIT: median of `lmms profile --runs %d` in ms (a failed profile shows —). "
-                 "Bold: the test outcomes differ from before." % doc["runs"])
+    lines.append("INIT: median ± MAD of `lmms profile --runs %d`, ms; plan estimate: `lmms plan`'s "
+                 "`estimated_init_ms`; `--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
+                 "Tests: pass/fail/error by JUnit test id; bold where any outcome differs from before." % doc["runs"])
     return "\n".join(lines) + "\n"
 
 
