@@ -274,7 +274,6 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
                  "description": p.spec.get("description", ""), "entry": p.spec["entry"]}
     out = work / p.name / "logs"
     try:
-        log(p.name, "install (cached sdist + venv)")
         sdist = p.sdist()
         p.ensure_venv()
     except RuntimeError as e:
@@ -375,10 +374,10 @@ def verdict(res: dict) -> list[str]:
     bad = []
     if res.get("error"):
         return [f"not run: {res['error']}"]
-    if res["changed_after_loop"]:
-        bad.append(f"loop fix changed {len(res['changed_after_loop'])} test outcomes")
-    if res["changed_after_lazy"]:
-        bad.append(f"--lazy changed {len(res['changed_after_lazy'])} test outcomes")
+    if res["changed_after_loop"]["count"]:
+        bad.append(f"loop fix changed {res['changed_after_loop']['count']} test outcomes")
+    if res["changed_after_lazy"]["count"]:
+        bad.append(f"--lazy changed {res['changed_after_lazy']['count']} test outcomes")
     if not res["second_fix_loop"]["noop"]:
         bad.append("second loop fix rewrote files")
     if not res["second_fix_lazy"]["noop"]:
@@ -401,7 +400,7 @@ def markdown(doc: dict) -> str:
             lines.append(f"| {r['project']} | {r['kind']} | not run: {r['error'][:80]} ||||||||")
             continue
         yn = lambda x: "yes" if x["noop"] else f"**no** ({len(x['files_changed'])} files)"
-        mark = lambda changed, t: counts(t) if not changed else f"**{counts(t)}**"
+        mark = lambda changed, t: counts(t) if not changed["count"] else f"**{counts(t)}**"
         lines.append(
             f"| {r['project']} ({r['sdist'].split('==')[1]}) | {r['kind']} | {counts(r['tests_before'])} | "
             f"{mark(r['changed_after_loop'], r['tests_after_loop'])} | "
@@ -417,15 +416,25 @@ def markdown(doc: dict) -> str:
 
 
 def slim(res: dict) -> dict:
-    """results.json keeps counts and the changed tests, not every passing test id."""
+    """results.json keeps counts and the changed tests grouped by failure message, not every passing test id."""
     r = json.loads(json.dumps(res))
-    for key in ("tests_before", "tests_after_loop", "tests_after_lazy"):
-        if key in r:
-            msgs = r[key].pop("messages")
-            r[key].pop("outcomes")
-            changed = r.get("changed_after_" + key.split("_")[-1], []) if key != "tests_before" else []
-            for c in changed:
-                c.setdefault("message", msgs.get(c["test"], "")[:300])
+    for stage in ("loop", "lazy"):
+        key = f"tests_after_{stage}"
+        if key not in r:
+            continue
+        msgs = r[key].pop("messages")
+        r[key].pop("outcomes")
+        groups: dict[str, list[str]] = {}
+        for c in r[f"changed_after_{stage}"]:
+            msg = msgs.get(c["test"], "").splitlines()[0][:300] if msgs.get(c["test"]) else f"{c['before']} -> {c['after']}"
+            groups.setdefault(msg, []).append(c["test"])
+        r[f"changed_after_{stage}"] = {
+            "count": len(r[f"changed_after_{stage}"]),
+            "by_message": [{"message": m, "count": len(ids), "examples": ids[:3]}
+                           for m, ids in sorted(groups.items(), key=lambda kv: -len(kv[1]))]}
+    if "tests_before" in r:
+        r["tests_before"].pop("messages")
+        r["tests_before"].pop("outcomes")
     return r
 
 
@@ -465,6 +474,17 @@ def main() -> int:
 
     t0 = time.monotonic()
     projects = [Project(n, cache, base_python) for n in names]
+    def install(p: Project) -> None:
+        try:
+            p.sdist()
+            p.ensure_venv()
+        except RuntimeError:
+            pass  # run_project tries again and records the error in the project's row
+
+    # Installing is network- and pip-bound, not measured: do it for all projects at once, then measure.
+    log("corpus", "install (cached sdists + venvs)")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(install, projects))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(lambda p: run_project(p, binary, work, args.runs), projects))
     for r in results:
@@ -480,7 +500,11 @@ def main() -> int:
         r["failures"] = verdict(r)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
+    # Paths of this machine say nothing about lmms and must not land in a committed file.
+    text = json.dumps(doc, indent=1) + "\n"
+    for path, name in ((work, "$WORK"), (cache, "$LMMS_CORPUS_CACHE"), (ROOT, "."), (Path.home(), "~")):
+        text = text.replace(str(path), name)
+    (out / "results.json").write_text(text)
     table = markdown(doc)
     (out / "results.md").write_text(table)
     print()
