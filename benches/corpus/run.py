@@ -366,7 +366,9 @@ def ms(v) -> str:
 def init(p: dict) -> str:
     if p.get("init_ms") is None:
         return "—"
-    return f"{p['init_ms']:.1f} ± {p['init_mad_ms']:.1f}" if p.get("init_mad_ms") is not None else f"{p['init_ms']:.1f}"
+    if p.get("init_mad_ms") is None:
+        return f"{p['init_ms']:.1f}"
+    return f"{p['init_ms']:.1f} ± {p['init_mad_ms']:.1f}"
 
 
 def verdict(res: dict) -> list[str]:
@@ -426,7 +428,8 @@ def slim(res: dict) -> dict:
         r[key].pop("outcomes")
         groups: dict[str, list[str]] = {}
         for c in r[f"changed_after_{stage}"]:
-            msg = msgs.get(c["test"], "").splitlines()[0][:300] if msgs.get(c["test"]) else f"{c['before']} -> {c['after']}"
+            text = msgs.get(c["test"])
+            msg = text.splitlines()[0][:300] if text else f"{c['before']} -> {c['after']}"
             groups.setdefault(msg, []).append(c["test"])
         r[f"changed_after_{stage}"] = {
             "count": len(r[f"changed_after_{stage}"]),
@@ -447,7 +450,8 @@ def main() -> int:
     ap.add_argument("--work", help="where the copies and logs go (default: a temporary dir, kept)")
     ap.add_argument("--out", default=str(CORPUS), help="where results.json and results.md go (default corpus/)")
     ap.add_argument("--gate", action="store_true",
-                    help="exit 1 unless every project's tests are unchanged after both fixes and a second fix is a no-op")
+                    help="exit 1 unless every project's tests are unchanged after both fixes and a second fix "
+                    "is a no-op")
     args = ap.parse_args()
 
     binary = args.lmms or str(ROOT / "target" / "release" / "lmms")
