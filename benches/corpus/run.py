@@ -412,8 +412,8 @@ def markdown(doc: dict) -> str:
             f"{ms(r['plan']['estimated_init_ms'])} | {ms(r['plan']['simulated_init_ms'])} |")
     lines.append("")
     lines.append("INIT: median ± MAD of `lmms profile --runs %d`, ms; plan estimate: `lmms plan`'s "
-                 "`estimated_init_ms`; `--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
-                 "Tests: pass/fail/error by JUnit test id; bold where any outcome differs from before." % doc["runs"])
+                 "`estimated_init_ms`;\n`--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
+                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before." % doc["runs"])
     return "\n".join(lines) + "\n"
 
 
