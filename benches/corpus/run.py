@@ -1,0 +1,527 @@
+"""Run today's lmms over a corpus of real projects nobody on the lmms team wrote, and tell the truth about it.
+
+For each project under corpus/<name>/ (see corpus/README.md) this installs the pinned sdist and venv (cached), then:
+
+  copy A: tests (before) -> profile -> usage (events) -> plan -> fix --unsafe-fixes -> tests -> fix again (no-op?)
+          -> profile (INIT after)
+  copy B: fix --lazy M1..Mn (20+ modules the package imports at module level) -> tests -> fix again -> profile
+
+and writes results.json ("lmms.corpus/1") and results.md. Failures are results, not errors: the table is the point.
+Only the standard library is used, so the base interpreter runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+SCHEMA = "lmms.corpus/1"
+LAZY_MIN, LAZY_MAX = 20, 25
+TEST_TIMEOUT = 900
+LMMS_TIMEOUT = 600
+
+
+def log(name: str, msg: str) -> None:
+    print(f"[{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S}] {name}: {msg}", flush=True)
+
+
+def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None, timeout: int = LMMS_TIMEOUT):
+    """Run a command, never raise: a timeout is reported as exit code 124 like timeout(1)."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        return 124, out, f"timed out after {timeout} s"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Project:
+    def __init__(self, name: str, cache: Path, base_python: str):
+        self.name = name
+        self.dir = CORPUS / name
+        self.spec = tomllib.loads((self.dir / "corpus.toml").read_text())
+        self.cache = cache
+        self.base_python = base_python
+        self.dist, self.version = self.spec["sdist"].split("==")
+        req = (self.dir / "requirements.txt").read_bytes()
+        pyver = subprocess.run([base_python, "-c", "import sys; print(sys.version)"], capture_output=True,
+                               text=True, check=True).stdout
+        key = hashlib.sha256(req + pyver.encode()).hexdigest()[:12]
+        self.venv = cache / "venvs" / f"{name}-{key}"
+        self.python = self.venv / "bin" / "python"
+
+    # -- install (cached) ------------------------------------------------------------------------------------------
+    def sdist(self) -> Path:
+        d = self.cache / "sdists"
+        d.mkdir(parents=True, exist_ok=True)
+        for f in d.iterdir():
+            if f.name.endswith((".tar.gz", ".zip")) and sha256(f) == self.spec["sha256"]:
+                return f
+        with tempfile.TemporaryDirectory(dir=d) as tmp:
+            # --no-binary for this one name only: build dependencies still come as wheels.
+            rc, out, err = run([self.base_python, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                                "--no-deps", "--no-binary", self.dist, "-d", tmp, self.spec["sdist"]], timeout=600)
+            files = list(Path(tmp).iterdir())
+            if rc != 0 or len(files) != 1:
+                raise RuntimeError(f"pip download {self.spec['sdist']} failed (exit {rc}): {err.strip()[-400:]}")
+            got = sha256(files[0])
+            if got != self.spec["sha256"]:
+                raise RuntimeError(f"{files[0].name}: sha256 {got} does not match the pinned {self.spec['sha256']}")
+            dest = d / files[0].name
+            files[0].replace(dest)
+            return dest
+
+    def ensure_venv(self) -> None:
+        # The marker is written last, so an interrupted install is redone rather than trusted.
+        if (self.venv / ".corpus-ok").exists():
+            return
+        shutil.rmtree(self.venv, ignore_errors=True)
+        self.venv.parent.mkdir(parents=True, exist_ok=True)
+        rc, _, err = run([self.base_python, "-m", "venv", str(self.venv)])
+        if rc != 0:
+            raise RuntimeError(f"venv failed: {err.strip()[-400:]}")
+        # Every distribution is pinned in requirements.txt, so --no-deps installs exactly that set.
+        rc, _, err = run([str(self.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                          "--no-deps", "-r", str(self.dir / "requirements.txt")], timeout=900)
+        if rc != 0:
+            raise RuntimeError(f"pip install -r corpus/{self.name}/requirements.txt failed: {err.strip()[-400:]}")
+        (self.venv / ".corpus-ok").write_text(self.spec["sdist"] + "\n")
+
+    # -- one fresh copy ----------------------------------------------------------------------------------------------
+    def fresh_copy(self, sdist: Path, dest: Path) -> Path:
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        with tarfile.open(sdist) as tar:
+            top = tar.getnames()[0].split("/")[0]
+            tar.extractall(dest, filter="data")
+        copy = dest / top
+        overlay = self.dir / "overlay"
+        if overlay.is_dir():
+            shutil.copytree(overlay, copy, dirs_exist_ok=True)
+        src = ", ".join(json.dumps(s) for s in self.spec["src"])
+        (copy / "lmms.toml").write_text(
+            f'entry = "{self.spec["entry"]}"\npython = "{self.python}"\nsrc = [{src}]\n')
+        return copy
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.pop("VIRTUAL_ENV", None)
+        env["PYTHONPATH"] = os.pathsep.join(self.spec["src"])
+        # Loopback-only credentials for code that builds boto3 clients; no test here talks to AWS.
+        env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        env.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        return env
+
+    # -- tests -------------------------------------------------------------------------------------------------------
+    def tests(self, copy: Path, label: str, out: Path, timeout: int = TEST_TIMEOUT) -> dict:
+        xml = out / f"junit-{label}.xml"
+        xml.unlink(missing_ok=True)
+        # --tb=line: a broken rewrite fails hundreds of tests, and full tracebacks take minutes to render; the JUnit
+        # file keeps each failure's message.
+        cmd = [str(self.python), "-m", "pytest", "-q", "--tb=line", "-p", "no:cacheprovider", f"--junitxml={xml}",
+               *self.spec["tests"], *self.spec.get("pytest-args", [])]
+        t0 = time.monotonic()
+        rc, stdout, stderr = run(cmd, cwd=copy, env=self.env(), timeout=timeout)
+        secs = time.monotonic() - t0
+        (out / f"pytest-{label}.txt").write_text(stdout + stderr)
+        outcomes: dict[str, str] = {}
+        messages: dict[str, str] = {}
+        if xml.exists():
+            for case in ET.parse(xml).getroot().iter("testcase"):
+                tid = f"{case.get('classname', '')}::{case.get('name', '')}"
+                outcome = "passed"
+                for child in case:
+                    if child.tag in ("failure", "error", "skipped"):
+                        outcome = {"failure": "failed"}.get(child.tag, child.tag)
+                        messages[tid] = (child.get("message") or child.text or "").strip()[:600]
+                        break
+                outcomes[tid] = outcome
+        counts = {k: sum(1 for v in outcomes.values() if v == k) for k in ("passed", "failed", "error", "skipped")}
+        return {"exit": rc, "seconds": round(secs, 1), **counts, "outcomes": outcomes, "messages": messages,
+                "tail": (stdout + stderr).strip().splitlines()[-1:] if not xml.exists() else []}
+
+
+def lmms(binary: str, copy: Path, args: list[str], env: dict, out: Path, label: str):
+    rc, stdout, stderr = run([binary, "-C", str(copy), *args], cwd=copy, env=env)
+    (out / f"lmms-{label}.out").write_text(stdout)
+    (out / f"lmms-{label}.err").write_text(stderr)
+    return rc, stdout, stderr
+
+
+def as_json(stdout: str):
+    try:
+        return json.loads(stdout)
+    except json.JSONDecodeError:
+        return None
+
+
+def tree_digest(copy: Path) -> dict[str, str]:
+    """Every file a fix could touch, by content; tool state and bytecode are not sources."""
+    files = {}
+    for p in sorted(copy.rglob("*")):
+        rel = p.relative_to(copy)
+        if p.is_file() and not ({"__pycache__", ".lmms"} & set(rel.parts)) and p.suffix != ".pyc":
+            files[str(rel)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return files
+
+
+def module_level_imports(copy: Path, paths: list[str], exclude: set[str]) -> list[str]:
+    """The modules the package imports at module level, most widely imported first."""
+    users: dict[str, set[str]] = {}
+    for root in paths:
+        base = copy / root
+        files = [base] if base.is_file() else sorted(base.rglob("*.py"))
+        for f in files:
+            rel = f.relative_to(copy)
+            try:
+                tree = ast.parse(f.read_text(encoding="utf-8"))
+            except (SyntaxError, UnicodeDecodeError):
+                continue
+            # The dotted name of this module's package, to resolve relative imports.
+            pkg = list(f.relative_to(copy / Path(root).parent).with_suffix("").parts)[:-1]
+            body = list(tree.body)
+            stmts = []
+            while body:
+                node = body.pop(0)
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    stmts.append(node)
+                elif isinstance(node, ast.Try):
+                    body[:0] = node.body
+            for node in stmts:
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    if node.level:
+                        up = pkg[: len(pkg) - (node.level - 1)]
+                        names = [".".join(up + ([node.module] if node.module else []))]
+                    else:
+                        names = [node.module or ""]
+                for n in names:
+                    if n and n != "__future__" and n not in exclude:
+                        users.setdefault(n, set()).add(str(rel))
+    ranked = sorted(users, key=lambda m: (-len(users[m]), m))
+    return ranked[:LAZY_MAX]
+
+
+def entry_imports(copy: Path, spec: dict) -> set[str]:
+    """What the entry module imports itself: deferring those would only hide the package from the profile."""
+    mod = spec["entry"].split(":")[0]
+    for root in spec["src"]:
+        f = copy / root / (mod.replace(".", "/") + ".py")
+        if f.exists():
+            names = set()
+            for node in ast.parse(f.read_text()).body:
+                if isinstance(node, ast.Import):
+                    names |= {a.name for a in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module)
+            return names
+    return set()
+
+
+def diff_outcomes(before: dict, after: dict) -> list[dict]:
+    changed = []
+    for tid in sorted(set(before) | set(after)):
+        b, a = before.get(tid, "absent"), after.get(tid, "absent")
+        if b != a:
+            changed.append({"test": tid, "before": b, "after": a})
+    return changed
+
+
+def init_median(doc) -> float | None:
+    try:
+        return round(doc["init_ms"]["median"], 1)
+    except (TypeError, KeyError):
+        return None
+
+
+def init_mad(doc) -> float | None:
+    try:
+        return round(doc["init_ms"]["mad"], 1)
+    except (TypeError, KeyError):
+        return None
+
+
+def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
+    t0 = time.monotonic()
+    res: dict = {"project": p.name, "kind": p.spec["kind"], "sdist": p.spec["sdist"],
+                 "description": p.spec.get("description", ""), "entry": p.spec["entry"]}
+    out = work / p.name / "logs"
+    try:
+        sdist = p.sdist()
+        p.ensure_venv()
+    except RuntimeError as e:
+        res["error"] = str(e)
+        return res
+    out.mkdir(parents=True, exist_ok=True)
+    env = p.env()
+
+    # ---- copy A: the loop
+    a = p.fresh_copy(sdist, work / p.name / "loop")
+    log(p.name, "tests before")
+    before = p.tests(a, "before", out)
+    res["tests_before"] = before
+    # A rewrite that makes the suite hang must not eat CI's budget: ten times the baseline is generous.
+    budget = int(max(120, 10 * before["seconds"]))
+    log(p.name, f"tests before: {before['passed']} passed, {before['failed']} failed, {before['error']} errors")
+    rc, so, se = lmms(binary, a, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-before")
+    res["profile_before"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
+    events = a / "events"
+    if events.is_dir():
+        rc, so, se = lmms(binary, a, ["usage", "--events", "events", "--format", "json"], env, out, "usage")
+        doc = as_json(so) or {}
+        res["usage"] = {"exit": rc, "requests": doc.get("requests"), "errors": doc.get("errors"),
+                        "stderr": se.strip()[-600:]}
+    # --simulate first: the plain plan written last is the one fix reads, as in a user's loop.
+    rc, so, se = lmms(binary, a, ["plan", "--simulate", "--runs", str(runs), "--format", "json"], env, out,
+                      "plan-simulate")
+    sim = (as_json(so) or {}).get("predicted_init_ms")
+    rc, so, se = lmms(binary, a, ["plan", "--format", "json"], env, out, "plan")
+    doc = as_json(so) or {}
+    cur = doc.get("current_init_ms")
+    res["plan"] = {"exit": rc, "current_init_ms": cur.get("median") if isinstance(cur, dict) else cur,
+                   "estimated_init_ms": doc.get("estimated_init_ms"),
+                   "simulated_init_ms": sim.get("median") if isinstance(sim, dict) else sim,
+                   "stderr": se.strip()[-600:]}
+    fix_args = ["fix", "--unsafe-fixes", "--format", "json", "--", *p.spec["fix-paths"]]
+    rc, so, se = lmms(binary, a, fix_args, env, out, "fix-loop")
+    doc = as_json(so) or {}
+    res["fix_loop"] = {"exit": rc, "summary": doc.get("summary"), "stderr": se.strip()[-600:]}
+    log(p.name, "tests after loop fix")
+    after = p.tests(a, "after-loop", out, budget)
+    res["tests_after_loop"] = after
+    res["changed_after_loop"] = diff_outcomes(before["outcomes"], after["outcomes"])
+    snap = tree_digest(a)
+    rc, so, se = lmms(binary, a, fix_args, env, out, "fix-loop-again")
+    again = tree_digest(a)
+    res["second_fix_loop"] = {"exit": rc, "noop": snap == again,
+                              "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
+    rc, so, se = lmms(binary, a, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-loop")
+    res["profile_after_loop"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
+
+    # ---- copy B: an aggressive ad hoc --lazy of the package's module-level imports
+    b = p.fresh_copy(sdist, work / p.name / "lazy")
+    mods = module_level_imports(b, p.spec["fix-paths"], entry_imports(b, p.spec))
+    res["lazy_modules"] = mods
+    lazy_args = ["fix", "--format", "json", "--lazy", *mods, "--", *p.spec["fix-paths"]]
+    rc, so, se = lmms(binary, b, lazy_args, env, out, "fix-lazy")
+    doc = as_json(so) or {}
+    res["fix_lazy"] = {"exit": rc, "summary": doc.get("summary"), "stderr": se.strip()[-600:]}
+    log(p.name, f"tests after --lazy of {len(mods)} modules")
+    lazy = p.tests(b, "after-lazy", out, budget)
+    res["tests_after_lazy"] = lazy
+    res["changed_after_lazy"] = diff_outcomes(before["outcomes"], lazy["outcomes"])
+    snap = tree_digest(b)
+    rc, so, se = lmms(binary, b, lazy_args, env, out, "fix-lazy-again")
+    again = tree_digest(b)
+    res["second_fix_lazy"] = {"exit": rc, "noop": snap == again,
+                              "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
+    rc, so, se = lmms(binary, b, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-lazy")
+    res["profile_after_lazy"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                            "stderr": se.strip()[-600:]}
+    res["seconds"] = round(time.monotonic() - t0, 1)
+    log(p.name, f"done in {res['seconds']} s")
+    return res
+
+
+def counts(t: dict | None) -> str:
+    if not t:
+        return "—"
+    s = f"{t['passed']}/{t['failed']}/{t['error']}"
+    return s if t.get("outcomes") or t["exit"] in (0, 1) else f"{s} (pytest exit {t['exit']})"
+
+
+def ms(v) -> str:
+    return "—" if v is None else f"{v:.1f}"
+
+
+def init(p: dict) -> str:
+    if p.get("init_ms") is None:
+        return "—"
+    if p.get("init_mad_ms") is None:
+        return f"{p['init_ms']:.1f}"
+    return f"{p['init_ms']:.1f} ± {p['init_mad_ms']:.1f}"
+
+
+def verdict(res: dict) -> list[str]:
+    """Why this project fails the bar of issue 10: tests unchanged and a second fix that changes nothing."""
+    bad = []
+    if res.get("error"):
+        return [f"not run: {res['error']}"]
+    if res["changed_after_loop"]["count"]:
+        bad.append(f"loop fix changed {res['changed_after_loop']['count']} test outcomes")
+    if res["changed_after_lazy"]["count"]:
+        bad.append(f"--lazy changed {res['changed_after_lazy']['count']} test outcomes")
+    if not res["second_fix_loop"]["noop"]:
+        bad.append("second loop fix rewrote files")
+    if not res["second_fix_lazy"]["noop"]:
+        bad.append("second --lazy fix rewrote files")
+    for key in ("profile_before", "fix_loop", "fix_lazy"):
+        if res[key]["exit"] not in (0, 1):
+            bad.append(f"{key.replace('_', ' ')} exited {res[key]['exit']}")
+    return bad
+
+
+def markdown(doc: dict) -> str:
+    lines = [
+        "| project | kind | tests before (pass/fail/error) | after loop fix | after `--lazy` (modules) | "
+        "2nd fix no-op (loop/lazy) | INIT before | after loop fix | after `--lazy` | plan estimate | "
+        "plan `--simulate` |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in doc["projects"]:
+        if r.get("error"):
+            lines.append(f"| {r['project']} | {r['kind']} | not run: {r['error'][:80]} ||||||||")
+            continue
+        yn = lambda x: "yes" if x["noop"] else f"**no** ({len(x['files_changed'])} files)"
+        mark = lambda changed, t: counts(t) if not changed["count"] else f"**{counts(t)}**"
+        lines.append(
+            f"| {r['project']} ({r['sdist'].split('==')[1]}) | {r['kind']} | {counts(r['tests_before'])} | "
+            f"{mark(r['changed_after_loop'], r['tests_after_loop'])} | "
+            f"{mark(r['changed_after_lazy'], r['tests_after_lazy'])} ({len(r['lazy_modules'])}) | "
+            f"{yn(r['second_fix_loop'])} / {yn(r['second_fix_lazy'])} | {init(r['profile_before'])} | "
+            f"{init(r['profile_after_loop'])} | {init(r['profile_after_lazy'])} | "
+            f"{ms(r['plan']['estimated_init_ms'])} | {ms(r['plan']['simulated_init_ms'])} |")
+    lines.append("")
+    lines.append("INIT: median ± MAD of `lmms profile --runs %d`, ms; plan estimate: `lmms plan`'s "
+                 "`estimated_init_ms`;\n`--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
+                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before." % doc["runs"])
+    return "\n".join(lines) + "\n"
+
+
+def slim(res: dict) -> dict:
+    """results.json keeps counts and the changed tests grouped by failure message, not every passing test id."""
+    r = json.loads(json.dumps(res))
+    for stage in ("loop", "lazy"):
+        key = f"tests_after_{stage}"
+        if key not in r:
+            continue
+        msgs = r[key].pop("messages")
+        r[key].pop("outcomes")
+        groups: dict[str, list[str]] = {}
+        for c in r[f"changed_after_{stage}"]:
+            text = msgs.get(c["test"])
+            msg = text.splitlines()[0][:300] if text else f"{c['before']} -> {c['after']}"
+            groups.setdefault(msg, []).append(c["test"])
+        r[f"changed_after_{stage}"] = {
+            "count": len(r[f"changed_after_{stage}"]),
+            "by_message": [{"message": m, "count": len(ids), "examples": ids[:3]}
+                           for m, ids in sorted(groups.items(), key=lambda kv: -len(kv[1]))]}
+    if "tests_before" in r:
+        r["tests_before"].pop("messages")
+        r["tests_before"].pop("outcomes")
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="benches/corpus.sh", description=__doc__.splitlines()[0])
+    ap.add_argument("--lmms", help="the lmms binary (default: target/release/lmms)")
+    ap.add_argument("--only", help="comma-separated project names")
+    ap.add_argument("--jobs", type=int, default=1, help="projects run at once (default 1: INIT is measured)")
+    ap.add_argument("--runs", type=int, default=10, help="lmms profile --runs (default 10)")
+    ap.add_argument("--work", help="where the copies and logs go (default: a temporary dir, kept)")
+    ap.add_argument("--out", default=str(CORPUS), help="where results.json and results.md go (default corpus/)")
+    ap.add_argument("--gate", action="store_true",
+                    help="exit 1 unless every project's tests are unchanged after both fixes and a second fix "
+                    "is a no-op")
+    args = ap.parse_args()
+
+    binary = args.lmms or str(ROOT / "target" / "release" / "lmms")
+    if not os.access(binary, os.X_OK):
+        print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
+        return 2
+    names = sorted(p.name for p in CORPUS.iterdir() if (p / "corpus.toml").exists())
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            print(f"error: unknown project(s) {', '.join(unknown)}; the corpus has {', '.join(names)}",
+                  file=sys.stderr)
+            return 2
+        names = wanted
+    cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lmms-corpus-"))
+    work.mkdir(parents=True, exist_ok=True)
+    # pyenv shims cost ~90 ms a start; the venvs are built from the real interpreter.
+    base_python = subprocess.run([os.environ.get("PYTHON", "python3"), "-c", "import sys; print(sys.executable)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"corpus: {', '.join(names)}; {version}; python {base_python}; cache {cache}; work {work}", flush=True)
+
+    t0 = time.monotonic()
+    projects = [Project(n, cache, base_python) for n in names]
+    def install(p: Project) -> None:
+        try:
+            p.sdist()
+            p.ensure_venv()
+        except RuntimeError:
+            pass  # run_project tries again and records the error in the project's row
+
+    # Installing is network- and pip-bound, not measured: do it for all projects at once, then measure.
+    log("corpus", "install (cached sdists + venvs)")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(install, projects))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(lambda p: run_project(p, binary, work, args.runs), projects))
+    for r in results:
+        (work / r["project"]).mkdir(parents=True, exist_ok=True)
+        (work / r["project"] / "result.json").write_text(json.dumps(r, indent=1) + "\n")
+
+    doc = {"schema": SCHEMA, "lmms": version, "python": subprocess.run(
+        [base_python, "-c", "import platform; print(platform.python_version())"], capture_output=True,
+        text=True).stdout.strip(), "runs": args.runs, "jobs": args.jobs,
+           "measured_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "seconds": round(time.monotonic() - t0, 1), "projects": [slim(r) for r in results]}
+    for r in doc["projects"]:
+        r["failures"] = verdict(r)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    # Paths of this machine say nothing about lmms and must not land in a committed file.
+    text = json.dumps(doc, indent=1) + "\n"
+    for path, name in ((work, "$WORK"), (cache, "$LMMS_CORPUS_CACHE"), (ROOT, "."), (Path.home(), "~")):
+        text = text.replace(str(path), name)
+    (out / "results.json").write_text(text)
+    table = markdown(doc)
+    (out / "results.md").write_text(table)
+    print()
+    print(table)
+    failing = [r for r in doc["projects"] if r["failures"]]
+    for r in failing:
+        print(f"{r['project']}: " + "; ".join(r["failures"]))
+    print(f"corpus: {len(doc['projects']) - len(failing)} of {len(doc['projects'])} projects meet the bar "
+          f"({doc['seconds']:.0f} s; logs in {work})")
+    if any(r.get("error") for r in doc["projects"]):
+        return 3
+    return 1 if args.gate and failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
