@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
@@ -33,14 +33,23 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(g: GlobalArgs) -> anyhow::Result<Ctx> {
+    /// `config: false` is for commands that read no configuration (`lmms
+    /// rule`): a broken config file must not stop them.
+    pub fn new(g: GlobalArgs, config: bool) -> anyhow::Result<Ctx> {
         let cwd = match g.directory {
-            Some(d) => std::fs::canonicalize(&d).with_context(|| format!("cannot enter {}", d.display()))?,
+            Some(d) => {
+                let cwd = std::fs::canonicalize(&d).with_context(|| format!("cannot enter {}", d.display()))?;
+                if !cwd.is_dir() {
+                    bail!("-C {}: not a directory", d.display());
+                }
+                cwd
+            }
             None => std::env::current_dir().context("cannot read the current directory")?,
         };
         let project = match &g.config {
-            Some(f) => lmms_config::load_file(&cwd.join(f), false)?,
-            None => lmms_config::discover(&cwd)?,
+            Some(f) if config => lmms_config::load_file(&cwd.join(f), false)?,
+            None if config => lmms_config::discover(&cwd)?,
+            _ => lmms_config::Project { root: cwd.clone(), config_file: None, config: Default::default() },
         };
         let color = match g.color {
             ColorChoice::Always => true,

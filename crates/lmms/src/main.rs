@@ -58,7 +58,9 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let result = context::Ctx::new(cli.global).and_then(|ctx| match cli.command {
+    // `lmms rule` documents the tool; it reads no configuration.
+    let config = !matches!(cli.command, Command::Rule(_));
+    let result = context::Ctx::new(cli.global, config).and_then(|ctx| match cli.command {
         Command::Profile(a) => commands::profile::run(a, &ctx),
         Command::Check(a) => commands::check::run(a, &ctx),
         Command::Rule(a) => commands::rule::run(a, &ctx),
