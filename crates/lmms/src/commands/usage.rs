@@ -136,6 +136,16 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
     for w in &report.warnings {
         let _ = writeln!(err, "lmms: warning: {w}");
     }
+    if let Some(first) = report.failures.first() {
+        let _ = writeln!(
+            err,
+            "lmms: warning: {} of {} events raised (counted in `errors`); the first, {}:\n{}",
+            report.failures.len(),
+            report.doc.requests,
+            first.name,
+            first.traceback
+        );
+    }
     Ok(report.doc)
 }
 
@@ -144,7 +154,18 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
     for f in files {
         let path = ctx.cwd.join(f);
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        entries.extend(logs::parse_input(&String::from_utf8_lossy(&bytes)));
+        let parsed = logs::parse_input(&String::from_utf8_lossy(&bytes));
+        let counts = |r: &logs::Record| {
+            matches!(r, logs::Record::Report(_) | logs::Record::Tracker(_) | logs::Record::TrackerTotals { .. })
+        };
+        if let Some(first) = parsed.malformed.first() {
+            let what = format!("{} platform line(s) whose numbers cannot be read, e.g. {first:?}", parsed.malformed.len());
+            if !parsed.entries.iter().any(|e| counts(&e.record)) {
+                bail!("{}: no valid REPORT line and no tracker line; {what}", path.display());
+            }
+            let _ = writeln!(std::io::stderr().lock(), "lmms: warning: {}: skipped {what}", path.display());
+        }
+        entries.extend(parsed.entries);
     }
     let stats = logs::aggregate(&entries);
     if stats.invocations == 0 && stats.sampled == 0 {
