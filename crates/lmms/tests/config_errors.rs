@@ -117,3 +117,37 @@ fn a_virtual_env_without_an_interpreter_is_an_error_not_a_fallback() {
     assert_exit_2(&out, &["VIRTUAL_ENV is /nonexistent", "/nonexistent/bin/python does not exist"]);
     assert_profile_untouched(dir.path());
 }
+
+/// Findings of `lmms check --format concise` over three files that each
+/// import a declared-heavy module, with `per-file-ignores` set to `table`.
+fn flagged_files(table: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["app.py", "other.py", "third.py"] {
+        std::fs::write(dir.path().join(f), "import boto3\n").unwrap();
+    }
+    let config = format!("[tool.lmms]\n[tool.lmms.heavy]\nboto3 = 300\n[tool.lmms.per-file-ignores]\n{table}\n");
+    std::fs::write(dir.path().join("pyproject.toml"), config).unwrap();
+    let out = lmms(dir.path(), &["check", "--format", "concise", "--select", "LMM001"]);
+    let mut files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("LMM001"))
+        .map(|l| l.split(':').next().unwrap().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn per_file_ignores_globs_support_alternatives_classes_and_dot_slash() {
+    assert_eq!(flagged_files(""), ["app.py", "other.py", "third.py"]);
+    assert_eq!(flagged_files("\"{app,other}.py\" = [\"LMM001\"]"), ["third.py"]);
+    assert_eq!(flagged_files("\"[a]pp.py\" = [\"LMM001\"]"), ["other.py", "third.py"]);
+    assert_eq!(flagged_files("\"./app.py\" = [\"LMM001\"]"), ["other.py", "third.py"]);
+}
+
+#[test]
+fn a_per_file_ignores_pattern_that_is_no_glob_exits_2_naming_it() {
+    let dir = project("[tool.lmms]\n[tool.lmms.per-file-ignores]\n\"{app.py\" = [\"LMM001\"]\n");
+    assert_exit_2(&lmms(dir.path(), &["check"]), &["pyproject.toml", "`per-file-ignores`", "\"{app.py\" is not a glob"]);
+    assert_profile_untouched(dir.path());
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use lmms_graph::{Environment, ImportGraph, InstalledGraph};
-use lmms_lint::{Costs, Rule, Selection, Settings, Thresholds, Usage, RULES};
+use lmms_lint::{Costs, PerFileIgnores, Rule, Selection, Settings, Thresholds, Usage, RULES};
 use lmms_profile::doc::ProfileDoc;
 use lmms_report::{Format, Options};
 
@@ -116,6 +116,10 @@ fn fast_path_rules(
     Ok(())
 }
 
+fn config_name(ctx: &Ctx) -> String {
+    ctx.project.config_file.as_ref().map_or_else(|| "the configuration".into(), |f| f.display().to_string())
+}
+
 fn format(f: OutputFormat) -> Format {
     match f {
         OutputFormat::Text => Format::Text,
@@ -178,6 +182,8 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     let ignore: Vec<String> = cfg.ignore.iter().chain(&args.ignore).cloned().collect();
     let selection = Selection::new(select, ignore)?;
+    let per_file_ignores = PerFileIgnores::new(cfg.per_file_ignores.clone())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config_name(ctx)))?;
 
     let artifacts = project.artifact_dir();
     let artifacts = if artifacts.is_absolute() {
@@ -290,11 +296,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         usage,
         entry_module: entry_module.clone(),
         selection,
-        per_file_ignores: cfg
-            .per_file_ignores
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        per_file_ignores,
         root: root.clone(),
         installed,
     };
