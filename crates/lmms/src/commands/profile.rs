@@ -140,5 +140,5 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 
 pub fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    lmms_profile::rfc3339_utc(secs)
+    lmms_stats::date::rfc3339_utc(secs)
 }
