@@ -109,8 +109,10 @@ impl UsageDoc {
         Ok(target)
     }
 
-    /// The human-readable table.
-    pub fn render_text(&self) -> String {
+    /// The human-readable table. `heading` styles the column headers; it
+    /// comes from the caller's theme (plain when not colouring).
+    pub fn render_text(&self, heading: anstyle::Style) -> String {
+        let paint = |s: String| format!("{}{s}{}", heading.render(), heading.render_reset());
         let mut out = String::new();
         let pct = |u: f64| format!("{:.1}%", u * 100.0);
         match (&self.source, &self.logs) {
@@ -167,7 +169,9 @@ impl UsageDoc {
                 .max("IMPORT".len());
             let wmod = self.imports.iter().map(|i| i.module.len()).max().unwrap_or(0).max("MODULE".len());
             out.push('\n');
-            out.push_str(&format!("{:<wpath$}  {:<wmod$}  {:>7}  {:>8}\n", "IMPORT", "MODULE", "USAGE", "REQUESTS"));
+            let header = format!("{:<wpath$}  {:<wmod$}  {:>7}  {:>8}", "IMPORT", "MODULE", "USAGE", "REQUESTS");
+            out.push_str(&paint(header));
+            out.push('\n');
             for i in &self.imports {
                 let loc = format!("{}:{}", i.path, i.line);
                 out.push_str(&format!(
@@ -181,7 +185,8 @@ impl UsageDoc {
         if !self.modules.is_empty() {
             let w = self.modules.iter().map(|m| m.name.len()).max().unwrap_or(0).max("MODULE".len());
             out.push('\n');
-            out.push_str(&format!("{:<w$}  {:>7}\n", "MODULE", "USAGE"));
+            out.push_str(&paint(format!("{:<w$}  {:>7}", "MODULE", "USAGE")));
+            out.push('\n');
             for m in &self.modules {
                 out.push_str(&format!("{:<w$}  {:>7}\n", m.name, pct(m.usage)));
             }

@@ -321,10 +321,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let fmt = format(args.output_format);
     if args.statistics {
-        lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, ctx.color)?;
+        lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, &ctx.theme)?;
     } else {
         let opts = Options {
-            color: ctx.color,
+            theme: ctx.theme,
             version: env!("CARGO_PKG_VERSION"),
         };
         lmms_report::render(&mut out, fmt, &report.diagnostics, &sources, opts)?;

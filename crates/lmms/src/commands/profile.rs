@@ -128,7 +128,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 module_level_ms: cfg.module_level_ms,
                 function_level_ms: cfg.function_level_ms,
                 hot_usage: cfg.hot_usage,
-                color: ctx.color,
+                styles: render::Styles {
+                    heading: ctx.theme.heading,
+                    dim: ctx.theme.dim,
+                    warning: ctx.theme.warning,
+                },
                 notes,
             };
             out.write_all(render::text(&doc, &opts).as_bytes())?;

@@ -65,7 +65,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
         Format::Text => {
-            write!(out, "{}", doc.render_text())?;
+            write!(out, "{}", doc.render_text(ctx.theme.heading))?;
             writeln!(out, "\nwrote {}", written.display())?;
         }
     }
@@ -159,7 +159,8 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
             matches!(r, logs::Record::Report(_) | logs::Record::Tracker(_) | logs::Record::TrackerTotals { .. })
         };
         if let Some(first) = parsed.malformed.first() {
-            let what = format!("{} platform line(s) whose numbers cannot be read, e.g. {first:?}", parsed.malformed.len());
+            let n = parsed.malformed.len();
+            let what = format!("{n} platform line(s) whose numbers cannot be read, e.g. {first:?}");
             if !parsed.entries.iter().any(|e| counts(&e.record)) {
                 bail!("{}: no valid REPORT line and no tracker line; {what}", path.display());
             }
