@@ -222,7 +222,7 @@ fn quoted(values: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use crate::{discover, parse, ConfigError, Policy, Project};
 
@@ -317,6 +317,6 @@ mod tests {
         std::fs::write(sub.join("pyproject.toml"), "[ tool.lmms ]\nentry = \"app:handler\"\n").unwrap();
         let proj = discover(&sub).unwrap();
         assert_eq!(proj.root, sub);
-        assert_eq!(proj.config_file, Some(PathBuf::from(sub.join("pyproject.toml"))));
+        assert_eq!(proj.config_file, Some(sub.join("pyproject.toml")));
     }
 }
