@@ -1,10 +1,10 @@
 //! What every subcommand shares: the project (config discovered once), the
-//! output stream, and whether to colour.
+//! output stream, and whether to colour — decided here once, for every
+//! renderer.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
@@ -17,7 +17,7 @@ pub struct GlobalArgs {
     /// The function to work on, by name, from a SAM, Serverless or CDK template (`lmms functions` lists them).
     #[arg(long, global = true, value_name = "NAME")]
     pub function: Option<String>,
-    /// When to colour output.
+    /// When to colour output (`auto` honours NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE and the terminal).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -32,31 +32,52 @@ pub enum ColorChoice {
 pub struct Ctx {
     pub cwd: PathBuf,
     pub project: lmms_config::Project,
+    /// Whether stdout is coloured; [`Ctx::theme`] holds the styles.
     pub color: bool,
     /// The template's functions, when the project comes from one.
     pub catalog: Option<lmms_template::Catalog>,
     /// The function picked from the template (`--function`, or the only one).
     pub function: Option<lmms_template::Function>,
+    /// The styles every renderer paints with (plain unless `color`).
+    pub theme: lmms_report::Theme,
 }
 
 impl Ctx {
     pub fn new(g: GlobalArgs, need: crate::commands::functions::Need) -> anyhow::Result<Ctx> {
         let cwd = match &g.directory {
-            Some(d) => std::fs::canonicalize(d).with_context(|| format!("cannot enter {}", d.display()))?,
+            Some(d) => {
+                let cwd = std::fs::canonicalize(d).with_context(|| format!("cannot enter {}", d.display()))?;
+                if !cwd.is_dir() {
+                    bail!("-C {}: not a directory", d.display());
+                }
+                cwd
+            }
             None => std::env::current_dir().context("cannot read the current directory")?,
         };
         let (project, catalog, function) = crate::commands::functions::resolve(&cwd, &g, need)?;
-        let color = match g.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
-        Ok(Ctx { cwd, project, color, catalog, function })
+        let color = colour_stdout(g.color, &|k| std::env::var_os(k));
+        Ok(Ctx { cwd, project, color, catalog, function, theme: lmms_report::Theme::new(color) })
     }
 
     /// The environment every process started for the function gets.
     pub fn env(&self) -> Vec<(String, String)> {
         self.function.as_ref().map(lmms_template::Function::env_pairs).unwrap_or_default()
+    }
+}
+
+/// The one colour decision. `--color always/never` wins; under `auto`, a
+/// non-empty `NO_COLOR` turns colour off (no-color.org), then a non-empty
+/// `FORCE_COLOR` turns it on (force-color.org, as ruff and CI systems use
+/// it), then anstream decides from `CLICOLOR`, `CLICOLOR_FORCE`, `TERM` and
+/// whether stdout is a terminal.
+fn colour_stdout(choice: ColorChoice, env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if set("FORCE_COLOR") => true,
+        ColorChoice::Auto => anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
     }
 }
 
@@ -86,5 +107,24 @@ pub fn start_timeout(
             lmms_config::timeout_from_secs(secs).map_err(|e| anyhow::anyhow!("config `timeout` {e}"))
         }
         (None, None) => Ok(std::time::Duration::from_secs(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<std::ffi::OsString> + 'a {
+        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.into())
+    }
+
+    #[test]
+    fn the_flag_wins_then_no_color_then_force_color() {
+        assert!(colour_stdout(ColorChoice::Always, &with(&[("NO_COLOR", "1")])));
+        assert!(!colour_stdout(ColorChoice::Never, &with(&[("FORCE_COLOR", "1")])));
+        assert!(!colour_stdout(ColorChoice::Auto, &with(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")])));
+        assert!(colour_stdout(ColorChoice::Auto, &with(&[("FORCE_COLOR", "1")])));
+        // Empty means unset for both.
+        assert!(colour_stdout(ColorChoice::Auto, &with(&[("NO_COLOR", ""), ("FORCE_COLOR", "3")])));
     }
 }

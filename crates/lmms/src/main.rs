@@ -64,7 +64,9 @@ fn main() -> ExitCode {
     };
     let need = match cli.command {
         Command::Functions(_) => commands::functions::Need::List,
-        Command::Check(_) | Command::Rule(_) => commands::functions::Need::Any,
+        Command::Check(_) => commands::functions::Need::Any,
+        // `lmms rule` documents the tool; it reads no configuration.
+        Command::Rule(_) => commands::functions::Need::Nothing,
         _ => commands::functions::Need::One,
     };
     let result = context::Ctx::new(cli.global, need).and_then(|ctx| match cli.command {

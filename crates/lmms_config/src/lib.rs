@@ -11,16 +11,32 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod section;
+
+pub use section::{ALLOWED_POLICIES, ALLOWED_TARGET_VERSIONS};
+
+/// Why a configuration cannot be used. Every variant names the file, and
+/// where the text is at fault, its line and column.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: invalid TOML: {message}")]
-    Toml { path: PathBuf, message: String },
-    #[error("{path}: unknown key{} in [{section}]: {}; known keys: {}", if .keys.len() > 1 { "s" } else { "" }, .keys.join(", "), KNOWN_KEYS.join(", "))]
-    UnknownKeys { path: PathBuf, section: String, keys: Vec<String> },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("{}: invalid TOML: {message}", at(.path, *.line, *.column))]
+    Toml { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{}: unknown key{} in [{section}]: {}; known keys: {}", at(.path, *.line, *.column), if .keys.len() > 1 { "s" } else { "" }, .keys.join(", "), KNOWN_KEYS.join(", "))]
+    UnknownKeys { path: PathBuf, line: usize, column: usize, section: String, keys: Vec<String> },
+    #[error("{}: {message}", at(.path, *.line, *.column))]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+/// `path:line:column`, the form editors and terminals jump to; `0` means
+/// the position is unknown and is left out.
+fn at(path: &Path, line: usize, column: usize) -> String {
+    match (line, column) {
+        (0, _) => path.display().to_string(),
+        (l, 0) => format!("{}:{l}", path.display()),
+        (l, c) => format!("{}:{l}:{c}", path.display()),
+    }
 }
 
 /// Every key `[tool.lmms]` accepts, in the order the docs list them.
@@ -164,6 +180,11 @@ impl Project {
 
 /// Walk up from `start` and load the first lmms configuration found.
 /// Without any, the project is `start` with default settings.
+///
+/// A `pyproject.toml` is read as TOML, so `[ tool.lmms ]`, `[tool]` with
+/// `lmms = {…}` and dotted keys all count; one that is not valid TOML is an
+/// error (with its line and column) rather than skipped, because whether it
+/// configures lmms cannot be known.
 pub fn discover(start: &Path) -> Result<Project, ConfigError> {
     let mut dir = Some(start);
     while let Some(d) = dir {
@@ -174,8 +195,8 @@ pub fn discover(start: &Path) -> Result<Project, ConfigError> {
         let py = d.join("pyproject.toml");
         if py.is_file() {
             let text = read(&py)?;
-            if has_lmms_section(&text) {
-                return parse(&py, &text, true);
+            if let Some(found) = section::find(&py, &text, true)? {
+                return section::build(&py, &text, found);
             }
         }
         dir = d.parent();
@@ -194,79 +215,22 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
 }
 
-fn has_lmms_section(text: &str) -> bool {
-    text.lines().any(|l| {
-        let t = l.trim();
-        t.starts_with("[tool.lmms]") || t.starts_with("[tool.lmms.")
-    })
-}
-
-/// Parse config text. Exposed so tests need no files.
+/// Parse config text. Exposed so tests need no files. A `pyproject.toml`
+/// without `[tool.lmms]` gives the defaults.
 pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Project, ConfigError> {
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_path_buf(), message: e.message().to_string() })?;
-    let (section_name, table) = if pyproject {
-        let t = doc
-            .get("tool")
-            .and_then(|t| t.get("lmms"))
-            .and_then(|t| t.as_table())
-            .cloned()
-            .unwrap_or_default();
-        ("tool.lmms", t)
-    } else {
-        // lmms.toml may use a bare table or mirror pyproject's nesting.
-        match doc.get("tool").and_then(|t| t.get("lmms")).and_then(|t| t.as_table()) {
-            Some(t) => ("tool.lmms", t.clone()),
-            None => ("lmms.toml", doc.clone()),
-        }
-    };
-    let unknown: Vec<String> =
-        table.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).cloned().collect();
-    if !unknown.is_empty() {
-        return Err(ConfigError::UnknownKeys { path: path.to_path_buf(), section: section_name.into(), keys: unknown });
+    match section::find(path, text, pyproject)? {
+        Some(found) => section::build(path, text, found),
+        None => Ok(Project { root: root_of(path), config_file: Some(path.to_path_buf()), config: Config::default() }),
     }
-    let config: Config = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Invalid { path: path.to_path_buf(), message: e.message().to_string() })?;
-    validate(path, &config)?;
-    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
-    Ok(Project { root, config_file: Some(path.to_path_buf()), config })
 }
 
-fn validate(path: &Path, c: &Config) -> Result<(), ConfigError> {
-    let bad = |message: String| Err(ConfigError::Invalid { path: path.to_path_buf(), message });
-    if let Some(entry) = &c.entry {
-        if parse_entry(entry).is_none() {
-            return bad(format!("`entry` must look like \"module:function\", got {entry:?}"));
-        }
+fn root_of(path: &Path) -> PathBuf {
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
     }
-    for (key, v) in [("hot-usage", c.hot_usage), ("cold-usage", c.cold_usage)] {
-        if !(0.0..=1.0).contains(&v) {
-            return bad(format!("`{key}` is a fraction between 0 and 1, got {v}"));
-        }
-    }
-    if c.module_level_ms > c.function_level_ms {
-        return bad(format!(
-            "`module-level-ms` ({}) must not exceed `function-level-ms` ({})",
-            c.module_level_ms, c.function_level_ms
-        ));
-    }
-    if let Some(r) = c.cold_start_ratio {
-        if !(r > 0.0 && r <= 1.0) {
-            return bad(format!("`cold-start-ratio` is a fraction in (0, 1], got {r}"));
-        }
-    }
-    if c.runs == Some(0) {
-        return bad("`runs` must be at least 1".into());
-    }
-    if let Some(secs) = c.timeout {
-        if let Err(e) = timeout_from_secs(secs) {
-            return bad(format!("`timeout` {e}"));
-        }
-    }
-    Ok(())
 }
 
 /// The longest timeout accepted. A start or an event that needs more than a

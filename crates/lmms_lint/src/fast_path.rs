@@ -192,7 +192,8 @@ mod tests {
             root: root.clone(),
             ..Settings::default()
         };
-        settings.per_file_ignores = vec![("app.py".into(), vec!["LMM006".into()])];
+        settings.per_file_ignores =
+            crate::PerFileIgnores::new([("app.py".into(), vec!["LMM006".into()])]).unwrap();
         let mut report = Report::default();
         add_fast_path(&mut report, &graph, &settings, findings);
         let got: Vec<String> = report

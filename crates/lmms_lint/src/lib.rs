@@ -32,7 +32,7 @@ use serde::Serialize;
 
 pub use data::{Cost, CostSource, Costs, Usage, UsageError};
 pub use fast_path::add_fast_path;
-pub use select::{glob_match, Selection, SelectionError};
+pub use select::{PerFileIgnoreError, PerFileIgnores, Selection, SelectionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Rule {
@@ -273,8 +273,8 @@ pub struct Settings {
     /// Entry module name (`lambda_function`); hot path = what it imports.
     pub entry_module: Option<String>,
     pub selection: Selection,
-    /// `(glob, codes)` pairs matched against the path relative to `root`.
-    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// Globs matched against the path relative to `root`, with their codes.
+    pub per_file_ignores: PerFileIgnores,
     pub root: PathBuf,
     /// Import-time edges inside installed packages, for LMM002 chains
     /// through third-party code.
@@ -556,13 +556,7 @@ fn file_level(rule: Rule, path: PathBuf, rel_path: String, message: String) -> D
 }
 
 pub(crate) fn per_file_ignored<'s>(settings: &'s Settings, rel: &str) -> Vec<&'s str> {
-    let mut out = Vec::new();
-    for (pat, codes) in &settings.per_file_ignores {
-        if glob_match(pat, rel) {
-            out.extend(codes.iter().map(String::as_str));
-        }
-    }
-    out
+    settings.per_file_ignores.ignored(rel)
 }
 
 /// Is `kind` a module the rules treat as external (cost by measurement)?

@@ -48,40 +48,59 @@ pub(crate) fn code_matches(selector: &str, rule: Rule) -> bool {
             && info.code[..selector.len()].eq_ignore_ascii_case(selector))
 }
 
-/// Glob match for per-file ignores: `*` within a path segment, `**` across
-/// segments, `?` one character. A pattern without `/` also matches the file
-/// name alone (`__init__.py`, `test_*.py`).
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    if !pattern.contains('/') {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        if glob(pattern.as_bytes(), name.as_bytes()) {
-            return true;
-        }
-    }
-    glob(pattern.as_bytes(), path.as_bytes())
+/// A `per-file-ignores` pattern that is not a glob.
+#[derive(Debug, thiserror::Error)]
+pub enum PerFileIgnoreError {
+    #[error("`per-file-ignores`: {pattern:?} is not a glob: {message}")]
+    Glob { pattern: String, message: String },
+    #[error("`per-file-ignores` for {pattern:?}: {source}")]
+    Code { pattern: String, source: SelectionError },
 }
 
-fn glob(p: &[u8], s: &[u8]) -> bool {
-    match p.first() {
-        None => s.is_empty(),
-        Some(b'*') if p.get(1) == Some(&b'*') => {
-            let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
-            (0..=s.len()).any(|i| glob(rest, &s[i..]))
-        }
-        Some(b'*') => {
-            let mut i = 0;
-            loop {
-                if glob(&p[1..], &s[i..]) {
-                    return true;
-                }
-                if i == s.len() || s[i] == b'/' {
-                    return false;
-                }
-                i += 1;
+/// `per-file-ignores`, compiled once with `globset` (the glob syntax of
+/// ruff and ripgrep: `*` within a segment, `**` across segments, `?`,
+/// `[abc]`, `{a,b}`). Patterns are relative to the project root; a leading
+/// `./` is dropped, and a pattern without `/` also matches the file name
+/// alone (`__init__.py`, `test_*.py`).
+#[derive(Debug, Clone, Default)]
+pub struct PerFileIgnores {
+    set: globset::GlobSet,
+    codes: Vec<Vec<String>>,
+}
+
+impl PerFileIgnores {
+    pub fn new(pairs: impl IntoIterator<Item = (String, Vec<String>)>) -> Result<PerFileIgnores, PerFileIgnoreError> {
+        let mut builder = globset::GlobSetBuilder::new();
+        let mut codes = Vec::new();
+        for (pattern, cs) in pairs {
+            for c in &cs {
+                validate(c).map_err(|source| PerFileIgnoreError::Code { pattern: pattern.clone(), source })?;
             }
+            let normalized = pattern.strip_prefix("./").unwrap_or(&pattern);
+            let glob = globset::GlobBuilder::new(normalized)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| PerFileIgnoreError::Glob { pattern: pattern.clone(), message: e.kind().to_string() })?;
+            builder.add(glob);
+            codes.push(cs);
         }
-        Some(b'?') => !s.is_empty() && s[0] != b'/' && glob(&p[1..], &s[1..]),
-        Some(&c) => s.first() == Some(&c) && glob(&p[1..], &s[1..]),
+        let set = builder
+            .build()
+            .map_err(|e| PerFileIgnoreError::Glob { pattern: String::new(), message: e.to_string() })?;
+        Ok(PerFileIgnores { set, codes })
+    }
+
+    /// The codes ignored in the file at `rel` (relative to the root, `/`-separated).
+    pub fn ignored(&self, rel: &str) -> Vec<&str> {
+        let rel = rel.strip_prefix("./").unwrap_or(rel);
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let mut hits = self.set.matches(rel);
+        if name != rel {
+            hits.extend(self.set.matches(name));
+            hits.sort_unstable();
+            hits.dedup();
+        }
+        hits.into_iter().flat_map(|i| self.codes[i].iter().map(String::as_str)).collect()
     }
 }
 
@@ -115,14 +134,35 @@ mod tests {
         assert!(s.is_enabled(Rule::FastPathTooManyImports));
     }
 
+    fn matches(pattern: &str, path: &str) -> bool {
+        !PerFileIgnores::new([(pattern.to_string(), vec!["LMM001".to_string()])]).unwrap().ignored(path).is_empty()
+    }
+
     #[test]
     fn globs_match_like_per_file_ignores_expect() {
-        assert!(glob_match("tests/*.py", "tests/test_a.py"));
-        assert!(!glob_match("tests/*.py", "tests/sub/test_a.py"));
-        assert!(glob_match("tests/**/*.py", "tests/sub/test_a.py"));
-        assert!(glob_match("**/migrations/*", "app/migrations/0001.py"));
-        assert!(glob_match("__init__.py", "pkg/__init__.py"));
-        assert!(glob_match("test_?.py", "pkg/test_a.py"));
-        assert!(!glob_match("*.pyi", "pkg/a.py"));
+        assert!(matches("tests/*.py", "tests/test_a.py"));
+        assert!(!matches("tests/*.py", "tests/sub/test_a.py"));
+        assert!(matches("tests/**/*.py", "tests/sub/test_a.py"));
+        assert!(matches("**/migrations/*", "app/migrations/0001.py"));
+        assert!(matches("__init__.py", "pkg/__init__.py"));
+        assert!(matches("test_?.py", "pkg/test_a.py"));
+        assert!(!matches("*.pyi", "pkg/a.py"));
+    }
+
+    #[test]
+    fn alternatives_classes_and_a_leading_dot_slash_match() {
+        assert!(matches("{app,other}.py", "app.py") && matches("{app,other}.py", "other.py"));
+        assert!(!matches("{app,other}.py", "third.py"));
+        assert!(matches("[a]pp.py", "app.py") && !matches("[b]pp.py", "app.py"));
+        assert!(matches("./app.py", "app.py"));
+        assert!(matches("./pkg/*.py", "pkg/mod.py"));
+    }
+
+    #[test]
+    fn a_broken_glob_or_unknown_code_names_the_pattern() {
+        let e = PerFileIgnores::new([("{app.py".to_string(), vec!["LMM001".to_string()])]).unwrap_err().to_string();
+        assert!(e.starts_with("`per-file-ignores`: \"{app.py\" is not a glob"), "{e}");
+        let e = PerFileIgnores::new([("app.py".to_string(), vec!["XYZ9".to_string()])]).unwrap_err().to_string();
+        assert!(e.contains("\"app.py\"") && e.contains("XYZ9"), "{e}");
     }
 }

@@ -174,7 +174,7 @@ fn noqa_and_per_file_ignores_suppress() {
         ("b.py", "import boto3  # noqa: LMM004\n"),
     ];
     let out = run(&files, |s| {
-        s.per_file_ignores = vec![("tests/*.py".into(), vec!["LMM001".into()])]
+        s.per_file_ignores = crate::PerFileIgnores::new([("tests/*.py".into(), vec!["LMM001".into()])]).unwrap()
     });
     assert_eq!(out.len(), 1, "{out:#?}");
     assert!(out[0].starts_with("b.py:1:8 LMM001"));

@@ -59,7 +59,7 @@ pub enum InputError {
     Profile {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: lmms_profile::doc::ProfileReadError,
     },
     #[error("{} is not a valid usage document", path.display())]
     Usage {

@@ -44,6 +44,8 @@ pub enum UsageError {
     Json(#[from] serde_json::Error),
     #[error("unsupported usage schema {found:?} (expected {USAGE_SCHEMA:?})")]
     Schema { found: String },
+    #[error("`cold_start_ratio` is {0}, but it is a fraction in (0, 1]; run `lmms usage --logs` again")]
+    ColdStartRatio(f64),
 }
 
 impl UsageDoc {
@@ -51,6 +53,11 @@ impl UsageDoc {
         let doc: UsageDoc = serde_json::from_str(text)?;
         if doc.schema != USAGE_SCHEMA {
             return Err(UsageError::Schema { found: doc.schema });
+        }
+        // A ratio the container model cannot use must not be dropped in
+        // favour of the assumed 10% without a word.
+        if let Some(r) = doc.cold_start_ratio.filter(|r| !(*r > 0.0 && *r <= 1.0)) {
+            return Err(UsageError::ColdStartRatio(r));
         }
         Ok(doc)
     }
@@ -119,5 +126,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("lmms.profile/1"), "{err}");
+    }
+
+    #[test]
+    fn a_cold_start_ratio_of_zero_is_an_error_not_the_assumed_ten_percent() {
+        let err = UsageDoc::from_json(&DOC.replace("0.074", "0.0")).unwrap_err().to_string();
+        assert!(err.starts_with("`cold_start_ratio` is 0"), "{err}");
     }
 }

@@ -44,6 +44,8 @@ def _lmms_main():
     import resource
 
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if sys.platform == "darwin":
+        rss_kb //= 1024  # bytes there, KiB on Linux and the BSDs
     err.write("\n@@lmms@@ ready %d %d %d\n" % (ready_ns, rss_kb, module_count))
     if dump == "1":
         import json

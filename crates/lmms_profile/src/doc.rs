@@ -89,7 +89,76 @@ impl ProfileDoc {
         self.entry.split_once(':').map_or(self.entry.as_str(), |(m, _)| m)
     }
 
-    pub fn from_json(text: &str) -> Result<ProfileDoc, serde_json::Error> {
-        serde_json::from_str(text)
+    /// Parse and check a `profile.json`: the schema this lmms writes, at
+    /// least one run, and no negative time or size, each error naming its
+    /// field. Later stages decide on these numbers; a hand-edited or foreign
+    /// file must not steer them silently.
+    pub fn from_json(text: &str) -> Result<ProfileDoc, ProfileReadError> {
+        let doc: ProfileDoc = serde_json::from_str(text)?;
+        if doc.schema != PROFILE_SCHEMA {
+            return Err(ProfileReadError::Schema(doc.schema));
+        }
+        if doc.runs == 0 {
+            return Err(ProfileReadError::Field { field: "runs".into(), why: "0; a profile has at least one run".into() });
+        }
+        let mut summaries =
+            vec![("init_ms".to_string(), &doc.init_ms), ("floor_ms".into(), &doc.floor_ms), ("rss_mb".into(), &doc.rss_mb)];
+        for (i, m) in doc.modules.iter().enumerate() {
+            summaries.push((format!("modules[{i}].self_ms"), &m.self_ms));
+            summaries.push((format!("modules[{i}].cumulative_ms"), &m.cumulative_ms));
+        }
+        for (field, s) in summaries {
+            for (part, v) in [("median", s.median), ("mad", s.mad), ("min", s.min), ("max", s.max)] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(ProfileReadError::Field {
+                        field: format!("{field}.{part}"),
+                        why: format!("{v}; times and sizes are never negative"),
+                    });
+                }
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// Why a `profile.json` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileReadError {
+    #[error("not a profile: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("`schema` is {0:?}; this lmms reads {PROFILE_SCHEMA:?} (run `lmms profile` again)")]
+    Schema(String),
+    #[error("`{field}` is {why}")]
+    Field { field: String, why: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"schema":"lmms.profile/1","entry":"app:h","python":{"executable":"p","version":"3.12.0"},
+        "runs":3,"init_ms":{"median":50.0,"mad":1.0,"min":49.0,"max":52.0},
+        "floor_ms":{"median":10.0,"mad":0.5,"min":9.0,"max":11.0},"rss_mb":{"median":9.0,"mad":0.0,"min":9.0,"max":9.0},
+        "module_count":1,"modules":[{"name":"app","origin":"project","file":null,
+        "self_ms":{"median":1.0,"mad":0.0,"min":1.0,"max":1.0},
+        "cumulative_ms":{"median":2.0,"mad":0.0,"min":2.0,"max":2.0},"imported_by":null,"chain":["app"]}]}"#;
+
+    #[test]
+    fn a_measured_profile_reads_back() {
+        assert_eq!(ProfileDoc::from_json(GOOD).unwrap().modules[0].name, "app");
+    }
+
+    #[test]
+    fn a_wrong_schema_or_a_negative_time_is_rejected_naming_the_field() {
+        let e = ProfileDoc::from_json(&GOOD.replace("lmms.profile/1", "lmms.profile/2")).unwrap_err().to_string();
+        assert!(e.starts_with("`schema` is \"lmms.profile/2\""), "{e}");
+        let e = ProfileDoc::from_json(&GOOD.replace(r#""self_ms":{"median":1.0"#, r#""self_ms":{"median":-1.0"#))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("`modules[0].self_ms.median` is -1"), "{e}");
+        let e = ProfileDoc::from_json(&GOOD.replace(r#""runs":3"#, r#""runs":0"#)).unwrap_err().to_string();
+        assert!(e.starts_with("`runs` is 0"), "{e}");
+        let e = ProfileDoc::from_json(&GOOD.replace(r#""runs":3,"#, "")).unwrap_err().to_string();
+        assert!(e.contains("missing field `runs`"), "{e}");
     }
 }

@@ -26,6 +26,10 @@ pub enum DiscoveryError {
         "no Python interpreter found (tried --python, config `python`, $VIRTUAL_ENV, .venv/bin/python, python3 on PATH); pass --python PATH"
     )]
     NotFound,
+    #[error(
+        "VIRTUAL_ENV is {venv}, but {path} does not exist or is not executable; activate the environment again, unset VIRTUAL_ENV, or pass --python PATH"
+    )]
+    VirtualEnv { venv: PathBuf, path: PathBuf },
     #[error("{path} could not tell its own sys.executable: {detail}")]
     Unresolvable { path: PathBuf, detail: String },
 }
@@ -46,16 +50,32 @@ impl Hints<'_> {
         Hints {
             cli,
             config,
-            virtual_env: std::env::var_os("VIRTUAL_ENV").map(PathBuf::from),
+            // An empty VIRTUAL_ENV is how shells and test harnesses unset it.
+            virtual_env: std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()).map(PathBuf::from),
             project_root: Some(project_root),
             path_var: std::env::var_os("PATH"),
         }
     }
 }
 
+#[cfg(unix)]
 fn executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(p: &Path) -> bool {
+    p.is_file()
+}
+
+/// Where a virtual environment keeps its interpreter.
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts/python.exe")
+    } else {
+        venv.join("bin/python")
+    }
 }
 
 fn which(name: &str, path_var: Option<&OsStr>) -> Option<PathBuf> {
@@ -83,14 +103,18 @@ pub fn choose(h: &Hints<'_>) -> Result<Interpreter, DiscoveryError> {
             };
         }
     }
+    // An activated environment is a statement of intent: measuring another
+    // interpreter instead would profile different packages without a word.
     if let Some(venv) = &h.virtual_env {
-        let p = venv.join("bin/python");
-        if executable(&p) {
-            return Ok(Interpreter { path: p, source: "$VIRTUAL_ENV" });
-        }
+        let p = venv_python(venv);
+        return if executable(&p) {
+            Ok(Interpreter { path: p, source: "$VIRTUAL_ENV" })
+        } else {
+            Err(DiscoveryError::VirtualEnv { venv: venv.clone(), path: p })
+        };
     }
     if let Some(root) = h.project_root {
-        let p = root.join(".venv/bin/python");
+        let p = venv_python(&root.join(".venv"));
         if executable(&p) {
             return Ok(Interpreter { path: p, source: ".venv" });
         }
@@ -129,7 +153,7 @@ pub fn resolve(interp: Interpreter, runner: &dyn Runner) -> Result<Interpreter, 
     Ok(Interpreter { path: real, source: interp.source })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
@@ -187,6 +211,21 @@ mod tests {
         // The venv path, not the base interpreter it points to: sys.prefix
         // (and so site-packages) comes from the path python was started as.
         assert_eq!(choose(&h).unwrap().path, link);
+    }
+
+    #[test]
+    fn a_virtual_env_without_an_interpreter_is_an_error_naming_it() {
+        let d = tempfile::tempdir().unwrap();
+        exe(d.path(), "bin/python3");
+        let h = Hints {
+            virtual_env: Some(PathBuf::from("/nonexistent")),
+            path_var: Some(d.path().join("bin").into_os_string()),
+            ..Default::default()
+        };
+        let err = choose(&h).unwrap_err();
+        assert!(matches!(err, DiscoveryError::VirtualEnv { .. }));
+        let msg = err.to_string();
+        assert!(msg.starts_with("VIRTUAL_ENV is /nonexistent, but /nonexistent/bin/python does not exist"), "{msg}");
     }
 
     #[test]

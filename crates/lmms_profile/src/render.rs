@@ -15,24 +15,35 @@ pub struct TextOptions {
     pub module_level_ms: f64,
     pub function_level_ms: f64,
     pub hot_usage: f64,
-    pub color: bool,
+    /// Styles from the caller's theme; plain by default. This crate never
+    /// decides whether to colour.
+    pub styles: Styles,
     /// Extra lines for the header (interpreter source, artifact path).
     pub notes: Vec<String>,
 }
 
-struct Style {
-    on: bool,
+/// The three styles the profile report uses (the binary fills them from
+/// `lmms_report::style::Theme`, which this crate sits below).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Styles {
+    pub heading: anstyle::Style,
+    pub dim: anstyle::Style,
+    pub warning: anstyle::Style,
 }
 
-impl Style {
+fn paint(style: anstyle::Style, s: &str) -> String {
+    format!("{}{s}{}", style.render(), style.render_reset())
+}
+
+impl Styles {
     fn bold(&self, s: &str) -> String {
-        if self.on { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
+        paint(self.heading, s)
     }
     fn dim(&self, s: &str) -> String {
-        if self.on { format!("\x1b[2m{s}\x1b[0m") } else { s.to_string() }
+        paint(self.dim, s)
     }
     fn warn(&self, s: &str) -> String {
-        if self.on { format!("\x1b[33m{s}\x1b[0m") } else { s.to_string() }
+        paint(self.warning, s)
     }
 }
 
@@ -55,7 +66,7 @@ pub fn verdict(ms: f64, o: &TextOptions) -> String {
 }
 
 pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
-    let st = Style { on: o.color };
+    let st = o.styles;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -191,7 +202,7 @@ pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
 
 fn tree(
     s: &mut String,
-    st: &Style,
+    st: &Styles,
     children: &HashMap<Option<&str>, Vec<&ModuleProfile>>,
     nodes: &[&ModuleProfile],
     prefix: &str,

@@ -83,13 +83,15 @@ pub struct RunOutput {
     pub status: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    /// `CLOCK_MONOTONIC` in ns, read immediately before the spawn. Python's
-    /// `time.monotonic_ns()` reads the same clock on Linux, so a timestamp
-    /// printed by the child minus this is "time since spawn".
+    /// The monotonic clock in ns, read immediately before the spawn: the
+    /// clock Python's `time.monotonic_ns()` reads on this platform (see
+    /// [`monotonic_ns`]), so a timestamp printed by the child minus this is
+    /// "time since spawn".
     pub spawned_at_ns: u64,
     /// Spawn to reap.
     pub wall_ms: f64,
-    /// Peak resident set of the child, from `wait4`'s rusage.
+    /// Peak resident set of the child in KiB, from `wait4`'s rusage
+    /// (normalised: macOS reports bytes, Linux KiB).
     pub max_rss_kb: Option<u64>,
     pub timed_out: bool,
 }
@@ -125,11 +127,52 @@ pub trait Runner {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ProcessRunner;
 
+/// Now, on the clock the child's `time.monotonic_ns()` reads.
 pub fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    unsafe { libc::clock_gettime(platform::PYTHON_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// What differs between the platforms the runner supports. Everything else
+/// in the runner is plain POSIX.
+#[cfg(target_os = "linux")]
+mod platform {
+    /// CPython's `time.monotonic()` is `clock_gettime(CLOCK_MONOTONIC)`.
+    pub const PYTHON_MONOTONIC: libc::clockid_t = libc::CLOCK_MONOTONIC;
+    /// Also reap children started with `clone()` flags other than SIGCHLD.
+    pub const WAIT_FLAGS: libc::c_int = libc::__WALL;
+
+    /// Linux reports `ru_maxrss` in KiB.
+    pub fn max_rss_kb(ru_maxrss: libc::c_long) -> u64 {
+        ru_maxrss.max(0) as u64
+    }
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+mod platform {
+    /// CPython's `time.monotonic()` is `mach_absolute_time()` on Apple
+    /// systems, which is `CLOCK_UPTIME_RAW` (`CLOCK_MONOTONIC` there keeps
+    /// counting during sleep and would not line up).
+    pub const PYTHON_MONOTONIC: libc::clockid_t = libc::CLOCK_UPTIME_RAW;
+    pub const WAIT_FLAGS: libc::c_int = 0;
+
+    /// Darwin reports `ru_maxrss` in bytes.
+    pub fn max_rss_kb(ru_maxrss: libc::c_long) -> u64 {
+        ru_maxrss.max(0) as u64 / 1024
+    }
+}
+
+/// The BSDs: POSIX clocks and KiB, as their getrusage(2) pages say.
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "ios")))]
+mod platform {
+    pub const PYTHON_MONOTONIC: libc::clockid_t = libc::CLOCK_MONOTONIC;
+    pub const WAIT_FLAGS: libc::c_int = 0;
+
+    pub fn max_rss_kb(ru_maxrss: libc::c_long) -> u64 {
+        ru_maxrss.max(0) as u64
+    }
 }
 
 impl Runner for ProcessRunner {
@@ -210,7 +253,7 @@ impl Runner for ProcessRunner {
             // SAFETY: wait4 on our own child with valid out-pointers. We
             // hold the lock across the call's return so the watchdog cannot
             // race a reaped pid.
-            let rc = unsafe { libc::wait4(pid, &mut status, libc::__WALL, &mut usage) };
+            let rc = unsafe { libc::wait4(pid, &mut status, platform::WAIT_FLAGS, &mut usage) };
             if rc == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
@@ -246,7 +289,7 @@ impl Runner for ProcessRunner {
             stderr,
             spawned_at_ns,
             wall_ms,
-            max_rss_kb: Some(usage.ru_maxrss as u64),
+            max_rss_kb: Some(platform::max_rss_kb(usage.ru_maxrss)),
             timed_out,
         })
     }
@@ -285,7 +328,10 @@ mod tests {
         assert_eq!(out.stdout_text(), "hi\n");
         assert_eq!(out.stderr_text(), "err\n");
         assert!(!out.timed_out);
-        assert!(out.max_rss_kb.unwrap() > 0);
+        // A shell's peak RSS is a few MiB: in KiB on every platform, never
+        // bytes (macOS) or pages.
+        let kb = out.max_rss_kb.unwrap();
+        assert!((200..200_000).contains(&kb), "{kb} KiB");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use lmms_lint::{Diagnostic, RULES};
+pub use style::Theme;
+use style::paint;
 use lmms_python::LineIndex;
 use serde_json::{json, Value};
 
@@ -26,9 +28,12 @@ pub enum Format {
     Github,
 }
 
+pub mod style;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
-    pub color: bool,
+    /// Styles for text and concise output (plain unless the binary chose colour).
+    pub theme: Theme,
     /// Tool version for SARIF.
     pub version: &'a str,
 }
@@ -36,29 +41,21 @@ pub struct Options<'a> {
 /// Source text of a diagnostic's file, if available.
 pub type Sources<'a> = &'a dyn Fn(&Path) -> Option<&'a str>;
 
-struct Style {
-    on: bool,
-}
+/// The check renderers' names for the theme's roles.
+struct Style<'t>(&'t Theme);
 
-impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    }
+impl Style<'_> {
     fn bold(&self, s: &str) -> String {
-        self.paint("1", s)
+        paint(self.0.heading, s)
     }
     fn red(&self, s: &str) -> String {
-        self.paint("1;31", s)
+        paint(self.0.error, s)
     }
     fn blue(&self, s: &str) -> String {
-        self.paint("1;34", s)
+        paint(self.0.gutter, s)
     }
     fn cyan(&self, s: &str) -> String {
-        self.paint("36", s)
+        paint(self.0.punctuation, s)
     }
 }
 
@@ -70,15 +67,15 @@ pub fn render(
     opts: Options<'_>,
 ) -> io::Result<()> {
     match format {
-        Format::Text => text(w, diags, sources, opts.color),
-        Format::Concise => concise(w, diags, opts.color),
+        Format::Text => text(w, diags, sources, &opts.theme),
+        Format::Concise => concise(w, diags, &opts.theme),
         Format::Json => json_format(w, diags),
         Format::Sarif => sarif(w, diags, opts.version),
         Format::Github => github(w, diags),
     }
 }
 
-fn header(w: &mut dyn Write, d: &Diagnostic, s: &Style) -> io::Result<()> {
+fn header(w: &mut dyn Write, d: &Diagnostic, s: &Style<'_>) -> io::Result<()> {
     writeln!(
         w,
         "{}{}{}{}{}{} {} {}",
@@ -101,8 +98,8 @@ fn summary(w: &mut dyn Write, n: usize) -> io::Result<()> {
     }
 }
 
-fn concise(w: &mut dyn Write, diags: &[Diagnostic], color: bool) -> io::Result<()> {
-    let s = Style { on: color };
+fn concise(w: &mut dyn Write, diags: &[Diagnostic], theme: &Theme) -> io::Result<()> {
+    let s = Style(theme);
     for d in diags {
         header(w, d, &s)?;
     }
@@ -114,9 +111,9 @@ fn text(
     w: &mut dyn Write,
     diags: &[Diagnostic],
     sources: Sources<'_>,
-    color: bool,
+    theme: &Theme,
 ) -> io::Result<()> {
-    let s = Style { on: color };
+    let s = Style(theme);
     let mut cached: Option<(&Path, LineIndex)> = None;
     for d in diags {
         header(w, d, &s)?;
@@ -139,7 +136,7 @@ fn frame(
     d: &Diagnostic,
     src: &str,
     idx: &LineIndex,
-    s: &Style,
+    s: &Style<'_>,
 ) -> io::Result<()> {
     let line_text = |n: u32| -> &str {
         let Some(a) = idx.start_of_line(n) else {
@@ -357,7 +354,7 @@ pub fn render_statistics(
     w: &mut dyn Write,
     format: Format,
     diags: &[Diagnostic],
-    color: bool,
+    theme: &Theme,
 ) -> io::Result<()> {
     let stats = statistics(diags);
     match format {
@@ -371,7 +368,7 @@ pub fn render_statistics(
             writeln!(w)
         }
         _ => {
-            let s = Style { on: color };
+            let s = Style(theme);
             let width = stats
                 .iter()
                 .map(|s| s.2.to_string().len())

@@ -6,6 +6,8 @@
 //! single noisy run (a page-cache miss, a scheduler hiccup) must not move the
 //! headline number.
 
+pub mod date;
+
 use serde::{Deserialize, Serialize};
 
 /// The four numbers every measured quantity is reported with.

@@ -4,7 +4,7 @@ Embedded in the lmms binary. argv[1] is a JSON config
 {"entry": "module:function", "src": [roots], "timeout": seconds}; events
 arrive on stdin as JSON lines {"name": ..., "event": ...}. For every event
 one JSON line goes to the *original* stdout:
-{"i": n, "name": ..., "error": null|"Type: msg", "ms": float,
+{"i": n, "name": ..., "error": null|"Type: msg", "traceback": null|text, "ms": float,
  "modules": [names whose code ran], "functions": ["module:qualname", ...],
  "called": [modules under config "targets" whose code a project function
  called directly]}
@@ -279,6 +279,19 @@ def _collect():
     return sorted(modules), sorted(functions), sorted(called)
 
 
+def _user_traceback(e):
+    """The traceback of a failed event without this script's frames (the
+    replay loop, the alarm handler, the import wrapper): the user wants to
+    see their code, not lmms'."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename != _SELF_FILE]
+    text = "".join(traceback.format_exception_only(type(e), e))
+    if frames:
+        text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + text
+    return text
+
+
 if TIMEOUT > 0:
     signal.signal(signal.SIGALRM, _on_alarm)
 
@@ -289,6 +302,7 @@ for line in _events_text.splitlines():
     item = json.loads(line)
     ctx = Context(n, TIMEOUT)
     error = None
+    tb = None
     _seen.clear()
     _called.clear()
     t0 = time.perf_counter()
@@ -304,15 +318,17 @@ for line in _events_text.splitlines():
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except EventTimeout as e:
         error = "Timeout: %s" % e
+        tb = _user_traceback(e)
     except BaseException as e:  # the event failed, the replay goes on
         if isinstance(e, KeyboardInterrupt):
             raise
         error = "%s: %s" % (type(e).__name__, e)
+        tb = _user_traceback(e)
     ms = (time.perf_counter() - t0) * 1000.0
     modules, functions, called = _collect()
     _out.write(
         json.dumps(
-            {"i": n, "name": item.get("name"), "error": error, "ms": round(ms, 3),
+            {"i": n, "name": item.get("name"), "error": error, "traceback": tb, "ms": round(ms, 3),
              "modules": modules, "functions": functions, "called": called}
         )
         + "\n"

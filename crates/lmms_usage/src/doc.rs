@@ -63,9 +63,36 @@ pub fn write_file_atomic(target: &Path, bytes: &[u8]) -> Result<(), WriteError> 
     lmms_config::write_artifact(target, bytes).map_err(|source| WriteError::Io { path: target.to_path_buf(), source })
 }
 
+/// Why a `usage.json` cannot be used. Each names the field at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("not a usage document: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("`schema` is {0:?}; this lmms reads {USAGE_SCHEMA:?}")]
+    Schema(String),
+    #[error("`{field}` is {value}, but it is a fraction in {range}")]
+    Fraction { field: String, value: f64, range: &'static str },
+}
+
 impl UsageDoc {
-    pub fn from_json(text: &str) -> Result<UsageDoc, serde_json::Error> {
-        serde_json::from_str(text)
+    /// Parse and check a `usage.json`: the schema, every usage a fraction in
+    /// [0, 1] and the cold start ratio in (0, 1].
+    pub fn from_json(text: &str) -> Result<UsageDoc, ReadError> {
+        let doc: UsageDoc = serde_json::from_str(text)?;
+        if doc.schema != USAGE_SCHEMA {
+            return Err(ReadError::Schema(doc.schema));
+        }
+        let fraction = |field: String, value: f64| ReadError::Fraction { field, value, range: "[0, 1]" };
+        if let Some((i, u)) = doc.imports.iter().enumerate().find(|(_, u)| !(0.0..=1.0).contains(&u.usage)) {
+            return Err(fraction(format!("imports[{i}].usage"), u.usage));
+        }
+        if let Some((i, m)) = doc.modules.iter().enumerate().find(|(_, m)| !(0.0..=1.0).contains(&m.usage)) {
+            return Err(fraction(format!("modules[{i}].usage"), m.usage));
+        }
+        if let Some(r) = doc.cold_start_ratio.filter(|r| !(*r > 0.0 && *r <= 1.0)) {
+            return Err(ReadError::Fraction { field: "cold_start_ratio".into(), value: r, range: "(0, 1]" });
+        }
+        Ok(doc)
     }
 
     pub fn to_json_pretty(&self) -> String {
@@ -82,8 +109,10 @@ impl UsageDoc {
         Ok(target)
     }
 
-    /// The human-readable table.
-    pub fn render_text(&self) -> String {
+    /// The human-readable table. `heading` styles the column headers; it
+    /// comes from the caller's theme (plain when not colouring).
+    pub fn render_text(&self, heading: anstyle::Style) -> String {
+        let paint = |s: String| format!("{}{s}{}", heading.render(), heading.render_reset());
         let mut out = String::new();
         let pct = |u: f64| format!("{:.1}%", u * 100.0);
         match (&self.source, &self.logs) {
@@ -98,8 +127,14 @@ impl UsageDoc {
             }
             _ => out.push_str(&format!("{} replayed events, {} with errors\n", self.requests, self.errors)),
         }
-        if let Some(r) = self.cold_start_ratio {
-            out.push_str(&format!("cold start ratio: {:.4}\n", r));
+        match (self.cold_start_ratio, &self.logs) {
+            (Some(r), _) => out.push_str(&format!("cold start ratio: {:.4}\n", r)),
+            (None, Some(l)) if l.invocations > 0 => out.push_str(&format!(
+                "cold start ratio: unknown, no cold start among {} invocations (below {:.4})\n",
+                l.invocations,
+                1.0 / l.invocations as f64
+            )),
+            _ => {}
         }
         if let Some(l) = &self.logs {
             out.push_str(&format!(
@@ -134,7 +169,9 @@ impl UsageDoc {
                 .max("IMPORT".len());
             let wmod = self.imports.iter().map(|i| i.module.len()).max().unwrap_or(0).max("MODULE".len());
             out.push('\n');
-            out.push_str(&format!("{:<wpath$}  {:<wmod$}  {:>7}  {:>8}\n", "IMPORT", "MODULE", "USAGE", "REQUESTS"));
+            let header = format!("{:<wpath$}  {:<wmod$}  {:>7}  {:>8}", "IMPORT", "MODULE", "USAGE", "REQUESTS");
+            out.push_str(&paint(header));
+            out.push('\n');
             for i in &self.imports {
                 let loc = format!("{}:{}", i.path, i.line);
                 out.push_str(&format!(
@@ -148,7 +185,8 @@ impl UsageDoc {
         if !self.modules.is_empty() {
             let w = self.modules.iter().map(|m| m.name.len()).max().unwrap_or(0).max("MODULE".len());
             out.push('\n');
-            out.push_str(&format!("{:<w$}  {:>7}\n", "MODULE", "USAGE"));
+            out.push_str(&paint(format!("{:<w$}  {:>7}", "MODULE", "USAGE")));
+            out.push('\n');
             for m in &self.modules {
                 out.push_str(&format!("{:<w$}  {:>7}\n", m.name, pct(m.usage)));
             }
@@ -190,6 +228,19 @@ mod tests {
         assert_eq!(v["source"], "replay");
         assert!(v["cold_start_ratio"].is_null());
         assert_eq!(UsageDoc::from_json(&d.to_json_pretty()).unwrap(), d);
+    }
+
+    #[test]
+    fn reading_rejects_a_foreign_schema_and_impossible_fractions_naming_the_field() {
+        let good = doc().to_json_pretty();
+        let e = UsageDoc::from_json(&good.replace("lmms.usage/1", "lmms.usage/9")).unwrap_err().to_string();
+        assert!(e.contains("`schema` is \"lmms.usage/9\""), "{e}");
+        let e = UsageDoc::from_json(&good.replace("\"usage\": 0.2", "\"usage\": -0.5")).unwrap_err().to_string();
+        assert!(e.contains("`imports[0].usage` is -0.5"), "{e}");
+        let e = UsageDoc::from_json(&good.replace("\"cold_start_ratio\": null", "\"cold_start_ratio\": 0.0"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`cold_start_ratio` is 0"), "{e}");
     }
 
     #[test]

@@ -58,23 +58,46 @@ pub struct Entry {
 /// The key every tracker line starts with; also what the Insights query filters on.
 pub const TRACKER_TAG: &str = "lmms_usage";
 
+/// What one input file yielded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub entries: Vec<Entry>,
+    /// Platform lines (REPORT, INIT_REPORT, RESTORE_REPORT) whose numbers
+    /// cannot be read, e.g. `Duration: x ms`. They are never counted: a line
+    /// that cannot say how long it took says nothing about cold starts.
+    pub malformed: Vec<String>,
+}
+
 /// Extract the records of one input file's text.
-pub fn parse_input(text: &str) -> Vec<Entry> {
+pub fn parse_input(text: &str) -> Parsed {
+    let mut malformed = Vec::new();
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
-            if let Some(entries) = from_json_document(&value) {
-                return entries;
+            if let Some(entries) = from_json_document(&value, &mut malformed) {
+                return Parsed { entries, malformed };
             }
         }
     }
-    if let Some(entries) = from_insights_csv(trimmed) {
-        return entries;
+    if let Some(entries) = from_insights_csv(trimmed, &mut malformed) {
+        return Parsed { entries, malformed };
     }
-    trimmed.lines().filter_map(|l| parse_message(l).map(|record| Entry { stream: None, record })).collect()
+    let entries =
+        trimmed.lines().filter_map(|l| checked(l, &mut malformed).map(|record| Entry { stream: None, record })).collect();
+    Parsed { entries, malformed }
 }
 
-fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
+/// [`parse_message`], noting a platform line it had to reject.
+fn checked(msg: &str, malformed: &mut Vec<String>) -> Option<Record> {
+    let record = parse_message(msg);
+    let platform = ["REPORT RequestId:", "INIT_REPORT ", "RESTORE_REPORT ", "\"platform.report\""];
+    if record.is_none() && platform.iter().any(|p| msg.contains(p)) {
+        malformed.push(msg.trim().to_owned());
+    }
+    record
+}
+
+fn from_json_document(value: &serde_json::Value, malformed: &mut Vec<String>) -> Option<Vec<Entry>> {
     let items = match value {
         // `aws logs filter-log-events` (and `get-log-events`).
         serde_json::Value::Object(o) => o.get("events")?.as_array()?,
@@ -96,14 +119,14 @@ fn from_json_document(value: &serde_json::Value) -> Option<Vec<Entry>> {
         let message = obj.get("message").or_else(|| obj.get("@message")).and_then(|m| m.as_str());
         let stream =
             obj.get("logStreamName").or_else(|| obj.get("@logStream")).and_then(|s| s.as_str()).map(str::to_owned);
-        if let Some(record) = message.and_then(parse_message) {
+        if let Some(record) = message.and_then(|m| checked(m, malformed)) {
             out.push(Entry { stream, record });
         }
     }
     Some(out)
 }
 
-fn from_insights_csv(text: &str) -> Option<Vec<Entry>> {
+fn from_insights_csv(text: &str, malformed: &mut Vec<String>) -> Option<Vec<Entry>> {
     let rows = parse_csv(text);
     let header = rows.first()?;
     if !header.iter().any(|h| h == "@message") && header.iter().any(|h| h == "sampled") {
@@ -122,7 +145,7 @@ fn from_insights_csv(text: &str) -> Option<Vec<Entry>> {
     let out = rows[1..]
         .iter()
         .filter_map(|row| {
-            let record = parse_message(row.get(msg_col)?)?;
+            let record = checked(row.get(msg_col)?, malformed)?;
             let stream = stream_col.and_then(|c| row.get(c)).filter(|s| !s.is_empty()).cloned();
             Some(Entry { stream, record })
         })
@@ -185,7 +208,8 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// Recognise one log message (a line of text, possibly with a prefix).
+/// Recognise one log message (a line of text, possibly with a prefix). A
+/// platform line whose numbers cannot be read is no record.
 pub fn parse_message(msg: &str) -> Option<Record> {
     let json_like = msg.contains(TRACKER_TAG) || msg.contains("\"platform.");
     if let Some(at) = msg.find('{').filter(|_| json_like) {
@@ -196,21 +220,26 @@ pub fn parse_message(msg: &str) -> Option<Record> {
     if let Some(at) = msg.find("INIT_REPORT ") {
         let rest = &msg[at..];
         return Some(Record::InitReport {
-            init_ms: field_ms(rest, "Init Duration:"),
+            init_ms: field_ms(rest, "Init Duration:").ok()?,
             phase: field_word(rest, "Phase:"),
             status: field_word(rest, "Status:"),
         });
     }
     if let Some(at) = msg.find("RESTORE_REPORT ") {
-        return Some(Record::RestoreReport { restore_ms: field_ms(&msg[at..], "Restore Duration:") });
+        return Some(Record::RestoreReport { restore_ms: field_ms(&msg[at..], "Restore Duration:").ok()? });
     }
     if let Some(at) = msg.find("REPORT RequestId:") {
         let rest = &msg[at..];
+        // Every REPORT carries the invocation's Duration.
+        let duration_ms = match field_ms(rest, "\tDuration:").ok()? {
+            Some(ms) => ms,
+            None => field_ms(rest, " Duration:").ok()??,
+        };
         return Some(Record::Report(Report {
             request_id: field_word(rest, "RequestId:"),
-            duration_ms: field_ms(rest, "\tDuration:").or_else(|| field_ms(rest, " Duration:")),
-            init_ms: field_ms(rest, "Init Duration:"),
-            restore_ms: field_ms(rest, "Restore Duration:"),
+            duration_ms: Some(duration_ms),
+            init_ms: field_ms(rest, "Init Duration:").ok()?,
+            restore_ms: field_ms(rest, "Restore Duration:").ok()?,
             status: field_word(rest, "Status:"),
         }));
     }
@@ -239,7 +268,7 @@ fn parse_json_message(text: &str) -> Option<Record> {
     match kind {
         "platform.report" => Some(Record::Report(Report {
             request_id: text_of("requestId"),
-            duration_ms: metric("durationMs"),
+            duration_ms: Some(metric("durationMs")?),
             init_ms: metric("initDurationMs"),
             restore_ms: metric("restoreDurationMs"),
             status: text_of("status").filter(|s| s != "success"),
@@ -254,10 +283,11 @@ fn parse_json_message(text: &str) -> Option<Record> {
     }
 }
 
-/// The number after `label` up to ` ms`, e.g. `Init Duration: 412.55 ms`.
+/// The number after `label` up to ` ms`, e.g. `Init Duration: 412.55 ms`:
+/// `Ok(None)` without the label, `Err` when what follows is no number.
 /// `Billed Restore Duration` must not be mistaken for `Restore Duration`,
 /// so a match preceded by `Billed ` is skipped.
-fn field_ms(text: &str, label: &str) -> Option<f64> {
+fn field_ms(text: &str, label: &str) -> Result<Option<f64>, std::num::ParseFloatError> {
     let mut from = 0;
     while let Some(pos) = text[from..].find(label) {
         let at = from + pos;
@@ -267,9 +297,9 @@ fn field_ms(text: &str, label: &str) -> Option<f64> {
         }
         let rest = text[from..].trim_start();
         let num: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-        return num.parse().ok();
+        return num.parse().map(Some);
     }
-    None
+    Ok(None)
 }
 
 fn field_word(text: &str, label: &str) -> Option<String> {
@@ -292,7 +322,9 @@ pub struct LogStats {
     pub failed: u64,
     /// INIT_REPORT lines whose status is not `success`.
     pub init_failures: u64,
-    /// (cold starts + restores) / invocations; `None` without invocations.
+    /// (cold starts + restores) / invocations; `None` without invocations
+    /// or without a single start, where it is only known to be below
+    /// 1 / invocations (a ratio of 0 would mean containers live forever).
     pub cold_start_ratio: Option<f64>,
     /// Distinct log streams when the input names them, else one per cold start.
     pub containers: Option<u64>,
@@ -388,7 +420,7 @@ pub fn aggregate(entries: &[Entry]) -> LogStats {
         snapstart,
         failed,
         init_failures,
-        cold_start_ratio: (invocations > 0).then(|| starts as f64 / invocations as f64),
+        cold_start_ratio: (invocations > 0 && starts > 0).then(|| starts as f64 / invocations as f64),
         containers,
         requests_per_container: containers.filter(|c| *c > 0).map(|c| invocations as f64 / c as f64),
         init_ms: Summary::of(&init_samples).map(|s| s.rounded(2)),
@@ -402,6 +434,10 @@ pub fn aggregate(entries: &[Entry]) -> LogStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entries(text: &str) -> Vec<Entry> {
+        parse_input(text).entries
+    }
 
     const COLD: &str = "REPORT RequestId: 3604209a-e9a3-11e6-939a-754dd98c7be3\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tInit Duration: 412.55 ms\t";
     const WARM: &str = "REPORT RequestId: 6f1a7a2b-0c3d-4e5f-8a9b-0c1d2e3f4a5b\tDuration: 2.10 ms\tBilled Duration: 3 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\t";
@@ -483,7 +519,7 @@ mod tests {
             text.push_str(if i % 13 == 0 && i / 13 < 37 { COLD } else { WARM });
             text.push('\n');
         }
-        let stats = aggregate(&parse_input(&text));
+        let stats = aggregate(&entries(&text));
         assert_eq!(stats.invocations, 500);
         assert_eq!(stats.cold_starts, 37);
         assert_eq!(stats.cold_start_ratio, Some(0.074));
@@ -499,7 +535,7 @@ mod tests {
             {"logStreamName": "s1", "timestamp": 3, "message": "START RequestId: x\n", "eventId": "3"},
             {"logStreamName": "s2", "timestamp": 4, "message": format!("{COLD}\n"), "eventId": "4"},
         ]});
-        let stats = aggregate(&parse_input(&doc.to_string()));
+        let stats = aggregate(&entries(&doc.to_string()));
         assert_eq!(stats.invocations, 3);
         assert_eq!(stats.containers, Some(2));
         assert_eq!(stats.requests_per_container, Some(1.5));
@@ -510,7 +546,7 @@ mod tests {
         let csv = format!(
             "@timestamp,@message,@logStream\n2024-05-01 10:00:00.000,\"{COLD}\n\",s1\n2024-05-01 10:00:01.000,\"{WARM}\n\",s1\n2024-05-01 10:00:02.000,\"say \"\"hi\"\", then\",s1\n"
         );
-        let stats = aggregate(&parse_input(&csv));
+        let stats = aggregate(&entries(&csv));
         assert_eq!(stats.invocations, 2);
         assert_eq!(stats.cold_starts, 1);
         assert_eq!(stats.containers, Some(1));
@@ -522,7 +558,7 @@ mod tests {
             {"@timestamp": "2024-05-01 10:00:00.000", "@message": COLD, "@logStream": "a"},
             {"@timestamp": "2024-05-01 10:00:01.000", "@message": WARM, "@logStream": "b"},
         ]);
-        let stats = aggregate(&parse_input(&doc.to_string()));
+        let stats = aggregate(&entries(&doc.to_string()));
         assert_eq!(stats.invocations, 2);
         assert_eq!(stats.cold_start_ratio, Some(0.5));
     }
@@ -532,7 +568,7 @@ mod tests {
         let text = "INIT_REPORT Init Duration: 800.00 ms\tPhase: init\tStatus: success\n\
                     REPORT RequestId: a\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tRestore Duration: 300.00 ms\tBilled Restore Duration: 100 ms\n\
                     REPORT RequestId: b\tDuration: 5.00 ms\tBilled Duration: 6 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\n";
-        let stats = aggregate(&parse_input(text));
+        let stats = aggregate(&entries(text));
         assert!(stats.snapstart);
         assert_eq!(stats.restores, 1);
         assert_eq!(stats.cold_starts, 0);
@@ -545,7 +581,7 @@ mod tests {
     fn failed_invocations_and_inits_are_counted() {
         let text = "REPORT RequestId: a\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tStatus: timeout\n\
                     INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout\n";
-        let stats = aggregate(&parse_input(text));
+        let stats = aggregate(&entries(text));
         assert_eq!(stats.failed, 1);
         assert_eq!(stats.init_failures, 1);
     }
@@ -553,20 +589,39 @@ mod tests {
     #[test]
     fn insights_query_results_are_read_as_totals() {
         let csv = "sampled,cold_sampled,m_requests,m_boto3,m_pandas\n2000,31,412.0,90,\n";
-        let stats = aggregate(&parse_input(csv));
+        let stats = aggregate(&entries(csv));
         assert_eq!(stats.sampled, 2000);
         assert_eq!(stats.sampled_cold, 31);
         assert_eq!(stats.module_counts.get("requests"), Some(&412));
         assert_eq!(stats.module_counts.get("pandas"), None);
         let json = r#"[{"sampled": "10", "cold_sampled": "1", "m_json": "10"}]"#;
-        let stats = aggregate(&parse_input(json));
+        let stats = aggregate(&entries(json));
         assert_eq!((stats.sampled, stats.module_counts["json"]), (10, 10));
     }
 
     #[test]
     fn no_reports_means_no_ratio() {
-        let stats = aggregate(&parse_input("hello\n"));
+        let stats = aggregate(&entries("hello\n"));
         assert_eq!(stats.cold_start_ratio, None);
         assert_eq!(stats.requests_per_container, None);
+    }
+
+    #[test]
+    fn platform_lines_with_unreadable_numbers_are_rejected_not_counted() {
+        let text = "REPORT RequestId: a\tDuration: x ms\tBilled Duration: 1 ms\n\
+                    REPORT RequestId: b\tDuration: 3.0 ms\tInit Duration: soon ms\n\
+                    INIT_REPORT Init Duration: ? ms\tPhase: init\tStatus: success\n";
+        let parsed = parse_input(text);
+        assert!(parsed.entries.is_empty(), "{:?}", parsed.entries);
+        assert_eq!(parsed.malformed.len(), 3);
+        assert!(parsed.malformed[0].contains("Duration: x ms"));
+        assert_eq!(aggregate(&parsed.entries).invocations, 0);
+    }
+
+    #[test]
+    fn a_log_without_a_single_cold_start_has_no_ratio_rather_than_zero() {
+        let stats = aggregate(&entries(&format!("{WARM}\n{WARM}\n")));
+        assert_eq!(stats.invocations, 2);
+        assert_eq!(stats.cold_start_ratio, None);
     }
 }

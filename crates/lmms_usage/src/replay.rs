@@ -27,8 +27,28 @@ pub enum UsageError {
     Init { entry: String, message: String },
     #[error("the replay interpreter {what}{}", if .stderr.is_empty() { String::new() } else { format!("; its stderr ends with:\n{}", .stderr) })]
     Crashed { what: String, stderr: String },
+    #[error(
+        "every one of the {count} events raised, so no usage was measured and usage.json was left as it was; the first, {name}:\n{traceback}"
+    )]
+    AllEventsFailed { count: usize, name: String, traceback: String },
     #[error(transparent)]
     Run(#[from] RunError),
+}
+
+/// An event the handler raised on (or that timed out), with the user's
+/// part of the traceback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFailure {
+    pub name: String,
+    pub error: String,
+    pub traceback: String,
+}
+
+/// What a replay returns: per-event use, and the events that failed.
+#[derive(Debug, Clone, Default)]
+pub struct Replayed {
+    pub uses: Vec<EventUse>,
+    pub failures: Vec<EventFailure>,
 }
 
 /// One recorded event and where it came from.
@@ -167,7 +187,7 @@ pub fn replay(
     targets: &[String],
     events: &[Event],
     per_event: Duration,
-) -> Result<Vec<EventUse>, UsageError> {
+) -> Result<Replayed, UsageError> {
     let config = serde_json::json!({
         "entry": entry,
         "src": src_json(&py.src_roots),
@@ -202,8 +222,9 @@ pub fn parse_replay_output(
     stderr: &str,
     timed_out: bool,
     expected: usize,
-) -> Result<Vec<EventUse>, UsageError> {
+) -> Result<Replayed, UsageError> {
     let mut events = Vec::new();
+    let mut failures = Vec::new();
     let mut done = false;
     let strings = |v: &serde_json::Value| -> BTreeSet<String> {
         v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
@@ -219,6 +240,11 @@ pub fn parse_replay_output(
         if v.get("done").is_some() {
             done = true;
             continue;
+        }
+        if let Some(error) = v["error"].as_str() {
+            let name = v["name"].as_str().map_or_else(|| format!("event {}", events.len() + 1), str::to_owned);
+            let traceback = v["traceback"].as_str().unwrap_or(error).trim_end().to_owned();
+            failures.push(EventFailure { name, error: error.to_owned(), traceback });
         }
         events.push(EventUse {
             name: v["name"].as_str().map(str::to_owned),
@@ -236,7 +262,7 @@ pub fn parse_replay_output(
         };
         return Err(UsageError::Crashed { what, stderr: stderr_tail(stderr) });
     }
-    Ok(events)
+    Ok(Replayed { uses: events, failures })
 }
 
 /// Everything `lmms usage --events` needs.
@@ -255,6 +281,8 @@ pub struct ReplayOptions {
 pub struct ReplayReport {
     pub doc: UsageDoc,
     pub warnings: Vec<String>,
+    /// Events that raised; fewer than all of them, or there is no report.
+    pub failures: Vec<EventFailure>,
 }
 
 /// Parse the project, measure closures, replay, attribute.
@@ -303,10 +331,16 @@ pub fn usage_by_replay(
     }
     let closures = attribute::exclusive_closures(&targets, &project_targets, &measured);
     let external: Vec<String> = targets.difference(&project_targets).cloned().collect();
-    let uses = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
+    let Replayed { uses, failures } = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
+    // Usage measured on no successful request is no measurement: a failing
+    // handler must not replace a good usage.json with zeros.
+    if !uses.is_empty() && failures.len() == uses.len() {
+        let first = failures.into_iter().next().expect("non-empty");
+        return Err(UsageError::AllEventsFailed { count: uses.len(), name: first.name, traceback: first.traceback });
+    }
     let targets_of = |st: &project::Statement| attribute::statement_targets(st, &|m: &str| targets.contains(m));
     let (imports, modules) = attribute::attribute(&sources, &targets_of, &closures, &uses);
-    let errors = uses.iter().filter(|u| u.error.is_some()).count() as u64;
+    let errors = failures.len() as u64;
     Ok(ReplayReport {
         doc: UsageDoc {
             schema: USAGE_SCHEMA.into(),
@@ -319,6 +353,7 @@ pub fn usage_by_replay(
             logs: None,
         },
         warnings,
+        failures,
     })
 }
 
@@ -347,7 +382,7 @@ mod tests {
     #[test]
     fn replay_output_requires_every_event_and_the_done_marker() {
         let ok = "{\"i\":0,\"name\":\"a\",\"error\":null,\"ms\":1.0,\"modules\":[\"app\"],\"functions\":[\"app:h\"]}\n{\"done\":1}\n";
-        let ev = parse_replay_output("app:h", ok, "", false, 1).unwrap();
+        let ev = parse_replay_output("app:h", ok, "", false, 1).unwrap().uses;
         assert_eq!(ev[0].functions.iter().next().unwrap(), "app:h");
         let err = parse_replay_output(
             "app:h",
@@ -359,6 +394,21 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("stopped after 1 of 2 events"), "{err}");
         assert!(err.to_string().contains("Segmentation fault"));
+    }
+
+    #[test]
+    fn a_failed_event_carries_its_traceback() {
+        let out = concat!(
+            "{\"i\":0,\"name\":\"e.json[0]\",\"error\":\"KeyError: 'x'\",",
+            "\"traceback\":\"Traceback (most recent call last):\\n  File \\\"app.py\\\", line 3, in handler\\nKeyError: 'x'\\n\",",
+            "\"modules\":[],\"functions\":[]}\n",
+            "{\"i\":1,\"name\":\"e.json[1]\",\"error\":null,\"modules\":[],\"functions\":[]}\n{\"done\":2}\n"
+        );
+        let r = parse_replay_output("app:handler", out, "", false, 2).unwrap();
+        assert_eq!(r.uses.len(), 2);
+        assert_eq!(r.failures.len(), 1);
+        assert_eq!(r.failures[0].name, "e.json[0]");
+        assert!(r.failures[0].traceback.starts_with("Traceback") && r.failures[0].traceback.ends_with("KeyError: 'x'"));
     }
 
     #[test]

@@ -4,13 +4,14 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
-use lmms_graph::{Environment, ImportGraph, InstalledGraph};
-use lmms_lint::{Costs, Rule, Selection, Settings, Thresholds, Usage, RULES};
-use lmms_profile::doc::ProfileDoc;
+use anyhow::bail;
+use lmms_graph::{Environment, ImportGraph};
+use lmms_lint::{Costs, PerFileIgnores, Rule, Selection, Settings, Thresholds};
 use lmms_report::{Format, Options};
 
 use crate::context::Ctx;
+
+mod inputs;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -53,67 +54,8 @@ pub struct Args {
     pub usage: Option<PathBuf>,
 }
 
-/// Enough for boto3 + botocore + pandas + numpy several times over; a
-/// bound so a project importing a whole distribution stays fast.
-const MAX_INSTALLED_FILES: usize = 20_000;
-
-/// The standard library by name plus the site-packages of the interpreter
-/// the project would run with (found from its install layout, not run).
-fn installed_env(root: &Path, cfg: &lmms_config::Config) -> Environment {
-    use lmms_profile::python;
-    let config = cfg.python.as_ref().map(|p| root.join(p));
-    match python::choose(&python::Hints::from_env(None, config, root)) {
-        Ok(i) if !python::is_shim(&i.path) => {
-            Environment::builtin().with_site_packages(Environment::site_packages_of(&i.path))
-        }
-        _ => Environment::builtin(),
-    }
-}
-
-/// DEC-04's `fast_path.py` rules (LMM101–LMM108), when the project has the
-/// file and one of them is selected. They read `.lmms/` themselves (as
-/// `lmms fast-path check` does), so `--profile`/`--usage` do not reach them.
-fn fast_path_rules(
-    ctx: &Ctx,
-    graph: &ImportGraph,
-    settings: &Settings,
-    report: &mut lmms_lint::Report,
-) -> anyhow::Result<()> {
-    let file = ctx.project.fast_path_file();
-    let selected = RULES
-        .iter()
-        .filter(|r| r.fast_path.is_some())
-        .any(|r| settings.selection.is_enabled(r.rule));
-    if !selected || !file.is_file() {
-        return Ok(());
-    }
-    let mut notes = Vec::new();
-    // An unreadable or non-UTF-8 fast_path.py is already LMM901; the rest
-    // of the run still stands.
-    let findings = match super::fast_path::check_file(ctx, &file, &mut notes) {
-        Ok(f) => f.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("lmms: warning: fast-path rules not run: {e:#}");
-            return Ok(());
-        }
-    };
-    if ctx.project.artifact_dir().join("profile.json").is_file() {
-        // An unreadable or invalid profile: say exactly what is wrong.
-        for n in &notes {
-            eprintln!("lmms: warning: fast-path rules: {n}");
-        }
-    } else if ["LMM102", "LMM106", "LMM107"]
-        .into_iter()
-        .filter_map(Rule::from_code)
-        .any(|r| settings.selection.is_enabled(r))
-    {
-        eprintln!(
-            "lmms: note: no .lmms/profile.json: fast-path limits that need measurements \
-             (LMM102, LMM106, LMM107) are not checked; run `lmms profile` first"
-        );
-    }
-    lmms_lint::add_fast_path(report, graph, settings, findings);
-    Ok(())
+fn config_name(ctx: &Ctx) -> String {
+    ctx.project.config_file.as_ref().map_or_else(|| "the configuration".into(), |f| f.display().to_string())
 }
 
 fn format(f: OutputFormat) -> Format {
@@ -123,23 +65,6 @@ fn format(f: OutputFormat) -> Format {
         OutputFormat::Json => Format::Json,
         OutputFormat::Sarif => Format::Sarif,
         OutputFormat::Github => Format::Github,
-    }
-}
-
-/// An explicitly named artifact must exist; the default one is optional.
-fn artifact(
-    explicit: Option<&Path>,
-    cwd: &Path,
-    default: PathBuf,
-) -> anyhow::Result<Option<(PathBuf, String)>> {
-    let (path, required) = match explicit {
-        Some(p) => (cwd.join(p), true),
-        None => (default, false),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some((path, text))),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 
@@ -178,35 +103,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     let ignore: Vec<String> = cfg.ignore.iter().chain(&args.ignore).cloned().collect();
     let selection = Selection::new(select, ignore)?;
+    let per_file_ignores = PerFileIgnores::new(cfg.per_file_ignores.clone())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config_name(ctx)))?;
 
-    let artifacts = project.artifact_dir();
-    let artifacts = if artifacts.is_absolute() {
-        artifacts
-    } else {
-        root.join(".lmms")
-    };
-    let profile = match artifact(
-        args.profile.as_deref(),
-        &ctx.cwd,
-        artifacts.join("profile.json"),
-    )? {
-        Some((path, text)) => Some(
-            ProfileDoc::from_json(&text)
-                .with_context(|| format!("{} is not a valid lmms profile", path.display()))?,
-        ),
-        None => None,
-    };
-    let usage = match artifact(
-        args.usage.as_deref(),
-        &ctx.cwd,
-        artifacts.join("usage.json"),
-    )? {
-        Some((path, text)) => Some(
-            Usage::from_json(&text)
-                .with_context(|| format!("{} is not a valid lmms usage file", path.display()))?,
-        ),
-        None => None,
-    };
+    let (profile, usage) = inputs::artifacts(&args, ctx, &root)?;
     let costs = Costs::new(
         profile.as_ref(),
         cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)),
@@ -235,7 +135,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     // Installed packages matter only for chains through third-party code;
     // their site-packages come from the interpreter's layout, unrun.
     let env = if lmm002 {
-        installed_env(&root, cfg)
+        inputs::installed_env(&root, cfg)
     } else {
         Environment::builtin()
     };
@@ -248,36 +148,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         env.clone(),
         lmms_python::Extract::IMPORTS_ONLY,
     );
-    let installed = (lmm002 && !env.site_packages().is_empty()).then(|| {
-        let mut starts = std::collections::BTreeSet::new();
-        for f in 0..graph.files.len() {
-            for targets in graph.import_targets(f) {
-                for (_, t) in targets {
-                    if t.kind == lmms_graph::ModuleKind::ThirdParty {
-                        starts.insert(t.module.clone());
-                    }
-                }
-            }
-        }
-        let t = cfg.module_level_ms;
-        let heavy = |m: &str| {
-            costs
-                .lookup(m, lmms_graph::ModuleKind::ThirdParty)
-                .is_some_and(|c| c.ms >= t)
-        };
-        std::sync::Arc::new(InstalledGraph::expand(
-            &env,
-            starts,
-            &heavy,
-            MAX_INSTALLED_FILES,
-        ))
-    });
-    if installed.as_ref().is_some_and(|i| i.truncated) {
-        eprintln!(
-            "lmms: warning: stopped following imports into installed packages after {MAX_INSTALLED_FILES} files; \
-             LMM002 chains through third-party code may be incomplete"
-        );
-    }
+    let installed = if lmm002 {
+        inputs::installed_graph(&env, &graph, &costs, cfg.module_level_ms)
+    } else {
+        None
+    };
 
     let settings = Settings {
         thresholds: Thresholds {
@@ -290,17 +165,13 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         usage,
         entry_module: entry_module.clone(),
         selection,
-        per_file_ignores: cfg
-            .per_file_ignores
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        per_file_ignores,
         root: root.clone(),
         installed,
     };
     let mut report =
         lmms_graph::parse_pool().install(|| lmms_lint::check(&graph, &settings, &walk_issues));
-    fast_path_rules(ctx, &graph, &settings, &mut report)?;
+    inputs::fast_path_rules(ctx, &graph, &settings, &mut report)?;
     if report.entry_found == Some(false) {
         eprintln!(
             "lmms: warning: entry module `{}` not found under the source roots; treating every file as on the hot path",
@@ -319,10 +190,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let fmt = format(args.output_format);
     if args.statistics {
-        lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, ctx.color)?;
+        lmms_report::render_statistics(&mut out, fmt, &report.diagnostics, &ctx.theme)?;
     } else {
         let opts = Options {
-            color: ctx.color,
+            theme: ctx.theme,
             version: env!("CARGO_PKG_VERSION"),
         };
         lmms_report::render(&mut out, fmt, &report.diagnostics, &sources, opts)?;

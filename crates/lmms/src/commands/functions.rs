@@ -34,12 +34,18 @@ pub enum Need {
     Any,
     /// The list itself (`lmms functions`).
     List,
+    /// No configuration and no template (`lmms rule`): a broken one must
+    /// not stop a command that needs neither.
+    Nothing,
 }
 
 /// The project a command works on: `--config FILE`, else the nearest
 /// `[tool.lmms]`/`lmms.toml` or template (a configuration wins in its own
 /// directory), and the function picked from the template.
 pub fn resolve(cwd: &Path, g: &GlobalArgs, need: Need) -> anyhow::Result<(Project, Option<Catalog>, Option<Function>)> {
+    if need == Need::Nothing {
+        return Ok((Project { root: cwd.to_path_buf(), config_file: None, config: Default::default() }, None, None));
+    }
     let pick = g.function.as_deref();
     let (project, catalog) = match &g.config {
         Some(f) if lmms_template::is_template_file(f) => (

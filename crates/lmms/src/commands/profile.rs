@@ -134,7 +134,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 module_level_ms: cfg.module_level_ms,
                 function_level_ms: cfg.function_level_ms,
                 hot_usage: cfg.hot_usage,
-                color: ctx.color,
+                styles: render::Styles {
+                    heading: ctx.theme.heading,
+                    dim: ctx.theme.dim,
+                    warning: ctx.theme.warning,
+                },
                 notes,
             };
             out.write_all(render::text(&doc, &opts).as_bytes())?;
@@ -146,5 +150,5 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 
 pub fn now_rfc3339() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    lmms_profile::rfc3339_utc(secs)
+    lmms_stats::date::rfc3339_utc(secs)
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use lmms_lint::{redirect, Rule, RULES};
+use lmms_report::style::paint;
 
 use crate::context::Ctx;
 
@@ -19,11 +20,12 @@ pub struct Args {
     pub all: bool,
 }
 
-pub fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let theme = &ctx.theme;
     let mut out = std::io::stdout().lock();
     if args.all {
         for r in RULES {
-            writeln!(out, "{}  {:<26}  {}", r.code, r.name, r.summary)?;
+            writeln!(out, "{}  {:<26}  {}", paint(theme.error, r.code), r.name, r.summary)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -35,11 +37,12 @@ pub fn run(args: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if redirect(&code).is_some() {
         writeln!(
             out,
-            "note: `{code}` is retired; its checks are {} ({}) now\n",
+            "{}: `{code}` is retired; its checks are {} ({}) now\n",
+            paint(theme.warning, "note"),
             info.code, info.name
         )?;
     }
-    writeln!(out, "# {} ({})\n", info.name, info.code)?;
+    writeln!(out, "{}\n", paint(theme.heading, &format!("# {} ({})", info.name, info.code)))?;
     write!(out, "{}", info.doc())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -65,7 +65,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
         Format::Text => {
-            write!(out, "{}", doc.render_text())?;
+            write!(out, "{}", doc.render_text(ctx.theme.heading))?;
             writeln!(out, "\nwrote {}", written.display())?;
         }
     }
@@ -141,6 +141,16 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
     for w in &report.warnings {
         let _ = writeln!(err, "lmms: warning: {w}");
     }
+    if let Some(first) = report.failures.first() {
+        let _ = writeln!(
+            err,
+            "lmms: warning: {} of {} events raised (counted in `errors`); the first, {}:\n{}",
+            report.failures.len(),
+            report.doc.requests,
+            first.name,
+            first.traceback
+        );
+    }
     Ok(report.doc)
 }
 
@@ -149,7 +159,19 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
     for f in files {
         let path = ctx.cwd.join(f);
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        entries.extend(logs::parse_input(&String::from_utf8_lossy(&bytes)));
+        let parsed = logs::parse_input(&String::from_utf8_lossy(&bytes));
+        let counts = |r: &logs::Record| {
+            matches!(r, logs::Record::Report(_) | logs::Record::Tracker(_) | logs::Record::TrackerTotals { .. })
+        };
+        if let Some(first) = parsed.malformed.first() {
+            let n = parsed.malformed.len();
+            let what = format!("{n} platform line(s) whose numbers cannot be read, e.g. {first:?}");
+            if !parsed.entries.iter().any(|e| counts(&e.record)) {
+                bail!("{}: no valid REPORT line and no tracker line; {what}", path.display());
+            }
+            let _ = writeln!(std::io::stderr().lock(), "lmms: warning: {}: skipped {what}", path.display());
+        }
+        entries.extend(parsed.entries);
     }
     let stats = logs::aggregate(&entries);
     if stats.invocations == 0 && stats.sampled == 0 {

@@ -16,7 +16,7 @@ pub fn fixture_dir() -> PathBuf {
 /// Today's date as `YYYY-MM-DD`, so the fixture's profile is never stale.
 fn today() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    lmms_profile::rfc3339_utc(secs)[..10].to_string()
+    lmms_stats::date::rfc3339_utc(secs)[..10].to_string()
 }
 
 /// A private copy of the fixture app with `.lmms/profile.json` (and, when
