@@ -1,6 +1,6 @@
 //! The baseline of `--against REV`: a `git worktree` of that revision in a
 //! temporary directory, removed again on drop — or, when the process is
-//! interrupted, by [`remove_all`] from the binary's signal handler, so a
+//! interrupted, by [`Registry::remove_all`] from the binary's signal handler, so a
 //! Ctrl-C never leaves a worktree registered in the user's repository.
 
 use std::path::{Path, PathBuf};
@@ -91,23 +91,28 @@ fn remove(runner: &dyn Runner, toplevel: &Path, dir: &Path) {
     let _ = git(runner, toplevel, &["worktree", "prune"]);
 }
 
-/// Holds the registry locked: no worktree is added or removed while it
-/// lives. A signal handler keeps it until the process exits, so the main
-/// thread cannot race the cleanup.
-pub struct Removed {
-    _guard: MutexGuard<'static, Vec<(PathBuf, PathBuf)>>,
-    /// How many worktrees were removed.
-    pub count: usize,
+/// The registry of live worktrees, locked: no worktree is added or removed
+/// elsewhere while this lives. A signal handler takes it first, then stops
+/// the running interpreter and removes the worktrees, and keeps it until the
+/// process exits, so the interrupted main thread cannot race the cleanup.
+pub struct Registry {
+    live: MutexGuard<'static, Vec<(PathBuf, PathBuf)>>,
 }
 
-/// Remove every worktree this process added and still holds.
-pub fn remove_all(runner: &dyn Runner) -> Removed {
-    let mut live = live();
-    let entries = std::mem::take(&mut *live);
-    for (toplevel, dir) in &entries {
-        remove(runner, toplevel, dir);
+/// Wait for any `git worktree add` or removal in progress, then hold the registry.
+pub fn lock() -> Registry {
+    Registry { live: live() }
+}
+
+impl Registry {
+    /// Remove every worktree this process added and still holds; how many.
+    pub fn remove_all(&mut self, runner: &dyn Runner) -> usize {
+        let entries = std::mem::take(&mut *self.live);
+        for (toplevel, dir) in &entries {
+            remove(runner, toplevel, dir);
+        }
+        entries.len()
     }
-    Removed { _guard: live, count: entries.len() }
 }
 
 fn sanitize(rev: &str) -> String {

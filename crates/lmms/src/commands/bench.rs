@@ -43,11 +43,11 @@ pub struct Args {
     #[arg(long, value_name = "REV")]
     pub against: Option<String>,
     /// Exit 1 unless INIT improved by at least PCT percent.
-    #[arg(long, value_name = "PCT", value_parser = parse_fail_under, allow_negative_numbers = true)]
+    #[arg(long, value_name = "PCT", value_parser = parse_fail_under, allow_hyphen_values = true)]
     pub fail_under: Option<f64>,
     /// Exit 1 if INIT or any event type's cold start (INIT + first
     /// invocation) got slower by more than PCT percent.
-    #[arg(long, value_name = "PCT", value_parser = parse_max_regression, allow_negative_numbers = true)]
+    #[arg(long, value_name = "PCT", value_parser = parse_max_regression, allow_hyphen_values = true)]
     pub max_regression: Option<f64>,
     /// Seconds before a start is killed.
     #[arg(long, value_name = "SECONDS", value_parser = crate::context::parse_timeout)]
@@ -151,18 +151,22 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     Ok(if outcome.doc.gate.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// On SIGINT or SIGTERM: kill the interpreter being measured, remove the
-/// `--against` worktree, and exit 130 or 143 as a shell would report the
-/// signal. The registry stays locked until exit, so the interrupted main
-/// thread cannot start another removal or report a half-finished run.
+/// On SIGINT or SIGTERM: hold the worktree registry (waiting for a checkout
+/// in progress), kill the interpreter being measured, remove the `--against`
+/// worktree, and exit 130 or 143 as a shell reports the signal. Holding the
+/// registry until exit keeps the interrupted main thread from removing it
+/// twice or reporting a half-finished run.
 fn exit_on_interrupt() -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            let mut registry = lmms_bench::worktree::lock();
             lmms_profile::runner::kill_running();
-            let removed = lmms_bench::worktree::remove_all(&ProcessRunner);
-            if removed.count > 0 {
+            let removed = registry.remove_all(&ProcessRunner);
+            // A start the main thread began after the first kill.
+            lmms_profile::runner::kill_running();
+            if removed > 0 {
                 eprintln!("\nlmms: interrupted; removed the temporary worktree");
             } else {
                 eprintln!("\nlmms: interrupted");
