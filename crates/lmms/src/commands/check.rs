@@ -4,12 +4,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use lmms_graph::{Environment, ImportGraph, InstalledGraph};
-use lmms_lint::{Costs, Rule, Selection, Settings, Thresholds, Usage, RULES};
-use lmms_profile::doc::ProfileDoc;
+use lmms_lint::{Rule, Selection, Settings, Thresholds, RULES};
 use lmms_report::{Format, Options};
 
+use super::check_inputs::{artifact, installed_env, measurements};
 use crate::context::Ctx;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -56,19 +56,6 @@ pub struct Args {
 /// Enough for boto3 + botocore + pandas + numpy several times over; a
 /// bound so a project importing a whole distribution stays fast.
 const MAX_INSTALLED_FILES: usize = 20_000;
-
-/// The standard library by name plus the site-packages of the interpreter
-/// the project would run with (found from its install layout, not run).
-fn installed_env(root: &Path, cfg: &lmms_config::Config) -> Environment {
-    use lmms_profile::python;
-    let config = cfg.python.as_ref().map(|p| root.join(p));
-    match python::choose(&python::Hints::from_env(None, config, root)) {
-        Ok(i) if !python::is_shim(&i.path) => {
-            Environment::builtin().with_site_packages(Environment::site_packages_of(&i.path))
-        }
-        _ => Environment::builtin(),
-    }
-}
 
 /// DEC-04's `fast_path.py` rules (LMM101–LMM108), when the project has the
 /// file and one of them is selected. They read `.lmms/` themselves (as
@@ -126,23 +113,6 @@ fn format(f: OutputFormat) -> Format {
     }
 }
 
-/// An explicitly named artifact must exist; the default one is optional.
-fn artifact(
-    explicit: Option<&Path>,
-    cwd: &Path,
-    default: PathBuf,
-) -> anyhow::Result<Option<(PathBuf, String)>> {
-    let (path, required) = match explicit {
-        Some(p) => (cwd.join(p), true),
-        None => (default, false),
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some((path, text))),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let project = &ctx.project;
     let cfg = &project.config;
@@ -185,32 +155,42 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         root.join(".lmms")
     };
-    let profile = match artifact(
-        args.profile.as_deref(),
-        &ctx.cwd,
-        artifacts.join("profile.json"),
-    )? {
-        Some((path, text)) => Some(
-            ProfileDoc::from_json(&text)
-                .with_context(|| format!("{} is not a valid lmms profile", path.display()))?,
-        ),
-        None => None,
-    };
-    let usage = match artifact(
-        args.usage.as_deref(),
-        &ctx.cwd,
-        artifacts.join("usage.json"),
-    )? {
-        Some((path, text)) => Some(
-            Usage::from_json(&text)
-                .with_context(|| format!("{} is not a valid lmms usage file", path.display()))?,
-        ),
-        None => None,
-    };
-    let costs = Costs::new(
-        profile.as_ref(),
-        cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)),
-    );
+    let profile_text = artifact(args.profile.as_deref(), &ctx.cwd, artifacts.join("profile.json"))?;
+    let usage_text = artifact(args.usage.as_deref(), &ctx.cwd, artifacts.join("usage.json"))?;
+    let entry_module = cfg
+        .entry
+        .as_deref()
+        .and_then(lmms_config::parse_entry)
+        .map(|(m, _)| m.to_string());
+
+    // LMM002 needs costs; whether there will be any is known from the
+    // heavy table and the profile's presence, before the profile is parsed.
+    // (A profile without modules and no table: no cost rule fires, so the
+    // richer environment changes nothing.)
+    let lmm002 = selection.is_enabled(Rule::TransitiveHeavyImport)
+        && (!cfg.heavy.is_empty() || profile_text.is_some());
+    // Installed packages matter only for chains through third-party code;
+    // their site-packages come from the interpreter's layout, unrun.
+    let env = if lmm002 { installed_env(&root, cfg) } else { Environment::builtin() };
+    // The profile of a big app is hundreds of modules of JSON: it is parsed
+    // and indexed on its own thread while the tree is walked and parsed,
+    // instead of before, when the parse pool would still be idle.
+    let (measured, (graph, walk_issues)) = std::thread::scope(|s| {
+        let measured = s.spawn(|| measurements(profile_text, usage_text, cfg));
+        // The rules need imports, module-level calls and syntax errors only.
+        let loaded = ImportGraph::load_with(
+            &paths,
+            &root,
+            &roots,
+            &cfg.exclude,
+            env.clone(),
+            lmms_python::Extract::IMPORTS_ONLY,
+        );
+        let measured = measured.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (measured, loaded)
+    });
+    let (costs, usage) = measured?;
+    let lmm002 = lmm002 && !costs.is_empty();
     let needs_costs = [
         Rule::HeavyModuleLevelImport,
         Rule::TransitiveHeavyImport,
@@ -225,29 +205,6 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
              times (LMM001, LMM002, LMM003, LMM005) have nothing to judge by; run `lmms profile` first"
         );
     }
-    let entry_module = cfg
-        .entry
-        .as_deref()
-        .and_then(lmms_config::parse_entry)
-        .map(|(m, _)| m.to_string());
-
-    let lmm002 = selection.is_enabled(Rule::TransitiveHeavyImport) && !costs.is_empty();
-    // Installed packages matter only for chains through third-party code;
-    // their site-packages come from the interpreter's layout, unrun.
-    let env = if lmm002 {
-        installed_env(&root, cfg)
-    } else {
-        Environment::builtin()
-    };
-    // The rules need imports, module-level calls and syntax errors only.
-    let (graph, walk_issues) = ImportGraph::load_with(
-        &paths,
-        &root,
-        &roots,
-        &cfg.exclude,
-        env.clone(),
-        lmms_python::Extract::IMPORTS_ONLY,
-    );
     let installed = (lmm002 && !env.site_packages().is_empty()).then(|| {
         let mut starts = std::collections::BTreeSet::new();
         for f in 0..graph.files.len() {
@@ -330,10 +287,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     out.flush()?;
     // The process ends right after: freeing hundreds of thousands of small
     // allocations one by one would only add to the wall time.
-    std::mem::forget(graph);
-    Ok(if report.diagnostics.is_empty() || args.exit_zero {
+    let code = if report.diagnostics.is_empty() || args.exit_zero {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    };
+    std::mem::forget((graph, report, settings));
+    Ok(code)
 }

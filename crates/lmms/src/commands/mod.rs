@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod check;
+mod check_inputs;
 pub mod fast_path;
 pub mod fix;
 pub mod plan;
