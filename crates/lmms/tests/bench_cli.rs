@@ -1,6 +1,7 @@
 //! `lmms bench` end to end with the real `python3`: saved baselines, git
 //! revisions through a temporary worktree, the CI gate and its formats.
-//! An app whose import sleeps 300 ms makes the expected direction certain.
+//! An app whose import sleeps 600 ms makes the expected direction certain, even
+//! on a loaded machine where a bare interpreter start takes 300 ms.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,7 +17,7 @@ fn app(handler: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::write(p.join("lmms.toml"), "entry = \"app:handle\"\n").unwrap();
-    std::fs::write(p.join("slow.py"), "import time\ntime.sleep(0.3)\nVALUE = 1\n").unwrap();
+    std::fs::write(p.join("slow.py"), "import time\ntime.sleep(0.6)\nVALUE = 1\n").unwrap();
     std::fs::write(p.join("app.py"), handler).unwrap();
     std::fs::create_dir(p.join("events")).unwrap();
     std::fs::write(p.join("events/ping.json"), "{\"type\": \"ping\"}\n").unwrap();
@@ -58,7 +59,7 @@ fn saved_baseline_then_a_faster_tree_passes_the_gate() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join(".lmms/baseline.json")).unwrap()).unwrap();
     assert_eq!(saved["schema"], "lmms.baseline/1");
     assert_eq!(saved["samples"]["init_ms"].as_array().unwrap().len(), 3);
-    assert!(saved["init_ms"]["median"].as_f64().unwrap() >= 300.0);
+    assert!(saved["init_ms"]["median"].as_f64().unwrap() >= 600.0);
 
     std::fs::write(dir.path().join("app.py"), FAST).unwrap();
     let out = lmms(dir.path()).args(["bench", "--runs", "3", "--fail-under", "40", "--format", "json"]).output().unwrap();
@@ -71,7 +72,7 @@ fn saved_baseline_then_a_faster_tree_passes_the_gate() {
     assert!(init["ratio"].as_f64().unwrap() < 0.6, "{init}");
     // The sleep moved into the first invocation of `ping`.
     let first = metric(&doc, "first:ping");
-    assert!(first["current"]["median"].as_f64().unwrap() >= 300.0, "{first}");
+    assert!(first["current"]["median"].as_f64().unwrap() >= 600.0, "{first}");
     assert!(doc["gate"]["passed"].as_bool().unwrap());
 }
 
