@@ -10,6 +10,7 @@
 //! - [`scheduler`]: warm-up and the interleaved A/B order;
 //! - [`comparison`]: paired ratios, improvement, the gate and its limits;
 //! - [`worktree`]: the `--against REV` tree and its cleanup on interrupt;
+//! - [`events`]: event files and directories, one event type per file;
 //! - [`doc`]: `lmms.baseline/1` and `lmms.bench/1`, each defined once;
 //! - [`export`]: text, JSON and GitHub renderers.
 //!
