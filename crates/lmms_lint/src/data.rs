@@ -66,23 +66,16 @@ impl Costs {
     pub fn lookup(&self, module: &str, kind: ModuleKind) -> Option<Cost> {
         if kind != ModuleKind::Project && !self.profile.is_empty() {
             // Importing `a.b` imports `a` first: the larger of the two is
-            // the least the statement costs.
-            let mut best: Option<Cost> = None;
+            // the least the statement costs. Called for every import target
+            // (some of it in serial passes), so the name is copied once, for
+            // the winner only.
+            let mut best: Option<(f64, Origin, usize)> = None;
             let mut prefix_end = module.len();
             loop {
                 let prefix = &module[..prefix_end];
                 if let Some(&(ms, origin)) = self.profile.get(prefix) {
-                    if origin != Origin::Project && best.as_ref().is_none_or(|b| ms > b.ms) {
-                        let source = if matches!(origin, Origin::Stdlib | Origin::Builtin) {
-                            CostSource::ProfileOwnPackage
-                        } else {
-                            CostSource::Profile
-                        };
-                        best = Some(Cost {
-                            ms,
-                            source,
-                            measured: prefix.to_string(),
-                        });
+                    if origin != Origin::Project && best.is_none_or(|(b, _, _)| ms > b) {
+                        best = Some((ms, origin, prefix_end));
                     }
                 }
                 match prefix.rfind('.') {
@@ -90,8 +83,13 @@ impl Costs {
                     None => break,
                 }
             }
-            if best.is_some() {
-                return best;
+            if let Some((ms, origin, end)) = best {
+                let source = if matches!(origin, Origin::Stdlib | Origin::Builtin) {
+                    CostSource::ProfileOwnPackage
+                } else {
+                    CostSource::Profile
+                };
+                return Some(Cost { ms, source, measured: module[..end].to_string() });
             }
         }
         self.heavy

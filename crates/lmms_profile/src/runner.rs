@@ -202,6 +202,7 @@ impl Runner for ProcessRunner {
         let mut child =
             cmd.spawn().map_err(|source| RunError::Spawn { program: spec.program.clone(), source })?;
         let pid = child.id() as libc::pid_t;
+        running().push(pid);
 
         let stdin_thread = match (child.stdin.take(), spec.stdin.clone()) {
             (Some(mut w), Some(data)) => Some(std::thread::spawn(move || {
@@ -260,6 +261,7 @@ impl Runner for ProcessRunner {
             break rc;
         };
         let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
+        running().retain(|&p| p != pid);
         *reaped.lock().unwrap() = true;
         let _ = done_tx.send(());
         let _ = watchdog.join();
@@ -292,6 +294,26 @@ impl Runner for ProcessRunner {
             max_rss_kb: Some(platform::max_rss_kb(usage.ru_maxrss)),
             timed_out,
         })
+    }
+}
+
+/// Process groups [`ProcessRunner`] has spawned and not yet reaped.
+static RUNNING: std::sync::Mutex<Vec<libc::pid_t>> = std::sync::Mutex::new(Vec::new());
+
+fn running() -> std::sync::MutexGuard<'static, Vec<libc::pid_t>> {
+    RUNNING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Kill every process group this process is running through
+/// [`ProcessRunner`]: for a signal handler, before it cleans up and exits.
+/// Each child runs in its own group, so a Ctrl-C at the terminal reaches
+/// lmms only; without this, an interrupted run would leave them running.
+pub fn kill_running() {
+    for &pid in running().iter() {
+        // SAFETY: plain syscall; negative pid = the group. A pid leaves the
+        // list right after `wait4` reaps it, the same narrow window the
+        // timeout watchdog accepts.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
     }
 }
 

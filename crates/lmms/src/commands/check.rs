@@ -106,11 +106,38 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let per_file_ignores = PerFileIgnores::new(cfg.per_file_ignores.clone())
         .map_err(|e| anyhow::anyhow!("{}: {e}", config_name(ctx)))?;
 
-    let (profile, usage) = inputs::artifacts(&args, ctx, &root)?;
-    let costs = Costs::new(
-        profile.as_ref(),
-        cfg.heavy.iter().map(|(k, v)| (k.clone(), *v)),
-    );
+    // LMM002 needs costs; whether there can be any is known from the heavy
+    // table and the profile's presence, before the profile is parsed.
+    let profile_present = args.profile.is_some() || inputs::artifact_dir(ctx, &root).join("profile.json").is_file();
+    let lmm002 = selection.is_enabled(Rule::TransitiveHeavyImport) && (!cfg.heavy.is_empty() || profile_present);
+    // Installed packages matter only for chains through third-party code;
+    // their site-packages come from the interpreter's layout, unrun.
+    let env = if lmm002 {
+        inputs::installed_env(&root, cfg)
+    } else {
+        Environment::builtin()
+    };
+    // The profile of a big app is hundreds of modules of JSON: it is parsed
+    // and indexed on its own thread while the tree is walked and parsed,
+    // instead of before, when the parse pool would still be idle.
+    let (measured, (graph, walk_issues)) = std::thread::scope(|s| {
+        let measured = s.spawn(|| {
+            inputs::artifacts(&args, ctx, &root).map(|(profile, usage)| {
+                (Costs::new(profile.as_ref(), cfg.heavy.iter().map(|(k, v)| (k.clone(), *v))), usage)
+            })
+        });
+        // The rules need imports, module-level calls and syntax errors only.
+        let loaded = ImportGraph::load_with(
+            &paths,
+            &root,
+            &roots,
+            &cfg.exclude,
+            env.clone(),
+            lmms_python::Extract::IMPORTS_ONLY,
+        );
+        (measured.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), loaded)
+    });
+    let (costs, usage) = measured?;
     let needs_costs = [
         Rule::HeavyModuleLevelImport,
         Rule::TransitiveHeavyImport,
@@ -131,23 +158,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         .and_then(lmms_config::parse_entry)
         .map(|(m, _)| m.to_string());
 
-    let lmm002 = selection.is_enabled(Rule::TransitiveHeavyImport) && !costs.is_empty();
-    // Installed packages matter only for chains through third-party code;
-    // their site-packages come from the interpreter's layout, unrun.
-    let env = if lmm002 {
-        inputs::installed_env(&root, cfg)
-    } else {
-        Environment::builtin()
-    };
-    // The rules need imports, module-level calls and syntax errors only.
-    let (graph, walk_issues) = ImportGraph::load_with(
-        &paths,
-        &root,
-        &roots,
-        &cfg.exclude,
-        env.clone(),
-        lmms_python::Extract::IMPORTS_ONLY,
-    );
+    let lmm002 = lmm002 && !costs.is_empty();
     let installed = if lmm002 {
         inputs::installed_graph(&env, &graph, &costs, cfg.module_level_ms)
     } else {
@@ -201,10 +212,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     out.flush()?;
     // The process ends right after: freeing hundreds of thousands of small
     // allocations one by one would only add to the wall time.
-    std::mem::forget(graph);
-    Ok(if report.diagnostics.is_empty() || args.exit_zero {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let code = if report.diagnostics.is_empty() || args.exit_zero { ExitCode::SUCCESS } else { ExitCode::from(1) };
+    std::mem::forget((graph, report, settings));
+    Ok(code)
 }

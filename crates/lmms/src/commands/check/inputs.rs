@@ -93,6 +93,16 @@ fn artifact(
     }
 }
 
+/// `.lmms/` of the project, absolute.
+pub(super) fn artifact_dir(ctx: &Ctx, root: &Path) -> PathBuf {
+    let artifacts = ctx.project.artifact_dir();
+    if artifacts.is_absolute() {
+        artifacts
+    } else {
+        root.join(".lmms")
+    }
+}
+
 /// The profile and usage to judge by: `--profile`/`--usage`, else the
 /// project's `.lmms/` ones when present, each checked on read.
 pub(super) fn artifacts(
@@ -100,13 +110,7 @@ pub(super) fn artifacts(
     ctx: &Ctx,
     root: &Path,
 ) -> anyhow::Result<(Option<ProfileDoc>, Option<Usage>)> {
-    let project = &ctx.project;
-    let artifacts = project.artifact_dir();
-    let artifacts = if artifacts.is_absolute() {
-        artifacts
-    } else {
-        root.join(".lmms")
-    };
+    let artifacts = artifact_dir(ctx, root);
     let profile = match artifact(
         args.profile.as_deref(),
         &ctx.cwd,
