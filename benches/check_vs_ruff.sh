@@ -3,8 +3,9 @@
 # same site-packages tree (boto3, botocore, pandas, numpy, requests, pydantic),
 # with the same heavy modules declared/banned, no caches, same machine, same run.
 #
-#   benches/check_vs_ruff.sh            # uses /work/main/.venv-heavy (scripts/heavy-venv.sh)
+#   benches/check_vs_ruff.sh            # uses this checkout's .venv-heavy (scripts/heavy-venv.sh)
 #   LMMS_HEAVY_VENV=/path/to/venv benches/check_vs_ruff.sh
+#   RUFF_VERSION=0.17.6 (the default) pins the ruff compared against.
 #
 # Prints file and line counts, both medians and the ratio lmms/ruff.
 set -euo pipefail
@@ -24,12 +25,15 @@ fi
 site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 
 # ruff lives in its own venv so the measured tree is exactly the heavy venv's.
+# Pinned: BENCHMARKS.md cites this version, and ruff's speed changes between releases.
+ruff_version="${RUFF_VERSION:-0.17.6}"
 ruff_venv="${LMMS_RUFF_VENV:-/tmp/lmms-ruff-venv}"
-if [ ! -x "$ruff_venv/bin/ruff" ]; then
-  python3 -m venv "$ruff_venv"
-  "$ruff_venv/bin/pip" install --quiet --disable-pip-version-check ruff
+if [ "$("$ruff_venv/bin/ruff" --version 2>/dev/null)" != "ruff $ruff_version" ]; then
+  [ -x "$ruff_venv/bin/python" ] || python3 -m venv "$ruff_venv"
+  "$ruff_venv/bin/pip" install --quiet --disable-pip-version-check "ruff==$ruff_version"
 fi
 ruff="$ruff_venv/bin/ruff"
+echo "ruff: $("$ruff" --version)"
 
 (cd "$here" && cargo build --release -p lmms --quiet)
 lmms="$here/target/release/lmms"

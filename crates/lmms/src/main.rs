@@ -18,7 +18,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Make Python programs start fast by managing their imports (LMMS).
 #[derive(Debug, Parser)]
-#[command(name = "lmms", version, about, propagate_version = true)]
+#[command(
+    name = "lmms",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "DEC-01…DEC-04 are the LMMS decisions, explained in docs/lmms.md of the lmms repository."
+)]
 struct Cli {
     #[command(flatten)]
     global: context::GlobalArgs,
