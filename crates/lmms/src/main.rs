@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod commands;
 mod context;
@@ -53,6 +53,10 @@ enum Command {
     Fix(commands::fix::Args),
     /// Measure INIT before/after against a baseline, as a CI gate.
     Bench(commands::bench::Args),
+    /// Print a shell completion script, e.g. `source <(lmms completions bash)`.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `lmms man > ~/.local/share/man/man1/lmms.1`.
+    Man(commands::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,17 +68,21 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let result = context::Ctx::new(cli.global).and_then(|ctx| match cli.command {
-        Command::Profile(a) => commands::profile::run(a, &ctx),
-        Command::Check(a) => commands::check::run(a, &ctx),
-        Command::Rule(a) => commands::rule::run(a, &ctx),
-        Command::Usage(a) => commands::usage::run(a, &ctx),
-        Command::Runtime(a) => commands::runtime::run(a, &ctx),
-        Command::Plan(a) => commands::plan::run(a, &ctx),
-        Command::FastPath(a) => commands::fast_path::run(a, &ctx),
-        Command::Fix(a) => commands::fix::run(a, &ctx),
-        Command::Bench(a) => commands::bench::run(a, &ctx),
-    });
+    let g = cli.global;
+    let result = match cli.command {
+        Command::Profile(a) => in_project(g, |ctx| commands::profile::run(a, ctx)),
+        Command::Check(a) => in_project(g, |ctx| commands::check::run(a, ctx)),
+        Command::Rule(a) => in_project(g, |ctx| commands::rule::run(a, ctx)),
+        Command::Usage(a) => in_project(g, |ctx| commands::usage::run(a, ctx)),
+        Command::Runtime(a) => in_project(g, |ctx| commands::runtime::run(a, ctx)),
+        Command::Plan(a) => in_project(g, |ctx| commands::plan::run(a, ctx)),
+        Command::FastPath(a) => in_project(g, |ctx| commands::fast_path::run(a, ctx)),
+        Command::Fix(a) => in_project(g, |ctx| commands::fix::run(a, ctx)),
+        Command::Bench(a) => in_project(g, |ctx| commands::bench::run(a, ctx)),
+        // Generated from the parser alone: no project, so no config to trip on.
+        Command::Completions(a) => commands::completions::completions(a, Cli::command()),
+        Command::Man(a) => commands::completions::man(a, Cli::command()),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -89,4 +97,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs a subcommand that works on a project: discovers its config first.
+fn in_project(
+    g: context::GlobalArgs,
+    run: impl FnOnce(&context::Ctx) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    run(&context::Ctx::new(g)?)
 }
