@@ -35,6 +35,7 @@ if [ "$("$ruff_venv/bin/ruff" --version 2>/dev/null)" != "ruff $ruff_version" ];
   "$ruff_venv/bin/pip" install --quiet --disable-pip-version-check "ruff==$ruff_version"
 fi
 ruff="$ruff_venv/bin/ruff"
+echo "ruff: $("$ruff" --version)"
 
 if [ -z "${LMMS:-}" ]; then
   (cd "$here" && cargo build --release -p lmms --quiet)

@@ -4,7 +4,9 @@
 # and a second pass changes nothing.
 #
 # usage: [PYFLAKES_PYTHON=…] benches/codemod_corpus.sh SRC_DIR WORK_DIR PYTHON MODULE...
-#   e.g. benches/codemod_corpus.sh /root/.pyenv/versions/3.11.7/lib/python3.11 /tmp/corpus-stdlib python3 json re subprocess
+#   e.g. benches/codemod_corpus.sh "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')" \
+#          /tmp/corpus-stdlib python3 json re subprocess
+# BENCHMARKS.md runs it with PYFLAKES_PYTHON set (benches/pyflakes-venv.sh builds a pinned one).
 # The corpus is copied to WORK_DIR first; SRC_DIR is never modified.
 set -euo pipefail
 

@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use commands::functions::Need;
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod commands;
 mod context;
@@ -18,7 +19,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Make Python programs start fast by managing their imports (LMMS).
 #[derive(Debug, Parser)]
-#[command(name = "lmms", version, about, propagate_version = true)]
+#[command(
+    name = "lmms",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "DEC-01…DEC-04 are the LMMS decisions, explained in docs/lmms.md of the lmms repository."
+)]
 struct Cli {
     #[command(flatten)]
     global: context::GlobalArgs,
@@ -51,6 +58,10 @@ enum Command {
     Report(commands::report::Args),
     /// List the Python functions of a SAM, Serverless or CDK template.
     Functions(commands::functions::Args),
+    /// Print a shell completion script, e.g. `source <(lmms completions bash)`.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page (roff), e.g. `lmms man > ~/.local/share/man/man1/lmms.1`.
+    Man(commands::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,26 +73,24 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let need = match cli.command {
-        Command::Functions(_) => commands::functions::Need::List,
-        Command::Check(_) => commands::functions::Need::Any,
+    let g = cli.global;
+    let result = match cli.command {
+        Command::Profile(a) => in_project(g, Need::One, |ctx| commands::profile::run(a, ctx)),
+        Command::Check(a) => in_project(g, Need::Any, |ctx| commands::check::run(a, ctx)),
         // `lmms rule` documents the tool; it reads no configuration.
-        Command::Rule(_) => commands::functions::Need::Nothing,
-        _ => commands::functions::Need::One,
+        Command::Rule(a) => in_project(g, Need::Nothing, |ctx| commands::rule::run(a, ctx)),
+        Command::Usage(a) => in_project(g, Need::One, |ctx| commands::usage::run(a, ctx)),
+        Command::Runtime(a) => in_project(g, Need::One, |ctx| commands::runtime::run(a, ctx)),
+        Command::Plan(a) => in_project(g, Need::One, |ctx| commands::plan::run(a, ctx)),
+        Command::FastPath(a) => in_project(g, Need::One, |ctx| commands::fast_path::run(a, ctx)),
+        Command::Fix(a) => in_project(g, Need::One, |ctx| commands::fix::run(a, ctx)),
+        Command::Bench(a) => in_project(g, Need::One, |ctx| commands::bench::run(a, ctx)),
+        Command::Report(a) => in_project(g, Need::One, |ctx| commands::report::run(a, ctx)),
+        Command::Functions(a) => in_project(g, Need::List, |ctx| commands::functions::run(a, ctx)),
+        // Generated from the parser alone: no project, so no config to trip on.
+        Command::Completions(a) => commands::completions::completions(a, Cli::command()),
+        Command::Man(a) => commands::completions::man(a, Cli::command()),
     };
-    let result = context::Ctx::new(cli.global, need).and_then(|ctx| match cli.command {
-        Command::Profile(a) => commands::profile::run(a, &ctx),
-        Command::Check(a) => commands::check::run(a, &ctx),
-        Command::Rule(a) => commands::rule::run(a, &ctx),
-        Command::Usage(a) => commands::usage::run(a, &ctx),
-        Command::Runtime(a) => commands::runtime::run(a, &ctx),
-        Command::Plan(a) => commands::plan::run(a, &ctx),
-        Command::FastPath(a) => commands::fast_path::run(a, &ctx),
-        Command::Fix(a) => commands::fix::run(a, &ctx),
-        Command::Bench(a) => commands::bench::run(a, &ctx),
-        Command::Report(a) => commands::report::run(a, &ctx),
-        Command::Functions(a) => commands::functions::run(a, &ctx),
-    });
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -96,4 +105,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs a subcommand that works on a project: discovers its config first.
+fn in_project(
+    g: context::GlobalArgs,
+    need: Need,
+    run: impl FnOnce(&context::Ctx) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    run(&context::Ctx::new(g, need)?)
 }

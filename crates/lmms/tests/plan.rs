@@ -2,7 +2,7 @@
 //!
 //! The fixture `fixtures/plan/heavy/` is a copy of `examples/heavy_app`
 //! (plus a pandas dispatch table in `features/report.py`) with its real
-//! profile and usage, recorded with the pinned `.venv-heavy` (`scripts/heavy-venv.sh`): the profile
+//! profile and usage, recorded with `.venv-heavy` (`{VENV}` in the fixture): the profile
 //! is trimmed to modules of ≥2 ms self time, each dropped module's time
 //! folded into its nearest kept ancestor, so every subtree keeps its total.
 //! Recorded data makes the numbers in these snapshots exact and stable.

@@ -5,8 +5,8 @@
 //! The same for examples/heavy_app_optimized, whose handler reaches json,
 //! logging, os and time through `from fast_path import *`.
 //!
-//! Needs the venv `scripts/heavy-venv.sh` builds (`.venv-heavy`); without it
-//! the tests print why and pass vacuously.
+//! Needs the venv `scripts/heavy-venv.sh` builds (`.venv-heavy`), so the
+//! tests are ignored by default; `--include-ignored` without the venv fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,13 +19,10 @@ fn repo() -> PathBuf {
 }
 
 /// `lmms usage` on a copy of `examples/<app>` with the heavy venv, as
-/// `path:line module` → requests using it; `None` without the venv.
-fn replay_example(app: &str) -> Option<Vec<(String, u64)>> {
+/// `path:line module` → requests using it.
+fn replay_example(app: &str) -> Vec<(String, u64)> {
     let python = repo().join(".venv-heavy/bin/python");
-    if !python.exists() {
-        eprintln!("skipped: {} is missing (run scripts/heavy-venv.sh)", python.display());
-        return None;
-    }
+    assert!(python.exists(), "{} missing: run scripts/heavy-venv.sh", python.display());
     let dir = tempfile::tempdir().unwrap();
     copy_app(&repo().join("examples").join(app), dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_lmms"))
@@ -43,8 +40,7 @@ fn replay_example(app: &str) -> Option<Vec<(String, u64)>> {
         let n = i["requests_using"].as_f64().unwrap();
         assert_eq!(i["usage"].as_f64().unwrap(), n / 1000.0);
     }
-    Some(
-        v["imports"]
+    v["imports"]
             .as_array()
             .unwrap()
             .iter()
@@ -54,8 +50,7 @@ fn replay_example(app: &str) -> Option<Vec<(String, u64)>> {
                     i["requests_using"].as_u64().unwrap(),
                 )
             })
-            .collect(),
-    )
+            .collect()
 }
 
 fn owned(want: &[(&str, u64)]) -> Vec<(String, u64)> {
@@ -63,8 +58,9 @@ fn owned(want: &[(&str, u64)]) -> Vec<(String, u64)> {
 }
 
 #[test]
+#[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
 fn heavy_app_usage_is_exact_to_the_event() {
-    let Some(got) = replay_example("heavy_app") else { return };
+    let got = replay_example("heavy_app");
     let want = [
         ("features/models.py:2 pydantic", 70),
         ("features/query.py:2 jmespath", 120),
@@ -91,8 +87,9 @@ fn heavy_app_usage_is_exact_to_the_event() {
 }
 
 #[test]
+#[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
 fn heavy_app_optimized_usage_sees_through_the_fast_path_star_import() {
-    let Some(got) = replay_example("heavy_app_optimized") else { return };
+    let got = replay_example("heavy_app_optimized");
     let want = [
         // Bound by `from fast_path import *` (fast_path's `__all__`) and used
         // by lambda_handler on every request; time.perf_counter is C code

@@ -45,8 +45,11 @@ impl EntrySpec {
         if self.importtime {
             spec = spec.args(["-X", "importtime"]);
         }
-        // faulthandler fires a little before the kill so the traceback lands.
-        let fault_after = (self.timeout.as_secs_f64() - 1.0).max(self.timeout.as_secs_f64() * 0.9);
+        // faulthandler dumps the stuck stack before the kill. The margin is at
+        // least a second (or a tenth of the timeout): on a loaded machine a
+        // dump 0.2 s before the kill did not always reach the pipe in time.
+        let t = self.timeout.as_secs_f64();
+        let fault_after = (t - (t * 0.1).max(1.0)).max(t * 0.5);
         spec.arg("-c")
             .arg(BOOTSTRAP)
             .arg(&self.module)

@@ -230,6 +230,6 @@ mod tests {
 
     #[test]
     fn shims_directory_marks_a_shim() {
-        assert!(is_shim(Path::new("/root/.pyenv/shims/python3")));
+        assert!(is_shim(Path::new("~/.pyenv/shims/python3")));
     }
 }

@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod check;
+pub mod completions;
 pub mod fast_path;
 pub mod fix;
 pub mod functions;

@@ -28,7 +28,10 @@ pub fn app(with_usage: bool) -> tempfile::TempDir {
     let lmms = root.join(".lmms");
     std::fs::create_dir_all(&lmms).unwrap();
     let profile = std::fs::read_to_string(fixture_dir().join("profile.json.in")).unwrap();
-    let profile = profile.replace("{ROOT}", &root.display().to_string());
+    // Third-party `file`s were recorded under the heavy venv; where it lives
+    // is this checkout's business, so the fixture holds a placeholder.
+    let venv = crate::common::repo_root().join(".venv-heavy");
+    let profile = profile.replace("{ROOT}", &root.display().to_string()).replace("{VENV}", &venv.display().to_string());
     let mut doc: serde_json::Value = serde_json::from_str(&profile).unwrap();
     doc["profiled_at"] = format!("{}T12:00:00Z", today()).into();
     std::fs::write(
