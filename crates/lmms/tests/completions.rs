@@ -16,6 +16,8 @@ const SUBCOMMANDS: &[&str] = &[
     "fast-path",
     "fix",
     "bench",
+    "report",
+    "functions",
     "completions",
     "man",
 ];
@@ -71,7 +73,7 @@ fn bash_completion_offers_the_subcommands_that_match_a_prefix() {
     let script = stdout_of(&["completions", "bash"]);
     let mut got = bash_candidates(&script, "f");
     got.sort();
-    assert_eq!(got, ["fast-path", "fix"]);
+    assert_eq!(got, ["fast-path", "fix", "functions"]);
     assert!(bash_candidates(&script, "").iter().any(|c| c == "completions"));
 }
 
