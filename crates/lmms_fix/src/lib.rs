@@ -13,6 +13,7 @@ pub mod fast_path;
 pub mod lazy;
 pub mod pipeline;
 pub mod plan_file;
+pub mod replan;
 pub mod select;
 mod text;
 pub mod write;
