@@ -26,15 +26,15 @@ pub const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
 /// Sources whose [`depth::nesting_bound`] exceeds this are reported, not
 /// parsed. Measured: a debug build needs up to ~2 KB of stack per level
 /// (`1+1+…`, nested lists, `if/else` chains; release less), so this fits in
-/// [`DEEP_STACK_BYTES`] four times over. CPython itself refuses 200 nested
+/// [`DEEP_STACK_BYTES`] three times over. CPython itself refuses 200 nested
 /// brackets; no real module comes near.
-pub const MAX_NESTING: u32 = 50_000;
+pub const MAX_NESTING: u32 = 150_000;
 
 /// Above this bound the parse runs on a thread of its own with
 /// [`DEEP_STACK_BYTES`], whatever thread called it (~0.5 MB at 2 KB a level
 /// fits any caller's stack).
 const SHALLOW_NESTING: u32 = 256;
-const DEEP_STACK_BYTES: usize = 512 << 20;
+const DEEP_STACK_BYTES: usize = 1 << 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
