@@ -24,8 +24,8 @@ pub enum Selection {
     /// The rows of the plan at this path that move imports into functions.
     Plan(PathBuf),
     /// Every alias of these modules (and their submodules) in the files
-    /// under `paths`.
-    Lazy { modules: Vec<String>, paths: Vec<PathBuf> },
+    /// under [`FixInput::paths`].
+    Lazy { modules: Vec<String> },
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +34,9 @@ pub struct FixInput {
     pub src_roots: Vec<PathBuf>,
     pub exclude: Vec<String>,
     pub selection: Selection,
+    /// The files and directories that may be written (empty: the source
+    /// roots); each must lie inside `root`. The whole project is still read.
+    pub paths: Vec<PathBuf>,
     pub options: Options,
     /// `false`: compute the diff only (`--diff`).
     pub write: bool,
@@ -52,6 +55,10 @@ pub enum PipelineError {
     MissingPath(PathBuf),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Scope(#[from] crate::lock::ScopeError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +80,8 @@ pub struct Summary {
     pub files_scanned: usize,
     pub files_changed: usize,
     pub files_refused: usize,
+    /// Of `files_refused`: read-only files, left as they are.
+    pub files_read_only: usize,
     pub files_unreadable: usize,
     pub moved: usize,
     /// Plan entries an earlier run already applied.
@@ -110,6 +119,9 @@ struct Work {
 pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
     let opts = &input.options;
     let mut walk_notes = Vec::new();
+    crate::lock::check_paths(&input.paths, &input.root)?;
+    // `.lmms/` is the project's artifact dir (`lmms_config::Project::artifact_dir`).
+    let lock = if input.write { Some(crate::lock::FixLock::acquire(&input.root.join(".lmms"))?) } else { None };
     let mut plan_init = None;
     let (mut work, lazy): (Vec<Work>, Option<&[String]>) = match &input.selection {
         Selection::Plan(path) => {
@@ -126,8 +138,8 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
             let work = grouped.into_iter().map(|(p, rows)| Work { path: input.root.join(p), rows }).collect();
             (work, None)
         }
-        Selection::Lazy { modules, paths } => {
-            let roots = if paths.is_empty() { input.src_roots.clone() } else { paths.clone() };
+        Selection::Lazy { modules } => {
+            let roots = if input.paths.is_empty() { input.src_roots.clone() } else { input.paths.clone() };
             if let Some(r) = roots.iter().find(|r| !r.exists()) {
                 return Err(PipelineError::MissingPath(r.clone()));
             }
@@ -154,6 +166,22 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         }
     }
 
+    // Writes stay inside the PATHS and the project root; what a killed run
+    // left in those folders goes first.
+    work.retain(|w| match crate::lock::outside_root(&w.path, &input.root) {
+        Some(n) => {
+            walk_notes.push(n);
+            false
+        }
+        None => input.paths.is_empty() || crate::lock::within(&w.path, &input.paths),
+    });
+    if let Some(lock) = &lock {
+        let dirs: Vec<PathBuf> = work.iter().filter_map(|w| std::fs::canonicalize(&w.path).ok()?.parent().map(Path::to_path_buf)).collect();
+        for t in crate::lock::clean_stale_temps(dirs.iter().map(PathBuf::as_path), lock.started) {
+            walk_notes.push(format!("{}: removed, a temporary file left by an interrupted run", t.display()));
+        }
+    }
+
     let graph = project_graph(input, &work);
     let profile_ms = if lazy.is_some() { read_profile_ms(&input.profile_file) } else { BTreeMap::new() };
     let mut reports = Vec::new();
@@ -161,6 +189,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
     let mut moved_ms: Option<f64> = None;
     let mut unreadable = 0;
     let mut already = 0;
+    let mut read_only = 0;
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
         let (source, parsed) = match &graph.files[fi].parsed {
@@ -256,7 +285,14 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         }
         let diff = unified_diff(&shown, source, &after);
         let status = if input.write {
-            write_atomic(&w.path, after.as_bytes())?;
+            match write_atomic(&w.path, after.as_bytes()) {
+                Err(WriteError::ReadOnly { .. }) => {
+                    reports.push(FileReport::refused(shown.clone(), rw.skips, format!("cannot rewrite {shown}: read-only")));
+                    read_only += 1;
+                    continue;
+                }
+                r => r?,
+            }
             "written"
         } else {
             "diff"
@@ -275,6 +311,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         files_scanned: work.len(),
         files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
         files_refused: reports.iter().filter(|r| r.status == "refused").count(),
+        files_read_only: read_only,
         files_unreadable: unreadable,
         already_applied: already,
         moved: reports.iter().map(|r| r.moves.len()).sum(),

@@ -158,6 +158,25 @@ fn symlink_loops_are_reported_not_followed_forever() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_are_followed_inside_the_root_only() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("stolen.py"), "import json\n").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("real")).unwrap();
+    std::fs::write(root.path().join("real/inside.py"), "x = 1\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.path().join("ext")).unwrap();
+    std::os::unix::fs::symlink(root.path().join("real"), root.path().join("alias")).unwrap();
+    let (files, issues) = crate::discover_files(&[root.path().to_path_buf()], root.path(), &[]);
+    let names: Vec<String> = files.iter().map(|f| crate::relative_path(f, root.path())).collect();
+    assert_eq!(names, ["alias/inside.py", "real/inside.py"]);
+    assert!(
+        issues.iter().any(|i| i.path.ends_with("ext") && i.message.contains("outside the project root; not followed")),
+        "{issues:?}"
+    );
+}
+
 #[test]
 fn exclude_patterns_drop_files() {
     let dir = project();

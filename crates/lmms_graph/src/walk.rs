@@ -60,6 +60,11 @@ pub fn walk_map<T: Send>(
         .build()
         .unwrap_or_else(|_| ignore::overrides::Override::empty());
 
+    // A symlinked directory is followed only while it stays in the project:
+    // nothing outside the root is read as project code (or rewritten by fix).
+    let outside: std::sync::Arc<std::sync::Mutex<Vec<WalkIssue>>> = Default::default();
+    let root_real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let outside_w = outside.clone();
     let mut builder = ignore::WalkBuilder::new(first);
     for p in rest {
         builder.add(p);
@@ -68,14 +73,23 @@ pub fn walk_map<T: Send>(
         .require_git(false)
         .follow_links(true)
         .overrides(overrides)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             // Roots are always walked; default excludes apply below them.
-            e.depth() == 0
-                || !e.file_type().is_some_and(|t| t.is_dir())
-                || !e
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            if e.path_is_symlink() {
+                let target = std::fs::canonicalize(e.path());
+                if !target.as_ref().is_ok_and(|t| t.starts_with(&root_real)) {
+                    let shown = target.map_or_else(|err| err.to_string(), |t| t.display().to_string());
+                    outside_w.lock().unwrap_or_else(|p| p.into_inner()).push(WalkIssue {
+                        path: e.path().to_path_buf(),
+                        message: format!("symlink to {shown} outside the project root; not followed"),
+                    });
+                    return false;
+                }
+            }
+            !e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
         });
     // Parallel walk: directory reads and ignore-file parsing overlap with
     // each other; results are merged and sorted below for stable output.
@@ -111,6 +125,7 @@ pub fn walk_map<T: Send>(
             Err(i) => issues.push(i),
         }
     }
+    issues.extend(std::mem::take(&mut *outside.lock().unwrap_or_else(|p| p.into_inner())));
     found.sort();
     found.dedup_by(|a, b| a.0 == b.0);
     // Largest files first, so no thread is left parsing one big file after

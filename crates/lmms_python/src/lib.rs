@@ -7,6 +7,7 @@
 //! a syntax error still yields everything the parser recovered, and nothing
 //! here panics on bad input.
 
+mod depth;
 mod extract;
 mod lines;
 pub mod model;
@@ -21,6 +22,19 @@ use ruff_python_ast::PySourceType;
 /// Files larger than this are reported, not parsed: ruff's offsets are u32
 /// and nothing legitimate on an import path is this big.
 pub const MAX_SOURCE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Sources whose [`depth::nesting_bound`] exceeds this are reported, not
+/// parsed. Measured: a debug build needs up to ~2 KB of stack per level
+/// (`1+1+…`, nested lists, `if/else` chains; release less), so this fits in
+/// [`DEEP_STACK_BYTES`] three times over. CPython itself refuses 200 nested
+/// brackets; no real module comes near.
+pub const MAX_NESTING: u32 = 150_000;
+
+/// Above this bound the parse runs on a thread of its own with
+/// [`DEEP_STACK_BYTES`], whatever thread called it (~0.5 MB at 2 KB a level
+/// fits any caller's stack).
+const SHALLOW_NESTING: u32 = 256;
+const DEEP_STACK_BYTES: usize = 1 << 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -105,6 +119,36 @@ fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
             ..ParsedModule::default()
         };
     }
+    let (depth, line) = depth::nesting_bound(source);
+    if depth > MAX_NESTING {
+        return too_deep(format!(
+            "nested too deeply to parse safely (about {depth} levels at line {line}; the limit is {MAX_NESTING})"
+        ), line);
+    }
+    if depth <= SHALLOW_NESTING {
+        return parse_on_this_thread(source, what, star_bound);
+    }
+    std::thread::scope(|s| {
+        let deep = std::thread::Builder::new()
+            .name("lmms-deep-parse".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(s, || parse_on_this_thread(source, what, star_bound));
+        match deep.map(|h| h.join()) {
+            Ok(Ok(parsed)) => parsed,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(e) => too_deep(format!("cannot start a parser thread for {depth} nesting levels: {e}"), line),
+        }
+    })
+}
+
+fn too_deep(message: String, line: u32) -> ParsedModule {
+    ParsedModule {
+        syntax_errors: vec![SyntaxIssue { message, range: ByteRange { start: 0, end: 0 }, line, column: 1 }],
+        ..ParsedModule::default()
+    }
+}
+
+fn parse_on_this_thread(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let lines = if parsed.errors().is_empty() {
         None

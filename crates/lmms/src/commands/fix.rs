@@ -29,10 +29,13 @@ pub enum TargetVersion {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or directories to rewrite with `--lazy` (default: the source roots).
+    /// Files or directories to rewrite, inside the project (default: the
+    /// source roots); the whole project is still read to resolve imports.
     pub paths: Vec<PathBuf>,
-    /// Defer these modules everywhere, without a plan or profile.
-    #[arg(long, value_name = "MODULE", num_args = 1..)]
+    /// Defer these modules everywhere, without a plan or profile. The first
+    /// value that is not a dotted name (`app/`, `./app`, `handler.py`) and
+    /// everything after it are PATHS; or put PATHS after `--`.
+    #[arg(long, value_name = "MODULE", num_args = 1.., value_delimiter = ',')]
     pub lazy: Vec<String>,
     /// The plan to apply (default: `.lmms/plan.json`).
     #[arg(long, value_name = "FILE", conflicts_with = "lazy")]
@@ -62,19 +65,21 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             _ => Target::Classic,
         },
     };
-    let selection = if args.lazy.is_empty() {
+    let (modules, paths) = split_lazy(&args.lazy, &args.paths);
+    let selection = if modules.is_empty() {
         Selection::Plan(match &args.plan {
             Some(p) => ctx.cwd.join(p),
             None => project.artifact_dir().join("plan.json"),
         })
     } else {
-        Selection::Lazy { modules: args.lazy.clone(), paths: args.paths.iter().map(|p| ctx.cwd.join(p)).collect() }
+        Selection::Lazy { modules }
     };
     let input = FixInput {
         root: project.root.clone(),
         src_roots: project.src_roots(),
         exclude: project.config.exclude.clone(),
         selection,
+        paths: paths.iter().map(|p| ctx.cwd.join(p)).collect(),
         options: Options { allow_unsafe: args.unsafe_fixes, target },
         write: !args.diff,
         entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
@@ -94,6 +99,21 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let refused = report.summary.files_refused > 0;
     let would_change = args.diff && report.summary.files_changed > 0;
     Ok(if refused || would_change { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `--lazy a b app/` reads as modules `a b` and the PATH `app/`: clap
+/// cannot tell where the modules end, a dotted name can.
+fn split_lazy(lazy: &[String], paths: &[PathBuf]) -> (Vec<String>, Vec<PathBuf>) {
+    let is_module = |v: &str| !v.ends_with(".py") && !v.ends_with(".pyi") && v.split('.').all(is_identifier);
+    let cut = lazy.iter().position(|v| !is_module(v)).unwrap_or(lazy.len());
+    let mut all: Vec<PathBuf> = lazy[cut..].iter().map(PathBuf::from).collect();
+    all.extend(paths.iter().cloned());
+    (lazy[..cut].to_vec(), all)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()> {
@@ -148,8 +168,12 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
     if s.already_applied > 0 {
         writeln!(out, "{} planned move{} already applied", s.already_applied, plural(s.already_applied))?;
     }
-    if s.files_refused > 0 {
-        writeln!(out, "{} file{} refused: the rewrite would not parse", s.files_refused, plural(s.files_refused))?;
+    let unparsable = s.files_refused - s.files_read_only;
+    if unparsable > 0 {
+        writeln!(out, "{unparsable} file{} refused: the rewrite would not parse", plural(unparsable))?;
+    }
+    if s.files_read_only > 0 {
+        writeln!(out, "{} file{} refused: read-only", s.files_read_only, plural(s.files_read_only))?;
     }
     if s.files_unreadable > 0 {
         writeln!(out, "{} file{} not read: not UTF-8 or has syntax errors", s.files_unreadable, plural(s.files_unreadable))?;
