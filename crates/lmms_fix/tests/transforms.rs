@@ -258,3 +258,8 @@ fn class_body_reads_of_the_global_block_the_move() {
     // `_os = _os` in a class body reads the module global at import time.
     check("skip_class_body_alias", None);
 }
+
+#[test]
+fn nested_function_annotations_are_uses_of_the_outer_function() {
+    check("nested_function_annotation", Some(Applicability::Safe));
+}

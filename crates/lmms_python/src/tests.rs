@@ -440,3 +440,18 @@ fn star_bound_names_are_referenced_like_imports() {
     assert_eq!(refs_of(&m, "json"), [&func("h", "h")]);
     assert_eq!(m.imports, parse_module(src).imports);
 }
+
+#[test]
+fn annotations_of_nested_defs_and_classes_run_with_the_outer_function() {
+    let src = "import typing as t\nfrom pkg import nodes\ndef visit(node):\n    def inner(nodes: t.List[nodes.Node]) -> nodes.Node:\n        x: nodes.Node = nodes\n        return x\n    class C:\n        f: nodes.Node\n    return inner\n";
+    let m = parse_module(src);
+    let deferred = RefContext::Annotation { evaluated_at_import: false };
+    // The nested signature and the class body run when `visit` runs;
+    // `nodes` in `inner`'s body is its parameter.
+    assert_eq!(refs_of(&m, "nodes"), [&func("visit", "visit"), &func("visit", "visit"), &func("visit", "visit")]);
+    let local = parse_module("import pandas as pd\ndef f():\n    def g():\n        y: pd.DataFrame = 1\n        return y\n");
+    assert_eq!(refs_of(&local, "pd"), [&deferred]);
+
+    let m = parse_module(&format!("from __future__ import annotations\n{src}"));
+    assert!(refs_of(&m, "nodes").iter().all(|c| **c == deferred));
+}

@@ -94,6 +94,9 @@ pub(crate) struct Extractor<'a> {
     lambda_depth: u32,
     what: ModuleLevelUse,
     annotation: bool,
+    /// The annotation being visited is evaluated when its statement runs
+    /// (a signature, or a variable annotation outside function bodies).
+    annotation_runs: bool,
     call_root: Option<u32>,
     /// `global x` statements in functions; they bypass local shadowing.
     global_rebinds: Vec<Candidate<'a>>,
@@ -133,6 +136,7 @@ impl<'a> Extractor<'a> {
             lambda_depth: 0,
             what: ModuleLevelUse::Other,
             annotation: false,
+            annotation_runs: false,
             call_root: None,
             global_rebinds: Vec::new(),
             import_names: Vec::new(),
@@ -362,7 +366,8 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                 }
                 // Annotations on local variables are never evaluated; at
                 // module and class level they are, unless postponed.
-                self.annotation_expr(&a.annotation);
+                let runs = matches!(self.scopes.last().map(|s| s.kind), Some(ScopeKind::Module | ScopeKind::Class));
+                self.annotation_expr(&a.annotation, runs);
                 self.visit_expr(&a.target);
             }
             Stmt::Expr(e) => {

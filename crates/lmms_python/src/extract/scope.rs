@@ -14,7 +14,13 @@ impl<'a> Extractor<'a> {
 
     pub(super) fn current_ctx(&self) -> Ctx {
         if self.annotation {
-            return Ctx::Annotation(!self.out.future_annotations && !self.in_function());
+            let runs = self.annotation_runs && !self.out.future_annotations;
+            // An annotation that runs inside a function (a nested `def`'s
+            // signature, a class body in a function) is evaluated each time
+            // the outer function runs: a use in that function.
+            if !(runs && self.in_function()) {
+                return Ctx::Annotation(runs);
+            }
         }
         if self.in_function() {
             let outer = self.fn_stack.first().copied().unwrap_or(LAMBDA);
@@ -120,11 +126,11 @@ impl<'a> Extractor<'a> {
         self.conds.pop();
     }
 
-    pub(super) fn annotation_expr(&mut self, expr: &'a Expr) {
-        let saved = self.annotation;
-        self.annotation = true;
+    pub(super) fn annotation_expr(&mut self, expr: &'a Expr, runs: bool) {
+        let saved = (self.annotation, self.annotation_runs);
+        (self.annotation, self.annotation_runs) = (true, runs);
         self.visit_expr(expr);
-        self.annotation = saved;
+        (self.annotation, self.annotation_runs) = saved;
     }
 
     pub(super) fn function_def(&mut self, f: &'a ast::StmtFunctionDef) {
@@ -135,7 +141,7 @@ impl<'a> Extractor<'a> {
         }
         self.parameter_outer_parts(&f.parameters);
         if let Some(r) = &f.returns {
-            self.annotation_expr(r);
+            self.annotation_expr(r, true);
         }
         self.bind(f.name.id.as_str());
 
@@ -176,7 +182,7 @@ impl<'a> Extractor<'a> {
         }
         for p in params.iter() {
             if let Some(a) = p.as_parameter().annotation.as_deref() {
-                self.annotation_expr(a);
+                self.annotation_expr(a, true);
             }
         }
     }
