@@ -455,3 +455,16 @@ fn annotations_of_nested_defs_and_classes_run_with_the_outer_function() {
     let m = parse_module(&format!("from __future__ import annotations\n{src}"));
     assert!(refs_of(&m, "nodes").iter().all(|c| **c == deferred));
 }
+
+#[test]
+fn rebindings_dynamic_namespaces_shutdown_hooks_and_annotation_readers_are_found() {
+    let src = "import atexit, typing\nfrom json import dumps\nimport x\ndef dumps(o):\n    return eval('1')\nclass C:\n    def __del__(self):\n        pass\n@dataclass\nclass D:\n    a: x.T\nclass E(D):\n    pass\ndef f(a: x.T): pass\natexit.register(f)\ntyping.get_type_hints(f)\nfor x in []: pass\n";
+    let m = parse_module(src);
+    let names: Vec<(&str, u32)> = m.rebindings.iter().map(|r| (r.name.as_str(), r.line)).collect();
+    assert_eq!(names, [("dumps", 4), ("x", 17)]);
+    assert_eq!(m.dynamic_namespace.iter().map(|d| d.call.as_str()).collect::<Vec<_>>(), ["eval"]);
+    let hooks: Vec<(&str, &str)> = m.shutdown_hooks.iter().map(|h| (h.function.as_str(), h.how.as_str())).collect();
+    assert_eq!(hooks, [("C.__del__", "__del__"), ("f", "atexit.register")]);
+    let readers: Vec<&str> = m.annotation_readers.iter().map(|a| a.reader.as_str()).collect();
+    assert_eq!(readers, ["@dataclass", "subclass of D", "typing.get_type_hints"]);
+}
