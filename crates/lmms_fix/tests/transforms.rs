@@ -160,8 +160,8 @@ fn module_level_uses_are_skipped() {
 }
 
 #[test]
-fn dunder_all_reexport_is_skipped_but_other_names_move() {
-    check("skip_dunder_all", Some(Applicability::Safe));
+fn dunder_all_reexport_keeps_the_whole_from_import() {
+    check("skip_dunder_all", None);
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn conditional_import_is_skipped() {
 
 #[test]
 fn annotations_evaluated_by_dataclasses_are_skipped() {
-    check("skip_evaluated_annotation", None);
+    check("skip_evaluated_annotation", Some(Applicability::Safe));
 }
 
 #[test]
@@ -257,4 +257,39 @@ fn getter_keeps_functools_at_module_level_even_when_functools_moves() {
 fn class_body_reads_of_the_global_block_the_move() {
     // `_os = _os` in a class body reads the module global at import time.
     check("skip_class_body_alias", None);
+}
+
+#[test]
+fn nested_function_annotations_are_uses_of_the_outer_function() {
+    check("nested_function_annotation", Some(Applicability::Safe));
+}
+
+#[test]
+fn module_level_rebinding_of_an_imported_name_is_skipped() {
+    check("skip_rebound", None);
+}
+
+#[test]
+fn dynamic_namespace_skips_every_move() {
+    check("skip_dynamic_namespace", None);
+}
+
+#[test]
+fn functions_run_at_shutdown_never_receive_an_import() {
+    check("skip_shutdown", None);
+}
+
+#[test]
+fn from_import_is_not_split_when_a_name_stays() {
+    check("skip_split_from_import", None);
+}
+
+#[test]
+fn runtime_annotation_readers_are_recognised_by_use() {
+    check("runtime_annotation_readers", Some(Applicability::Safe));
+}
+
+#[test]
+fn decorated_function_annotations_are_quoted() {
+    check("decorated_function_annotation", Some(Applicability::Safe));
 }

@@ -258,6 +258,55 @@ pub struct ModuleLevelCall {
     pub line: u32,
 }
 
+/// A module-level binding of a name a module-level import also binds
+/// (`def dumps`, `dumps = …`, `for dumps in`, `with … as dumps`,
+/// `except … as dumps`, `del dumps`): which object the name holds depends on
+/// the order of statements, so the import cannot move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rebinding {
+    pub name: String,
+    pub range: ByteRange,
+    pub line: u32,
+}
+
+/// A call that reads or writes a namespace by name (`globals()`, `eval`,
+/// `exec`, `vars()`, `locals()`): the module's names are dynamic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DynamicNamespace {
+    /// The builtin called (`globals`, `eval`, …).
+    pub call: String,
+    pub line: u32,
+}
+
+/// A function that may run at interpreter shutdown, when imports can fail:
+/// a `__del__` method, an `atexit.register` target, a `weakref.finalize`
+/// callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShutdownHook {
+    /// The function's name as the registration spells its last part
+    /// (`close` for `atexit.register(self.close)`), or its qualified name.
+    pub function: String,
+    /// `__del__`, `atexit.register`, `weakref.finalize`.
+    pub how: String,
+    pub line: u32,
+}
+
+/// A `def` or `class` whose annotations something reads at run time
+/// (`@dataclass`, a pydantic `BaseModel` subclass, `NamedTuple`,
+/// `TypedDict`, `@singledispatch`'s `.register`, `typing.get_type_hints(f)`,
+/// `@validate_call`, a typer command…): the names they use must stay
+/// importable from the module's globals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnotationReader {
+    /// The whole definition (decorators included); the whole file when the
+    /// reader's target is not a name (`get_type_hints(type(self))`).
+    pub range: ByteRange,
+    /// What reads them, as written (`@dataclass`, `BaseModel`, `get_type_hints`).
+    pub reader: String,
+    /// Line of the reader (the decorator, base or call).
+    pub line: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyntaxIssue {
     pub message: String,
@@ -283,4 +332,10 @@ pub struct ParsedModule {
     /// Names listed in a literal `__all__`.
     pub dunder_all: Vec<String>,
     pub syntax_errors: Vec<SyntaxIssue>,
+    /// Module-level rebindings of names module-level imports bind.
+    pub rebindings: Vec<Rebinding>,
+    /// Uses of `globals()`, `eval`, `exec`, `vars()`, `locals()` anywhere.
+    pub dynamic_namespace: Vec<DynamicNamespace>,
+    pub shutdown_hooks: Vec<ShutdownHook>,
+    pub annotation_readers: Vec<AnnotationReader>,
 }

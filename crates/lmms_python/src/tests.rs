@@ -440,3 +440,31 @@ fn star_bound_names_are_referenced_like_imports() {
     assert_eq!(refs_of(&m, "json"), [&func("h", "h")]);
     assert_eq!(m.imports, parse_module(src).imports);
 }
+
+#[test]
+fn annotations_of_nested_defs_and_classes_run_with_the_outer_function() {
+    let src = "import typing as t\nfrom pkg import nodes\ndef visit(node):\n    def inner(nodes: t.List[nodes.Node]) -> nodes.Node:\n        x: nodes.Node = nodes\n        return x\n    class C:\n        f: nodes.Node\n    return inner\n";
+    let m = parse_module(src);
+    let deferred = RefContext::Annotation { evaluated_at_import: false };
+    // The nested signature and the class body run when `visit` runs;
+    // `nodes` in `inner`'s body is its parameter.
+    assert_eq!(refs_of(&m, "nodes"), [&func("visit", "visit"), &func("visit", "visit"), &func("visit", "visit")]);
+    let local = parse_module("import pandas as pd\ndef f():\n    def g():\n        y: pd.DataFrame = 1\n        return y\n");
+    assert_eq!(refs_of(&local, "pd"), [&deferred]);
+
+    let m = parse_module(&format!("from __future__ import annotations\n{src}"));
+    assert!(refs_of(&m, "nodes").iter().all(|c| **c == deferred));
+}
+
+#[test]
+fn rebindings_dynamic_namespaces_shutdown_hooks_and_annotation_readers_are_found() {
+    let src = "import atexit, typing\nfrom json import dumps\nimport x\ndef dumps(o):\n    return eval('1')\nclass C:\n    def __del__(self):\n        pass\n@dataclass\nclass D:\n    a: x.T\nclass E(D):\n    pass\ndef f(a: x.T): pass\natexit.register(f)\ntyping.get_type_hints(f)\nfor x in []: pass\n";
+    let m = parse_module(src);
+    let names: Vec<(&str, u32)> = m.rebindings.iter().map(|r| (r.name.as_str(), r.line)).collect();
+    assert_eq!(names, [("dumps", 4), ("x", 17)]);
+    assert_eq!(m.dynamic_namespace.iter().map(|d| d.call.as_str()).collect::<Vec<_>>(), ["eval"]);
+    let hooks: Vec<(&str, &str)> = m.shutdown_hooks.iter().map(|h| (h.function.as_str(), h.how.as_str())).collect();
+    assert_eq!(hooks, [("C.__del__", "__del__"), ("f", "atexit.register")]);
+    let readers: Vec<&str> = m.annotation_readers.iter().map(|a| a.reader.as_str()).collect();
+    assert_eq!(readers, ["@dataclass", "subclass of D", "typing.get_type_hints"]);
+}

@@ -98,10 +98,6 @@ pub(super) fn tidy_blank_lines(src: &str, edits: &mut [Edit]) {
     }
 }
 
-pub(super) fn alias_root(rec: &ImportRecord) -> &str {
-    rec.names.first().map_or("", |n| n.target.as_str())
-}
-
 pub(super) fn display_module(rec: &ImportRecord, name: Option<&BoundName>) -> String {
     if rec.is_from {
         format!("{}{}", ".".repeat(rec.level as usize), rec.module)

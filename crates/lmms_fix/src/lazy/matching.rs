@@ -53,6 +53,10 @@ impl Builder<'_> {
             let d = format!("`{}` is also bound by another module-level import", name.bound);
             return Err((SkipReason::SharedName, d));
         }
+        if let Some(rb) = self.parsed.rebindings.iter().find(|r| r.name == name.bound) {
+            let d = format!("`{}` is rebound at module level at line {}", name.bound, rb.line);
+            return Err((SkipReason::Rebound, d));
+        }
         let refs: Vec<&NameRef> = self.parsed.refs.iter().filter(|r| r.bound == name.bound).collect();
         if refs.is_empty() {
             return Err((SkipReason::SideEffectOnly, format!("`{}` is never used in this file", name.bound)));
@@ -63,6 +67,13 @@ impl Builder<'_> {
         let mut client_calls: Vec<usize> = Vec::new();
         for r in &refs {
             let line = self.lines.line(r.range.start);
+            if matches!(r.context, RefContext::Annotation { .. }) {
+                let reader = self.parsed.annotation_readers.iter().find(|a| a.range.start <= r.range.start && r.range.end <= a.range.end);
+                if let Some(a) = reader {
+                    let d = format!("annotation at line {line} is read at run time by {} (line {})", a.reader, a.line);
+                    return Err((SkipReason::EvaluatedAnnotation, d));
+                }
+            }
             match &r.context {
                 RefContext::Function { function, .. } => {
                     if py315 {
@@ -119,6 +130,15 @@ impl Builder<'_> {
                 let line = self.lines.line(at);
                 let d = format!("`{}` appears at line {line} outside any function, in a use the analysis cannot classify", name.bound);
                 return Err((SkipReason::ModuleLevelUse, d));
+            }
+        }
+        for &f in &plan.fns {
+            let def = &self.parsed.functions[f];
+            let last = def.qualname.rsplit('.').next().unwrap_or(&def.qualname);
+            let hook = self.parsed.shutdown_hooks.iter().find(|h| h.function == def.qualname || h.function == last);
+            if let Some(h) = hook {
+                let d = format!("`{}` runs at interpreter shutdown ({}, line {}), when imports can fail", def.qualname, h.how, h.line);
+                return Err((SkipReason::ShutdownFunction, d));
             }
         }
         for ci in client_calls {

@@ -53,9 +53,8 @@ pub(crate) use into_functions::stmt_text;
 pub use skip::{Skip, SkipReason};
 
 use getter::ClientPlan;
-use importer::{alias_root, display_module, tidy_blank_lines};
+use importer::{display_module, tidy_blank_lines};
 use matching::hits;
-use quote::EVALUATES_ANNOTATIONS;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Target {
@@ -177,7 +176,6 @@ struct Builder<'a> {
     moves: Vec<Move>,
     skips: Vec<Skip>,
     applicability: Applicability,
-    evaluates_annotations: Option<&'static str>,
     taken_names: Vec<String>,
     /// Import statements for one shared `if TYPE_CHECKING:` block.
     type_checking: Vec<String>,
@@ -190,11 +188,6 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(src: &'a str, parsed: &'a ParsedModule, opts: &'a Options) -> Self {
-        let evaluates_annotations = parsed.imports.iter().find_map(|i| {
-            let m = if i.is_from { i.module.as_str() } else { alias_root(i) };
-            let root = m.split('.').next().unwrap_or(m);
-            EVALUATES_ANNOTATIONS.iter().find(|e| **e == root).copied()
-        });
         Builder {
             src,
             parsed,
@@ -206,7 +199,6 @@ impl<'a> Builder<'a> {
             moves: Vec::new(),
             skips: Vec::new(),
             applicability: Applicability::Safe,
-            evaluates_annotations,
             taken_names: Vec::new(),
             type_checking: Vec::new(),
             lines: LineIndex::new(src),
@@ -237,6 +229,10 @@ impl<'a> Builder<'a> {
                 return self.skip(rec, &sel_names, SkipReason::Conditional, d);
             }
         }
+        if let Some(d) = self.parsed.dynamic_namespace.first() {
+            let why = format!("`{}` at line {} makes the module's names dynamic", d.call, d.line);
+            return self.skip(rec, &sel_names, SkipReason::DynamicNamespace, why);
+        }
         let plans = self.plans(idx, rec, selected);
         if plans.is_empty() {
             return;
@@ -245,6 +241,13 @@ impl<'a> Builder<'a> {
         let kept: Vec<&BoundName> =
             rec.names.iter().enumerate().filter(|(i, _)| !moved.contains(i)).map(|(_, n)| n).collect();
         let moved_names: Vec<&BoundName> = moved.iter().map(|i| &rec.names[*i]).collect();
+        // One name left behind keeps the module loaded at import: moving
+        // the others gains nothing and would claim a saving that is not there.
+        if rec.is_from && !kept.is_empty() {
+            let stays: Vec<String> = kept.iter().map(|n| format!("`{}`", n.bound)).collect();
+            let why = format!("{} stays at module level and keeps `{}` loaded", stays.join(", "), display_module(rec, None));
+            return self.skip(rec, &moved_names, SkipReason::ModuleStaysLoaded, why);
+        }
         let app = plans.iter().map(|p| p.3).min().unwrap_or(Applicability::Safe);
         self.applicability = self.applicability.min(app);
         if self.opts.target == Target::Py315 {

@@ -7,24 +7,16 @@ use super::{Builder, SkipReason};
 use crate::edit::Edit;
 use crate::text::*;
 
-/// Libraries that read annotations at runtime: in their presence a quoted
-/// annotation may be resolved by name and fail.
-pub(super) const EVALUATES_ANNOTATIONS: &[&str] =
-    &["pydantic", "dataclasses", "attr", "attrs", "fastapi", "typer", "msgspec", "typeguard", "beartype", "cattrs"];
-
 impl Builder<'_> {
     /// Quote a signature annotation `pd.DataFrame` → `"pd.DataFrame"`, only
     /// where a string is an equivalent annotation at runtime.
     pub(super) fn quote(&self, r: &NameRef) -> Result<Edit, (SkipReason, String)> {
         let src = self.src;
         let line = self.lines.line(r.range.start);
-        if let Some(lib) = self.evaluates_annotations {
-            let d = format!("annotation at line {line}; this module uses {lib}, which evaluates annotations");
-            return Err((SkipReason::EvaluatedAnnotation, d));
-        }
-        let in_signature = self.parsed.functions.iter().find(|f| {
-            f.range.start <= r.range.start && r.range.end <= f.body_insert_at && !src[f.range.start as usize..].starts_with('@')
-        });
+        // Decorated functions too: a decorator that reads annotations at
+        // run time is an annotation reader, refused before quoting.
+        let in_signature =
+            self.parsed.functions.iter().find(|f| f.range.start <= r.range.start && r.range.end <= f.body_insert_at);
         let end = dotted_end(src, r.range.start);
         let prev = prev_non_space(src, r.range.start);
         let next = next_non_space(src, end);

@@ -29,6 +29,15 @@ pub enum SkipReason {
     SharedName,
     /// Only an unsafe rewrite can defer it; rerun with `--unsafe-fixes`.
     NeedsUnsafe,
+    /// A module-level `def`/`class`/assignment/`for`/`with`/`except`/`del`
+    /// rebinds the name.
+    Rebound,
+    /// `globals()`/`eval`/`exec`/`vars()`/`locals()` in the module.
+    DynamicNamespace,
+    /// A function that runs at interpreter shutdown would import it.
+    ShutdownFunction,
+    /// Another name of the statement stays, keeping the module loaded.
+    ModuleStaysLoaded,
 }
 
 impl SkipReason {
@@ -45,6 +54,10 @@ impl SkipReason {
             SkipReason::Conditional => "conditional import",
             SkipReason::SharedName => "name bound by another import",
             SkipReason::NeedsUnsafe => "needs --unsafe-fixes",
+            SkipReason::Rebound => "rebound at module level",
+            SkipReason::DynamicNamespace => "dynamic module namespace",
+            SkipReason::ShutdownFunction => "used at interpreter shutdown",
+            SkipReason::ModuleStaysLoaded => "module stays loaded",
         }
     }
 }

@@ -94,6 +94,9 @@ pub(crate) struct Extractor<'a> {
     lambda_depth: u32,
     what: ModuleLevelUse,
     annotation: bool,
+    /// The annotation being visited is evaluated when its statement runs
+    /// (a signature, or a variable annotation outside function bodies).
+    annotation_runs: bool,
     call_root: Option<u32>,
     /// `global x` statements in functions; they bypass local shadowing.
     global_rebinds: Vec<Candidate<'a>>,
@@ -104,6 +107,13 @@ pub(crate) struct Extractor<'a> {
     /// Names the file's `from X import *` statements bind, as the caller
     /// worked them out from X (see [`crate::parse_module_star`]).
     star_bound: Vec<&'a str>,
+    /// `def`/`class` names and ranges, for readers named by a call
+    /// (`get_type_hints(f)`, `app.command()(f)`), resolved at the end.
+    defs: Vec<(&'a str, ByteRange)>,
+    pending_readers: Vec<(&'a str, String, u32)>,
+    /// Classes of this module whose annotations are read at run time (their
+    /// subclasses are read too: a `BaseModel` subclass's subclass).
+    reader_classes: Vec<&'a str>,
 }
 
 impl<'a> Extractor<'a> {
@@ -133,6 +143,10 @@ impl<'a> Extractor<'a> {
             lambda_depth: 0,
             what: ModuleLevelUse::Other,
             annotation: false,
+            annotation_runs: false,
+            defs: Vec::new(),
+            pending_readers: Vec::new(),
+            reader_classes: Vec::new(),
             call_root: None,
             global_rebinds: Vec::new(),
             import_names: Vec::new(),
@@ -211,6 +225,12 @@ impl<'a> Extractor<'a> {
             refs.sort_by_key(|r| r.range.start);
         }
         self.out.refs = refs;
+        self.out.rebindings.retain(|r| module_bound.contains(r.name.as_str()));
+        for (name, reader, line) in std::mem::take(&mut self.pending_readers) {
+            for (_, range) in self.defs.iter().filter(|(d, _)| *d == name) {
+                self.out.annotation_readers.push(AnnotationReader { range: *range, reader: reader.clone(), line });
+            }
+        }
         // Module calls are only those rooted at a module-level import.
         self.out
             .module_calls
@@ -293,7 +313,7 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                         self.visit_expr(ty);
                     }
                     if let Some(n) = &h.name {
-                        self.bind(n.id.as_str());
+                        self.rebind(n.id.as_str(), n.range);
                     }
                     self.with_cond(Cond::Conditional, &h.body);
                 }
@@ -362,7 +382,8 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                 }
                 // Annotations on local variables are never evaluated; at
                 // module and class level they are, unless postponed.
-                self.annotation_expr(&a.annotation);
+                let runs = matches!(self.scopes.last().map(|s| s.kind), Some(ScopeKind::Module | ScopeKind::Class));
+                self.annotation_expr(&a.annotation, runs);
                 self.visit_expr(&a.target);
             }
             Stmt::Expr(e) => {
@@ -409,7 +430,7 @@ impl<'a> Visitor<'a> for Extractor<'a> {
         match expr {
             Expr::Name(n) => match n.ctx {
                 ExprContext::Load => self.record(n.id.as_str(), n.range),
-                ExprContext::Store | ExprContext::Del => self.bind(n.id.as_str()),
+                ExprContext::Store | ExprContext::Del => self.rebind(n.id.as_str(), n.range),
                 ExprContext::Invalid => {}
             },
             Expr::Named(n) => {
@@ -421,6 +442,7 @@ impl<'a> Visitor<'a> for Extractor<'a> {
                 }
             }
             Expr::Call(c) => {
+                self.special_call(c);
                 let saved = self.call_root;
                 if let Some(root) = chain_root(&c.func) {
                     self.call_root = Some(root.range.start().to_u32());
@@ -462,17 +484,17 @@ impl<'a> Visitor<'a> for Extractor<'a> {
         match pattern {
             ast::Pattern::MatchAs(p) => {
                 if let Some(n) = &p.name {
-                    self.bind(n.id.as_str());
+                    self.rebind(n.id.as_str(), n.range);
                 }
             }
             ast::Pattern::MatchStar(p) => {
                 if let Some(n) = &p.name {
-                    self.bind(n.id.as_str());
+                    self.rebind(n.id.as_str(), n.range);
                 }
             }
             ast::Pattern::MatchMapping(p) => {
                 if let Some(n) = &p.rest {
-                    self.bind(n.id.as_str());
+                    self.rebind(n.id.as_str(), n.range);
                 }
             }
             _ => {}

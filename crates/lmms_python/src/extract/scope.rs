@@ -14,7 +14,13 @@ impl<'a> Extractor<'a> {
 
     pub(super) fn current_ctx(&self) -> Ctx {
         if self.annotation {
-            return Ctx::Annotation(!self.out.future_annotations && !self.in_function());
+            let runs = self.annotation_runs && !self.out.future_annotations;
+            // An annotation that runs inside a function (a nested `def`'s
+            // signature, a class body in a function) is evaluated each time
+            // the outer function runs: a use in that function.
+            if !(runs && self.in_function()) {
+                return Ctx::Annotation(runs);
+            }
         }
         if self.in_function() {
             let outer = self.fn_stack.first().copied().unwrap_or(LAMBDA);
@@ -37,6 +43,20 @@ impl<'a> Extractor<'a> {
         if scope.kind != ScopeKind::Module {
             scope.locals.push(name);
         }
+    }
+
+    /// A binding by a statement (not an import): at module level it rebinds
+    /// whatever an import of the same name bound.
+    pub(super) fn rebind(&mut self, name: &'a str, range: TextRange) {
+        if !self.tracked(name) {
+            return;
+        }
+        if self.scopes.last().is_some_and(|s| s.kind == ScopeKind::Module) {
+            let start = range.start().to_u32();
+            let line = self.line(start);
+            self.out.rebindings.push(Rebinding { name: name.to_string(), range: byte_range(range), line });
+        }
+        self.bind(name);
     }
 
     /// Walrus targets bind in the nearest enclosing non-comprehension scope.
@@ -120,11 +140,11 @@ impl<'a> Extractor<'a> {
         self.conds.pop();
     }
 
-    pub(super) fn annotation_expr(&mut self, expr: &'a Expr) {
-        let saved = self.annotation;
-        self.annotation = true;
+    pub(super) fn annotation_expr(&mut self, expr: &'a Expr, runs: bool) {
+        let saved = (self.annotation, self.annotation_runs);
+        (self.annotation, self.annotation_runs) = (true, runs);
         self.visit_expr(expr);
-        self.annotation = saved;
+        (self.annotation, self.annotation_runs) = saved;
     }
 
     pub(super) fn function_def(&mut self, f: &'a ast::StmtFunctionDef) {
@@ -133,11 +153,12 @@ impl<'a> Extractor<'a> {
         for d in &f.decorator_list {
             self.with_what(ModuleLevelUse::Decorator, |s| s.visit_expr(&d.expression));
         }
+        self.def_readers(f);
         self.parameter_outer_parts(&f.parameters);
         if let Some(r) = &f.returns {
-            self.annotation_expr(r);
+            self.annotation_expr(r, true);
         }
-        self.bind(f.name.id.as_str());
+        self.rebind(f.name.id.as_str(), f.name.range);
 
         self.qual.push(f.name.id.as_str());
         let id = self.out.functions.len() as FnId;
@@ -176,7 +197,7 @@ impl<'a> Extractor<'a> {
         }
         for p in params.iter() {
             if let Some(a) = p.as_parameter().annotation.as_deref() {
-                self.annotation_expr(a);
+                self.annotation_expr(a, true);
             }
         }
     }
@@ -230,10 +251,11 @@ impl<'a> Extractor<'a> {
         for d in &c.decorator_list {
             self.with_what(ModuleLevelUse::Decorator, |s| s.visit_expr(&d.expression));
         }
+        self.class_readers(c);
         if let Some(args) = &c.arguments {
             self.with_what(ModuleLevelUse::ClassBase, |s| s.visit_arguments(args));
         }
-        self.bind(c.name.id.as_str());
+        self.rebind(c.name.id.as_str(), c.name.range);
         self.qual.push(c.name.id.as_str());
         self.class_stack.push(c.name.id.as_str());
         self.push_scope(ScopeKind::Class);
@@ -262,5 +284,133 @@ impl<'a> Extractor<'a> {
             self.visit_expr(e);
         }
         self.pop_scope();
+    }
+}
+
+/// Builtins that read or write a namespace by name.
+const DYNAMIC: &[&str] = &["globals", "eval", "exec", "vars", "locals"];
+/// Class decorators that read the class's annotations (last part, or the
+/// dotted name when the last part alone is too common).
+const CLASS_READERS: &[&str] = &[
+    "dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable", "attrs.define",
+    "attrs.frozen", "attrs.mutable", "define", "frozen", "mutable", "dataclass_json", "pydantic_dataclass",
+];
+/// Bases whose subclasses' annotations are read at class creation.
+const READER_BASES: &[&str] =
+    &["BaseModel", "NamedTuple", "TypedDict", "BaseSettings", "RootModel", "Struct", "SQLModel", "GenericModel"];
+/// Function decorators that read the function's annotations: singledispatch
+/// `.register`, pydantic, typeguard, beartype, typer/click-style commands.
+const FUNCTION_READERS: &[&str] =
+    &["register", "validate_call", "validate_arguments", "typechecked", "beartype", "command", "callback"];
+
+/// `a.b.c` for a name/attribute chain, calls stripped (`@dataclass(frozen=True)`).
+fn dotted(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => dotted(&a.value).map(|v| format!("{v}.{}", a.attr.id)),
+        Expr::Call(c) => dotted(&c.func),
+        _ => None,
+    }
+}
+
+fn last_part(d: &str) -> &str {
+    d.rsplit('.').next().unwrap_or(d)
+}
+
+/// The function a registration names: `f` or `self.f` → `f`.
+fn named(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.id.as_str()),
+        _ => None,
+    }
+}
+
+impl<'a> Extractor<'a> {
+    fn def_readers(&mut self, f: &'a ast::StmtFunctionDef) {
+        self.defs.push((f.name.id.as_str(), byte_range(f.range)));
+        if f.name.id.as_str() == "__del__" {
+            let line = self.line(f.range.start().to_u32());
+            let function = self.qual.iter().chain([&f.name.id.as_str()]).copied().collect::<Vec<_>>().join(".");
+            self.out.shutdown_hooks.push(ShutdownHook { function, how: "__del__".into(), line });
+        }
+        for d in &f.decorator_list {
+            let Some(name) = dotted(&d.expression) else { continue };
+            let line = self.line(d.range.start().to_u32());
+            if name == "atexit.register" {
+                let function = f.name.id.to_string();
+                self.out.shutdown_hooks.push(ShutdownHook { function, how: name.clone(), line });
+            }
+            if FUNCTION_READERS.contains(&last_part(&name)) {
+                self.out.annotation_readers.push(AnnotationReader { range: byte_range(f.range), reader: format!("@{name}"), line });
+            }
+        }
+    }
+
+    fn class_readers(&mut self, c: &'a ast::StmtClassDef) {
+        self.defs.push((c.name.id.as_str(), byte_range(c.range)));
+        let mut reader: Option<(String, u32)> = None;
+        for d in &c.decorator_list {
+            let Some(name) = dotted(&d.expression) else { continue };
+            if CLASS_READERS.contains(&name.as_str()) || CLASS_READERS.contains(&last_part(&name)) && !name.contains('.') {
+                reader = Some((format!("@{name}"), self.line(d.range.start().to_u32())));
+            } else if name.ends_with(".dataclass") {
+                reader = Some((format!("@{name}"), self.line(d.range.start().to_u32())));
+            }
+        }
+        for b in c.arguments.iter().flat_map(|a| a.args.iter()) {
+            let Some(name) = dotted(b) else { continue };
+            if READER_BASES.contains(&last_part(&name)) || self.reader_classes.contains(&last_part(&name)) {
+                reader = Some((format!("subclass of {name}"), self.line(b.range().start().to_u32())));
+            }
+        }
+        if let Some((reader, line)) = reader {
+            self.reader_classes.push(c.name.id.as_str());
+            self.out.annotation_readers.push(AnnotationReader { range: byte_range(c.range), reader, line });
+        }
+    }
+
+    /// Calls that make names dynamic, register shutdown hooks, or read
+    /// annotations of a definition they name.
+    pub(super) fn special_call(&mut self, c: &'a ast::ExprCall) {
+        let start = c.range().start().to_u32();
+        let args = &c.arguments.args;
+        if let Expr::Name(n) = &*c.func {
+            let id = n.id.as_str();
+            if DYNAMIC.contains(&id) && !(id == "vars" && !args.is_empty()) {
+                let line = self.line(start);
+                self.out.dynamic_namespace.push(DynamicNamespace { call: id.into(), line });
+            }
+        }
+        let Some(callee) = dotted(&c.func) else { return };
+        let last = last_part(&callee);
+        let hook = match (callee.as_str(), last) {
+            ("atexit.register", _) => args.first(),
+            (_, "finalize") => args.get(1),
+            _ => None,
+        };
+        if let Some(f) = hook.and_then(named) {
+            let line = self.line(start);
+            self.out.shutdown_hooks.push(ShutdownHook { function: f.to_string(), how: callee.clone(), line });
+        }
+        // `get_type_hints(f)`, `x.register(f)`, `app.command()(f)`.
+        let reads = last == "get_type_hints"
+            || (last == "register" && callee != "atexit.register")
+            || matches!(&*c.func, Expr::Call(inner) if matches!(dotted(&inner.func).as_deref().map(last_part), Some("command" | "callback" | "register")));
+        if !reads {
+            return;
+        }
+        let line = self.line(start);
+        match args.first() {
+            Some(Expr::Name(n)) => self.pending_readers.push((n.id.as_str(), callee, line)),
+            Some(Expr::Attribute(a)) => self.pending_readers.push((a.attr.id.as_str(), callee, line)),
+            // The definition read is not known by name: every annotation
+            // of the file may be read.
+            _ if last == "get_type_hints" => {
+                let range = ByteRange { start: 0, end: self.source.len() as u32 };
+                self.out.annotation_readers.push(AnnotationReader { range, reader: callee, line });
+            }
+            _ => {}
+        }
     }
 }
