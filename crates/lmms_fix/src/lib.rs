@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod plan_file;
 pub mod select;
 mod text;
+pub mod verify;
 pub mod write;
 
 pub use diff::unified_diff;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::lazy::{rewrite, Move, Options, Skip, Target};
 use crate::plan_file::{PlanError, PlanFile, PlanRow};
 use crate::select::{already_deferred, candidates, select_module, select_row, Request, Stale};
-use crate::{apply_fixes, unified_diff, write_atomic, Applicability, Edit, Fix, WriteError};
+use crate::{apply_fixes, unified_diff, Applicability, Edit, Fix, WriteError};
 
 pub const FIX_SCHEMA: &str = "lmms.fix/1";
 
@@ -42,6 +42,9 @@ pub struct FixInput {
     pub fast_path_file: PathBuf,
     /// `.lmms/profile.json`, for the cost in `--lazy` comments (optional).
     pub profile_file: PathBuf,
+    /// Verify the rewrite in a shadow copy before anything is written or
+    /// shown; `None` is `--no-verify`.
+    pub verify: Option<crate::verify::VerifyInput>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +55,8 @@ pub enum PipelineError {
     MissingPath(PathBuf),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 #[derive(Debug, Serialize)]
@@ -59,7 +64,8 @@ pub struct FileReport {
     pub path: String,
     pub moves: Vec<Move>,
     pub skips: Vec<Skip>,
-    /// `written`, `diff` (shown only), `unchanged`, `refused` or `error`.
+    /// `written`, `diff` (shown only), `unchanged`, `refused`, `error` or
+    /// `dropped` (the verification found that its rewrite breaks a check).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -74,6 +80,8 @@ pub struct Summary {
     pub files_changed: usize,
     pub files_refused: usize,
     pub files_unreadable: usize,
+    /// Rewritten files whose rewrite the verification dropped.
+    pub files_dropped: usize,
     pub moved: usize,
     /// Plan entries an earlier run already applied.
     pub already_applied: usize,
@@ -94,6 +102,8 @@ pub struct Report {
     /// Plan entries that no longer point at their import statement (the
     /// file changed since the plan): refused, `lmms plan` must run again.
     pub unmatched: Vec<String>,
+    /// What the verification ran and dropped; `null` with `--no-verify`.
+    pub verification: Option<crate::verify::Verification>,
     pub summary: Summary,
     /// Files and directories the walk could not read.
     #[serde(skip)]
@@ -106,8 +116,13 @@ struct Work {
     rows: Vec<PlanRow>,
 }
 
-/// Run `lmms fix`.
+/// Run `lmms fix`, starting the verification's processes for real.
 pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
+    run_with(input, &lmms_profile::runner::ProcessRunner)
+}
+
+/// Run `lmms fix` with the verification's processes started by `runner`.
+pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> Result<Report, PipelineError> {
     let opts = &input.options;
     let mut walk_notes = Vec::new();
     let mut plan_init = None;
@@ -161,6 +176,8 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
     let mut moved_ms: Option<f64> = None;
     let mut unreadable = 0;
     let mut already = 0;
+    // Rewritten files: (index in `reports`, path, before, after).
+    let mut pending: Vec<(usize, PathBuf, String, String)> = Vec::new();
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
         let (source, parsed) = match &graph.files[fi].parsed {
@@ -255,14 +272,10 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
             continue;
         }
         let diff = unified_diff(&shown, source, &after);
-        let status = if input.write {
-            write_atomic(&w.path, after.as_bytes())?;
-            "written"
-        } else {
-            "diff"
-        };
-        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status, error: None, diff });
+        pending.push((reports.len(), w.path.clone(), source.to_string(), after));
+        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "diff", error: None, diff });
     }
+    let verification = crate::verify::write_phase(input, runner, &mut reports, &pending)?;
 
     let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
     for r in &reports {
@@ -276,6 +289,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
         files_refused: reports.iter().filter(|r| r.status == "refused").count(),
         files_unreadable: unreadable,
+        files_dropped: reports.iter().filter(|r| r.status == "dropped").count(),
         already_applied: already,
         moved: reports.iter().map(|r| r.moves.len()).sum(),
         skipped: reports.iter().map(|r| r.skips.len()).sum(),
@@ -293,6 +307,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         mode: if input.write { "write" } else { "diff" },
         files: reports,
         unmatched,
+        verification,
         summary,
         walk_notes,
     })

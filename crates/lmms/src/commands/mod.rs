@@ -2,6 +2,7 @@ pub mod bench;
 pub mod check;
 pub mod fast_path;
 pub mod fix;
+pub mod fix_verify;
 pub mod functions;
 pub mod plan;
 pub mod profile;
