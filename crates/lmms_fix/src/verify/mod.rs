@@ -127,7 +127,8 @@ pub fn verify(
                 dropped.push(Dropped {
                     path: candidates[i].rel.to_string_lossy().into_owned(),
                     check: f.check,
-                    reason: f.reason,
+                    // The shadow is gone after the run: name the user's tree.
+                    reason: f.reason.replace(&shadow.root().to_string_lossy().into_owned(), &root.to_string_lossy()),
                 });
             }
         }
