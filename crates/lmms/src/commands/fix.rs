@@ -90,7 +90,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: project.fast_path_file(),
         profile_file: project.artifact_dir().join("profile.json"),
-        verify: if args.no_verify { None } else { Some(super::fix_verify::input(&args, ctx)?) },
+        verify: if args.no_verify { None } else { Some(super::fix_verify::input(&args, ctx, target)?) },
     };
     let report = pipeline::run(&input)?;
 
