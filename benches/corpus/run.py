@@ -19,6 +19,7 @@ import datetime
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,7 +35,7 @@ CORPUS = ROOT / "corpus"
 SCHEMA = "lmms.corpus/1"
 LAZY_MIN, LAZY_MAX = 20, 25
 TEST_TIMEOUT = 900
-LMMS_TIMEOUT = 600
+LMMS_TIMEOUT = 1800  # fix verifies with the test suite, bisecting what breaks it
 
 
 def log(name: str, msg: str) -> None:
@@ -139,6 +140,11 @@ class Project:
         return env
 
     # -- tests -------------------------------------------------------------------------------------------------------
+    def test_command(self) -> str:
+        """The same suite for `lmms fix --test`, which runs it in its shadow copy (cwd = the copy's root)."""
+        return shlex.join([str(self.python), "-m", "pytest", "-q", "--tb=line", "-p", "no:cacheprovider",
+                           *self.spec["tests"], *self.spec.get("pytest-args", [])])
+
     def tests(self, copy: Path, label: str, out: Path, timeout: int = TEST_TIMEOUT) -> dict:
         xml = out / f"junit-{label}.xml"
         xml.unlink(missing_ok=True)
@@ -310,10 +316,11 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
                    "estimated_init_ms": doc.get("estimated_init_ms"),
                    "simulated_init_ms": sim.get("median") if isinstance(sim, dict) else sim,
                    "stderr": se.strip()[-600:]}
-    fix_args = ["fix", "--unsafe-fixes", "--format", "json", "--", *p.spec["fix-paths"]]
+    fix_args = ["fix", "--unsafe-fixes", "--format", "json", "--test", p.test_command(), "--", *p.spec["fix-paths"]]
     rc, so, se = lmms(binary, a, fix_args, env, out, "fix-loop")
     doc = as_json(so) or {}
-    res["fix_loop"] = {"exit": rc, "summary": doc.get("summary"), "stderr": se.strip()[-600:]}
+    res["fix_loop"] = {"exit": rc, "summary": doc.get("summary"), "verification": doc.get("verification"),
+                       "stderr": se.strip()[-600:]}
     log(p.name, "tests after loop fix")
     after = p.tests(a, "after-loop", out, budget)
     res["tests_after_loop"] = after
@@ -331,10 +338,11 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     b = p.fresh_copy(sdist, work / p.name / "lazy")
     mods = module_level_imports(b, p.spec["fix-paths"], entry_imports(b, p.spec))
     res["lazy_modules"] = mods
-    lazy_args = ["fix", "--format", "json", "--lazy", *mods, "--", *p.spec["fix-paths"]]
+    lazy_args = ["fix", "--format", "json", "--test", p.test_command(), "--lazy", *mods, "--", *p.spec["fix-paths"]]
     rc, so, se = lmms(binary, b, lazy_args, env, out, "fix-lazy")
     doc = as_json(so) or {}
-    res["fix_lazy"] = {"exit": rc, "summary": doc.get("summary"), "stderr": se.strip()[-600:]}
+    res["fix_lazy"] = {"exit": rc, "summary": doc.get("summary"), "verification": doc.get("verification"),
+                       "stderr": se.strip()[-600:]}
     log(p.name, f"tests after --lazy of {len(mods)} modules")
     lazy = p.tests(b, "after-lazy", out, budget)
     res["tests_after_lazy"] = lazy

@@ -64,6 +64,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "profile-max-age-days",
     "fast-path",
     "target-version",
+    "test",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -119,6 +120,8 @@ pub struct Config {
     /// Path of the fast-path module, relative to the first source root.
     pub fast_path: PathBuf,
     pub target_version: Option<String>,
+    /// The project's test command, run by `lmms fix` before and after the rewrite.
+    pub test: Option<String>,
 }
 
 impl Default for Config {
@@ -147,6 +150,7 @@ impl Default for Config {
             profile_max_age_days: 30.0,
             fast_path: PathBuf::from("fast_path.py"),
             target_version: None,
+            test: None,
         }
     }
 }

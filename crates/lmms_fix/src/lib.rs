@@ -17,6 +17,7 @@ pub mod plan_file;
 pub mod replan;
 pub mod select;
 mod text;
+pub mod verify;
 pub mod write;
 
 pub use diff::unified_diff;

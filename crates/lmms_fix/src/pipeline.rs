@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::lazy::{rewrite, Move, Options, Skip, Target};
 use crate::plan_file::{PlanError, PlanFile, PlanRow};
 use crate::select::{already_deferred, candidates, select_module, select_row, Request, Stale};
-use crate::{apply_fixes, unified_diff, write_atomic, Applicability, Edit, Fix, WriteError};
+use crate::{apply_fixes, unified_diff, Applicability, Edit, Fix, WriteError};
 
 pub const FIX_SCHEMA: &str = "lmms.fix/1";
 
@@ -45,6 +45,9 @@ pub struct FixInput {
     pub fast_path_file: PathBuf,
     /// `.lmms/profile.json`, for the cost in `--lazy` comments (optional).
     pub profile_file: PathBuf,
+    /// Verify the rewrite in a shadow copy before anything is written or
+    /// shown; `None` is `--no-verify`.
+    pub verify: Option<crate::verify::VerifyInput>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,8 @@ pub enum PipelineError {
     Scope(#[from] crate::lock::ScopeError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 #[derive(Debug, Serialize)]
@@ -66,7 +71,8 @@ pub struct FileReport {
     pub path: String,
     pub moves: Vec<Move>,
     pub skips: Vec<Skip>,
-    /// `written`, `diff` (shown only), `unchanged`, `refused` or `error`.
+    /// `written`, `diff` (shown only), `unchanged`, `refused`, `error` or
+    /// `dropped` (the verification found that its rewrite breaks a check).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -83,6 +89,8 @@ pub struct Summary {
     /// Of `files_refused`: read-only files, left as they are.
     pub files_read_only: usize,
     pub files_unreadable: usize,
+    /// Rewritten files whose rewrite the verification dropped.
+    pub files_dropped: usize,
     pub moved: usize,
     /// Plan entries an earlier run already applied.
     pub already_applied: usize,
@@ -103,6 +111,8 @@ pub struct Report {
     /// Plan entries that no longer point at their import statement (the
     /// file changed since the plan): refused, `lmms plan` must run again.
     pub unmatched: Vec<String>,
+    /// What the verification ran and dropped; `null` with `--no-verify`.
+    pub verification: Option<crate::verify::Verification>,
     pub summary: Summary,
     /// Files and directories the walk could not read.
     #[serde(skip)]
@@ -115,8 +125,13 @@ struct Work {
     rows: Vec<PlanRow>,
 }
 
-/// Run `lmms fix`.
+/// Run `lmms fix`, starting the verification's processes for real.
 pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
+    run_with(input, &lmms_profile::runner::ProcessRunner)
+}
+
+/// Run `lmms fix` with the verification's processes started by `runner`.
+pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> Result<Report, PipelineError> {
     let opts = &input.options;
     let mut walk_notes = Vec::new();
     crate::lock::check_paths(&input.paths, &input.root)?;
@@ -190,6 +205,8 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
     let mut unreadable = 0;
     let mut already = 0;
     let mut read_only = 0;
+    // Rewritten files: (index in `reports`, path, before, after).
+    let mut pending: Vec<(usize, PathBuf, String, String)> = Vec::new();
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
         let (source, parsed) = match &graph.files[fi].parsed {
@@ -284,21 +301,15 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
             continue;
         }
         let diff = unified_diff(&shown, source, &after);
-        let status = if input.write {
-            match write_atomic(&w.path, after.as_bytes()) {
-                Err(WriteError::ReadOnly { .. }) => {
-                    reports.push(FileReport::refused(shown.clone(), rw.skips, format!("cannot rewrite {shown}: read-only")));
-                    read_only += 1;
-                    continue;
-                }
-                r => r?,
-            }
-            "written"
-        } else {
-            "diff"
-        };
-        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status, error: None, diff });
+        if input.write && crate::write::is_read_only(&w.path) {
+            reports.push(FileReport::refused(shown.clone(), rw.skips, format!("cannot rewrite {shown}: read-only")));
+            read_only += 1;
+            continue;
+        }
+        pending.push((reports.len(), w.path.clone(), source.to_string(), after));
+        reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "diff", error: None, diff });
     }
+    let verification = crate::verify::write_phase(input, runner, &mut reports, &pending)?;
 
     let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
     for r in &reports {
@@ -313,6 +324,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         files_refused: reports.iter().filter(|r| r.status == "refused").count(),
         files_read_only: read_only,
         files_unreadable: unreadable,
+        files_dropped: reports.iter().filter(|r| r.status == "dropped").count(),
         already_applied: already,
         moved: reports.iter().map(|r| r.moves.len()).sum(),
         skipped: reports.iter().map(|r| r.skips.len()).sum(),
@@ -330,6 +342,7 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
         mode: if input.write { "write" } else { "diff" },
         files: reports,
         unmatched,
+        verification,
         summary,
         walk_notes,
     })

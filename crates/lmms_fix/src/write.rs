@@ -12,6 +12,12 @@ pub enum WriteError {
     ReadOnly { path: PathBuf },
 }
 
+/// Whether `path` (through a symlink, its target) may not be written. A
+/// rename would replace a read-only file without complaint, even as root.
+pub fn is_read_only(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
+}
+
 /// Replace `path` with `contents` atomically (see [`lmms_config::write_atomic`]:
 /// temp file in the same directory, fsync, permissions kept, rename), naming
 /// the file in the error. A symlink is written through: its target is
@@ -21,7 +27,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
         Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
         _ => path.to_path_buf(),
     };
-    if std::fs::metadata(&target).is_ok_and(|m| m.permissions().readonly()) {
+    if is_read_only(path) {
         return Err(WriteError::ReadOnly { path: path.to_path_buf() });
     }
     lmms_config::write_atomic(&target, contents).map_err(|source| WriteError::Io { path: path.to_path_buf(), source })

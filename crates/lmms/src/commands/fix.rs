@@ -51,6 +51,16 @@ pub struct Args {
     /// (default: config `target-version`).
     #[arg(long, value_enum, value_name = "VERSION")]
     pub target_version: Option<TargetVersion>,
+    /// Verify with this test command too (run before and after, in the shadow
+    /// copy; default: config `test`).
+    #[arg(long, value_name = "CMD")]
+    pub test: Option<String>,
+    /// Verify that these events (as for `lmms usage --events`) replay the same.
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<PathBuf>,
+    /// Write the rewrite without verifying it in a shadow copy first.
+    #[arg(long, conflicts_with_all = ["test", "events"])]
+    pub no_verify: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -85,6 +95,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: project.fast_path_file(),
         profile_file: project.artifact_dir().join("profile.json"),
+        verify: if args.no_verify { None } else { Some(super::fix_verify::input(&args, ctx, target)?) },
     };
     let report = pipeline::run(&input)?;
 
@@ -124,7 +135,12 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
     }
     for f in &r.files {
         if let Some(e) = &f.error {
-            writeln!(out, "{}: {}: {e}", f.path, if f.status == "refused" { "refused" } else { "skipped file" })?;
+            let what = match f.status {
+                "refused" => "refused",
+                "dropped" => "not rewritten",
+                _ => "skipped file",
+            };
+            writeln!(out, "{}: {what}: {e}", f.path)?;
         }
         for m in &f.moves {
             let into = if m.into.is_empty() {
@@ -152,6 +168,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
     for n in &r.walk_notes {
         writeln!(out, "note: {n}")?;
     }
+    super::fix_verify::render(out, r)?;
     let s = &r.summary;
     let verb = if diff { "would move" } else { "moved" };
     let reasons: Vec<String> = s.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();

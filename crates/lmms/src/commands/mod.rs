@@ -3,6 +3,7 @@ pub mod check;
 pub mod completions;
 pub mod fast_path;
 pub mod fix;
+pub mod fix_verify;
 pub mod functions;
 pub mod plan;
 pub mod profile;
