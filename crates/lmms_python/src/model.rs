@@ -283,4 +283,7 @@ pub struct ParsedModule {
     /// Names listed in a literal `__all__`.
     pub dunder_all: Vec<String>,
     pub syntax_errors: Vec<SyntaxIssue>,
+    /// What this file reads of other modules' namespaces (with refs only).
+    #[serde(skip)]
+    pub namespace: crate::NamespaceFacts,
 }
