@@ -11,6 +11,7 @@ pub mod diff;
 pub mod edit;
 pub mod fast_path;
 pub mod lazy;
+pub mod namespace;
 pub mod pipeline;
 pub mod plan_file;
 pub mod select;
