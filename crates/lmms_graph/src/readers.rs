@@ -345,3 +345,132 @@ fn bound_module(graph: &ImportGraph, file: usize, name: &str) -> Option<String> 
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Environment, SourceFile};
+
+    fn index(files: &[(&str, Option<&str>, &str)]) -> (ImportGraph, ReaderIndex) {
+        let files = files
+            .iter()
+            .map(|(path, module, src)| SourceFile {
+                path: path.into(),
+                module: module.map(str::to_string),
+                is_package: path.ends_with("__init__.py"),
+                parsed: Ok((src.to_string(), lmms_python::parse_module(src))),
+            })
+            .collect();
+        let g = ImportGraph::new(files, Vec::new(), Environment::builtin());
+        let ix = ReaderIndex::build(&g);
+        (g, ix)
+    }
+
+    /// `path:line kind` of every reader of `module.name` outside file 0.
+    fn found(ix: &ReaderIndex, module: &str, name: &str) -> Vec<String> {
+        ix.readers_of(0, module, name).iter().map(|r| format!("{}:{} {}", r.path, r.line, r.kind.as_str())).collect()
+    }
+
+    const UTILS: (&str, Option<&str>, &str) = ("pkg/utils.py", Some("pkg.utils"), "from pkg._compat import strip\n");
+    const INIT: (&str, Option<&str>, &str) = ("pkg/__init__.py", Some("pkg"), "");
+
+    #[test]
+    fn absolute_and_relative_from_imports_read_the_name() {
+        let (_, ix) = index(&[
+            UTILS,
+            INIT,
+            ("pkg/a.py", Some("pkg.a"), "\n\nfrom pkg.utils import strip\n"),
+            ("pkg/b.py", Some("pkg.b"), "def f():\n    from .utils import strip\n"),
+            ("pkg/c.py", Some("pkg.c"), "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .utils import strip\n"),
+        ]);
+        assert_eq!(found(&ix, "pkg.utils", "strip"), ["pkg/a.py:3 from-import", "pkg/b.py:2 from-import"]);
+    }
+
+    #[test]
+    fn attributes_of_names_bound_to_the_module_read_it_in_every_binding_form() {
+        let (_, ix) = index(&[
+            UTILS,
+            INIT,
+            ("t1.py", None, "import pkg.utils\npkg.utils.strip\n"),
+            ("t2.py", None, "from pkg import utils\nutils.strip = None\n"),
+            ("t3.py", None, "import pkg.utils as u\nu.strip(1)\n"),
+            ("t4.py", None, "import importlib\nm = importlib.import_module(\"pkg.utils\")\nm.strip\n"),
+        ]);
+        assert_eq!(
+            found(&ix, "pkg.utils", "strip"),
+            ["t1.py:2 attribute", "t2.py:2 attribute", "t3.py:2 attribute", "t4.py:3 attribute"]
+        );
+    }
+
+    #[test]
+    fn star_imports_read_dunder_all_in_every_form_or_every_public_name() {
+        let (_, ix) = index(&[
+            ("pkg/m.py", Some("pkg.m"), "from os import sep, _x\n"),
+            INIT,
+            ("pkg/s.py", Some("pkg.s"), "from .m import *\n"),
+            ("pkg/l.py", Some("pkg.l"), "__all__ = ['a']\n__all__ += ['b']\n__all__.extend(['c'])\n__all__.append('d')\n"),
+            ("pkg/k.py", Some("pkg.k"), "from .l import __all__\n__all__ = __all__ + ['e']\n"),
+            ("pkg/u.py", Some("pkg.u"), "from .l import *\nfrom .k import *\n"),
+        ]);
+        assert_eq!(found(&ix, "pkg.m", "sep"), ["pkg/s.py:1 star import"]);
+        assert!(found(&ix, "pkg.m", "_x").is_empty());
+        assert_eq!(ix.dunder_all("pkg.l").map(|s| s.len()), Some(4));
+        assert_eq!(found(&ix, "pkg.l", "d"), ["pkg/l.py:1 __all__", "pkg/u.py:1 star import"]);
+        assert_eq!(ix.dunder_all("pkg.k").map(|s| s.len()), Some(5));
+        assert_eq!(found(&ix, "pkg.k", "e"), ["pkg/k.py:1 __all__", "pkg/u.py:2 star import"]);
+    }
+
+    #[test]
+    fn patch_targets_and_attributes_by_name_read_the_name() {
+        let (_, ix) = index(&[
+            UTILS,
+            INIT,
+            ("t1.py", None, "from unittest import mock\n@mock.patch(\"pkg.utils.strip\")\ndef t(): pass\n"),
+            ("t2.py", None, "import pkg.utils\ndef t(monkeypatch):\n    monkeypatch.setattr(pkg.utils, \"strip\", 1)\n"),
+            ("t3.py", None, "def t(monkeypatch):\n    monkeypatch.setattr(\"pkg.utils.strip\", 1)\n"),
+            ("t4.py", None, "from unittest import mock\nfrom pkg import utils\nmock.patch.object(utils, \"strip\")\n"),
+            ("t5.py", None, "from pkg import utils\nhasattr(utils, \"strip\")\n"),
+        ]);
+        assert_eq!(
+            found(&ix, "pkg.utils", "strip"),
+            [
+                "t1.py:2 patch target",
+                "t2.py:3 attribute by name",
+                "t3.py:2 patch target",
+                "t4.py:3 attribute by name",
+                "t5.py:2 attribute by name"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_string_holding_an_import_of_the_module_reads_all_its_names() {
+        let (_, ix) = index(&[
+            UTILS,
+            INIT,
+            ("pkg/gen.py", Some("pkg.gen"), "def f(names):\n    return \"from pkg.utils import \" + names\n"),
+            ("pkg/doc.py", Some("pkg.doc"), "\"\"\"from pkg.utils import strip (a docstring)\"\"\"\n"),
+        ]);
+        assert_eq!(found(&ix, "pkg.utils", "anything"), ["pkg/gen.py:2 generated import"]);
+    }
+
+    #[test]
+    fn a_package_init_exports_its_public_names() {
+        let (_, ix) = index(&[("pkg/__init__.py", Some("pkg"), "from .core import Command, _private\n")]);
+        let r = ix.readers_of(usize::MAX, "pkg", "Command");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].kind, ReaderKind::PackageApi);
+        assert!(ix.readers_of(usize::MAX, "pkg", "_private").is_empty());
+    }
+
+    #[test]
+    fn a_submodule_reached_through_its_package_needs_someone_else_to_import_it() {
+        let (_, ix) = index(&[
+            ("a.py", Some("a"), "import urllib.parse\n"),
+            ("b.py", Some("b"), "import urllib\ndef f():\n    return urllib.parse.quote('x')\n"),
+            ("c.py", Some("c"), "import urllib\nimport urllib.parse\nurllib.parse.quote('x')\n"),
+        ]);
+        let r: Vec<String> = ix.submodule_readers(0, "urllib.parse").iter().map(ToString::to_string).collect();
+        assert_eq!(r, ["b.py:3 (submodule attribute: `urllib.parse`)"]);
+    }
+}

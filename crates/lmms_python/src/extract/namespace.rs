@@ -182,6 +182,7 @@ impl<'a> Facts<'a> {
                 let name = s.value.to_str().to_string();
                 self.all_line(r).names.push(name);
             }
+            Expr::Name(n) if n.id.as_str() == "__all__" => {}
             Expr::BinOp(b) if matches!(b.op, ast::Operator::Add) => {
                 self.all_value(&b.left, r);
                 self.all_value(&b.right, r);
@@ -312,8 +313,9 @@ impl<'a> Visitor<'a> for Facts<'a> {
                     }
                 }
                 if top && a.targets.iter().any(is_dunder_all) {
-                    // `__all__ = …` replaces what came before.
-                    if let Some(all) = &mut self.out.dunder_all {
+                    // `__all__ = …` replaces what came before, unless it
+                    // extends it (`__all__ = __all__ + [...]`).
+                    if let (Some(all), false) = (&mut self.out.dunder_all, mentions_all(&a.value)) {
                         all.names.clear();
                         all.sources.clear();
                         all.dynamic = false;
@@ -370,6 +372,13 @@ impl<'a> Visitor<'a> for Facts<'a> {
             _ => {}
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+fn mentions_all(e: &Expr) -> bool {
+    match e {
+        Expr::BinOp(b) => mentions_all(&b.left) || mentions_all(&b.right),
+        _ => is_dunder_all(e),
     }
 }
 
