@@ -12,6 +12,7 @@ pub mod edit;
 pub mod fast_path;
 pub mod lazy;
 pub mod lock;
+pub mod namespace;
 pub mod pipeline;
 pub mod plan_file;
 pub mod replan;

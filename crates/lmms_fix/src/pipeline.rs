@@ -198,6 +198,7 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
     }
 
     let graph = project_graph(input, &work);
+    let readers = lmms_graph::ReaderIndex::build(&graph);
     let profile_ms = if lazy.is_some() { read_profile_ms(&input.profile_file) } else { BTreeMap::new() };
     let mut reports = Vec::new();
     let mut unmatched = Vec::new();
@@ -259,7 +260,9 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
                 }
             }
         }
+        let kept = crate::namespace::keep_read_bindings(&readers, &graph, fi, &mut reqs, opts.allow_unsafe);
         let mut rw = rewrite(source, parsed, &reqs, opts);
+        rw.skips.extend(kept);
         if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(&w.path, &fp.entry_file)) {
             let (edits, moves) = crate::fast_path::route(source, parsed, &fp.exports, &fp.module);
             if !edits.is_empty() {
@@ -373,10 +376,15 @@ fn stale_row(shown: &str, row: &PlanRow, why: Stale) -> String {
 }
 
 /// The graph the requests resolve in: the files to rewrite first (index
-/// `i` is `work[i]`), then every other file under the source roots, so
-/// relative imports and submodules resolve as in the whole project.
+/// `i` is `work[i]`), then every other file of the project (source roots,
+/// tests, `conftest.py`), so relative imports and submodules resolve as in
+/// the whole project and every reader of a module's namespace is seen.
 fn project_graph(input: &FixInput, work: &[Work]) -> ImportGraph {
-    let (mut others, _) = lmms_graph::discover_files(&input.src_roots, &input.root, &input.exclude);
+    let mut walk = input.src_roots.clone();
+    walk.push(input.root.clone());
+    let (mut others, _) = lmms_graph::discover_files(&walk, &input.root, &input.exclude);
+    others.sort();
+    others.dedup();
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mine: std::collections::HashSet<PathBuf> = work.iter().map(|w| canon(&w.path)).collect();
     others.retain(|p| !mine.contains(&canon(p)));

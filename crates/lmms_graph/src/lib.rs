@@ -11,6 +11,7 @@
 //! interpreter facts come in through [`Environment`].
 
 mod installed;
+pub mod readers;
 pub mod resolve;
 mod walk;
 
@@ -21,6 +22,7 @@ use lmms_python::{ImportRecord, ImportScope, ParsedModule, SourceError};
 use rayon::prelude::*;
 
 pub use installed::{locate, InstalledGraph};
+pub use readers::{Reader, ReaderIndex, ReaderKind};
 pub use resolve::{
     alias_module, from_import_module, is_within, loaded_modules, locate_source, relative_path, statement_base, ImportRef,
     ResolvedImport,

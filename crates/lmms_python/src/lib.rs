@@ -14,6 +14,9 @@ pub mod model;
 
 use std::path::{Path, PathBuf};
 
+pub use extract::namespace::{
+    AllSource, AttributeRead, DottedTarget, DunderAllFacts, GeneratedImport, ModuleAlias, NamedAttribute, NamespaceFacts,
+};
 pub use lines::LineIndex;
 pub use model::*;
 
@@ -178,6 +181,9 @@ fn parse_on_this_thread(source: &str, what: Extract, star_bound: &[&str]) -> Par
         .with_star_bound(star_bound)
         .run(&module.body);
     out.syntax_errors = syntax_errors;
+    if what.refs {
+        out.namespace = extract::namespace::facts(source, &module.body);
+    }
     out
 }
 

@@ -338,4 +338,7 @@ pub struct ParsedModule {
     pub dynamic_namespace: Vec<DynamicNamespace>,
     pub shutdown_hooks: Vec<ShutdownHook>,
     pub annotation_readers: Vec<AnnotationReader>,
+    /// What this file reads of other modules' namespaces (with refs only).
+    #[serde(skip)]
+    pub namespace: crate::NamespaceFacts,
 }

@@ -8,6 +8,8 @@ use super::{display_module, Builder, NamePlan};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
+    /// Another module (or a test, a patch, generated code) reads the name.
+    NamespaceReader,
     /// Used while the module is imported (class base, decorator, call, …).
     ModuleLevelUse,
     /// Listed in `__all__`: a re-export other modules may import.
@@ -43,6 +45,7 @@ pub enum SkipReason {
 impl SkipReason {
     pub fn as_str(self) -> &'static str {
         match self {
+            SkipReason::NamespaceReader => "read through the module's namespace",
             SkipReason::ModuleLevelUse => "module-level use",
             SkipReason::DunderAll => "__all__ re-export",
             SkipReason::SideEffectOnly => "side-effect-only import",

@@ -18,6 +18,7 @@ use crate::model::*;
 mod calls;
 mod dunder_all;
 mod imports;
+pub(crate) mod namespace;
 mod scope;
 
 use calls::chain_root;
