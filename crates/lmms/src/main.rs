@@ -51,6 +51,8 @@ enum Command {
     Report(commands::report::Args),
     /// List the Python functions of a SAM, Serverless or CDK template.
     Functions(commands::functions::Args),
+    /// Print the JSON Schema of an artifact, e.g. `lmms schema profile`.
+    Schema(commands::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,19 +69,11 @@ fn main() -> ExitCode {
         Command::Check(_) | Command::Rule(_) => commands::functions::Need::Any,
         _ => commands::functions::Need::One,
     };
-    let result = context::Ctx::new(cli.global, need).and_then(|ctx| match cli.command {
-        Command::Profile(a) => commands::profile::run(a, &ctx),
-        Command::Check(a) => commands::check::run(a, &ctx),
-        Command::Rule(a) => commands::rule::run(a, &ctx),
-        Command::Usage(a) => commands::usage::run(a, &ctx),
-        Command::Runtime(a) => commands::runtime::run(a, &ctx),
-        Command::Plan(a) => commands::plan::run(a, &ctx),
-        Command::FastPath(a) => commands::fast_path::run(a, &ctx),
-        Command::Fix(a) => commands::fix::run(a, &ctx),
-        Command::Bench(a) => commands::bench::run(a, &ctx),
-        Command::Report(a) => commands::report::run(a, &ctx),
-        Command::Functions(a) => commands::functions::run(a, &ctx),
-    });
+    let result = match cli.command {
+        // Needs no project: the schemas are the same everywhere.
+        Command::Schema(a) => commands::schema::run(a),
+        command => context::Ctx::new(cli.global, need).and_then(|ctx| run(command, &ctx)),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -93,5 +87,23 @@ fn main() -> ExitCode {
             }
             ExitCode::from(2)
         }
+    }
+}
+
+/// Every subcommand that works on a project.
+fn run(command: Command, ctx: &context::Ctx) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Profile(a) => commands::profile::run(a, ctx),
+        Command::Check(a) => commands::check::run(a, ctx),
+        Command::Rule(a) => commands::rule::run(a, ctx),
+        Command::Usage(a) => commands::usage::run(a, ctx),
+        Command::Runtime(a) => commands::runtime::run(a, ctx),
+        Command::Plan(a) => commands::plan::run(a, ctx),
+        Command::FastPath(a) => commands::fast_path::run(a, ctx),
+        Command::Fix(a) => commands::fix::run(a, ctx),
+        Command::Bench(a) => commands::bench::run(a, ctx),
+        Command::Report(a) => commands::report::run(a, ctx),
+        Command::Functions(a) => commands::functions::run(a, ctx),
+        Command::Schema(a) => commands::schema::run(a),
     }
 }

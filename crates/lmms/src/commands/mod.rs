@@ -8,4 +8,5 @@ pub mod profile;
 pub mod report;
 pub mod rule;
 pub mod runtime;
+pub mod schema;
 pub mod usage;
