@@ -17,13 +17,28 @@ fn lmms(dir: &Path) -> Command {
 
 fn run(dir: &Path, args: &[&str]) -> String {
     let out = lmms(dir).args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "lmms {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "lmms {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn py_compile(file: &Path) {
-    let out = Command::new("python3").arg("-m").arg("py_compile").arg(file).output().expect("python3 is required");
-    assert!(out.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("python3")
+        .arg("-m")
+        .arg("py_compile")
+        .arg(file)
+        .output()
+        .expect("python3 is required");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const APP: &str = r#""""Reports."""
@@ -56,12 +71,19 @@ fn lazy_pandas_is_listed_in_lazy_modules_and_the_import_stays() {
         APP.replace("\nimport os\n", "\n__lazy_modules__ = [\"pandas\"]\n\nimport os\n"),
         "after the docstring and __future__, before the first import"
     );
-    assert!(app.contains("\nimport pandas\n"), "the import stays at module level: {app}");
+    assert!(
+        app.contains("\nimport pandas\n"),
+        "the import stays at module level: {app}"
+    );
     py_compile(&dir.path().join("app.py"));
 
     let again = run(dir.path(), &["fix", "--lazy-modules", "--lazy", "pandas"]);
     assert!(again.contains("moved 0 imports in 0 files"), "{again}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("app.py")).unwrap(), app, "a second run changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.py")).unwrap(),
+        app,
+        "a second run changes nothing"
+    );
 }
 
 #[test]
@@ -80,19 +102,32 @@ fn a_tuple_stays_a_tuple_and_names_a_dotted_module_in_full() {
     let dir = project(&[("app.py", src)]);
     run(dir.path(), &["fix", "--lazy-modules", "--lazy", "os.path"]);
     let app = std::fs::read_to_string(dir.path().join("app.py")).unwrap();
-    assert!(app.starts_with("__lazy_modules__ = (\"b\", \"os.path\")\nimport os.path\n"), "{app}");
+    assert!(
+        app.starts_with("__lazy_modules__ = (\"b\", \"os.path\")\nimport os.path\n"),
+        "{app}"
+    );
 }
 
 #[test]
 fn a_computed_or_late_list_is_skipped_with_its_reason() {
     for (src, why) in [
-        ("__lazy_modules__ = sorted([\"b\"])\nimport pandas\n\n\ndef f():\n    return pandas\n", "is not a literal list"),
-        ("import pandas\n__lazy_modules__ = [\"b\"]\n\n\ndef f():\n    return pandas\n", "after this import"),
+        (
+            "__lazy_modules__ = sorted([\"b\"])\nimport pandas\n\n\ndef f():\n    return pandas\n",
+            "is not a literal list",
+        ),
+        (
+            "import pandas\n__lazy_modules__ = [\"b\"]\n\n\ndef f():\n    return pandas\n",
+            "after this import",
+        ),
     ] {
         let dir = project(&[("app.py", src)]);
         let out = run(dir.path(), &["fix", "--lazy-modules", "--lazy", "pandas"]);
         assert!(out.contains("skipped pandas") && out.contains(why), "{out}");
-        assert_eq!(std::fs::read_to_string(dir.path().join("app.py")).unwrap(), src, "nothing written");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("app.py")).unwrap(),
+            src,
+            "nothing written"
+        );
     }
 }
 
@@ -108,11 +143,17 @@ fn the_plan_is_applied_as_lazy_modules_without_moving_imports() {
     std::fs::copy(fix_fixtures().join("plan.json"), dir.path().join(".lmms/plan.json")).unwrap();
     let before = std::fs::read_to_string(dir.path().join("handler.py")).unwrap();
     let out = run(dir.path(), &["fix", "--lazy-modules"]);
-    assert!(out.contains("handler.py:") && out.contains("→ __lazy_modules__"), "{out}");
+    assert!(
+        out.contains("handler.py:") && out.contains("→ __lazy_modules__"),
+        "{out}"
+    );
     let after = std::fs::read_to_string(dir.path().join("handler.py")).unwrap();
     assert!(after.contains("__lazy_modules__ = [\"csv\"]\n"), "{after}");
     // Every import line of the original is still there, unchanged.
-    for line in before.lines().filter(|l| l.starts_with("import ") || l.starts_with("from ")) {
+    for line in before
+        .lines()
+        .filter(|l| l.starts_with("import ") || l.starts_with("from "))
+    {
         assert!(after.lines().any(|l| l == line), "{line:?} moved:\n{after}");
     }
     py_compile(&dir.path().join("handler.py"));
@@ -124,6 +165,8 @@ fn the_plan_is_applied_as_lazy_modules_without_moving_imports() {
 #[test]
 fn lazy_modules_and_a_target_version_are_exclusive() {
     let dir = project(&[("app.py", APP)]);
-    let out = lmms(dir.path()).args(["fix", "--lazy-modules", "--target-version", "py315", "--lazy", "pandas"]).output();
+    let out = lmms(dir.path())
+        .args(["fix", "--lazy-modules", "--target-version", "py315", "--lazy", "pandas"])
+        .output();
     assert_eq!(out.unwrap().status.code(), Some(2));
 }

@@ -29,8 +29,15 @@ fn schema(kind: &str) -> jsonschema::Validator {
 }
 
 fn assert_valid(kind: &str, doc: &serde_json::Value, what: &str) {
-    let errors: Vec<String> = schema(kind).iter_errors(doc).map(|e| format!("{}: {e}", e.instance_path)).collect();
-    assert!(errors.is_empty(), "{what} does not validate against `lmms schema {kind}`:\n{}", errors.join("\n"));
+    let errors: Vec<String> = schema(kind)
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not validate against `lmms schema {kind}`:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
@@ -38,7 +45,11 @@ fn read_json(path: &Path) -> serde_json::Value {
 }
 
 fn has_python3() -> bool {
-    Command::new("python3").arg("-c").arg("pass").status().is_ok_and(|s| s.success())
+    Command::new("python3")
+        .arg("-c")
+        .arg("pass")
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 #[test]
@@ -53,7 +64,11 @@ fn every_artifact_of_a_real_run_validates_against_its_schema() {
         &["plan"],
     ] {
         let out = lmms(app).args(args).output().unwrap();
-        assert!(out.status.success(), "lmms {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "lmms {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     for kind in ["profile", "usage", "plan"] {
         let path = app.join(format!(".lmms/{kind}.json"));
@@ -61,7 +76,10 @@ fn every_artifact_of_a_real_run_validates_against_its_schema() {
     }
     let check = lmms(app).args(["check", "--format", "json"]).output().unwrap();
     let check: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
-    assert!(!check["diagnostics"].as_array().unwrap().is_empty(), "the profiled app has findings: {check}");
+    assert!(
+        !check["diagnostics"].as_array().unwrap().is_empty(),
+        "the profiled app has findings: {check}"
+    );
     assert_valid("check", &check, "lmms check --format json");
 }
 
@@ -69,7 +87,11 @@ fn every_artifact_of_a_real_run_validates_against_its_schema() {
 fn a_usage_document_from_logs_validates_and_satisfies_the_plans_reader() {
     let dir = tempfile::tempdir().unwrap();
     let log = repo_root().join("crates/lmms/tests/fixtures/usage/logs/report_37_of_500.log");
-    let out = lmms(dir.path()).args(["usage", "--format", "json", "--logs"]).arg(&log).output().unwrap();
+    let out = lmms(dir.path())
+        .args(["usage", "--format", "json", "--logs"])
+        .arg(&log)
+        .output()
+        .unwrap();
     let doc = stdout_json(out);
     assert_valid("usage", &doc, "lmms usage --logs");
     // lmms_plan reads usage with its own tolerant subset type; the written
@@ -88,7 +110,12 @@ fn functions_of_a_sam_template_validate_against_their_schema() {
     assert!(doc["functions"].as_array().unwrap().len() >= 2, "{doc}");
     assert_valid("functions", &doc, "lmms functions --format json");
     let none = tempfile::tempdir().unwrap();
-    let empty = stdout_json(lmms(none.path()).args(["functions", "--format", "json"]).output().unwrap());
+    let empty = stdout_json(
+        lmms(none.path())
+            .args(["functions", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
     assert_valid("functions", &empty, "lmms functions --format json without a template");
 }
 
@@ -101,7 +128,11 @@ fn fixture_documents() -> Vec<(String, PathBuf)> {
             let path = e.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Some(kind) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) {
+            } else if let Some(kind) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+            {
                 let kind = kind.rsplit('_').next().unwrap_or(kind);
                 if ["profile", "usage", "plan"].contains(&kind) {
                     out.push((kind.to_string(), path));
@@ -113,6 +144,33 @@ fn fixture_documents() -> Vec<(String, PathBuf)> {
     out
 }
 
+/// Plans older than today's `PlanDoc` (before `pinned`, `prediction`, a
+/// blocker's `line`/`column`): `PlanDoc` no longer reads them; only `lmms
+/// fix`'s subset reader does, which its tests exercise. Checked to stay
+/// invalid, so the list cannot go stale.
+const OLDER_THAN_THE_SCHEMA: &[&str] = &[
+    "crates/lmms/tests/fixtures/fix/heavy_app_plan.json",
+    "crates/lmms/tests/fixtures/fix/plan.json",
+];
+
+/// What the document types accept (the deserialize contract: a field with
+/// `#[serde(default)]` may be missing), for committed inputs, some written
+/// before a field existed. `lmms schema` prints what lmms writes.
+fn reader_schema(kind: &str) -> jsonschema::Validator {
+    let generator = || {
+        schemars::generate::SchemaSettings::draft2020_12()
+            .for_deserialize()
+            .into_generator()
+    };
+    let schema = match kind {
+        "profile" => generator().into_root_schema_for::<lmms_profile::doc::ProfileDoc>(),
+        "usage" => generator().into_root_schema_for::<lmms_usage::UsageDoc>(),
+        "plan" => generator().into_root_schema_for::<lmms_plan::PlanDoc>(),
+        _ => unreachable!("{kind}"),
+    };
+    jsonschema::validator_for(schema.as_value()).unwrap()
+}
+
 #[test]
 fn committed_fixture_documents_validate_against_their_schemas() {
     let docs = fixture_documents();
@@ -121,7 +179,23 @@ fn committed_fixture_documents_validate_against_their_schemas() {
         let doc = read_json(&path);
         assert_eq!(doc["schema"], format!("lmms.{kind}/1"), "{}", path.display());
         let rel = path.strip_prefix(repo_root()).unwrap().display().to_string();
-        assert_valid(&kind, &doc, &rel);
+        let errors: Vec<String> = reader_schema(&kind)
+            .iter_errors(&doc)
+            .map(|e| format!("{}: {e}", e.instance_path))
+            .collect();
+        if OLDER_THAN_THE_SCHEMA.contains(&rel.as_str()) {
+            assert!(
+                !errors.is_empty(),
+                "{rel} validates now: drop it from OLDER_THAN_THE_SCHEMA"
+            );
+            assert!(lmms_plan::PlanDoc::from_json(&std::fs::read_to_string(&path).unwrap()).is_err());
+            continue;
+        }
+        assert!(
+            errors.is_empty(),
+            "{rel} is not a {kind} document lmms reads:\n{}",
+            errors.join("\n")
+        );
     }
 }
 
@@ -142,7 +216,10 @@ fn unknown_kind_exits_2_listing_the_kinds() {
     let out = lmms(&repo_root()).args(["schema", "baseline"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown artifact kind `baseline`; the kinds are: profile, usage, plan, check, functions"), "{err}");
+    assert!(
+        err.contains("unknown artifact kind `baseline`; the kinds are: profile, usage, plan, check, functions"),
+        "{err}"
+    );
     let list = lmms(&repo_root()).args(["schema", "--list"]).output().unwrap();
     let list = String::from_utf8_lossy(&list.stdout);
     let kinds: Vec<&str> = list.lines().filter_map(|l| l.split_whitespace().next()).collect();

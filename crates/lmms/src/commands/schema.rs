@@ -21,11 +21,21 @@ pub struct Args {
 
 /// Each kind, what writes it, and its schema.
 const KINDS: &[(&str, &str, fn(SchemaGenerator) -> Schema)] = &[
-    ("profile", ".lmms/profile.json", |g| g.into_root_schema_for::<lmms_profile::doc::ProfileDoc>()),
-    ("usage", ".lmms/usage.json", |g| g.into_root_schema_for::<lmms_usage::UsageDoc>()),
-    ("plan", ".lmms/plan.json", |g| g.into_root_schema_for::<lmms_plan::PlanDoc>()),
+    ("profile", ".lmms/profile.json", |g| {
+        g.into_root_schema_for::<lmms_profile::doc::ProfileDoc>()
+    }),
+    ("usage", ".lmms/usage.json", |g| {
+        g.into_root_schema_for::<lmms_usage::UsageDoc>()
+    }),
+    ("plan", ".lmms/plan.json", |g| {
+        g.into_root_schema_for::<lmms_plan::PlanDoc>()
+    }),
     ("check", "lmms check --format json", lmms_report::check_json_schema),
-    ("functions", "lmms functions --format json", super::functions::json_schema),
+    (
+        "functions",
+        "lmms functions --format json",
+        super::functions::json_schema,
+    ),
 ];
 
 /// The schema of `kind`, or `None` for a kind lmms does not write.
@@ -33,7 +43,10 @@ pub fn schema_of(kind: &str) -> Option<Schema> {
     // The serialize contract: the schema says what lmms writes (a field
     // `#[serde(default)]` lets readers omit is still always written).
     let generator = SchemaSettings::draft2020_12().for_serialize().into_generator();
-    KINDS.iter().find(|(k, ..)| *k == kind).map(|(.., schema)| schema(generator))
+    KINDS
+        .iter()
+        .find(|(k, ..)| *k == kind)
+        .map(|(.., schema)| schema(generator))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -24,7 +24,12 @@ impl Builder<'_> {
         if let Err(d) = self.lazy_modules_declaration(rec) {
             return self.skip(rec, moved, SkipReason::ModuleLevelUse, d);
         }
-        let listed = self.parsed.lazy_modules.first().and_then(|l| l.names.clone()).unwrap_or_default();
+        let listed = self
+            .parsed
+            .lazy_modules
+            .first()
+            .and_then(|l| l.names.clone())
+            .unwrap_or_default();
         let mut modules: Vec<&str> = moved.iter().map(|n| n.target.as_str()).collect();
         modules.dedup();
         for module in modules {
@@ -36,7 +41,11 @@ impl Builder<'_> {
                 module: module.to_string(),
                 line: rec.line,
                 statement: rec.range,
-                names: moved.iter().filter(|n| n.target == module).map(|n| n.bound.clone()).collect(),
+                names: moved
+                    .iter()
+                    .filter(|n| n.target == module)
+                    .map(|n| n.bound.clone())
+                    .collect(),
                 kind: MoveKind::LazyModules,
                 into: Vec::new(),
                 applicability: app,
@@ -70,8 +79,12 @@ impl Builder<'_> {
     /// Write the merged, sorted list: in place of a literal one, else as a
     /// new line before the first import that is not `__future__`.
     pub(super) fn insert_lazy_modules(&mut self) {
-        let new: BTreeSet<&str> =
-            self.moves.iter().filter(|m| m.kind == MoveKind::LazyModules).map(|m| m.module.as_str()).collect();
+        let new: BTreeSet<&str> = self
+            .moves
+            .iter()
+            .filter(|m| m.kind == MoveKind::LazyModules)
+            .map(|m| m.module.as_str())
+            .collect();
         if new.is_empty() {
             return;
         }
@@ -81,7 +94,8 @@ impl Builder<'_> {
                 let mut all: BTreeSet<&str> = decl.names.iter().flatten().map(String::as_str).collect();
                 all.extend(new);
                 let value = literal(&all, decl.tuple);
-                self.edits.push(Edit::replacement(decl.value.start, decl.value.end, value));
+                self.edits
+                    .push(Edit::replacement(decl.value.start, decl.value.end, value));
             }
             None => {
                 let first = self.parsed.imports.iter().find(|i| {
