@@ -62,6 +62,8 @@ enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Print the man page (roff), e.g. `lmms man > ~/.local/share/man/man1/lmms.1`.
     Man(commands::completions::ManArgs),
+    /// Print the JSON Schema of an artifact, e.g. `lmms schema profile`.
+    Schema(commands::schema::Args),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +92,8 @@ fn main() -> ExitCode {
         // Generated from the parser alone: no project, so no config to trip on.
         Command::Completions(a) => commands::completions::completions(a, Cli::command()),
         Command::Man(a) => commands::completions::man(a, Cli::command()),
+        // Needs no project: the schemas are the same everywhere.
+        Command::Schema(a) => commands::schema::run(a),
     };
     match result {
         Ok(code) => code,

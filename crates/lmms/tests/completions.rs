@@ -18,6 +18,7 @@ const SUBCOMMANDS: &[&str] = &[
     "bench",
     "report",
     "functions",
+    "schema",
     "completions",
     "man",
 ];

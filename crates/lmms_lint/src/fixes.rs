@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::Diagnostic;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DiagnosticFix {
     /// `safe`, or `unsafe` (applied by `lmms fix --unsafe-fixes` only).
     pub applicability: &'static str,
@@ -25,7 +25,7 @@ pub struct DiagnosticFix {
     pub edits: Vec<FixEdit>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FixEdit {
     pub location: RowCol,
     pub end_location: RowCol,
@@ -33,7 +33,7 @@ pub struct FixEdit {
 }
 
 /// 1-based row and column (columns count characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RowCol {
     pub row: u32,
     pub column: u32,

@@ -42,7 +42,7 @@ pub struct SourceFile {
 }
 
 /// Where the statement sits today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Placement {
     /// Runs while the module is imported (top level, class body, conditional).
@@ -52,7 +52,7 @@ pub enum Placement {
 
 /// What kind of module-level use keeps an import on INIT; serialized as
 /// its kebab-case name (`class-base`, `module-level-call`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlockerKind {
     /// A class base: evaluated when the class statement runs.
@@ -101,7 +101,7 @@ impl std::fmt::Display for BlockerKind {
 }
 
 /// A module-level use that keeps an import on INIT.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Blocker {
     pub kind: BlockerKind,
     pub line: u32,
@@ -113,7 +113,7 @@ pub struct Blocker {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlannedImport {
     /// The statement's import id (`path:start-end`), what `lmms fix` acts on.
     /// Empty in a plan written before ids existed: fix refuses such rows.
@@ -159,7 +159,7 @@ impl PlannedImport {
 }
 
 /// `--simulate`'s measurements, taken interleaved in fresh processes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Simulation {
     pub runs: u32,
     /// INIT of the entry as it is today, measured the same way.
@@ -173,8 +173,9 @@ pub struct Simulation {
     pub meets_target: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanDoc {
+    #[schemars(extend("const" = PLAN_SCHEMA))]
     pub schema: String,
     pub policy: String,
     pub entry: String,
@@ -205,7 +206,7 @@ pub struct PlanDoc {
 }
 
 /// Where an INIT figure comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Series {
     /// `lmms profile`'s runs: the measured INIT median, and after the plan
@@ -227,7 +228,7 @@ impl Series {
 }
 
 /// Today's INIT and the planned INIT, both from `series`, so they compare.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Prediction {
     pub series: Series,
     pub current_init_ms: f64,

@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tier::{classify, Thresholds, Tier};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     ModuleLevel,
@@ -104,7 +104,7 @@ pub fn fmt_thousands(x: f64) -> String {
 }
 
 /// A policy's verdict for one import, in words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Decision {
     pub strategy: Strategy,
     pub reason: String,
@@ -155,7 +155,7 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
 }
 
 /// The DEC-02 `is_hot_path` calculation, term for term.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeedsCost {
     pub daily_requests: f64,
     pub cold_start_ratio: f64,
@@ -247,7 +247,7 @@ impl SeedsCost {
 }
 
 /// Where the requests-per-container figure came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContainerSource {
     /// `requests-per-container` in `[tool.lmms]`.
@@ -272,7 +272,7 @@ impl ContainerSource {
 }
 
 /// Requests served per container and where that number came from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Containers {
     pub requests_per_container: f64,
     pub source: ContainerSource,
@@ -313,7 +313,7 @@ impl Containers {
 }
 
 /// The container model's numbers for one import.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContainerCost {
     pub requests_per_container: f64,
     /// Probability a container ever needs the module: `1 − (1 − p)^n`.
@@ -396,7 +396,7 @@ impl PolicyContext {
 }
 
 /// Every model's view of one import, so disagreements can be shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Models {
     /// The DEC-01 table with the DEC-02 exception.
     pub table: Strategy,
@@ -407,7 +407,7 @@ pub struct Models {
 }
 
 /// The chosen strategy, its tier and reason, and every model's opinion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Verdict {
     pub tier: Option<Tier>,
     pub strategy: Strategy,

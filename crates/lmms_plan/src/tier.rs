@@ -99,6 +99,22 @@ impl Serialize for Tier {
     }
 }
 
+/// The schema of the number [`Serialize`] writes (hand-serialized, so not derived).
+impl schemars::JsonSchema for Tier {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Tier".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "DEC-01's tier, 1-5 (the seeds' TIER1-TIER5).",
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 5,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Tier {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match u8::deserialize(d)? {

@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 pub const USAGE_SCHEMA: &str = "lmms.usage/1";
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct UsageDoc {
+    #[schemars(extend("const" = USAGE_SCHEMA))]
     pub schema: String,
     #[serde(default)]
     pub requests: Option<u64>,
@@ -20,7 +21,7 @@ pub struct UsageDoc {
     pub cold_start_ratio: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct ImportUsage {
     /// Relative to the project root.
     pub path: String,
@@ -32,7 +33,7 @@ pub struct ImportUsage {
     pub requests_using: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct ModuleUsage {
     pub name: String,
     pub usage: f64,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub const PROFILE_SCHEMA: &str = "lmms.profile/1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
     Project,
@@ -31,13 +31,13 @@ impl Origin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PythonInfo {
     pub executable: String,
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModuleProfile {
     pub name: String,
     pub origin: Origin,
@@ -56,8 +56,9 @@ pub struct ModuleProfile {
     pub seen_in_runs: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProfileDoc {
+    #[schemars(extend("const" = PROFILE_SCHEMA))]
     pub schema: String,
     pub entry: String,
     pub python: PythonInfo,

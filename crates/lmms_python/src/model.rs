@@ -315,6 +315,20 @@ pub struct SyntaxIssue {
     pub column: u32,
 }
 
+/// A module-level `__lazy_modules__ = …` statement (PEP 810's compatibility
+/// form: the imports of the modules it names are lazy from Python 3.15).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LazyModules {
+    /// The whole statement.
+    pub range: ByteRange,
+    /// The assigned value (`[...]`); empty at the statement's end for a bare annotation.
+    pub value: ByteRange,
+    /// The strings of a literal list or tuple, in order; `None` for any other value.
+    pub names: Option<Vec<String>>,
+    /// Written as a tuple.
+    pub tuple: bool,
+}
+
 /// Everything the adapter extracts from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ParsedModule {
@@ -331,6 +345,8 @@ pub struct ParsedModule {
     pub future_annotations: bool,
     /// Names listed in a literal `__all__`.
     pub dunder_all: Vec<String>,
+    /// Each unconditional module-level binding of PEP 810's `__lazy_modules__`.
+    pub lazy_modules: Vec<LazyModules>,
     pub syntax_errors: Vec<SyntaxIssue>,
     /// Module-level rebindings of names module-level imports bind.
     pub rebindings: Vec<Rebinding>,

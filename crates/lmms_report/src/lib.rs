@@ -193,7 +193,7 @@ fn frame(
 }
 
 /// One `lmms.check/1` diagnostic; field order is the documented order.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct JsonDiagnostic<'a> {
     code: &'a str,
     path: &'a str,
@@ -207,10 +207,18 @@ struct JsonDiagnostic<'a> {
     fix: Option<lmms_lint::fixes::DiagnosticFix>,
 }
 
-#[derive(serde::Serialize)]
+/// `lmms check --format json`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CheckDoc")]
 struct JsonDoc<'a> {
+    #[schemars(extend("const" = CHECK_SCHEMA))]
     schema: &'a str,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+/// The JSON Schema of `lmms.check/1`, from the type [`Format::Json`] writes.
+pub fn check_json_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<JsonDoc>()
 }
 
 fn json_format(w: &mut dyn Write, diags: &[Diagnostic]) -> io::Result<()> {

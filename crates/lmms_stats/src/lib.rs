@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The four numbers every measured quantity is reported with.
 ///
 /// The field names are part of the JSON contract (`S` in the schemas).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Summary {
     pub median: f64,
     pub mad: f64,

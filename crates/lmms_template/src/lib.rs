@@ -32,7 +32,7 @@ mod value;
 /// `cdk.out/*.template.json` comes after them.
 pub const TEMPLATE_FILES: &[&str] = &["template.yaml", "template.yml", "serverless.yml", "serverless.yaml"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// SAM, or plain CloudFormation in a SAM-named file.

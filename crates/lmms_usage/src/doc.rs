@@ -11,7 +11,7 @@ use crate::logs::LogStats;
 
 pub const USAGE_SCHEMA: &str = "lmms.usage/1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Replay,
@@ -19,7 +19,7 @@ pub enum Source {
 }
 
 /// One import statement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportUsage {
     /// Relative to the project root, `/`-separated.
     pub path: String,
@@ -31,14 +31,15 @@ pub struct ImportUsage {
     pub requests_using: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModuleUsage {
     pub name: String,
     pub usage: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UsageDoc {
+    #[schemars(extend("const" = USAGE_SCHEMA))]
     pub schema: String,
     pub requests: u64,
     pub errors: u64,

@@ -309,7 +309,7 @@ fn field_word(text: &str, label: &str) -> Option<String> {
 }
 
 /// What the platform lines say about a fleet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogStats {
     pub invocations: u64,
     /// REPORTs carrying `Init Duration` (on-demand cold starts).

@@ -12,7 +12,6 @@ use lmms_fix::{Options, SkipReason, Target};
 
 use crate::context::Ctx;
 
-
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,
@@ -61,6 +60,10 @@ pub struct Args {
     /// Write the rewrite without verifying it in a shadow copy first.
     #[arg(long, conflicts_with_all = ["test", "events"])]
     pub no_verify: bool,
+    /// Keep the imports where they are and list their modules in PEP 810's
+    /// `__lazy_modules__` (ignored before Python 3.15, lazy from 3.15).
+    #[arg(long, conflicts_with = "target_version")]
+    pub lazy_modules: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -68,6 +71,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let project = &ctx.project;
     let target = match args.target_version {
+        _ if args.lazy_modules => Target::LazyModules,
         Some(TargetVersion::Py315) => Target::Py315,
         Some(TargetVersion::Py3) => Target::Classic,
         None => match project.config.target_version.as_deref() {
@@ -148,6 +152,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
                     lmms_fix::MoveKind::LazyKeyword => "lazy import".to_string(),
                     lmms_fix::MoveKind::Function => "TYPE_CHECKING only".to_string(),
                     lmms_fix::MoveKind::FastPath => "fast_path".to_string(),
+                    lmms_fix::MoveKind::LazyModules => "__lazy_modules__".to_string(),
                 }
             } else {
                 m.into.join(", ")

@@ -149,8 +149,9 @@ fn rel(catalog: &Catalog, p: &Path) -> String {
 }
 
 /// `lmms.functions/1`. Paths are relative to the template's directory.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct FunctionsDoc<'a> {
+    #[schemars(extend("const" = FUNCTIONS_SCHEMA))]
     schema: &'static str,
     kind: Option<lmms_template::Kind>,
     templates: Vec<String>,
@@ -158,7 +159,7 @@ struct FunctionsDoc<'a> {
     ignored: Vec<IgnoredRow<'a>>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct FunctionRow<'a> {
     name: &'a str,
     aliases: &'a [String],
@@ -173,11 +174,16 @@ struct FunctionRow<'a> {
     selected: bool,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct IgnoredRow<'a> {
     name: &'a str,
     template: String,
     reason: &'a str,
+}
+
+/// The JSON Schema of `lmms.functions/1`, from the type `--format json` writes.
+pub fn json_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<FunctionsDoc>()
 }
 
 fn to_json<'a>(catalog: &'a Catalog, selected: Option<&str>) -> FunctionsDoc<'a> {

@@ -10,4 +10,5 @@ pub mod profile;
 pub mod report;
 pub mod rule;
 pub mod runtime;
+pub mod schema;
 pub mod usage;

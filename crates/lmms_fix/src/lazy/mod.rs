@@ -24,7 +24,8 @@
 //! nothing to do.
 //!
 //! One file per transform: [`into_functions`] (the default move),
-//! [`type_checking`], [`quote`], [`pep810`], [`getter`] (a module-level client
+//! [`type_checking`], [`quote`], [`pep810`], [`lazy_modules`] (PEP 810's
+//! `__lazy_modules__` list), [`getter`] (a module-level client
 //! becomes a cached getter) and [`dispatch`] (a dispatch-table entry becomes
 //! a wrapper); [`matching`] decides what a request selects and classifies
 //! every reference, [`skip`] holds the reasons a move is refused and
@@ -34,6 +35,7 @@ mod dispatch;
 mod getter;
 mod importer;
 mod into_functions;
+mod lazy_modules;
 mod matching;
 mod pep810;
 mod quote;
@@ -63,6 +65,9 @@ pub enum Target {
     Classic,
     /// Write PEP 810 `lazy import` statements in place (Python 3.15+).
     Py315,
+    /// Keep imports in place and list them in PEP 810's `__lazy_modules__`
+    /// (any Python 3; lazy from 3.15).
+    LazyModules,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,6 +86,8 @@ pub enum MoveKind {
     LazyKeyword,
     /// `from fast_path import …` in the entry (DEC-04).
     FastPath,
+    /// Listed in `__lazy_modules__`, the statement unchanged.
+    LazyModules,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -252,6 +259,8 @@ impl<'a> Builder<'a> {
         self.applicability = self.applicability.min(app);
         if self.opts.target == Target::Py315 {
             self.lazy_keyword_move(rec, &moved_names, &kept, app);
+        } else if self.opts.target == Target::LazyModules {
+            self.lazy_modules_move(rec, &moved_names, app);
         } else {
             self.move_into_functions(rec, &plans, &moved_names, &kept, app);
         }
@@ -261,6 +270,7 @@ impl<'a> Builder<'a> {
         self.insert_function_imports();
         self.insert_type_checking_block();
         self.insert_header();
+        self.insert_lazy_modules();
         tidy_blank_lines(self.src, &mut self.edits);
         let fix = if self.edits.is_empty() {
             None
