@@ -208,6 +208,8 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
     let mut read_only = 0;
     // Rewritten files: (index in `reports`, path, before, after).
     let mut pending: Vec<(usize, PathBuf, String, String)> = Vec::new();
+    // The edits of each file to be written, keyed like plan ids' paths.
+    let mut applied_edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
         let (source, parsed) = match &graph.files[fi].parsed {
@@ -310,9 +312,14 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
             continue;
         }
         pending.push((reports.len(), w.path.clone(), source.to_string(), after));
+        applied_edits.insert(shown.clone(), fix.edits().to_vec());
         reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "diff", error: None, diff });
     }
     let verification = crate::verify::write_phase(input, runner, &mut reports, &pending)?;
+    if let Selection::Plan(plan_path) = &input.selection {
+        applied_edits.retain(|path, _| reports.iter().any(|r| r.status == "written" && &r.path == path));
+        follow_plan(plan_path, &applied_edits, &mut walk_notes);
+    }
 
     let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
     for r in &reports {
@@ -436,4 +443,25 @@ fn read_profile_ms(path: &Path) -> BTreeMap<String, f64> {
     let Ok(text) = std::fs::read_to_string(path) else { return BTreeMap::new() };
     let Ok(doc) = lmms_profile::doc::ProfileDoc::from_json(&text) else { return BTreeMap::new() };
     doc.modules.into_iter().map(|m| (m.name, m.cumulative_ms.median)).collect()
+}
+
+/// Keep the plan's ids true for the files just rewritten (`crate::replan`),
+/// so the next `lmms fix` finds the rows it skipped instead of calling them
+/// stale. A plan that cannot be rewritten stays as it was, with a note: the
+/// sources are already written and the next run says which rows are stale.
+fn follow_plan(plan_path: &Path, edits: &BTreeMap<String, Vec<Edit>>, notes: &mut Vec<String>) {
+    if edits.is_empty() {
+        return;
+    }
+    let updated = std::fs::read_to_string(plan_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
+        .and_then(|mut plan| {
+            crate::replan::remap_plan_ids(&mut plan, edits);
+            serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())
+        })
+        .and_then(|text| lmms_config::write_atomic(plan_path, format!("{text}\n").as_bytes()).map_err(|e| e.to_string()));
+    if let Err(e) = updated {
+        notes.push(format!("{}: import ids not updated after the rewrite ({e}); re-run `lmms plan`", plan_path.display()));
+    }
 }
