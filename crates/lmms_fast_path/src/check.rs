@@ -107,17 +107,8 @@ impl<'a> Cx<'a> {
             let modules: Vec<String> = if r.is_star || r.names.is_empty() || r.is_from {
                 vec![base.clone(); r.names.len().max(1)]
             } else {
-                r.names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| {
-                        if i == 0 {
-                            base.clone()
-                        } else {
-                            n.target.clone()
-                        }
-                    })
-                    .collect()
+                // `import a.b, c`: each alias names its whole module.
+                r.names.iter().map(|n| n.target.clone()).collect()
             };
             for module in modules {
                 imported.push(Imported {

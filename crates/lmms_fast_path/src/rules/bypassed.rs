@@ -69,17 +69,8 @@ pub(crate) fn check(cx: &Cx<'_>, out: &mut Vec<Finding>) {
         let modules: Vec<String> = if r.is_from {
             vec![base.clone()]
         } else {
-            r.names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    if i == 0 {
-                        base.clone()
-                    } else {
-                        n.target.clone()
-                    }
-                })
-                .collect()
+            // `import a.b, c`: each alias names its whole module.
+            r.names.iter().map(|n| n.target.clone()).collect()
         };
         for m in modules {
             if hot.contains(m.as_str()) || (!r.is_from && heads.contains(m.as_str())) {
