@@ -5,15 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn lmms(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lmms"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("VIRTUAL_ENV")
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::lmms_output as lmms;
+
 
 fn project(pyproject: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -2,10 +2,11 @@
 //! process starts: `inf`, `nan`, huge, zero and negative values exit 2 with
 //! the cause, never a panic (exit 101), and no artifact is written.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use insta_cmd::get_cargo_bin;
+mod common;
+use common::lmms_output as lmms;
+
 
 fn app(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -14,14 +15,6 @@ fn app(config: &str) -> tempfile::TempDir {
     dir
 }
 
-fn lmms(dir: &Path, args: &[&str]) -> Output {
-    Command::new(get_cargo_bin("lmms"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn assert_usage_error(out: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);

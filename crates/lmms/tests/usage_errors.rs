@@ -4,19 +4,13 @@
 //! the field, and none of these overwrites the artifact a good run left.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::lmms_output as lmms;
 
 const EARLIER: &str = "{\"earlier\": true}\n";
 
-fn lmms(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lmms"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("VIRTUAL_ENV")
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// An app whose handler raises on events with `"fail": true`, and the
 /// usage.json of an earlier good run.

@@ -51,3 +51,15 @@ pub fn regex_escape(s: &str) -> String {
         })
         .collect()
 }
+
+/// `lmms ARGS` in `dir`, uncoloured and outside any venv the test runner
+/// happens to be in, run to completion.
+pub fn lmms_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lmms"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("VIRTUAL_ENV")
+        .args(args)
+        .output()
+        .unwrap()
+}
