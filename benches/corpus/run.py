@@ -274,6 +274,28 @@ def init_mad(doc) -> float | None:
         return None
 
 
+
+def fix_round(res, binary, p, tree, fix_args, kind, label, before, env, out, budget, runs):
+    """One fix of `tree`, its tests against `before`, the same fix again (must change nothing), and INIT after;
+    recorded in `res` under `fix_KIND`, `tests_after_KIND`, `changed_after_KIND`, `second_fix_KIND` and
+    `profile_after_KIND`."""
+    rc, so, se = lmms(binary, tree, fix_args, env, out, f"fix-{kind}")
+    doc = as_json(so) or {}
+    res[f"fix_{kind}"] = {"exit": rc, "summary": doc.get("summary"), "verification": doc.get("verification"),
+                          "stderr": se.strip()[-600:]}
+    log(p.name, label)
+    after = p.tests(tree, f"after-{kind}", out, budget)
+    res[f"tests_after_{kind}"] = after
+    res[f"changed_after_{kind}"] = diff_outcomes(before["outcomes"], after["outcomes"])
+    snap = tree_digest(tree)
+    rc, so, se = lmms(binary, tree, fix_args, env, out, f"fix-{kind}-again")
+    again = tree_digest(tree)
+    res[f"second_fix_{kind}"] = {"exit": rc, "noop": snap == again,
+                                 "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
+    rc, so, se = lmms(binary, tree, ["profile", "--runs", str(runs), "--format", "json"], env, out, f"profile-{kind}")
+    res[f"profile_after_{kind}"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
+                                    "stderr": se.strip()[-600:]}
+
 def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     t0 = time.monotonic()
     res: dict = {"project": p.name, "kind": p.spec["kind"], "sdist": p.spec["sdist"],
@@ -317,44 +339,15 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
                    "simulated_init_ms": sim.get("median") if isinstance(sim, dict) else sim,
                    "stderr": se.strip()[-600:]}
     fix_args = ["fix", "--unsafe-fixes", "--format", "json", "--test", p.test_command(), "--", *p.spec["fix-paths"]]
-    rc, so, se = lmms(binary, a, fix_args, env, out, "fix-loop")
-    doc = as_json(so) or {}
-    res["fix_loop"] = {"exit": rc, "summary": doc.get("summary"), "verification": doc.get("verification"),
-                       "stderr": se.strip()[-600:]}
-    log(p.name, "tests after loop fix")
-    after = p.tests(a, "after-loop", out, budget)
-    res["tests_after_loop"] = after
-    res["changed_after_loop"] = diff_outcomes(before["outcomes"], after["outcomes"])
-    snap = tree_digest(a)
-    rc, so, se = lmms(binary, a, fix_args, env, out, "fix-loop-again")
-    again = tree_digest(a)
-    res["second_fix_loop"] = {"exit": rc, "noop": snap == again,
-                              "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
-    rc, so, se = lmms(binary, a, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-loop")
-    res["profile_after_loop"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
-                            "stderr": se.strip()[-600:]}
+    fix_round(res, binary, p, a, fix_args, "loop", "tests after loop fix", before, env, out, budget, runs)
 
     # ---- copy B: an aggressive ad hoc --lazy of the package's module-level imports
     b = p.fresh_copy(sdist, work / p.name / "lazy")
     mods = module_level_imports(b, p.spec["fix-paths"], entry_imports(b, p.spec))
     res["lazy_modules"] = mods
     lazy_args = ["fix", "--format", "json", "--test", p.test_command(), "--lazy", *mods, "--", *p.spec["fix-paths"]]
-    rc, so, se = lmms(binary, b, lazy_args, env, out, "fix-lazy")
-    doc = as_json(so) or {}
-    res["fix_lazy"] = {"exit": rc, "summary": doc.get("summary"), "verification": doc.get("verification"),
-                       "stderr": se.strip()[-600:]}
-    log(p.name, f"tests after --lazy of {len(mods)} modules")
-    lazy = p.tests(b, "after-lazy", out, budget)
-    res["tests_after_lazy"] = lazy
-    res["changed_after_lazy"] = diff_outcomes(before["outcomes"], lazy["outcomes"])
-    snap = tree_digest(b)
-    rc, so, se = lmms(binary, b, lazy_args, env, out, "fix-lazy-again")
-    again = tree_digest(b)
-    res["second_fix_lazy"] = {"exit": rc, "noop": snap == again,
-                              "files_changed": sorted(k for k in set(snap) | set(again) if snap.get(k) != again.get(k))}
-    rc, so, se = lmms(binary, b, ["profile", "--runs", str(runs), "--format", "json"], env, out, "profile-lazy")
-    res["profile_after_lazy"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
-                            "stderr": se.strip()[-600:]}
+    fix_round(res, binary, p, b, lazy_args, "lazy", f"tests after --lazy of {len(mods)} modules", before, env, out,
+              budget, runs)
     res["seconds"] = round(time.monotonic() - t0, 1)
     log(p.name, f"done in {res['seconds']} s")
     return res
