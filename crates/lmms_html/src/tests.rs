@@ -18,6 +18,7 @@ fn module(name: &str, origin: Origin, self_ms: f64, cum_ms: f64, parent: Option<
         imported_by: parent.map(str::to_string),
         chain: vec![],
         seen_in_runs: 1,
+        dynamic: None,
     }
 }
 

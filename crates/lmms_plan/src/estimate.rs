@@ -42,7 +42,7 @@ pub(crate) fn estimate(
     notes: &mut Vec<String>,
 ) -> Estimate {
     let entry = profile.entry_module();
-    let eager = eager_rows(rows, entry, project);
+    let eager = eager_rows(rows, entry, project, &crate::rows::loaded_by_name(profile, project));
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();

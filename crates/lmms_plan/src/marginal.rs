@@ -214,6 +214,7 @@ pub(crate) mod tests {
                     imported_by: (chain.len() > 1).then(|| chain[chain.len() - 2].to_string()),
                     chain: chain.iter().map(|c| c.to_string()).collect(),
                     seen_in_runs: 1,
+                    dynamic: None,
                 }
             })
             .collect();

@@ -368,6 +368,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
     let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
     solver.previous = previous;
+    solver.loaded_by_name = rows::loaded_by_name(profile, &project);
     solver.solve(&mut rows);
 
     for r in rows.iter_mut() {

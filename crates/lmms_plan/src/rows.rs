@@ -124,6 +124,19 @@ fn row(file: &SourceFile, raw: RawRow, origin: Option<Origin>) -> PlannedImport 
     }
 }
 
+/// `(importer, module)` for each project module that project code loaded
+/// by name at INIT (`importlib.import_module`, `__import__`): no import
+/// statement reaches its file, yet it runs whenever its importer does, so
+/// its statements are planned and its eager ones stay in the hot set.
+pub(crate) fn loaded_by_name(profile: &ProfileDoc, project: &BTreeSet<&str>) -> Vec<(String, String)> {
+    profile
+        .modules
+        .iter()
+        .filter(|m| m.dynamic.is_some() && project.contains(m.name.as_str()))
+        .filter_map(|m| Some((m.imported_by.clone()?, m.name.clone())))
+        .collect()
+}
+
 /// Each row's usage, and whether a use no rewrite can remove pins it.
 pub(crate) fn annotate(rows: &mut [PlannedImport], usage: Option<&UsageDoc>, file_of: &BTreeMap<&str, &SourceFile>) {
     for r in rows.iter_mut() {

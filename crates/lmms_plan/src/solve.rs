@@ -23,6 +23,8 @@ pub(crate) struct Solver<'a> {
     pub hot_loaded: BTreeSet<&'a str>,
     /// The last plan, whose tiers hold within the noise (hysteresis).
     pub previous: Option<&'a PlanDoc>,
+    /// `(importer, module)`: project modules loaded by name at INIT.
+    pub loaded_by_name: Vec<(String, String)>,
 }
 
 impl<'a> Solver<'a> {
@@ -46,6 +48,7 @@ impl<'a> Solver<'a> {
             hot,
             hot_loaded,
             previous: None,
+            loaded_by_name: Vec::new(),
         }
     }
 
@@ -55,7 +58,7 @@ impl<'a> Solver<'a> {
     pub fn solve(&self, rows: &mut [PlannedImport]) {
         let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
         for _ in 0..12 {
-            let eager = eager_rows(rows, self.entry, self.project);
+            let eager = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows);
             for r in rows.iter_mut() {
@@ -273,12 +276,28 @@ fn apply(r: &mut PlannedImport, ms: f64, cx: &PolicyContext) {
 }
 
 /// Indices of statements that run at INIT under the plan: module-level
-/// statements in files reachable from the entry through such statements.
-pub(crate) fn eager_rows(rows: &[PlannedImport], entry: &str, project: &BTreeSet<&str>) -> Vec<usize> {
+/// statements in files reachable from the entry through such statements,
+/// or loaded by name (`loaded_by_name`, `(importer, module)`) by a file
+/// that is reached.
+pub(crate) fn eager_rows(
+    rows: &[PlannedImport],
+    entry: &str,
+    project: &BTreeSet<&str>,
+    loaded_by_name: &[(String, String)],
+) -> Vec<usize> {
     let eager = |r: &PlannedImport| r.strategy == Strategy::ModuleLevel || r.pinned;
     let mut reached: BTreeSet<String> = [entry.to_string()].into();
     loop {
         let mut grew = false;
+        for (importer, module) in loaded_by_name {
+            if reached.contains(importer) {
+                for k in crate::marginal::prefixes(module) {
+                    if project.contains(k.as_str()) && reached.insert(k) {
+                        grew = true;
+                    }
+                }
+            }
+        }
         for r in rows {
             if eager(r) && reached.contains(&r.file_module) {
                 for k in &r.keys {

@@ -7,6 +7,85 @@ import sys
 import faulthandler
 
 
+def _lmms_dynamic_hooks(roots, err):
+    """Make imports that project code asks for by name visible and marked.
+
+    `importlib.import_module` loads through importlib's Python-level
+    `_gcd_import`, which `-X importtime` does not time: the module gets no
+    row, and what it imports is charged to whatever module was importing at
+    the time. Routed through the C `__import__` instead, it gets its row, at
+    the same place and with the same result. Before such a load, and before
+    a load that project code started by calling `__import__(...)`, the
+    caller is named on stderr:
+    `@@lmms@@ dynamic import_module|__import__ MODULE IMPORTER`.
+    Only `sys` and builtins are used, so nothing is imported early."""
+    bootstrap = sys.modules.get("_frozen_importlib")
+    if bootstrap is None or not hasattr(sys, "_getframe"):
+        return None
+    gcd_import = bootstrap._gcd_import
+    find_and_load = bootstrap._find_and_load
+    c_import = __import__
+    getframe = sys._getframe
+    # IMPORT_NAME's opcode differs between versions (108, 75 from 3.13):
+    # the one opcode `import a` has that assignments lack. A frame paused on
+    # it is an import statement; on anything else, a call of `__import__`.
+    assign = set(compile("a = 0; b = None", "<lmms>", "exec").co_code[0::2])
+    ops = {op for op in compile("import a", "<lmms>", "exec").co_code[0::2] if op not in assign}
+    import_name = ops.pop() if len(ops) == 1 else None
+    prefixes = tuple(r.rstrip("/\\") + sep for r in roots for sep in ("/", "\\"))
+
+    def project(code):
+        f = code.co_filename
+        return f.startswith(prefixes) and "site-packages" not in f and "dist-packages" not in f
+
+    def project_caller(frame):
+        # The nearest project frame, unless a module body outside the
+        # project runs in between (a library's own import_module calls).
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename.startswith("<frozen importlib"):
+                return None
+            if project(code):
+                return frame
+            frame = frame.f_back
+        return None
+
+    def mark(via, name, frame):
+        err.write("\n@@lmms@@ dynamic %s %s %s\n" % (via, name, frame.f_globals.get("__name__") or "?"))
+
+    def lmms_gcd_import(name, package=None, level=0):
+        frame = getframe(1)
+        if frame.f_code.co_name == "import_module" and frame.f_globals.get("__name__") == "importlib":
+            caller = project_caller(frame.f_back)
+            if caller is not None:
+                bootstrap._sanity_check(name, package, level)
+                if level > 0:
+                    name = bootstrap._resolve_name(name, package, level)
+                    level = 0
+                if name not in sys.modules:
+                    mark("import_module", name, caller)
+                    # A non-empty fromlist makes `__import__` return the
+                    # module itself, as `_gcd_import` does.
+                    return c_import(name, None, None, ("__name__",), 0)
+        return gcd_import(name, package, level)
+
+    def lmms_find_and_load(name, import_):
+        frame = getframe(1)
+        code = frame.f_code
+        if import_name is not None and project(code) and code.co_code[frame.f_lasti] != import_name:
+            mark("__import__", name, frame)
+        return find_and_load(name, import_)
+
+    bootstrap._gcd_import = lmms_gcd_import
+    bootstrap._find_and_load = lmms_find_and_load
+
+    def restore():
+        bootstrap._gcd_import = gcd_import
+        bootstrap._find_and_load = find_and_load
+
+    return restore
+
+
 def _lmms_main():
     entry, attr, dump, timeout = sys.argv[1:5]
     roots = sys.argv[5:]
@@ -17,6 +96,8 @@ def _lmms_main():
     if float(timeout) > 0:
         # On a hang, Python itself says where it is stuck before lmms kills it.
         faulthandler.dump_traceback_later(float(timeout), exit=True)
+    # Only when import times are recorded: a pure INIT timing stays untouched.
+    restore = _lmms_dynamic_hooks(roots, err) if "importtime" in getattr(sys, "_xoptions", {}) else None
     err.write("\n@@lmms@@ begin\n")
     err.flush()
     try:
@@ -31,7 +112,11 @@ def _lmms_main():
         faulthandler.cancel_dump_traceback_later()
         sys.exit(3)
     module_count = len(sys.modules)
+    if restore is not None:
+        restore()
     handler = getattr(module, attr, None)
+    # Rows after this line are the bootstrap's own (time, resource).
+    err.write("\n@@lmms@@ loaded\n")
     import time
 
     ready_ns = time.monotonic_ns()

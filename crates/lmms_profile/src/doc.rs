@@ -54,6 +54,30 @@ pub struct ModuleProfile {
     /// in some runs only — e.g. by a timing-dependent branch — is flagged).
     #[serde(default)]
     pub seen_in_runs: u32,
+    /// Set when project code loaded the module by name, through
+    /// `importlib.import_module(...)` or `__import__(...)`; `imported_by` is
+    /// then the project module whose code made the call (not necessarily
+    /// the module `-X importtime` nests it under) and `chain` runs through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<DynamicImport>,
+}
+
+/// How project code loaded a module by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum DynamicImport {
+    #[serde(rename = "importlib.import_module")]
+    ImportModule,
+    #[serde(rename = "__import__")]
+    DunderImport,
+}
+
+impl DynamicImport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DynamicImport::ImportModule => "importlib.import_module",
+            DynamicImport::DunderImport => "__import__",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -13,7 +13,7 @@ use std::time::Duration;
 use lmms_stats::Summary;
 use serde::Deserialize;
 
-use crate::doc::{ModuleProfile, Origin, ProfileDoc, PythonInfo, PROFILE_SCHEMA};
+use crate::doc::{DynamicImport, ModuleProfile, Origin, ProfileDoc, PythonInfo, PROFILE_SCHEMA};
 use crate::importtime::{self, Node};
 use crate::runner::{RunError, RunOutput, RunSpec, Runner};
 
@@ -102,6 +102,29 @@ pub struct EntryRun {
     /// Import trees completed between the bootstrap's start and ready.
     pub forest: Vec<Node>,
     pub info: Option<InterpreterInfo>,
+    /// Modules project code loaded by name (`importlib.import_module`,
+    /// `__import__`), each with the project module whose code asked.
+    pub dynamic: Vec<DynamicLoad>,
+}
+
+/// One `@@lmms@@ dynamic VIA MODULE IMPORTER` line of the bootstrap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicLoad {
+    pub module: String,
+    pub importer: String,
+    pub via: DynamicImport,
+}
+
+fn parse_dynamic(line: &str) -> Option<DynamicLoad> {
+    let mut parts = line.split_whitespace();
+    let via = match parts.next()? {
+        "import_module" => DynamicImport::ImportModule,
+        "__import__" => DynamicImport::DunderImport,
+        _ => return None,
+    };
+    let module = parts.next()?.to_string();
+    let importer = parts.next()?.to_string();
+    Some(DynamicLoad { module, importer, via })
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -161,17 +184,22 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
     let module_count = parts.next().unwrap_or(0) as u32;
     let init_ms = ready_ns.saturating_sub(out.spawned_at_ns) as f64 / 1e6;
 
-    // Rows between the begin and ready markers belong to the entry; rows
-    // before are interpreter start-up (site, encodings), rows after are the
-    // bootstrap's own bookkeeping.
+    // Rows between the begin and loaded (or, in older captures, ready)
+    // markers belong to the entry; rows before are interpreter start-up
+    // (site, encodings), rows after are the bootstrap's own bookkeeping.
     let mut rows = Vec::new();
+    let mut dynamic = Vec::new();
     let mut inside = false;
     for line in stderr.lines() {
-        if line.starts_with(MARK) {
-            if line == format!("{MARK}begin") {
+        if let Some(marker) = line.strip_prefix(MARK) {
+            if marker == "begin" {
                 inside = true;
-            } else if line.starts_with(&format!("{MARK}ready")) {
+            } else if marker == "loaded" || marker.starts_with("ready") {
                 break;
+            } else if let Some(load) = marker.strip_prefix("dynamic ").and_then(parse_dynamic) {
+                if inside && !dynamic.iter().any(|d: &DynamicLoad| d.module == load.module) {
+                    dynamic.push(load);
+                }
             }
             continue;
         }
@@ -185,7 +213,7 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{MARK}info ")))
         .and_then(|j| serde_json::from_str::<InterpreterInfo>(j).ok());
-    Ok(EntryRun { init_ms, rss_kb, module_count, forest: importtime::build_forest(&rows), info })
+    Ok(EntryRun { init_ms, rss_kb, module_count, forest: importtime::build_forest(&rows), info, dynamic })
 }
 
 /// Start the entry once.
@@ -265,6 +293,32 @@ struct Acc {
     imported_by: Option<String>,
     chain: Vec<String>,
     first_seen: usize,
+    dynamic: Option<DynamicImport>,
+}
+
+/// Every node of one run's forest in pre-order with its chain (entry
+/// first, itself last). The tree nests a module under whatever module was
+/// importing when it loaded; a module project code loaded by name belongs
+/// to the project module whose code asked for it, so its chain (and its
+/// descendants') continues that importer's chain instead. The importer is
+/// always visited first: it is running, so it started loading earlier.
+fn chains<'a>(forest: &'a [Node], dynamic: &[DynamicLoad]) -> Vec<(&'a Node, Vec<String>)> {
+    let mut out: Vec<(&'a Node, Vec<String>)> = Vec::new();
+    let mut known: HashMap<&'a str, usize> = HashMap::new();
+    // (node, index of its parent in `out`)
+    let mut stack: Vec<(&'a Node, Option<usize>)> = forest.iter().rev().map(|n| (n, None)).collect();
+    while let Some((node, parent)) = stack.pop() {
+        let mut chain = match dynamic.iter().find(|d| d.module == node.name) {
+            Some(d) => known.get(d.importer.as_str()).map_or_else(|| vec![d.importer.clone()], |&i| out[i].1.clone()),
+            None => parent.map_or_else(Vec::new, |i| out[i].1.clone()),
+        };
+        chain.push(node.name.clone());
+        known.entry(node.name.as_str()).or_insert(out.len());
+        out.push((node, chain));
+        let at = out.len() - 1;
+        stack.extend(node.children.iter().rev().map(|c| (c, Some(at))));
+    }
+    out
 }
 
 /// Measure `runs` starts of the entry, each followed by a floor run
@@ -291,20 +345,19 @@ pub fn profile(
         if info.is_none() {
             info = run.info.clone();
         }
-        for root in &run.forest {
-            root.walk(&mut Vec::new(), &mut |node, path| {
-                let a = acc.entry(node.name.clone()).or_insert_with(|| {
-                    order += 1;
-                    Acc {
-                        imported_by: (path.len() > 1).then(|| path[path.len() - 2].to_string()),
-                        chain: path.iter().map(|s| s.to_string()).collect(),
-                        first_seen: order,
-                        ..Acc::default()
-                    }
-                });
-                a.self_ms.push(node.self_us as f64 / 1000.0);
-                a.cum_ms.push(node.cumulative_us as f64 / 1000.0);
+        for (node, chain) in chains(&run.forest, &run.dynamic) {
+            let a = acc.entry(node.name.clone()).or_insert_with(|| {
+                order += 1;
+                Acc {
+                    imported_by: (chain.len() > 1).then(|| chain[chain.len() - 2].clone()),
+                    dynamic: run.dynamic.iter().find(|d| d.module == node.name).map(|d| d.via),
+                    chain,
+                    first_seen: order,
+                    ..Acc::default()
+                }
             });
+            a.self_ms.push(node.self_us as f64 / 1000.0);
+            a.cum_ms.push(node.cumulative_us as f64 / 1000.0);
         }
     }
     let info = info.unwrap_or_default();
@@ -321,6 +374,7 @@ pub fn profile(
                 imported_by: a.imported_by,
                 chain: a.chain,
                 seen_in_runs: a.self_ms.len() as u32,
+                dynamic: a.dynamic,
                 name,
             };
             (a.first_seen, m)

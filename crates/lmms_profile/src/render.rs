@@ -133,7 +133,7 @@ pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
             m.cumulative_ms.median,
             m.origin.as_str(),
             m.name,
-            st.dim(&format!("({})", m.chain.join(" → ")))
+            st.dim(&format!("({})", chain_text(m)))
         );
     }
     let _ = writeln!(s);
@@ -169,7 +169,7 @@ pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
         let line = format!("  {:<28} {:>7.1} ms  {}", top, ms, verdict(*ms, o));
         let line = if *ms > o.function_level_ms { st.warn(&line) } else { line };
         let _ = writeln!(s, "{line}");
-        let chain = doc.module(&members[0]).map(|m| m.chain.join(" → ")).unwrap_or_default();
+        let chain = doc.module(&members[0]).map(chain_text).unwrap_or_default();
         let _ = writeln!(s, "  {:<28} {}", "", st.dim(&format!("imported by {parent}; chain: {chain}")));
         if members.len() > 1 {
             let _ = writeln!(s, "  {:<28} {}", "", st.dim(&format!("includes {}", members.join(", "))));
@@ -238,5 +238,13 @@ fn tree(
             "  {}",
             st.dim(&format!("{prefix}{branch}… {} more under {:.1} ms ({sum:.1} ms together)", hidden.len(), o.tree_min_ms))
         );
+    }
+}
+
+/// `app → plugins.ai`, and how a module loaded by name was asked for.
+fn chain_text(m: &ModuleProfile) -> String {
+    match m.dynamic {
+        Some(via) => format!("{}, loaded by {}", m.chain.join(" → "), via.as_str()),
+        None => m.chain.join(" → "),
     }
 }

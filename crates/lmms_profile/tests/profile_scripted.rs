@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lmms_profile::doc::Origin;
+use lmms_profile::doc::{DynamicImport, Origin};
 use lmms_profile::measure::{profile, EntrySpec, ProfileError, ProfileRequest};
 use lmms_profile::render::{text, TextOptions};
 use lmms_profile::runner::{RunOutput, ScriptedRunner};
@@ -161,4 +161,48 @@ fn the_function_environment_reaches_every_start_of_the_entry() {
         // The bootstrap's own setting is applied last, so a template cannot turn it off.
         assert_eq!(s.env.last().map(|(k, _)| k.as_os_str()), Some(std::ffi::OsStr::new("PYTHONUNBUFFERED")));
     }
+}
+
+/// A plugin that `plugins.registry` loads with `importlib.import_module`
+/// while `app` is importing: `-X importtime` (with the bootstrap's routing)
+/// nests it under `app`, the marker names the caller.
+fn dynamic_capture() -> RunOutput {
+    let mut err = String::from("\n@@lmms@@ begin\n");
+    err += "import time:       300 |        300 |   plugins.registry\n";
+    err += "\n@@lmms@@ dynamic import_module plugins.ai plugins.registry\n";
+    err += "import time:     60000 |      60000 |     heavy_model\n";
+    err += "import time:       200 |      60200 |   plugins.ai\n";
+    err += "\n@@lmms@@ dynamic __import__ plugins.legacy app\n";
+    err += "import time:       100 |        100 |   plugins.legacy\n";
+    err += "\n@@lmms@@ dynamic import_module plugins.gone app\n";
+    err += "import time:       700 |      61300 | app\n";
+    err += "\n@@lmms@@ loaded\n";
+    err += "import time:        30 |         30 | resource\n";
+    err += &format!("\n@@lmms@@ ready {} 87040 412\n", SPAWN_NS + 70_000_000);
+    RunOutput { status: Some(0), stderr: err.into_bytes(), spawned_at_ns: SPAWN_NS, ..Default::default() }
+}
+
+#[test]
+fn a_module_loaded_by_name_belongs_to_the_project_module_that_asked_for_it() {
+    let mut req = request(1);
+    req.entry = "app:handler".into();
+    req.spec.module = "app".into();
+    let doc = profile(&ScriptedRunner::new([dynamic_capture(), floor(10.0)]), &req, |_, _| {}).unwrap();
+    let ai = doc.module("plugins.ai").unwrap();
+    assert_eq!(ai.dynamic, Some(DynamicImport::ImportModule));
+    assert_eq!(ai.imported_by.as_deref(), Some("plugins.registry"));
+    assert_eq!(ai.chain, ["app", "plugins.registry", "plugins.ai"]);
+    assert_eq!(ai.cumulative_ms.median, 60.2);
+    let heavy = doc.module("heavy_model").unwrap();
+    assert_eq!(heavy.chain, ["app", "plugins.registry", "plugins.ai", "heavy_model"]);
+    assert_eq!(heavy.dynamic, None, "loaded by an import statement of the plugin");
+    let legacy = doc.module("plugins.legacy").unwrap();
+    assert_eq!((legacy.dynamic, legacy.imported_by.as_deref()), (Some(DynamicImport::DunderImport), Some("app")));
+    assert!(doc.module("plugins.gone").is_none(), "a load that failed has no row");
+    assert!(doc.module("resource").is_none(), "rows after `loaded` are the bootstrap's");
+    let json = serde_json::to_value(&doc).unwrap();
+    let row = |n: &str| json["modules"].as_array().unwrap().iter().find(|m| m["name"] == n).unwrap().clone();
+    assert_eq!(row("plugins.ai")["dynamic"], "importlib.import_module");
+    assert_eq!(row("plugins.legacy")["dynamic"], "__import__");
+    assert!(row("heavy_model").get("dynamic").is_none(), "the field is written only when set");
 }

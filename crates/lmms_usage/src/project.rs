@@ -276,11 +276,20 @@ impl Sources {
     /// and event generators next to the function are not part of it. When
     /// the entry module is not a project file, everything is kept.
     pub fn retain_reachable(&mut self, entry_module: &str) {
+        self.retain_reachable_with(entry_module, &[]);
+    }
+
+    /// [`Sources::retain_reachable`], also reaching `loaded_by_name`: the
+    /// project modules that project code loads with
+    /// `importlib.import_module`/`__import__` at INIT (the profile's
+    /// `dynamic` rows), which no import statement names.
+    pub fn retain_reachable_with(&mut self, entry_module: &str, loaded_by_name: &[String]) {
         if !self.modules.contains(entry_module) {
             return;
         }
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut queue = vec![entry_module.to_owned()];
+        queue.extend(loaded_by_name.iter().cloned());
         while let Some(m) = queue.pop() {
             let mut prefix = String::new();
             for part in m.split('.') {

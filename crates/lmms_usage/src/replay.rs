@@ -274,6 +274,22 @@ pub struct ReplayOptions {
     pub exclude: Vec<String>,
     pub per_event_timeout: Duration,
     pub measure_timeout: Duration,
+    /// Project modules loaded by name at INIT ([`modules_loaded_by_name`]).
+    pub loaded_by_name: Vec<String>,
+}
+
+/// The project modules `.lmms/profile.json` saw loaded by name
+/// (`importlib.import_module`, `__import__`): their files run in the
+/// function although no import statement reaches them. No profile (or an
+/// unreadable one) gives none.
+pub fn modules_loaded_by_name(artifact_dir: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(artifact_dir.join("profile.json")) else { return Vec::new() };
+    let Ok(doc) = lmms_profile::doc::ProfileDoc::from_json(&text) else { return Vec::new() };
+    doc.modules
+        .into_iter()
+        .filter(|m| m.dynamic.is_some() && m.origin == lmms_profile::doc::Origin::Project)
+        .map(|m| m.name)
+        .collect()
 }
 
 /// The outcome of a replay plus what the user should hear about.
@@ -292,7 +308,7 @@ pub fn usage_by_replay(
     events: &[Event],
 ) -> Result<ReplayReport, UsageError> {
     let mut sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
-    sources.retain_reachable(opts.entry.split(':').next().unwrap_or_default());
+    sources.retain_reachable_with(opts.entry.split(':').next().unwrap_or_default(), &opts.loaded_by_name);
     let mut warnings = sources.problems.clone();
     let is_project = |m: &str| project_module_exists(&sources, m);
 

@@ -125,6 +125,7 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
         exclude: cfg.exclude.clone(),
         per_event_timeout: per_event,
         measure_timeout,
+        loaded_by_name: replay::modules_loaded_by_name(&ctx.project.artifact_dir()),
     };
     if std::io::stderr().is_terminal() {
         let _ = writeln!(
