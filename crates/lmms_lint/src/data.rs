@@ -15,6 +15,8 @@ pub enum CostSource {
     ProfileOwnPackage,
     /// The `[tool.lmms] heavy` table.
     HeavyTable,
+    /// [`Costs::most`]: everything loaded beneath the module or its packages.
+    ProfileMost,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,7 @@ impl Cost {
                 "median own-package import time measured by `lmms profile`"
             }
             CostSource::HeavyTable => "from the [tool.lmms] heavy table",
+            CostSource::ProfileMost => "the most it loads by `lmms profile`, dependencies included",
         }
     }
 }
@@ -41,6 +44,9 @@ impl Cost {
 pub struct Costs {
     profile: HashMap<String, (f64, Origin)>,
     heavy: Vec<(String, f64)>,
+    /// `(name, median self ms, chain)` of every profiled module, for
+    /// [`Costs::most`].
+    modules: std::sync::Arc<Vec<(String, f64, Vec<String>)>>,
 }
 
 impl Costs {
@@ -48,11 +54,46 @@ impl Costs {
         profile: Option<&ProfileDoc>,
         heavy: impl IntoIterator<Item = (String, f64)>,
     ) -> Costs {
+        let modules = profile
+            .map(|d| d.modules.iter().map(|m| (m.name.clone(), m.self_ms.median, m.chain.clone())).collect())
+            .unwrap_or_default();
         let profile = profile.map(profile_costs).unwrap_or_default();
         let mut heavy: Vec<(String, f64)> = heavy.into_iter().collect();
         // Longest key first so `botocore.session` beats `botocore`.
         heavy.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        Costs { profile, heavy }
+        Costs { profile, heavy, modules: std::sync::Arc::new(modules) }
+    }
+
+    /// The profiled chain of `module` (entry first, itself last).
+    pub fn chain(&self, module: &str) -> Option<&[String]> {
+        self.modules.iter().find(|(n, _, _)| n == module).map(|(_, _, c)| c.as_slice())
+    }
+
+    /// The most importing `module` can add to INIT by the profile: the
+    /// self time of every profiled module loaded beneath it or one of its
+    /// packages, or named inside them (`urllib.parse` for `urllib.request`).
+    /// `lmms plan` charges a statement the share of exactly these modules
+    /// that nothing eager loads first, so this is never below the figure the
+    /// plan (and the `# lazy: … ms` comment `lmms fix` writes) uses: an
+    /// import the plan deferred is never "cheap" by this number. The
+    /// `[tool.lmms] heavy` table is used when the profile does not know it.
+    pub fn most(&self, module: &str, kind: ModuleKind) -> Option<Cost> {
+        let Some(own) = self.lookup(module, kind) else { return None };
+        if own.source == CostSource::HeavyTable {
+            return Some(own);
+        }
+        let packages: Vec<&str> =
+            module.char_indices().filter(|(_, c)| *c == '.').map(|(i, _)| &module[..i]).chain([module]).collect();
+        let inside = |name: &str| {
+            packages.iter().any(|p| name == *p || (name.starts_with(p) && name.as_bytes().get(p.len()) == Some(&b'.')))
+        };
+        let ms = self
+            .modules
+            .iter()
+            .filter(|(name, _, chain)| inside(name) || chain.iter().any(|c| packages.contains(&c.as_str())))
+            .map(|(_, ms, _)| ms)
+            .sum::<f64>();
+        Some(Cost { ms: ms.max(own.ms), source: CostSource::ProfileMost, measured: own.measured })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,7 +1,10 @@
 //! ## What it does
 //! Flags a function-level import of a module that is cheap (measured below
-//! `module-level-ms`, default 10 ms) or used on more than `hot-usage`
-//! (default 80%) of requests according to `.lmms/usage.json`.
+//! `module-level-ms`, default 10 ms, counting everything importing it loads:
+//! `urllib.request` brings `http.client`, `email` and `ssl`) or used on more
+//! than `hot-usage` (default 80%) of requests according to `.lmms/usage.json`.
+//! An import `lmms fix` moved is never flagged: its comment's cost is the
+//! plan's, which never exceeds this one.
 //!
 //! ## Why is this bad?
 //! This is the LMMS anti-pattern "over-lazy loading" (DEC-01, alternative
@@ -34,8 +37,30 @@ use lmms_python::ImportScope;
 use crate::data::{fmt_ms, fmt_pct};
 use crate::{FileCx, Raw, Rule};
 
+/// Libraries some hot project file imports at module level: what INIT
+/// loads anyway, in the code as it is now (after `lmms fix`, the plan's
+/// eager set).
+fn eager_libraries(cx: &FileCx) -> Vec<String> {
+    let entry = cx.settings.entry_module.as_deref().and_then(|m| cx.graph.file_of_module(m));
+    let hot = match entry {
+        Some(e) => cx.graph.reachable(&[e]),
+        None => vec![true; cx.graph.files.len()],
+    };
+    let mut out = Vec::new();
+    for f in (0..cx.graph.files.len()).filter(|&f| hot[f]) {
+        let Ok((_, parsed)) = &cx.graph.files[f].parsed else { continue };
+        for (rec, targets) in parsed.imports.iter().zip(cx.graph.import_targets(f)) {
+            if lmms_graph::runs_at_import(rec) {
+                out.extend(targets.iter().filter(|(_, t)| t.kind != ModuleKind::Project).map(|(_, t)| t.module.clone()));
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     let t = &cx.settings.thresholds;
+    let mut eager: Option<Vec<String>> = None;
     for (rec, targets) in cx
         .module
         .imports
@@ -54,7 +79,17 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                 .usage
                 .as_ref()
                 .and_then(|u| u.of(&target.module));
-            let cost = cx.settings.costs.lookup(&target.module, target.kind);
+            // Over-lazy only when even everything it loads is cheap: the
+            // plan defers by marginal cost (dependencies included), and a
+            // move `lmms fix` made must never be reported here.
+            let cost = cx.settings.costs.most(&target.module, target.kind);
+            // Loaded beneath a library that stays eager (`re` under `json`):
+            // the plan's "already loaded", nothing to save.
+            let own = |n: &str| target.module == n || target.module.starts_with(&format!("{n}."));
+            let loaded_by = cx.settings.costs.chain(&target.module).and_then(|chain| {
+                let eager = eager.get_or_insert_with(|| eager_libraries(cx));
+                chain.iter().rev().skip(1).find(|n| !own(n) && eager.iter().any(|e| e == *n)).cloned()
+            });
             let reason = match (&cost, usage) {
                 (_, Some(u)) if u > t.hot_usage => {
                     format!(
@@ -63,6 +98,10 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                         fmt_pct(t.hot_usage)
                     )
                 }
+                (Some(_), _) if loaded_by.is_some() => format!(
+                    "is loaded at INIT anyway, by `{}`, which is imported at module level",
+                    loaded_by.as_deref().unwrap_or_default()
+                ),
                 (Some(c), _) if c.ms < t.module_level_ms => {
                     format!(
                         "costs only {} (<{} ms, {})",
