@@ -1,0 +1,1 @@
+"""Request validation shared by every feature."""
