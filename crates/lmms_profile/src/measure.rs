@@ -141,8 +141,8 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
         // Drop the importtime rows and the bootstrap's own frame: the user
         // wants their traceback, not ours.
         let mut traceback = Vec::new();
-        let mut lines = after.lines().skip(1).filter(|l| importtime::parse_line(l).is_none());
-        while let Some(l) = lines.next() {
+        let lines = after.lines().skip(1).filter(|l| importtime::parse_line(l).is_none());
+        for l in lines {
             if l.trim_start().starts_with("File \"<string>\"") {
                 continue;
             }

@@ -124,7 +124,7 @@ pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
     let mut by_self: Vec<&ModuleProfile> = doc.modules.iter().collect();
     by_self.sort_by(|a, b| b.self_ms.median.total_cmp(&a.self_ms.median));
     let _ = writeln!(s, "{}", st.bold(&format!("Top {} by self time", o.top.min(by_self.len()))));
-    let _ = writeln!(s, "  {:>8}  {:>8}  {:<11}  {}", "self ms", "cum ms", "origin", "module  (chain)");
+    let _ = writeln!(s, "  {:>8}  {:>8}  {:<11}  module  (chain)", "self ms", "cum ms", "origin");
     for m in by_self.iter().take(o.top) {
         let _ = writeln!(
             s,
