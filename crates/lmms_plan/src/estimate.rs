@@ -1,13 +1,13 @@
 //! What the decided rows add up to: the hot set that stays eager, the
 //! profile-tree estimate of INIT, and the notes that qualify both.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_config::Config;
 use lmms_profile::doc::{Origin, ProfileDoc};
 
 use crate::marginal::Attribution;
-use crate::plan::{BlockerKind, PlannedImport};
+use crate::plan::{BlockerKind, PlannedImport, SourceFile};
 use crate::policy::{fmt_ms, r3, ContainerCost, ContainerSource, PolicyContext, SeedsCost, Strategy};
 use crate::solve::eager_rows;
 
@@ -37,16 +37,17 @@ pub(crate) struct Estimate {
 /// what the profile's medians leave unaccounted ([`unaccounted_ms`]).
 pub(crate) fn estimate(
     rows: &[PlannedImport],
+    file_of: &BTreeMap<&str, &SourceFile>,
     profile: &ProfileDoc,
     attribution: &Attribution<'_>,
     project: &BTreeSet<&str>,
     notes: &mut Vec<String>,
 ) -> Estimate {
     let entry = profile.entry_module();
-    let (rows, kept) = as_fix_writes(rows);
+    let (rows, kept) = as_fix_writes(rows, file_of);
     if kept > 0 {
         notes.push(format!(
-            "{kept} deferred import(s) bind public names of a package `__init__.py`, the package's API, which `lmms fix` keeps: the estimates count them eager"
+            "{kept} deferred import(s) bind public names of a package `__init__.py` (the package's API) or sit in a module whose names are dynamic (`globals()`, `eval`, …): `lmms fix` keeps them, so the estimates count them eager"
         ));
     }
     let rows = &rows[..];
@@ -95,18 +96,21 @@ pub(crate) fn estimate(
     Estimate { hot_set: hot_set.into_iter().collect(), estimated_init_ms: r3(estimated), own_time_excluded }
 }
 
-/// The rows as `lmms fix` will act on them: an import in a package
-/// `__init__.py` that binds a public name is the package's API, which fix
-/// never moves (a reader of kind package API), so it stays eager whatever
-/// the decision. Returns the rows and how many were kept so.
-fn as_fix_writes(rows: &[PlannedImport]) -> (Vec<PlannedImport>, usize) {
+/// The rows as `lmms fix` will act on them. Two of fix's rules keep an
+/// import whatever the decision: one in a package `__init__.py` that binds a
+/// public name is the package's API (a reader of kind package API), and no
+/// import moves in a module that uses `globals()`, `eval`, `exec`, `vars()`
+/// or `locals()`. Returns the rows and how many were kept so.
+fn as_fix_writes(rows: &[PlannedImport], file_of: &BTreeMap<&str, &SourceFile>) -> (Vec<PlannedImport>, usize) {
     let mut kept = 0;
     let rows = rows
         .iter()
         .cloned()
         .map(|mut r| {
             let in_init = r.path == "__init__.py" || r.path.ends_with("/__init__.py");
-            if r.strategy == Strategy::FunctionLevel && in_init && r.bound.iter().any(|n| !n.starts_with('_')) {
+            let api = in_init && r.bound.iter().any(|n| !n.starts_with('_'));
+            let dynamic = file_of.get(r.path.as_str()).is_some_and(|f| !f.parsed.dynamic_namespace.is_empty());
+            if r.strategy == Strategy::FunctionLevel && (api || dynamic) {
                 r.strategy = Strategy::ModuleLevel;
                 kept += 1;
             }
@@ -224,5 +228,15 @@ mod tests {
         let expected = p.init_ms.median - 200.0;
         assert!((plan.estimated_init_ms - expected).abs() < 1e-9, "{} vs {expected}", plan.estimated_init_ms);
         assert!(notes.iter().any(|n| n.contains("public names of a package `__init__.py`")), "{notes:?}");
+    }
+
+    #[test]
+    fn imports_of_a_module_with_a_dynamic_namespace_stay_eager_because_fix_keeps_them() {
+        let src = "import boto3\n\ndef handler(e, c):\n    return eval('boto3')\n";
+        let p = profile("app", &[("app", 1.0, &["app"]), ("boto3", 290.0, &["app", "boto3"])]);
+        let plan = build_plan(&p, None, &[file("app.py", "app", src)], &Config::default());
+        assert_eq!(plan.imports[0].strategy, crate::Strategy::FunctionLevel);
+        assert_eq!(plan.hot_set, vec!["boto3"]);
+        assert_eq!(plan.estimated_init_ms, p.init_ms.median);
     }
 }

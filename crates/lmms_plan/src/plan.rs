@@ -380,7 +380,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
         }
     }
     estimate::round(&mut rows);
-    let est = estimate::estimate(&rows, profile, &attribution, &project, &mut notes);
+    let est = estimate::estimate(&rows, &file_of, profile, &attribution, &project, &mut notes);
     estimate::policy_notes(&rows, config, &cx, &mut notes);
 
     let mut plan = PlanDoc {
