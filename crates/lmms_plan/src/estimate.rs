@@ -47,7 +47,7 @@ pub(crate) fn estimate(
     let (rows, kept) = as_fix_writes(rows, file_of);
     if kept > 0 {
         notes.push(format!(
-            "{kept} deferred import(s) bind public names of a package `__init__.py` (the package's API) or sit in a module whose names are dynamic (`globals()`, `eval`, …): `lmms fix` keeps them, so the estimates count them eager"
+            "{kept} deferred import(s) are a package's re-exports or sit in a module whose names are dynamic (`globals()`, `eval`, …): `lmms fix` keeps them, so the estimates count them eager"
         ));
     }
     let rows = &rows[..];
@@ -64,12 +64,13 @@ pub(crate) fn estimate(
     // A module-level call on a deferred library (`S3 = boto3.client(...)`)
     // runs inside its module's own (self) time; the plan moves it out of
     // INIT, and the profile cannot say how much of that self time it was.
-    // A call into another project module is the project's own code: it stays.
+    // A call into the project or the stdlib (`re.compile`, `getLogger`) is
+    // cheap and fix keeps it: that module's own time stays.
     let mut own_time_excluded: Vec<String> = rows
         .iter()
         .filter(|r| {
             r.strategy == Strategy::FunctionLevel
-                && r.origin != Some(Origin::Project)
+                && r.origin == Some(Origin::ThirdParty)
                 && r.blocked_by.iter().any(|b| b.kind == BlockerKind::ModuleLevelCall)
         })
         .map(|r| r.file_module.clone())
@@ -97,22 +98,26 @@ pub(crate) fn estimate(
 }
 
 /// The rows as `lmms fix` will act on them. Two of fix's rules keep an
-/// import whatever the decision: one in a package `__init__.py` that binds a
-/// public name is the package's API (a reader of kind package API), and no
-/// import moves in a module that uses `globals()`, `eval`, `exec`, `vars()`
-/// or `locals()`. Returns the rows and how many were kept so.
+/// import whatever the decision: a package `__init__.py`'s re-export (a
+/// public name the file never uses) has no function to move into and is the
+/// package's API, and no import moves in a module that uses `globals()`,
+/// `eval`, `exec`, `vars()` or `locals()`. Returns the rows and how many were
+/// kept so.
 fn as_fix_writes(rows: &[PlannedImport], file_of: &BTreeMap<&str, &SourceFile>) -> (Vec<PlannedImport>, usize) {
     let mut kept = 0;
     let rows = rows
         .iter()
         .cloned()
         .map(|mut r| {
-            let in_init = r.path == "__init__.py" || r.path.ends_with("/__init__.py");
-            let api = in_init && r.bound.iter().any(|n| !n.starts_with('_'));
-            let dynamic = file_of.get(r.path.as_str()).is_some_and(|f| !f.parsed.dynamic_namespace.is_empty());
-            if r.strategy == Strategy::FunctionLevel && (api || dynamic) {
-                r.strategy = Strategy::ModuleLevel;
-                kept += 1;
+            if let Some(f) = file_of.get(r.path.as_str()).filter(|_| r.strategy == Strategy::FunctionLevel) {
+                let unused = |n: &String| !f.parsed.refs.iter().any(|x| &x.bound == n);
+                let re_export = f.is_package
+                    && r.bound.iter().any(|n| !n.starts_with('_'))
+                    && r.bound.iter().all(unused);
+                if re_export || !f.parsed.dynamic_namespace.is_empty() {
+                    r.strategy = Strategy::ModuleLevel;
+                    kept += 1;
+                }
             }
             r
         })
@@ -202,10 +207,10 @@ mod tests {
     }
 
     #[test]
-    fn a_public_name_of_a_package_init_stays_eager_because_fix_keeps_it() {
-        // pkg/__init__.py re-exports `heavy`'s class: fix keeps that import
-        // (the package's API), so heavy stays on INIT, whatever the tier.
-        let init = "from pkg.core import Engine\nfrom pkg.core import _helper\n";
+    fn a_re_export_stays_eager_because_fix_has_no_function_to_move_it_into() {
+        // pkg/__init__.py re-exports core's class and never uses it: fix
+        // keeps that import, so pkg.core stays on INIT, whatever the tier.
+        let init = "from pkg.core import Engine\n";
         let core = "import boto3\n\nclass Engine:\n    def run(self):\n        return boto3\n\ndef _helper():\n    return 1\n";
         let entry = "import pkg\n\ndef handler(e, c):\n    return pkg.Engine().run()\n";
         let p = profile(
@@ -227,7 +232,7 @@ mod tests {
         // boto3, imported by pkg.core's own statement, is still deferred.
         let expected = p.init_ms.median - 200.0;
         assert!((plan.estimated_init_ms - expected).abs() < 1e-9, "{} vs {expected}", plan.estimated_init_ms);
-        assert!(notes.iter().any(|n| n.contains("public names of a package `__init__.py`")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("are a package's re-exports")), "{notes:?}");
     }
 
     #[test]
