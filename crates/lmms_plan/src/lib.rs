@@ -11,11 +11,10 @@
 //! precedence, [`policy`] holds the DEC-01 table, the seeds' DEC-02 formula
 //! and the CPython container model side by side, [`marginal`] turns the
 //! profile tree into per-import marginal costs, [`hysteresis`] keeps a tier
-//! from flipping on noise, [`simulate`] runs the `--simulate` loop (every
-//! process through the caller's runner), and [`render`] writes the text
-//! report. Files are read only by [`inputs`], the
-//! thin loader; `simulate::simulate_plan` writes only its scratch module, and
-//! removes it. Writing `.lmms/plan.json` belongs to the binary.
+//! from flipping on noise, [`simulate`] turns `--simulate`'s samples into the
+//! plan's figures (the run itself is `lmms_simulate`'s), and [`render`] writes
+//! the text report. Files are read only by [`inputs`], the thin loader.
+//! Writing `.lmms/plan.json` belongs to the binary.
 
 mod blockers;
 mod estimate;

@@ -164,9 +164,11 @@ pub struct Simulation {
     pub runs: u32,
     /// INIT of the entry as it is today, measured the same way.
     pub current_init_ms: Summary,
-    /// INIT of the eager set alone, plus the hot project modules' own time.
+    /// INIT of the tree `lmms fix` writes for this plan, measured the same way.
     pub predicted_init_ms: Summary,
-    /// The hot project modules' own code, from the profile (added above).
+    /// Kept for readers of older plans, which measured the eager libraries
+    /// alone and added the project modules' own time: 0 now, as the
+    /// simulation runs the project's own rewritten code.
     pub project_own_ms: f64,
     pub improvement_pct: Option<f64>,
     pub target_pct: f64,
@@ -379,7 +381,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
         }
     }
     estimate::round(&mut rows);
-    let est = estimate::estimate(&rows, profile, &attribution, &project, &mut notes);
+    let est = estimate::estimate(&rows, &file_of, profile, &attribution, &project, &mut notes);
     estimate::policy_notes(&rows, config, &cx, &mut notes);
 
     let mut plan = PlanDoc {

@@ -192,11 +192,7 @@ fn summary(o: &mut String, plan: &PlanDoc, color: bool, explain: bool) {
                 fmt_ms(s.predicted_init_ms.median),
                 fmt_ms(s.predicted_init_ms.mad),
             );
-            let _ = writeln!(
-                o,
-                "  (planned = eager libraries measured alone + {} of project modules' own code)",
-                fmt_ms(s.project_own_ms)
-            );
+            let _ = writeln!(o, "  (planned = the tree `lmms fix` writes for this plan, rewritten in a shadow copy)");
         }
         None => {
             let _ = writeln!(

@@ -74,10 +74,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         _ if args.lazy_modules => Target::LazyModules,
         Some(TargetVersion::Py315) => Target::Py315,
         Some(TargetVersion::Py3) => Target::Classic,
-        None => match project.config.target_version.as_deref() {
-            Some("py315") | Some("py3.15") | Some("3.15") => Target::Py315,
-            _ => Target::Classic,
-        },
+        None => config_target(&project.config),
     };
     let (modules, paths) = split_lazy(&args.lazy, &args.paths);
     let selection = if modules.is_empty() {
@@ -114,6 +111,14 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let refused = report.summary.files_refused > 0;
     let would_change = args.diff && report.summary.files_changed > 0;
     Ok(if refused || would_change { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The config's `target-version` (`lmms plan --simulate` fixes the same way).
+pub fn config_target(config: &lmms_config::Config) -> Target {
+    match config.target_version.as_deref() {
+        Some("py315") | Some("py3.15") | Some("3.15") => Target::Py315,
+        _ => Target::Classic,
+    }
 }
 
 /// `--lazy a b app/` reads as modules `a b` and the PATH `app/`: clap

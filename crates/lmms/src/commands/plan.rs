@@ -1,6 +1,7 @@
 //! `lmms plan`: classify every import the entry loads at INIT and decide
 //! module level or function level (DEC-01/02), optionally measuring the
-//! planned INIT in fresh processes (`--simulate`).
+//! planned INIT in fresh processes (`--simulate`: `lmms fix`'s rewrite in a
+//! shadow copy, `lmms_simulate`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,8 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lmms_plan::inputs::{self, rel, Inputs};
-use lmms_plan::simulate::{simulate_plan, SimulateOptions};
 use lmms_profile::runner::ProcessRunner;
+use lmms_simulate::{simulate, SimulateInput};
 
 use crate::context::Ctx;
 
@@ -24,9 +25,13 @@ pub struct Args {
     /// `json` prints the `lmms.plan/1` document written to .lmms/plan.json.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Measure INIT of the planned eager set alone, in fresh processes.
+    /// Apply the plan with `lmms fix` in a shadow copy and measure that tree's
+    /// INIT against today's, interleaved in fresh processes.
     #[arg(long)]
     pub simulate: bool,
+    /// With --simulate: fix as `lmms fix --unsafe-fixes` would.
+    #[arg(long, requires = "simulate")]
+    pub unsafe_fixes: bool,
     /// Interleaved runs per series for --simulate (default: config `runs`, else 10).
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
@@ -48,9 +53,9 @@ fn load_inputs(ctx: &Ctx) -> anyhow::Result<Inputs> {
     Ok(inputs::load(&project)?)
 }
 
-/// `--simulate`'s interpreter, runs and timeout, resolved from the flags,
-/// the config and the profile.
-fn simulate_options(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<SimulateOptions> {
+/// `--simulate`'s interpreter, runs, timeout and fix options, resolved from
+/// the flags, the config and the profile.
+fn simulate_input(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<SimulateInput> {
     let config = &ctx.project.config;
     let python = match &args.python {
         Some(p) => super::profile::interpreter(Some(p), ctx)?.path,
@@ -59,15 +64,18 @@ fn simulate_options(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<S
         }
         None => super::profile::interpreter(None, ctx)?.path,
     };
-    let canonical = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
-    Ok(SimulateOptions {
+    Ok(SimulateInput {
+        root: ctx.project.root.clone(),
+        src_roots: ctx.project.src_roots(),
+        exclude: config.exclude.clone(),
+        options: lmms_fix::Options { allow_unsafe: args.unsafe_fixes, target: super::fix::config_target(config) },
+        entry_module: config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
+        fast_path_file: ctx.project.fast_path_file(),
         python,
-        cwd: canonical(ctx.project.root.clone()),
-        src_roots: ctx.project.src_roots().into_iter().map(canonical).collect(),
-        scratch_parent: ctx.project.artifact_dir(),
         runs: args.runs.or(config.runs).unwrap_or(10),
         timeout: crate::context::start_timeout(None, config)?,
         env: ctx.env(),
+        verify: true,
     })
 }
 
@@ -78,8 +86,8 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     let config = &ctx.project.config;
     let plan = if args.simulate {
-        let opts = simulate_options(&args, ctx, &inputs)?;
-        simulate_plan(&ProcessRunner, &inputs, config, &opts)?
+        let input = simulate_input(&args, ctx, &inputs)?;
+        simulate(&ProcessRunner, &inputs, config, &input)?.plan
     } else {
         lmms_plan::plan::plan(&inputs.request(config, &[]))
     };

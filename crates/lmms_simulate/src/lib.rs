@@ -1,0 +1,218 @@
+//! `lmms plan --simulate`: measure the real thing. The plan is applied by
+//! `lmms fix`'s own pipeline ([`lmms_fix::pipeline::run_with`], with the
+//! options `lmms fix` would get) to a shadow copy of the project, and that
+//! tree's INIT is measured in fresh interpreters, interleaved with a second,
+//! untouched shadow copy of today's tree. The predicted INIT is therefore an
+//! INIT of the code `fix` writes: its moves, its skips, its fast-path
+//! routing and whatever its verification drops.
+//!
+//! The user's tree is only read: both copies are temporary directories,
+//! removed when the run ends, whether it succeeded or not. Every process is
+//! started through the caller's [`Runner`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lmms_config::Config;
+use lmms_fix::pipeline::{FixInput, PipelineError, Report, Selection};
+use lmms_fix::verify::{Shadow, VerifyInput};
+use lmms_plan::inputs::Inputs;
+use lmms_plan::plan::PlanDoc;
+use lmms_profile::measure::{run_entry, EntrySpec, ProfileError};
+use lmms_profile::runner::Runner;
+
+/// What the simulation needs besides the plan's inputs; the caller resolves
+/// each value (flags, config, the profile's interpreter).
+#[derive(Debug, Clone)]
+pub struct SimulateInput {
+    /// The project root: copied, never written.
+    pub root: PathBuf,
+    pub src_roots: Vec<PathBuf>,
+    /// The config's `exclude`, as `lmms fix` gets it.
+    pub exclude: Vec<String>,
+    /// `lmms fix`'s options (`--unsafe-fixes`, the target version).
+    pub options: lmms_fix::Options,
+    /// The config's entry module, whose hot imports `fix` routes through
+    /// `fast_path.py` when that file exists.
+    pub entry_module: Option<String>,
+    pub fast_path_file: PathBuf,
+    pub python: PathBuf,
+    /// Interleaved starts per series.
+    pub runs: u32,
+    pub timeout: Duration,
+    /// The function's environment, set in both series alike.
+    pub env: Vec<(String, String)>,
+    /// Verify the rewrite as `lmms fix` does without `--test`/`--events`:
+    /// the entry imports and its handler resolves, else the file that breaks
+    /// it is dropped. `false` is `--no-verify`.
+    pub verify: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("the profile's entry {0:?} is not module:function; re-run `lmms profile`")]
+    Entry(String),
+    #[error("--runs must be at least 1")]
+    NoRuns,
+    #[error("cannot make a shadow copy of the project for --simulate")]
+    Shadow(#[source] std::io::Error),
+    #[error("applying the plan in the shadow copy")]
+    Fix(#[source] PipelineError),
+    #[error("measuring {which} INIT with {}", python.display())]
+    Run {
+        which: &'static str,
+        python: PathBuf,
+        #[source]
+        source: Shown,
+    },
+    #[error("no INIT samples were measured")]
+    NoSamples,
+}
+
+/// A measurement's error with the shadow copy's paths shown as the user's
+/// (the copy is gone when the error is read; its files are the user's).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Shown(String);
+
+/// A plan with its simulation, and what `fix` did in the shadow copy.
+pub struct Simulated {
+    pub plan: PlanDoc,
+    pub fix: Report,
+}
+
+/// Plan, apply the plan with `lmms fix` in a shadow copy, and measure that
+/// copy against an untouched one.
+pub fn simulate(
+    runner: &dyn Runner,
+    inputs: &Inputs,
+    config: &Config,
+    input: &SimulateInput,
+) -> Result<Simulated, SimulateError> {
+    let profile = &inputs.profile;
+    let Some((module, handler)) = lmms_config::parse_entry(&profile.entry) else {
+        return Err(SimulateError::Entry(profile.entry.clone()));
+    };
+    if input.runs == 0 {
+        return Err(SimulateError::NoRuns);
+    }
+    let mut plan = lmms_plan::plan::plan(&inputs.request(config, &[]));
+    let root = std::fs::canonicalize(&input.root).map_err(SimulateError::Shadow)?;
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let src_roots: Vec<PathBuf> = input.src_roots.iter().map(|r| canon(r)).collect();
+    let today = Shadow::copy(&root).map_err(SimulateError::Shadow)?;
+    let fixed = Shadow::copy(&root).map_err(SimulateError::Shadow)?;
+    let fix = apply(runner, &plan, input, &root, &src_roots, &fixed)?;
+
+    let spec = |shadow: &Shadow| EntrySpec {
+        python: input.python.clone(),
+        cwd: shadow.root().to_path_buf(),
+        src_roots: src_roots.iter().map(|r| shadow.map(&root, r)).collect(),
+        module: module.to_string(),
+        handler: handler.to_string(),
+        timeout: input.timeout,
+        importtime: false,
+        env: input.env.clone(),
+    };
+    let (current, planned) = measure(runner, &spec(&today), &spec(&fixed), input.runs).map_err(|(which, e)| {
+        let mut text = e.to_string();
+        for shadow in [&today, &fixed] {
+            text = text.replace(&shadow.root().display().to_string(), &root.display().to_string());
+        }
+        SimulateError::Run { which, python: input.python.clone(), source: Shown(text) }
+    })?;
+    let sim = lmms_plan::simulate::simulation(&current, &planned, 0.0).ok_or(SimulateError::NoSamples)?;
+    lmms_plan::simulate::attach(&mut plan, sim);
+    plan.notes.push(note(&fix, input.options.allow_unsafe));
+    Ok(Simulated { plan, fix })
+}
+
+/// Write `plan` into the shadow's `.lmms/` and run `lmms fix` there, with
+/// the entry's import as its verification (what `lmms fix` checks without
+/// `--test`/`--events`).
+fn apply(
+    runner: &dyn Runner,
+    plan: &PlanDoc,
+    input: &SimulateInput,
+    root: &Path,
+    src_roots: &[PathBuf],
+    shadow: &Shadow,
+) -> Result<Report, SimulateError> {
+    let lmms_dir = shadow.root().join(".lmms");
+    let plan_file = lmms_dir.join("plan.json");
+    std::fs::create_dir_all(&lmms_dir).map_err(SimulateError::Shadow)?;
+    std::fs::write(&plan_file, plan.to_json() + "\n").map_err(SimulateError::Shadow)?;
+    let verify = input.verify.then(|| VerifyInput {
+        python: Some(input.python.clone()),
+        entry: Some(plan.entry.clone()),
+        env: input.env.clone(),
+        start_timeout: input.timeout,
+        test_timeout: input.timeout,
+        ..VerifyInput::default()
+    });
+    let fix_input = FixInput {
+        root: shadow.root().to_path_buf(),
+        src_roots: src_roots.iter().map(|r| shadow.map(root, r)).collect(),
+        exclude: input.exclude.clone(),
+        selection: Selection::Plan(plan_file),
+        paths: Vec::new(),
+        options: input.options,
+        write: true,
+        entry_module: input.entry_module.clone(),
+        fast_path_file: shadow.map(root, &input.fast_path_file),
+        profile_file: lmms_dir.join("profile.json"),
+        verify,
+    };
+    lmms_fix::pipeline::run_with(&fix_input, runner).map_err(SimulateError::Fix)
+}
+
+/// Interleaved INIT samples `(today, fixed)`: one discarded warm-up start of
+/// each (it writes the copies' bytecode caches), then pairs in ABBA order,
+/// so each series follows the other as often as itself and the aftermath
+/// of one start (memory returned, caches evicted) biases neither.
+pub fn measure(
+    runner: &dyn Runner,
+    today: &EntrySpec,
+    fixed: &EntrySpec,
+    runs: u32,
+) -> Result<(Vec<f64>, Vec<f64>), (&'static str, ProfileError)> {
+    let start = |spec: &EntrySpec, which| run_entry(runner, spec, false).map(|r| r.init_ms).map_err(|e| (which, e));
+    start(today, "today's")?;
+    start(fixed, "the fixed tree's")?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        if i % 2 == 0 {
+            a.push(start(today, "today's")?);
+            b.push(start(fixed, "the fixed tree's")?);
+        } else {
+            b.push(start(fixed, "the fixed tree's")?);
+            a.push(start(today, "today's")?);
+        }
+    }
+    Ok((a, b))
+}
+
+/// What the simulated tree is, in one sentence.
+fn note(fix: &Report, unsafe_fixes: bool) -> String {
+    let s = &fix.summary;
+    let mut text = format!(
+        "--simulate measured the tree `lmms fix{}` writes for this plan ({} import(s) moved in {} file(s)), in a shadow copy",
+        if unsafe_fixes { " --unsafe-fixes" } else { "" },
+        s.moved,
+        s.files_changed,
+    );
+    let dropped: Vec<&str> = fix.files.iter().filter(|f| f.status == "dropped").map(|f| f.path.as_str()).collect();
+    if !dropped.is_empty() {
+        text.push_str(&format!("; the entry's import check dropped the rewrite of {}", dropped.join(", ")));
+    }
+    if s.files_refused > 0 {
+        text.push_str(&format!("; {} file(s) refused", s.files_refused));
+    }
+    if !fix.unmatched.is_empty() {
+        text.push_str(&format!("; {} plan row(s) not found in the source", fix.unmatched.len()));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+use std::collections::BTreeMap;
+
+use lmms_profile::doc::{ModuleProfile, Origin, ProfileDoc, PythonInfo};
+use lmms_profile::runner::{RunOutput, ScriptedRunner};
+use lmms_stats::Summary;
+
+use super::*;
+
+fn ready(after_ms: u64) -> RunOutput {
+    RunOutput {
+        status: Some(0),
+        stderr: format!("\n@@lmms@@ begin\n@@lmms@@ ready {} 1000 10\n", after_ms * 1_000_000).into_bytes(),
+        spawned_at_ns: 0,
+        ..Default::default()
+    }
+}
+
+fn spec(cwd: &str) -> EntrySpec {
+    EntrySpec {
+        python: "python3".into(),
+        cwd: cwd.into(),
+        src_roots: vec![cwd.into()],
+        module: "app".into(),
+        handler: "handler".into(),
+        timeout: Duration::from_secs(5),
+        importtime: false,
+        env: vec![("TABLE_NAME".into(), "t".into())],
+    }
+}
+
+#[test]
+fn both_trees_warm_up_once_then_alternate_in_abba_order() {
+    // warm-up today, warm-up fixed, then A B, B A, A B.
+    let outs = [900, 90, 1000, 100, 110, 1010, 1020, 120].map(ready);
+    let runner = ScriptedRunner::new(outs);
+    let (today, fixed) = measure(&runner, &spec("/today"), &spec("/fixed"), 3).unwrap();
+    assert_eq!(today, vec![1000.0, 1010.0, 1020.0]);
+    assert_eq!(fixed, vec![100.0, 110.0, 120.0]);
+    let cwds: Vec<String> = runner.seen.borrow().iter().map(|s| s.cwd.as_ref().unwrap().display().to_string()).collect();
+    assert_eq!(cwds, ["/today", "/fixed", "/today", "/fixed", "/fixed", "/today", "/today", "/fixed"]);
+    assert!(runner.seen.borrow().iter().all(|s| s.env.iter().any(|(k, _)| k == "TABLE_NAME")), "both get the env");
+}
+
+/// Every file under `root`, by content.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn module(name: &str, origin: Origin, self_ms: f64, chain: &[&str]) -> ModuleProfile {
+    let s = |ms: f64| Summary { median: ms, mad: 0.0, min: ms, max: ms };
+    ModuleProfile {
+        name: name.into(),
+        origin,
+        file: None,
+        self_ms: s(self_ms),
+        cumulative_ms: s(self_ms),
+        imported_by: (chain.len() > 1).then(|| chain[chain.len() - 2].to_string()),
+        chain: chain.iter().map(|c| c.to_string()).collect(),
+        seen_in_runs: 1,
+    }
+}
+
+/// `app.py` imports json (2 ms) and sqlite3 (150 ms, T4), which only the
+/// handler uses: the plan defers sqlite3.
+fn project() -> (tempfile::TempDir, Inputs) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = "import json\nimport sqlite3\n\ndef handler(event, context):\n    return sqlite3.sqlite_version\n";
+    std::fs::write(dir.path().join("app.py"), src).unwrap();
+    std::fs::create_dir_all(dir.path().join(".lmms")).unwrap();
+    std::fs::write(dir.path().join(".lmms/profile.json"), "{}").unwrap();
+    let s = |ms: f64| Summary { median: ms, mad: 0.0, min: ms, max: ms };
+    let profile = ProfileDoc {
+        schema: "lmms.profile/1".into(),
+        entry: "app:handler".into(),
+        python: PythonInfo { executable: "/opt/py/bin/python3".into(), version: "3.12.3".into() },
+        runs: 10,
+        init_ms: s(180.0),
+        floor_ms: s(20.0),
+        rss_mb: s(30.0),
+        module_count: 3,
+        modules: vec![
+            module("app", Origin::Project, 1.0, &["app"]),
+            module("sqlite3", Origin::Stdlib, 150.0, &["app", "sqlite3"]),
+            module("json", Origin::Stdlib, 2.0, &["app", "json"]),
+        ],
+        profiled_at: "2026-12-01T10:00:00Z".into(),
+        src: vec![],
+    };
+    let files = vec![lmms_plan::SourceFile {
+        path: "app.py".into(),
+        module: "app".into(),
+        is_package: false,
+        source: src.into(),
+        parsed: lmms_python::parse_module(src),
+    }];
+    (dir, Inputs { profile, usage: None, files, previous: None, warnings: Vec::new() })
+}
+
+fn input(root: &Path) -> SimulateInput {
+    SimulateInput {
+        root: root.to_path_buf(),
+        src_roots: vec![root.to_path_buf()],
+        exclude: Vec::new(),
+        options: lmms_fix::Options { allow_unsafe: false, target: lmms_fix::Target::Classic },
+        entry_module: Some("app".into()),
+        fast_path_file: root.join("fast_path.py"),
+        python: "/opt/py/bin/python3".into(),
+        runs: 2,
+        timeout: Duration::from_secs(5),
+        env: Vec::new(),
+        verify: false,
+    }
+}
+
+#[test]
+fn a_failed_measurement_names_the_series_and_leaves_the_project_as_it_was() {
+    let (dir, inputs) = project();
+    let before = tree(dir.path());
+    // No scripted output: the verification's import check cannot start (it
+    // is skipped), and the first measured start fails.
+    let runner = ScriptedRunner::new([]);
+    let inp = SimulateInput { verify: true, ..input(dir.path()) };
+    let err = simulate(&runner, &inputs, &Config::default(), &inp).err().unwrap();
+    assert_eq!(err.to_string(), "measuring today's INIT with /opt/py/bin/python3");
+    assert!(std::error::Error::source(&err).is_some());
+    assert_eq!(tree(dir.path()), before, "the user's tree is only read");
+    let seen = runner.seen.borrow();
+    let last = seen.last().unwrap().cwd.clone().unwrap();
+    assert!(!last.starts_with(dir.path()), "today's tree is measured in a copy, not in place: {}", last.display());
+    assert!(!last.exists(), "the copy is removed: {}", last.display());
+
+    let zero = SimulateInput { runs: 0, ..input(dir.path()) };
+    let err = simulate(&runner, &inputs, &Config::default(), &zero).err().unwrap();
+    assert_eq!(err.to_string(), "--runs must be at least 1");
+}
+
+#[test]
+fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
+    let (dir, inputs) = project();
+    let before = tree(dir.path());
+    // Warm-ups, then A B, B A.
+    let runner = ScriptedRunner::new([900, 90, 1000, 100, 110, 1010].map(ready));
+    let sim = simulate(&runner, &inputs, &Config::default(), &input(dir.path())).unwrap();
+    let s = sim.plan.simulation.as_ref().unwrap();
+    assert_eq!((s.current_init_ms.median, s.predicted_init_ms.median), (1005.0, 105.0));
+    assert_eq!(s.project_own_ms, 0.0);
+    assert_eq!(sim.plan.predicted_init_ms, Some(s.predicted_init_ms));
+    let p = sim.plan.prediction.as_ref().unwrap();
+    assert_eq!(p.series, lmms_plan::plan::Series::Simulate);
+    assert_eq!(sim.fix.summary.moved, 1, "{:?}", sim.fix.files.iter().map(|f| (&f.path, f.status)).collect::<Vec<_>>());
+    assert!(sim.plan.notes.iter().any(|n| n.contains("`lmms fix` writes for this plan (1 import(s) moved in 1 file(s))")), "{:?}", sim.plan.notes);
+    assert_eq!(tree(dir.path()), before, "the user's tree is only read");
+    let seen = runner.seen.borrow();
+    let (today, fixed) = (seen[0].cwd.clone().unwrap(), seen[1].cwd.clone().unwrap());
+    assert_ne!(today, fixed);
+    assert!(!today.exists() && !fixed.exists(), "both copies are removed");
+}
