@@ -258,6 +258,7 @@ pub fn attribute(
             module: st.module.clone(),
             usage: frac(n),
             requests_using: n,
+            id: st.id.clone(),
         });
         let slot = per_module.entry(st.module.clone()).or_insert_with(|| vec![false; events.len()]);
         for (s, u) in slot.iter_mut().zip(used) {

@@ -6,11 +6,14 @@
 use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
+use crate::{Document, FieldError, ParseError};
+
 pub const PROFILE_SCHEMA: &str = "lmms.profile/1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
+    /// A module of the project's own sources.
     Project,
     Stdlib,
     ThirdParty,
@@ -90,48 +93,42 @@ impl ProfileDoc {
         self.entry.split_once(':').map_or(self.entry.as_str(), |(m, _)| m)
     }
 
-    /// Parse and check a `profile.json`: the schema this lmms writes, at
-    /// least one run, and no negative time or size, each error naming its
-    /// field. Later stages decide on these numbers; a hand-edited or foreign
-    /// file must not steer them silently.
-    pub fn from_json(text: &str) -> Result<ProfileDoc, ProfileReadError> {
-        let doc: ProfileDoc = serde_json::from_str(text)?;
-        if doc.schema != PROFILE_SCHEMA {
-            return Err(ProfileReadError::Schema(doc.schema));
-        }
-        if doc.runs == 0 {
-            return Err(ProfileReadError::Field { field: "runs".into(), why: "0; a profile has at least one run".into() });
+    /// Parse and check a `profile.json` (see [`Document::check`]).
+    pub fn from_json(text: &str) -> Result<ProfileDoc, ParseError> {
+        crate::parse(text)
+    }
+}
+
+impl Document for ProfileDoc {
+    const SCHEMA: &'static str = PROFILE_SCHEMA;
+    const KIND: &'static str = "profile";
+
+    /// At least one run, and no negative time or size. Later stages decide
+    /// on these numbers; a hand-edited or foreign file must not steer them
+    /// silently.
+    fn check(&self) -> Result<(), FieldError> {
+        if self.runs == 0 {
+            return Err(FieldError::new("runs", "0; a profile has at least one run"));
         }
         let mut summaries =
-            vec![("init_ms".to_string(), &doc.init_ms), ("floor_ms".into(), &doc.floor_ms), ("rss_mb".into(), &doc.rss_mb)];
-        for (i, m) in doc.modules.iter().enumerate() {
+            vec![("init_ms".to_string(), &self.init_ms), ("floor_ms".into(), &self.floor_ms), ("rss_mb".into(), &self.rss_mb)];
+        for (i, m) in self.modules.iter().enumerate() {
             summaries.push((format!("modules[{i}].self_ms"), &m.self_ms));
             summaries.push((format!("modules[{i}].cumulative_ms"), &m.cumulative_ms));
         }
         for (field, s) in summaries {
             for (part, v) in [("median", s.median), ("mad", s.mad), ("min", s.min), ("max", s.max)] {
                 if !(v.is_finite() && v >= 0.0) {
-                    return Err(ProfileReadError::Field {
-                        field: format!("{field}.{part}"),
-                        why: format!("{v}; times and sizes are never negative"),
-                    });
+                    return Err(FieldError::new(format!("{field}.{part}"), format!("{v}; times and sizes are never negative")));
                 }
             }
         }
-        Ok(doc)
+        Ok(())
     }
 }
 
 /// Why a `profile.json` cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileReadError {
-    #[error("not a profile: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("`schema` is {0:?}; this lmms reads {PROFILE_SCHEMA:?} (run `lmms profile` again)")]
-    Schema(String),
-    #[error("`{field}` is {why}")]
-    Field { field: String, why: String },
-}
+pub type ProfileReadError = ParseError;
 
 #[cfg(test)]
 mod tests {
