@@ -30,7 +30,7 @@ pub mod usage;
 
 pub use bench::{BaselineDoc, BenchDoc};
 pub use plan::PlanDoc;
-pub use profile::{Origin, ProfileDoc};
+pub use profile::{Origin, ProfileDoc, UnknownOrigin};
 pub use usage::UsageDoc;
 
 /// A versioned JSON document lmms writes.
@@ -119,22 +119,18 @@ pub fn parse<T: Document>(text: &str) -> Result<T, ParseError> {
 
 /// Read and [`parse`] the document at `path`.
 pub fn read<T: Document>(path: &Path) -> Result<T, ReadError> {
-    read_optional(path)?.ok_or_else(|| ReadError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::from(std::io::ErrorKind::NotFound),
-    })
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    parse(&text).map_err(|source| ReadError::Invalid { path: path.to_path_buf(), source })
 }
 
 /// [`read`], with `None` when there is no file at `path` (any other error
 /// reading it is an error: a document that is there but unreadable is never
 /// skipped).
 pub fn read_optional<T: Document>(path: &Path) -> Result<Option<T>, ReadError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ReadError::Io { path: path.to_path_buf(), source }),
-    };
-    parse(&text).map(Some).map_err(|source| ReadError::Invalid { path: path.to_path_buf(), source })
+    match read(path) {
+        Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        other => other.map(Some),
+    }
 }
 
 /// The document as lmms writes it: pretty-printed, in field order, with a

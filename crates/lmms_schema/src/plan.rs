@@ -112,6 +112,8 @@ pub struct PlannedImport {
     pub disagreement: Option<String>,
     /// A use that no lazy rewrite can remove (class base, decorator,
     /// default argument) keeps this statement eager while its file loads.
+    /// `false` in a plan written before the field existed.
+    #[serde(default)]
     pub pinned: bool,
     /// The planner's working state, never written: the names the statement
     /// binds, the profile keys it owns, and its file's module.

@@ -10,6 +10,9 @@ use crate::{Document, FieldError, ParseError};
 
 pub const PROFILE_SCHEMA: &str = "lmms.profile/1";
 
+/// Where a module comes from: the one origin enum of every stage (the
+/// profile's modules, the graph's resolved imports, usage attribution, the
+/// plan's rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
@@ -23,6 +26,8 @@ pub enum Origin {
 }
 
 impl Origin {
+    pub const ALL: [Origin; 5] = [Origin::Project, Origin::Stdlib, Origin::ThirdParty, Origin::Builtin, Origin::Unknown];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Project => "project",
@@ -31,6 +36,26 @@ impl Origin {
             Origin::Builtin => "builtin",
             Origin::Unknown => "unknown",
         }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`Origin`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown origin {0:?} (the origins are project, stdlib, third-party, builtin and unknown)")]
+pub struct UnknownOrigin(pub String);
+
+/// The names serde reads and writes; anything else is an error, never a
+/// guess.
+impl std::str::FromStr for Origin {
+    type Err = UnknownOrigin;
+    fn from_str(s: &str) -> Result<Origin, UnknownOrigin> {
+        Origin::ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| UnknownOrigin(s.to_string()))
     }
 }
 
@@ -140,6 +165,19 @@ mod tests {
         "module_count":1,"modules":[{"name":"app","origin":"project","file":null,
         "self_ms":{"median":1.0,"mad":0.0,"min":1.0,"max":1.0},
         "cumulative_ms":{"median":2.0,"mad":0.0,"min":2.0,"max":2.0},"imported_by":null,"chain":["app"]}]}"#;
+
+    #[test]
+    fn every_origin_reads_back_by_its_name_and_an_unknown_one_is_an_error_naming_the_field() {
+        for o in Origin::ALL {
+            assert_eq!(o.as_str().parse::<Origin>(), Ok(o));
+            assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{o}\""));
+        }
+        assert_eq!("vendored".parse::<Origin>().unwrap_err().0, "vendored");
+        let e = ProfileDoc::from_json(&GOOD.replace(r#""origin":"project""#, r#""origin":"vendored""#))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown variant `vendored`"), "{e}");
+    }
 
     #[test]
     fn a_measured_profile_reads_back() {

@@ -46,7 +46,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             continue;
         }
         for (_, target) in targets {
-            if target.kind == ModuleKind::Project {
+            if target.origin == ModuleKind::Project {
                 continue;
             }
             let usage = cx
@@ -54,7 +54,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                 .usage
                 .as_ref()
                 .and_then(|u| u.of(&target.module));
-            let cost = cx.settings.costs.lookup(&target.module, target.kind);
+            let cost = cx.settings.costs.lookup(&target.module, target.origin);
             let reason = match (&cost, usage) {
                 (_, Some(u)) if u > t.hot_usage => {
                     format!(
