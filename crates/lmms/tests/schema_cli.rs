@@ -1,7 +1,8 @@
 //! `lmms schema`: every artifact lmms writes validates against the schema
 //! `lmms schema KIND` prints, checked with the `jsonschema` crate on real
-//! runs (python3 on examples/lambda_app, a SAM template) and on the
-//! committed fixture documents.
+//! runs (python3 on examples/lambda_app: profile, usage, plan, baseline,
+//! bench, check; a SAM template: functions) and on the committed fixture
+//! documents, which also read through their one reader (`lmms_schema`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +63,7 @@ fn every_artifact_of_a_real_run_validates_against_its_schema() {
         &["profile", "--runs", "1", "--python", "python3"][..],
         &["usage", "--events", "events/recorded.jsonl", "--python", "python3"],
         &["plan"],
+        &["bench", "--save-baseline", "--runs", "1", "--python", "python3"],
     ] {
         let out = lmms(app).args(args).output().unwrap();
         assert!(
@@ -70,10 +72,19 @@ fn every_artifact_of_a_real_run_validates_against_its_schema() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    for kind in ["profile", "usage", "plan"] {
+    for kind in ["profile", "usage", "plan", "baseline"] {
         let path = app.join(format!(".lmms/{kind}.json"));
         assert_valid(kind, &read_json(&path), &format!(".lmms/{kind}.json"));
     }
+    let bench = stdout_json(
+        lmms(app)
+            .args(["bench", "--runs", "1", "--python", "python3", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(bench["baseline_kind"], "saved", "{bench}");
+    assert_valid("bench", &bench, "lmms bench --format json");
+    lmms_schema::parse::<lmms_schema::BenchDoc>(&bench.to_string()).unwrap();
     let check = lmms(app).args(["check", "--format", "json"]).output().unwrap();
     let check: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     assert!(
@@ -94,13 +105,10 @@ fn a_usage_document_from_logs_validates_and_satisfies_the_plans_reader() {
         .unwrap();
     let doc = stdout_json(out);
     assert_valid("usage", &doc, "lmms usage --logs");
-    // lmms_plan reads usage with its own tolerant subset type; the written
-    // document must satisfy that reader's (deserialize) schema as well.
-    let reader = schemars::generate::SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<lmms_plan::usage::UsageDoc>();
-    let reader = jsonschema::validator_for(reader.as_value()).unwrap();
-    assert!(reader.is_valid(&doc));
+    // Every stage reads usage through the one type, so what `lmms usage`
+    // writes is what `lmms plan`, `lmms check` and `lmms report` read.
+    let read = lmms_schema::UsageDoc::from_json(&doc.to_string()).unwrap();
+    assert_eq!(read.cold_start_ratio, doc["cold_start_ratio"].as_f64());
 }
 
 #[test]
@@ -134,7 +142,7 @@ fn fixture_documents() -> Vec<(String, PathBuf)> {
                 .and_then(|n| n.strip_suffix(".json"))
             {
                 let kind = kind.rsplit('_').next().unwrap_or(kind);
-                if ["profile", "usage", "plan"].contains(&kind) {
+                if KINDS.contains(&kind) {
                     out.push((kind.to_string(), path));
                 }
             }
@@ -144,14 +152,8 @@ fn fixture_documents() -> Vec<(String, PathBuf)> {
     out
 }
 
-/// Plans older than today's `PlanDoc` (before `pinned`, `prediction`, a
-/// blocker's `line`/`column`): `PlanDoc` no longer reads them; only `lmms
-/// fix`'s subset reader does, which its tests exercise. Checked to stay
-/// invalid, so the list cannot go stale.
-const OLDER_THAN_THE_SCHEMA: &[&str] = &[
-    "crates/lmms/tests/fixtures/fix/heavy_app_plan.json",
-    "crates/lmms/tests/fixtures/fix/plan.json",
-];
+/// The kinds with committed fixture documents' names (`*_plan.json`, `plan.json`).
+const KINDS: &[&str] = &["profile", "usage", "plan", "baseline", "bench"];
 
 /// What the document types accept (the deserialize contract: a field with
 /// `#[serde(default)]` may be missing), for committed inputs, some written
@@ -163,12 +165,26 @@ fn reader_schema(kind: &str) -> jsonschema::Validator {
             .into_generator()
     };
     let schema = match kind {
-        "profile" => generator().into_root_schema_for::<lmms_profile::doc::ProfileDoc>(),
-        "usage" => generator().into_root_schema_for::<lmms_usage::UsageDoc>(),
-        "plan" => generator().into_root_schema_for::<lmms_plan::PlanDoc>(),
+        "profile" => generator().into_root_schema_for::<lmms_schema::ProfileDoc>(),
+        "usage" => generator().into_root_schema_for::<lmms_schema::UsageDoc>(),
+        "plan" => generator().into_root_schema_for::<lmms_schema::PlanDoc>(),
+        "baseline" => generator().into_root_schema_for::<lmms_schema::BaselineDoc>(),
+        "bench" => generator().into_root_schema_for::<lmms_schema::BenchDoc>(),
         _ => unreachable!("{kind}"),
     };
     jsonschema::validator_for(schema.as_value()).unwrap()
+}
+
+/// The reader every stage uses: schema string, fields, field validation.
+fn one_reader(kind: &str, path: &Path) -> Result<(), lmms_schema::ReadError> {
+    match kind {
+        "profile" => lmms_schema::read::<lmms_schema::ProfileDoc>(path).map(drop),
+        "usage" => lmms_schema::read::<lmms_schema::UsageDoc>(path).map(drop),
+        "plan" => lmms_schema::read::<lmms_schema::PlanDoc>(path).map(drop),
+        "baseline" => lmms_schema::read::<lmms_schema::BaselineDoc>(path).map(drop),
+        "bench" => lmms_schema::read::<lmms_schema::BenchDoc>(path).map(drop),
+        _ => unreachable!("{kind}"),
+    }
 }
 
 #[test]
@@ -183,19 +199,14 @@ fn committed_fixture_documents_validate_against_their_schemas() {
             .iter_errors(&doc)
             .map(|e| format!("{}: {e}", e.instance_path))
             .collect();
-        if OLDER_THAN_THE_SCHEMA.contains(&rel.as_str()) {
-            assert!(
-                !errors.is_empty(),
-                "{rel} validates now: drop it from OLDER_THAN_THE_SCHEMA"
-            );
-            assert!(lmms_plan::PlanDoc::from_json(&std::fs::read_to_string(&path).unwrap()).is_err());
-            continue;
-        }
         assert!(
             errors.is_empty(),
             "{rel} is not a {kind} document lmms reads:\n{}",
             errors.join("\n")
         );
+        if let Err(e) = one_reader(&kind, &path) {
+            panic!("{rel} does not read through its one reader: {e}");
+        }
     }
 }
 
@@ -213,15 +224,15 @@ fn a_document_of_another_kind_or_with_a_missing_field_is_rejected() {
 
 #[test]
 fn unknown_kind_exits_2_listing_the_kinds() {
-    let out = lmms(&repo_root()).args(["schema", "baseline"]).output().unwrap();
+    let out = lmms(&repo_root()).args(["schema", "fix"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("unknown artifact kind `baseline`; the kinds are: profile, usage, plan, check, functions"),
+        err.contains("unknown artifact kind `fix`; the kinds are: profile, usage, plan, baseline, bench, check, functions"),
         "{err}"
     );
     let list = lmms(&repo_root()).args(["schema", "--list"]).output().unwrap();
     let list = String::from_utf8_lossy(&list.stdout);
     let kinds: Vec<&str> = list.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(kinds, ["profile", "usage", "plan", "check", "functions"]);
+    assert_eq!(kinds, ["profile", "usage", "plan", "baseline", "bench", "check", "functions"]);
 }

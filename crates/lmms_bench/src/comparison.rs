@@ -2,30 +2,10 @@
 //! paired ratios, the improvement, and the CI gate.
 
 use lmms_stats::{improvement_pct, paired_ratio, Summary};
-use serde::Serialize;
 
 use crate::doc::Samples;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Metric {
-    /// `init`, `first:<event type>`, `cold:<event type>`, `rss`.
-    pub name: String,
-    pub unit: &'static str,
-    pub baseline: Option<Summary>,
-    pub current: Summary,
-    /// Median of per-pair `current / baseline` ratios.
-    pub ratio: Option<f64>,
-    /// Positive = faster (smaller).
-    pub improvement_pct: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Gate {
-    pub fail_under: Option<f64>,
-    pub max_regression: Option<f64>,
-    pub passed: bool,
-    pub failures: Vec<String>,
-}
+pub use crate::doc::{Gate, Metric};
 
 /// A gate limit that cannot gate: NaN compares false with everything (the
 /// gate would always pass), infinity and out-of-range percentages always
@@ -74,7 +54,7 @@ fn metric(name: String, unit: &'static str, base: Option<&[f64]>, cur: &[f64]) -
     let baseline = base.and_then(Summary::of).map(|s| s.rounded(2));
     let ratio = base.and_then(|b| paired_ratio(b, cur)).map(|r| round(r, 3));
     let improvement = baseline.and_then(|b| improvement_pct(b.median, current.median)).map(|p| round(p, 1));
-    Some(Metric { name, unit, baseline, current, ratio, improvement_pct: improvement })
+    Some(Metric { name, unit: unit.into(), baseline, current, ratio, improvement_pct: improvement })
 }
 
 /// Compare current samples with a baseline and apply the gate.

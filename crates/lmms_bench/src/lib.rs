@@ -11,7 +11,8 @@
 //! - [`comparison`]: paired ratios, improvement, the gate and its limits;
 //! - [`worktree`]: the `--against REV` tree and its cleanup on interrupt;
 //! - [`events`]: event files and directories, one event type per file;
-//! - [`doc`]: `lmms.baseline/1` and `lmms.bench/1`, each defined once;
+//! - [`doc`]: `lmms.baseline/1` and `lmms.bench/1` (`lmms_schema`'s), and
+//!   [`baseline`], reading a saved one for an entry and writing one;
 //! - [`export`]: text, JSON and GitHub renderers.
 //!
 //! [`run`] is the one call the binary makes.
@@ -21,13 +22,19 @@ use std::path::PathBuf;
 use lmms_profile::runner::{RunError, Runner};
 use lmms_stats::Summary;
 
+pub mod baseline;
 pub mod comparison;
-pub mod doc;
 pub mod events;
 pub mod executor;
 pub mod export;
 pub mod scheduler;
 pub mod worktree;
+
+/// `lmms.baseline/1` and `lmms.bench/1`, defined in `lmms_schema`; reading
+/// a baseline for an entry and writing one are [`baseline`]'s.
+pub mod doc {
+    pub use lmms_schema::bench::*;
+}
 
 pub use doc::{BaselineDoc, BaselineKind, BenchDoc, Samples, BASELINE_SCHEMA, BENCH_SCHEMA};
 pub use scheduler::{Setup, Variant};
@@ -48,12 +55,8 @@ pub enum BenchError {
         output(.stderr)
     )]
     Crashed { what: String, python: PathBuf, status: String, stderr: String },
-    #[error("cannot read {}", .path.display())]
-    ReadBaseline { path: PathBuf, source: std::io::Error },
-    #[error("{} is not an lmms baseline", .path.display())]
-    InvalidBaseline { path: PathBuf, source: serde_json::Error },
-    #[error("{}: schema {schema:?}, expected {BASELINE_SCHEMA:?}", .path.display())]
-    BaselineSchema { path: PathBuf, schema: String },
+    #[error(transparent)]
+    ReadBaseline(lmms_schema::ReadError),
     #[error("{} was saved for entry {saved:?}, not {entry:?}", .path.display())]
     BaselineEntry { path: PathBuf, saved: String, entry: String },
     #[error("cannot write {}", .path.display())]
@@ -147,13 +150,13 @@ pub fn run(runner: &dyn Runner, req: &Request, progress: &mut dyn FnMut(u32, u32
                 init_ms: Summary::of(&cur.init_ms).unwrap_or_default().rounded(2),
                 samples: cur.clone(),
             };
-            doc.write(path)?;
+            baseline::write(&doc, path)?;
             saved_baseline = Some(path.clone());
             (cur, None, BaselineKind::None, None)
         }
         Baseline::Saved(path) if path.is_file() => {
             // Read first: a broken baseline fails before minutes of measuring.
-            let saved = BaselineDoc::read(path, &req.entry)?;
+            let saved = baseline::read(path, &req.entry)?;
             let cur = measure_one(runner, req, &current, progress)?;
             (cur, Some(saved.samples), BaselineKind::Saved, Some(path.display().to_string()))
         }
@@ -162,7 +165,7 @@ pub fn run(runner: &dyn Runner, req: &Request, progress: &mut dyn FnMut(u32, u32
     };
     let (metrics, gate) = comparison::compare(&samples, baseline.as_ref(), req.fail_under, req.max_regression);
     let doc = BenchDoc {
-        schema: BENCH_SCHEMA,
+        schema: BENCH_SCHEMA.into(),
         entry: req.entry.clone(),
         python,
         runs: req.setup.runs,

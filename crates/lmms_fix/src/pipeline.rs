@@ -12,7 +12,7 @@ use lmms_python::ByteRange;
 use serde::Serialize;
 
 use crate::lazy::{rewrite, Move, Options, Skip, Target};
-use crate::plan_file::{PlanError, PlanFile, PlanRow};
+use crate::plan_file::{statement_id, PlanError, PlanRow};
 use crate::select::{already_deferred, candidates, select_module, select_row, Request, Stale};
 use crate::{apply_fixes, unified_diff, Applicability, Edit, Fix, WriteError};
 
@@ -140,14 +140,14 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
     let mut plan_init = None;
     let (mut work, lazy): (Vec<Work>, Option<&[String]>) = match &input.selection {
         Selection::Plan(path) => {
-            let plan = PlanFile::read(path)?;
+            let plan = crate::plan_file::read(path)?;
             plan_init = Some((
-                plan.current_init_ms.map(|s| s.median),
-                plan.predicted_init_ms.map(|s| s.median).or(plan.estimated_init_ms),
+                Some(plan.current_init_ms.median),
+                plan.predicted_init_ms.map(|s| s.median).or(Some(plan.estimated_init_ms)),
             ));
             let mut grouped: BTreeMap<String, Vec<PlanRow>> = BTreeMap::new();
             for row in plan.imports.into_iter().filter(PlanRow::defers) {
-                let path = row.id.as_ref().map_or(row.path.clone(), |id| id.path.clone());
+                let path = statement_id(&row).map_or(row.path.clone(), |id| id.path);
                 grouped.entry(path).or_default().push(row);
             }
             let work = grouped.into_iter().map(|(p, rows)| Work { path: input.root.join(p), rows }).collect();
@@ -246,14 +246,14 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
             }
             None => {
                 for row in &w.rows {
-                    let found = match &row.id {
+                    let found = match statement_id(row) {
                         Some(id) => select_row(&cands, id.range, &row.module),
                         None => Err(Stale::NoStatement),
                     };
                     match found {
                         Ok(hits) => {
                             costs.push((hits[0].id.statement, row.import_ms));
-                            let comment = row.justification();
+                            let comment = crate::plan_file::justification(row);
                             reqs.extend(hits.iter().map(|c| Request { id: c.id, comment: comment.clone() }));
                         }
                         Err(_) if already_deferred(&cands, &parsed.imports, &row.module) => already += 1,
@@ -375,7 +375,7 @@ fn note(i: &WalkIssue) -> String {
 /// `path:line module`, and why the row was refused when the id shows it.
 fn stale_row(shown: &str, row: &PlanRow, why: Stale) -> String {
     let what = format!("{shown}:{} {}", row.line, row.module);
-    match (why, &row.id) {
+    match (why, statement_id(row)) {
         (_, None) => format!("{what} (the plan has no import id)"),
         (Stale::NoStatement, Some(_)) => what,
         (Stale::OtherModule, Some(id)) => format!("{what} (the statement at {id} imports something else now)"),

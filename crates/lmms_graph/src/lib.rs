@@ -201,14 +201,13 @@ impl SourceFile {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ModuleKind {
-    Project,
-    Stdlib,
-    ThirdParty,
-    Unknown,
-}
+/// Where a module comes from: `lmms_schema`'s one origin enum. The graph
+/// classifies into `Project`, `Stdlib`, `ThirdParty` and `Unknown` (it never
+/// sees a builtin: those have no source to import from).
+pub use lmms_schema::Origin;
+
+/// The graph's former name of [`Origin`].
+pub type ModuleKind = Origin;
 
 /// Where one imported name leads (the name the rules know it by).
 pub type Target = ResolvedImport;
@@ -413,21 +412,21 @@ impl ImportGraph {
     }
 
     /// Classify an absolute module name, source roots first.
-    pub fn classify(&self, module: &str) -> (ModuleKind, Option<usize>) {
+    pub fn classify(&self, module: &str) -> (Origin, Option<usize>) {
         if let Some(&i) = self.by_module.get(module) {
-            return (ModuleKind::Project, Some(i));
+            return (Origin::Project, Some(i));
         }
         let top = module.split('.').next().unwrap_or(module);
         if self.is_project_module(top) {
-            return (ModuleKind::Project, None);
+            return (Origin::Project, None);
         }
         if self.env.is_stdlib(top) {
-            return (ModuleKind::Stdlib, None);
+            return (Origin::Stdlib, None);
         }
         if self.env.installed.contains_key(top) {
-            return (ModuleKind::ThirdParty, None);
+            return (Origin::ThirdParty, None);
         }
-        (ModuleKind::Unknown, None)
+        (Origin::Unknown, None)
     }
 
     /// The absolute module an import statement names (`from ..a import b` →
@@ -445,7 +444,7 @@ impl ImportGraph {
         let module = alias_module(&base, name, &|m| self.is_module(m));
         let (kind, file) = self.classify(&module);
         let id = ImportRef { statement: rec.range, alias: Some(index as u32) };
-        Some(Target { id, binding: name.kind, module, kind, file })
+        Some(Target { id, binding: name.kind, module, origin: kind, file })
     }
 
     /// Every target of one statement (star imports lead to their module).
@@ -456,7 +455,7 @@ impl ImportGraph {
             };
             let (kind, f) = self.classify(&module);
             let id = ImportRef { statement: rec.range, alias: None };
-            return vec![(None, Target { id, binding: lmms_python::BindingKind::Star, module, kind, file: f })];
+            return vec![(None, Target { id, binding: lmms_python::BindingKind::Star, module, origin: kind, file: f })];
         }
         (0..rec.names.len()).filter_map(|i| Some((Some(i), self.target(file, rec, i)?))).collect()
     }
@@ -473,7 +472,7 @@ impl ImportGraph {
                 continue;
             }
             for (_, t) in targets {
-                if t.kind != ModuleKind::Project {
+                if t.origin != Origin::Project {
                     continue;
                 }
                 for m in t.loads() {
@@ -532,7 +531,7 @@ impl ImportGraph {
                     continue;
                 }
                 for (_, t) in targets {
-                    if t.kind != ModuleKind::Project && is_heavy(t) {
+                    if t.origin != Origin::Project && is_heavy(t) {
                         next[f] = Some(Next::Heavy(t.module.clone()));
                         queue.push_back(f);
                         break 'recs;

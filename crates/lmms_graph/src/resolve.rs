@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use lmms_python::{AliasId, BindingKind, BoundName, ByteRange, ImportRecord, StatementId};
 
-use crate::ModuleKind;
+use crate::Origin;
 
 /// One alias of one statement inside its file: the statement's byte range
 /// and the alias index (`None` for `from m import *`). With the file's
@@ -37,8 +37,8 @@ pub struct ResolvedImport {
     /// Absolute dotted module the alias names (`from a import b` → `a.b`
     /// when `b` is a module the graph knows, else `a`; `import a.b` → `a.b`).
     pub module: String,
-    /// Where the module comes from (its origin).
-    pub kind: ModuleKind,
+    /// Where the module comes from.
+    pub origin: Origin,
     /// Index into [`crate::ImportGraph::files`] for project modules that exist.
     pub file: Option<usize>,
 }

@@ -44,7 +44,7 @@ fn targets_of(g: &ImportGraph, module: &str) -> Vec<(String, ModuleKind)> {
     m.imports
         .iter()
         .flat_map(|r| g.targets(f, r))
-        .map(|(_, t)| (t.module, t.kind))
+        .map(|(_, t)| (t.module, t.origin))
         .collect()
 }
 

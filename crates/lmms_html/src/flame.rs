@@ -10,7 +10,7 @@
 //!   self times of its tree. Medians do not add: the per-run self times of a
 //!   noisy module sum to its cumulative time, their medians need not.
 
-use lmms_profile::doc::{Origin, ProfileDoc};
+use lmms_schema::profile::{Origin, ProfileDoc};
 
 use crate::tree::{micros, ImportTree};
 

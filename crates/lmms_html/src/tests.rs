@@ -1,4 +1,4 @@
-use lmms_profile::doc::{ModuleProfile, Origin, ProfileDoc, PythonInfo, PROFILE_SCHEMA};
+use lmms_schema::profile::{ModuleProfile, Origin, ProfileDoc, PythonInfo, PROFILE_SCHEMA};
 use lmms_stats::Summary;
 
 use crate::artifacts::{Artifacts, LoadError};

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use lmms_profile::doc::{ModuleProfile, ProfileDoc};
+use lmms_schema::profile::{ModuleProfile, ProfileDoc};
 
 /// Indices into `ProfileDoc::modules`.
 #[derive(Debug, Clone, PartialEq)]

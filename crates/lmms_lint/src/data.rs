@@ -196,32 +196,10 @@ pub struct Usage {
 pub struct UsageError(String);
 
 impl Usage {
+    /// Read through the one usage document type (`lmms_schema::usage`).
     pub fn from_json(text: &str) -> Result<Usage, UsageError> {
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            schema: String,
-            #[serde(default)]
-            modules: Vec<Entry>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Entry {
-            name: String,
-            usage: Option<f64>,
-        }
-        let doc: Doc = serde_json::from_str(text).map_err(|e| UsageError(e.to_string()))?;
-        if doc.schema != "lmms.usage/1" {
-            return Err(UsageError(format!(
-                "expected schema lmms.usage/1, found {:?}",
-                doc.schema
-            )));
-        }
-        Ok(Usage {
-            modules: doc
-                .modules
-                .into_iter()
-                .filter_map(|e| Some((e.name, e.usage?)))
-                .collect(),
-        })
+        let doc = lmms_schema::UsageDoc::from_json(text).map_err(|e| UsageError(e.to_string()))?;
+        Ok(Usage::from_pairs(doc.modules.into_iter().map(|m| (m.name, m.usage))))
     }
 
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, f64)>) -> Usage {

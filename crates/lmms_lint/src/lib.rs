@@ -406,9 +406,9 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
             for f in 0..graph.files.len() {
                 for targets in graph.import_targets(f) {
                     for (_, target) in targets {
-                        if target.kind != ModuleKind::ThirdParty
+                        if target.origin != ModuleKind::ThirdParty
                             || out.contains_key(&target.module)
-                            || heavy_name(&target.module, target.kind)
+                            || heavy_name(&target.module, target.origin)
                         {
                             continue;
                         }
@@ -426,7 +426,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
     };
     let chains = if lmm002 {
         graph.heavy_chains(|target| {
-            heavy_name(&target.module, target.kind) || installed_chains.contains_key(&target.module)
+            heavy_name(&target.module, target.origin) || installed_chains.contains_key(&target.module)
         })
     } else {
         Vec::new()

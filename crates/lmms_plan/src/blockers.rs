@@ -30,11 +30,6 @@ fn line_text(source: &str, line: u32) -> String {
     }
 }
 
-/// Uses a lazy rewrite cannot remove: the statement has to run when its
-/// module loads. Calls, dispatch-table values and annotations can be made
-/// lazy (a getter, a lazy table, `from __future__ import annotations`).
-pub const HARD_BLOCKERS: &[BlockerKind] = &[BlockerKind::ClassBase, BlockerKind::Decorator, BlockerKind::DefaultArgument];
-
 fn use_kind(what: ModuleLevelUse) -> (BlockerKind, &'static str) {
     match what {
         ModuleLevelUse::ClassBase => (BlockerKind::ClassBase, "a class base is evaluated when the class statement runs"),

@@ -1,4 +1,4 @@
-//! The plan document (`lmms.plan/1`) and how it is built from a profile,
+//! How the plan document (`lmms.plan/1`, defined in `lmms_schema::plan`) is built from a profile,
 //! optional usage, and the parsed project files: [`crate::rows`] lists one
 //! row per imported module, [`crate::blockers`] finds the module-level uses
 //! that keep one eager, [`crate::solve`] decides them to a fixed point and
@@ -8,22 +8,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_config::Config;
-use lmms_profile::doc::{Origin, ProfileDoc};
+use lmms_profile::doc::ProfileDoc;
 use lmms_python::ParsedModule;
-use lmms_stats::Summary;
-use serde::{Deserialize, Serialize};
 
 use crate::blockers::blockers;
 use crate::marginal::Attribution;
-use crate::policy::{Containers, Models, PolicyContext, Strategy};
+use crate::policy::{PolicyContext, Strategy};
 use crate::solve::Solver;
-use crate::tier::Tier;
 use crate::usage::UsageDoc;
 use crate::{estimate, rows};
 
-pub use crate::blockers::HARD_BLOCKERS;
-
-pub const PLAN_SCHEMA: &str = "lmms.plan/1";
+pub use lmms_schema::plan::{
+    Blocker, BlockerKind, Placement, PlanDoc, PlannedImport, Prediction, Series, Simulation, HARD_BLOCKERS, PLAN_SCHEMA,
+};
 
 /// DEC-03's "Expect >40% improvement".
 pub const TARGET_IMPROVEMENT_PCT: f64 = 40.0;
@@ -39,260 +36,6 @@ pub struct SourceFile {
     pub is_package: bool,
     pub source: String,
     pub parsed: ParsedModule,
-}
-
-/// Where the statement sits today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Placement {
-    /// Runs while the module is imported (top level, class body, conditional).
-    ModuleLevel,
-    FunctionLevel,
-}
-
-/// What kind of module-level use keeps an import on INIT; serialized as
-/// its kebab-case name (`class-base`, `module-level-call`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum BlockerKind {
-    /// A class base: evaluated when the class statement runs.
-    ClassBase,
-    Decorator,
-    DefaultArgument,
-    /// Called at import time.
-    Call,
-    /// Stored in a module-level value (a dispatch table).
-    Value,
-    DunderAll,
-    GlobalRebind,
-    /// An annotation evaluated at definition time.
-    Annotation,
-    /// A client built at import (`S3 = boto3.client("s3")`).
-    ModuleLevelCall,
-    Other,
-}
-
-impl BlockerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BlockerKind::ClassBase => "class-base",
-            BlockerKind::Decorator => "decorator",
-            BlockerKind::DefaultArgument => "default-argument",
-            BlockerKind::Call => "call",
-            BlockerKind::Value => "value",
-            BlockerKind::DunderAll => "dunder-all",
-            BlockerKind::GlobalRebind => "global-rebind",
-            BlockerKind::Annotation => "annotation",
-            BlockerKind::ModuleLevelCall => "module-level-call",
-            BlockerKind::Other => "other",
-        }
-    }
-
-    /// A use no lazy rewrite can remove (see [`HARD_BLOCKERS`]).
-    pub fn is_hard(self) -> bool {
-        HARD_BLOCKERS.contains(&self)
-    }
-}
-
-impl std::fmt::Display for BlockerKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A module-level use that keeps an import on INIT.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Blocker {
-    pub kind: BlockerKind,
-    pub line: u32,
-    pub column: u32,
-    /// The source line, trimmed.
-    pub code: String,
-    /// Measured cost that stays on INIT while this use remains.
-    pub cost_ms: Option<f64>,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PlannedImport {
-    /// The statement's import id (`path:start-end`), what `lmms fix` acts on.
-    /// Empty in a plan written before ids existed: fix refuses such rows.
-    #[serde(default)]
-    pub id: String,
-    pub path: String,
-    pub line: u32,
-    pub module: String,
-    /// Marginal milliseconds; `null` when the module was never loaded during
-    /// INIT and so never measured.
-    pub import_ms: Option<f64>,
-    pub usage: Option<f64>,
-    pub tier: Option<Tier>,
-    pub strategy: Strategy,
-    pub reason: String,
-    pub blocked_by: Vec<Blocker>,
-    pub current: Placement,
-    pub origin: Option<Origin>,
-    /// The eager module whose import already loads this one.
-    pub loaded_by: Option<String>,
-    pub models: Option<Models>,
-    pub disagreement: Option<String>,
-    /// A use that no lazy rewrite can remove (class base, decorator,
-    /// default argument) keeps this statement eager while its file loads.
-    pub pinned: bool,
-    #[serde(skip)]
-    pub bound: Vec<String>,
-    #[serde(skip)]
-    pub(crate) keys: Vec<String>,
-    #[serde(skip)]
-    pub(crate) file_module: String,
-}
-
-impl PlannedImport {
-    /// Changing placement is what the plan asks for.
-    pub fn moves(&self) -> bool {
-        !matches!(
-            (self.current, self.strategy),
-            (Placement::ModuleLevel, Strategy::ModuleLevel)
-                | (Placement::FunctionLevel, Strategy::FunctionLevel)
-        )
-    }
-}
-
-/// `--simulate`'s measurements, taken interleaved in fresh processes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Simulation {
-    pub runs: u32,
-    /// INIT of the entry as it is today, measured the same way.
-    pub current_init_ms: Summary,
-    /// INIT of the tree `lmms fix` writes for this plan, measured the same way.
-    pub predicted_init_ms: Summary,
-    /// Kept for readers of older plans, which measured the eager libraries
-    /// alone and added the project modules' own time: 0 now, as the
-    /// simulation runs the project's own rewritten code.
-    pub project_own_ms: f64,
-    pub improvement_pct: Option<f64>,
-    pub target_pct: f64,
-    pub meets_target: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PlanDoc {
-    #[schemars(extend("const" = PLAN_SCHEMA))]
-    pub schema: String,
-    pub policy: String,
-    pub entry: String,
-    pub snapstart: bool,
-    /// `measured` with a usage document, else `unknown`.
-    pub usage: String,
-    pub containers: Containers,
-    pub profiled_at: String,
-    pub imports: Vec<PlannedImport>,
-    /// Modules that stay eager at INIT under this plan.
-    pub hot_set: Vec<String>,
-    pub current_init_ms: Summary,
-    /// Measured by `--simulate`; `null` otherwise.
-    pub predicted_init_ms: Option<Summary>,
-    /// Profile-tree estimate: current median minus what the deferred
-    /// modules cost. A model, not a measurement.
-    pub estimated_init_ms: f64,
-    /// Project modules whose own time is dominated by module-level calls the
-    /// plan moves out of INIT (left out of both estimates).
-    pub own_time_excluded: Vec<String>,
-    pub simulation: Option<Simulation>,
-    /// Today's and the planned INIT from one series, named. The figure to
-    /// quote: `current_init_ms` is the profile's and `predicted_init_ms`
-    /// `--simulate`'s, which do not compare with each other.
-    #[serde(default)]
-    pub prediction: Option<Prediction>,
-    pub notes: Vec<String>,
-}
-
-/// Where an INIT figure comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Series {
-    /// `lmms profile`'s runs: the measured INIT median, and after the plan
-    /// the profile-tree estimate (a model, not a measurement).
-    Profile,
-    /// `lmms plan --simulate`: interleaved fresh starts of today's entry and
-    /// of the planned eager set.
-    Simulate,
-}
-
-impl Series {
-    /// How a sentence names the series.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Series::Profile => "the profile's INIT and its profile-tree estimate",
-            Series::Simulate => "`lmms plan --simulate`'s interleaved fresh starts",
-        }
-    }
-}
-
-/// Today's INIT and the planned INIT, both from `series`, so they compare.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Prediction {
-    pub series: Series,
-    pub current_init_ms: f64,
-    pub predicted_init_ms: f64,
-    /// Positive when the plan is faster.
-    pub improvement_pct: Option<f64>,
-}
-
-impl Prediction {
-    /// `884 ms → 64.7 ms (92.7% faster; from the profile's INIT and its
-    /// profile-tree estimate)`: one series, and a slower plan says so.
-    pub fn describe(&self) -> String {
-        let change = match self.improvement_pct {
-            Some(p) if p >= 0.0 => format!("{p:.1}% faster; "),
-            Some(p) => format!("{:.1}% slower; ", -p),
-            None => String::new(),
-        };
-        format!(
-            "{} → {} ({change}from {})",
-            crate::policy::fmt_ms(self.current_init_ms),
-            crate::policy::fmt_ms(self.predicted_init_ms),
-            self.series.describe()
-        )
-    }
-}
-
-impl PlanDoc {
-    /// Read `.lmms/plan.json` back (for `lmms fast-path generate`).
-    pub fn from_json(text: &str) -> Result<PlanDoc, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plan serialises")
-    }
-
-    /// Today's and the planned INIT from the best series the plan has:
-    /// `--simulate`'s when it ran, else the profile's.
-    pub fn init_prediction(&self) -> Prediction {
-        let (series, current, predicted) = match &self.simulation {
-            Some(s) => (Series::Simulate, s.current_init_ms.median, s.predicted_init_ms.median),
-            None => (Series::Profile, self.current_init_ms.median, self.estimated_init_ms),
-        };
-        let improvement_pct =
-            lmms_stats::improvement_pct(current, predicted).map(|p| (p * 10.0).round() / 10.0);
-        Prediction { series, current_init_ms: current, predicted_init_ms: predicted, improvement_pct }
-    }
-
-    /// Eager modules that are not project code: what `--simulate` imports.
-    pub fn eager_libraries(&self) -> Vec<String> {
-        let project: BTreeSet<&str> = self
-            .imports
-            .iter()
-            .filter(|i| i.origin == Some(Origin::Project))
-            .map(|i| i.module.as_str())
-            .collect();
-        self.hot_set
-            .iter()
-            .filter(|m| !project.contains(m.as_str()))
-            .cloned()
-            .collect()
-    }
 }
 
 pub use lmms_python::resolve_relative;
@@ -409,6 +152,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tier::Tier;
 
     #[test]
     fn relative_imports_resolve_against_the_package() {
@@ -443,7 +187,8 @@ mod tests {
     fn usage(rows: &[(&str, u32, &str, f64)]) -> UsageDoc {
         UsageDoc {
             schema: crate::usage::USAGE_SCHEMA.into(),
-            requests: Some(100),
+            requests: 100,
+            errors: 0,
             imports: rows
                 .iter()
                 .map(|(p, l, m, u)| crate::usage::ImportUsage {
@@ -451,11 +196,14 @@ mod tests {
                     line: *l,
                     module: m.to_string(),
                     usage: *u,
-                    requests_using: None,
+                    requests_using: (u * 100.0).round() as u64,
+                    id: String::new(),
                 })
                 .collect(),
             modules: vec![],
             cold_start_ratio: None,
+            source: lmms_schema::usage::Source::Replay,
+            logs: None,
         }
     }
 

@@ -50,58 +50,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::tier::{classify, Thresholds, Tier};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Strategy {
-    ModuleLevel,
-    FunctionLevel,
-}
-
-impl Strategy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::ModuleLevel => "module-level",
-            Strategy::FunctionLevel => "function-level",
-        }
-    }
-}
-
-/// `12.3 ms` below 100, `350 ms` above: the precision a reader can use.
-pub fn fmt_ms(ms: f64) -> String {
-    if ms.abs() < 100.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.0} ms")
-    }
-}
-
-/// Usage fraction as a percentage, with a decimal only when it matters.
-pub fn fmt_pct(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    if p != 0.0 && p.abs() < 1.0 || (p.fract() != 0.0 && p < 10.0) {
-        format!("{p:.1}%")
-    } else {
-        format!("{p:.0}%")
-    }
-}
-
-/// Thousands separators, as the seeds write "3,150,000ms".
-pub fn fmt_thousands(x: f64) -> String {
-    let neg = x < 0.0;
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if neg {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
+pub use lmms_schema::plan::{
+    fmt_ms, fmt_pct, fmt_thousands, r3, ContainerCost, ContainerSource, Containers, Models, SeedsCost, Strategy,
+};
 
 /// A policy's verdict for one import, in words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -154,22 +105,6 @@ pub fn table_decision(import_ms: f64, usage: Option<f64>, t: &Thresholds) -> Dec
     }
 }
 
-/// The DEC-02 `is_hot_path` calculation, term for term.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SeedsCost {
-    pub daily_requests: f64,
-    pub cold_start_ratio: f64,
-    /// `daily_requests × cold_start_ratio` (the seeds hard-code 0.1).
-    pub daily_cold_starts: f64,
-    /// Computed by the seeds and then not used in the decision.
-    pub daily_lazy_cost_ms: f64,
-    /// `import_ms × daily_cold_starts`.
-    pub module_level_cost_ms: f64,
-    /// `import_ms × usage × daily_requests`.
-    pub function_level_cost_ms: f64,
-    pub strategy: Strategy,
-}
-
 /// The seeds' per-lazy-load overhead, kept only to report `daily_lazy_cost`.
 pub const SEEDS_LAZY_LOAD_OVERHEAD_MS: f64 = 0.5;
 
@@ -201,132 +136,32 @@ pub fn seeds_formula(
     }
 }
 
-/// Three decimals: microsecond resolution, which no import timing exceeds.
-pub fn r3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-impl SeedsCost {
-    pub fn rounded(self) -> SeedsCost {
-        SeedsCost {
-            daily_cold_starts: r3(self.daily_cold_starts),
-            daily_lazy_cost_ms: r3(self.daily_lazy_cost_ms),
-            module_level_cost_ms: r3(self.module_level_cost_ms),
-            function_level_cost_ms: r3(self.function_level_cost_ms),
-            ..self
-        }
-    }
-
-    /// "Module level: 350ms × 1,000 cold starts = 350,000ms; function level: …".
-    pub fn explain(&self, import_ms: f64, usage: f64) -> String {
-        let (better, factor) = match self.strategy {
-            Strategy::ModuleLevel => (
-                "module level",
-                self.function_level_cost_ms / self.module_level_cost_ms,
-            ),
-            Strategy::FunctionLevel => (
-                "function level",
-                self.module_level_cost_ms / self.function_level_cost_ms,
-            ),
+/// Explicit configuration wins over a measurement (the user may know the
+/// logs came from elsewhere); a measurement wins over the seeds' guess.
+pub fn resolve_containers(config: &lmms_config::Config, measured_ratio: Option<f64>) -> Containers {
+    let valid = |r: f64| r > 0.0 && r <= 1.0;
+    if let Some(n) = config.requests_per_container.filter(|n| *n >= 1.0) {
+        return Containers {
+            requests_per_container: n,
+            source: ContainerSource::ConfigRequestsPerContainer,
         };
-        let factor = if factor.is_finite() {
-            format!(" ({factor:.1}× better)")
-        } else {
-            String::new()
+    }
+    if let Some(r) = config.cold_start_ratio.filter(|r| valid(*r)) {
+        return Containers {
+            requests_per_container: 1.0 / r,
+            source: ContainerSource::ConfigColdStartRatio,
         };
-        format!(
-            "DEC-02's cost formula: module level {}ms × {} cold starts = {}ms/day; function level {}ms × {} requests = {}ms/day → {better}{factor}",
-            fmt_thousands(import_ms),
-            fmt_thousands(self.daily_cold_starts),
-            fmt_thousands(self.module_level_cost_ms),
-            fmt_thousands(import_ms),
-            fmt_thousands(usage * self.daily_requests),
-            fmt_thousands(self.function_level_cost_ms),
-        )
     }
-}
-
-/// Where the requests-per-container figure came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ContainerSource {
-    /// `requests-per-container` in `[tool.lmms]`.
-    ConfigRequestsPerContainer,
-    /// `cold-start-ratio` in `[tool.lmms]`.
-    ConfigColdStartRatio,
-    /// `cold_start_ratio` in `.lmms/usage.json` (from `lmms usage --logs`).
-    Measured,
-    /// Nothing said: the seeds' 10% cold starts.
-    Assumed,
-}
-
-impl ContainerSource {
-    pub fn describe(self) -> &'static str {
-        match self {
-            ContainerSource::ConfigRequestsPerContainer => "config `requests-per-container`",
-            ContainerSource::ConfigColdStartRatio => "config `cold-start-ratio`",
-            ContainerSource::Measured => "measured cold-start ratio in .lmms/usage.json",
-            ContainerSource::Assumed => "assumed: 1 request in 10 is a cold start (set `cold-start-ratio` or run `lmms usage --logs`)",
-        }
+    if let Some(r) = measured_ratio.filter(|r| valid(*r)) {
+        return Containers {
+            requests_per_container: 1.0 / r,
+            source: ContainerSource::Measured,
+        };
     }
-}
-
-/// Requests served per container and where that number came from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Containers {
-    pub requests_per_container: f64,
-    pub source: ContainerSource,
-}
-
-impl Containers {
-    /// Explicit configuration wins over a measurement (the user may know the
-    /// logs came from elsewhere); a measurement wins over the seeds' guess.
-    pub fn resolve(config: &lmms_config::Config, measured_ratio: Option<f64>) -> Containers {
-        let valid = |r: f64| r > 0.0 && r <= 1.0;
-        if let Some(n) = config.requests_per_container.filter(|n| *n >= 1.0) {
-            return Containers {
-                requests_per_container: n,
-                source: ContainerSource::ConfigRequestsPerContainer,
-            };
-        }
-        if let Some(r) = config.cold_start_ratio.filter(|r| valid(*r)) {
-            return Containers {
-                requests_per_container: 1.0 / r,
-                source: ContainerSource::ConfigColdStartRatio,
-            };
-        }
-        if let Some(r) = measured_ratio.filter(|r| valid(*r)) {
-            return Containers {
-                requests_per_container: 1.0 / r,
-                source: ContainerSource::Measured,
-            };
-        }
-        Containers {
-            requests_per_container: 10.0,
-            source: ContainerSource::Assumed,
-        }
+    Containers {
+        requests_per_container: 10.0,
+        source: ContainerSource::Assumed,
     }
-
-    pub fn cold_start_ratio(&self) -> f64 {
-        1.0 / self.requests_per_container
-    }
-}
-
-/// The container model's numbers for one import.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ContainerCost {
-    pub requests_per_container: f64,
-    /// Probability a container ever needs the module: `1 − (1 − p)^n`.
-    pub p_needed_per_container: f64,
-    /// Paid at every INIT.
-    pub module_level_ms_per_container: f64,
-    /// Expected: `import_ms × p_needed_per_container`.
-    pub function_level_ms_per_container: f64,
-    /// Expected saving of the lazy import per container.
-    pub saving_ms_per_container: f64,
-    /// Expected saving on the cold-start request itself: `import_ms × (1 − p)`.
-    pub cold_request_saving_ms: f64,
-    pub strategy: Strategy,
 }
 
 pub fn container_model(import_ms: f64, usage: f64, n: f64, t: &Thresholds) -> ContainerCost {
@@ -349,30 +184,6 @@ pub fn container_model(import_ms: f64, usage: f64, n: f64, t: &Thresholds) -> Co
     }
 }
 
-impl ContainerCost {
-    pub fn rounded(self) -> ContainerCost {
-        ContainerCost {
-            requests_per_container: r3(self.requests_per_container),
-            p_needed_per_container: (self.p_needed_per_container * 1e6).round() / 1e6,
-            module_level_ms_per_container: r3(self.module_level_ms_per_container),
-            function_level_ms_per_container: r3(self.function_level_ms_per_container),
-            saving_ms_per_container: r3(self.saving_ms_per_container),
-            cold_request_saving_ms: r3(self.cold_request_saving_ms),
-            ..self
-        }
-    }
-
-    pub fn explain(&self) -> String {
-        format!(
-            "container model: {:.0} requests/container, needed in {} of containers; lazy saves {} per container → {}",
-            self.requests_per_container,
-            fmt_pct(self.p_needed_per_container),
-            fmt_ms(self.saving_ms_per_container),
-            self.strategy.as_str().replace('-', " "),
-        )
-    }
-}
-
 /// Everything a decision depends on besides the import itself.
 #[derive(Debug, Clone, Copy)]
 pub struct PolicyContext {
@@ -390,20 +201,9 @@ impl PolicyContext {
             thresholds: Thresholds::from(config),
             snapstart: config.snapstart,
             daily_requests: config.daily_requests,
-            containers: Containers::resolve(config, measured_ratio),
+            containers: resolve_containers(config, measured_ratio),
         }
     }
-}
-
-/// Every model's view of one import, so disagreements can be shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Models {
-    /// The DEC-01 table with the DEC-02 exception.
-    pub table: Strategy,
-    /// The seeds' DEC-02 formula (needs usage).
-    pub seeds_formula: Option<SeedsCost>,
-    /// The CPython container model (needs usage).
-    pub container: Option<ContainerCost>,
 }
 
 /// The chosen strategy, its tier and reason, and every model's opinion.
@@ -678,20 +478,20 @@ mod tests {
     fn containers_prefer_config_then_measurement_then_the_seeds() {
         let mut c = lmms_config::Config::default();
         assert_eq!(
-            Containers::resolve(&c, None).source,
+            resolve_containers(&c, None).source,
             ContainerSource::Assumed
         );
-        let m = Containers::resolve(&c, Some(0.074));
+        let m = resolve_containers(&c, Some(0.074));
         assert_eq!(m.source, ContainerSource::Measured);
         assert!((m.requests_per_container - 1.0 / 0.074).abs() < 1e-9);
         c.cold_start_ratio = Some(0.5);
         assert_eq!(
-            Containers::resolve(&c, Some(0.074)).requests_per_container,
+            resolve_containers(&c, Some(0.074)).requests_per_container,
             2.0
         );
         c.requests_per_container = Some(40.0);
         assert_eq!(
-            Containers::resolve(&c, Some(0.074)).requests_per_container,
+            resolve_containers(&c, Some(0.074)).requests_per_container,
             40.0
         );
     }

@@ -19,8 +19,6 @@
 //! was never measured has no tier: inventing one would be guessing, which
 //! DEC-03 forbids.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// The four numbers that separate the tiers, from `[tool.lmms]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -56,77 +54,7 @@ impl From<&lmms_config::Config> for Thresholds {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Tier {
-    /// Lightweight: under `module-level-ms`.
-    T1,
-    /// Moderate and hot: 10–100 ms, used by more than `hot-usage`.
-    T2,
-    /// Moderate, medium usage: 10–100 ms, used by 20–80%.
-    T3,
-    /// Heavy: over `function-level-ms`.
-    T4,
-    /// Moderate and rarely used: 10–100 ms, used by less than `cold-usage`.
-    T5,
-}
-
-impl Tier {
-    pub fn number(self) -> u8 {
-        match self {
-            Tier::T1 => 1,
-            Tier::T2 => 2,
-            Tier::T3 => 3,
-            Tier::T4 => 4,
-            Tier::T5 => 5,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Tier::T1 => "T1",
-            Tier::T2 => "T2",
-            Tier::T3 => "T3",
-            Tier::T4 => "T4",
-            Tier::T5 => "T5",
-        }
-    }
-}
-
-/// JSON carries the tier as its number, as the seeds write "TIER4".
-impl Serialize for Tier {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u8(self.number())
-    }
-}
-
-/// The schema of the number [`Serialize`] writes (hand-serialized, so not derived).
-impl schemars::JsonSchema for Tier {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Tier".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "description": "DEC-01's tier, 1-5 (the seeds' TIER1-TIER5).",
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 5,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Tier {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match u8::deserialize(d)? {
-            1 => Ok(Tier::T1),
-            2 => Ok(Tier::T2),
-            3 => Ok(Tier::T3),
-            4 => Ok(Tier::T4),
-            5 => Ok(Tier::T5),
-            n => Err(serde::de::Error::custom(format!("tier {n} is not 1-5"))),
-        }
-    }
-}
+pub use lmms_schema::plan::Tier;
 
 /// Classify an import by measured milliseconds and usage fraction (0–1).
 /// `None` when the tier depends on a usage nobody measured.

@@ -5,7 +5,11 @@
 //! - [`importtime`]: parser for `-X importtime` (3.7–3.14).
 //! - [`measure`]: runs the entry N times and builds the [`doc::ProfileDoc`].
 //! - [`doc`]: the `lmms.profile/1` artifact other stages read.
-pub mod doc;
+
+/// `lmms.profile/1`, defined in `lmms_schema`.
+pub mod doc {
+    pub use lmms_schema::profile::*;
+}
 pub mod importtime;
 pub mod measure;
 pub mod python;

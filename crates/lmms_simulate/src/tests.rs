@@ -69,6 +69,7 @@ fn module(name: &str, origin: Origin, self_ms: f64, chain: &[&str]) -> ModulePro
         imported_by: (chain.len() > 1).then(|| chain[chain.len() - 2].to_string()),
         chain: chain.iter().map(|c| c.to_string()).collect(),
         seen_in_runs: 1,
+        dynamic: None,
     }
 }
 

@@ -54,22 +54,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::doc::{ImportUsage, ModuleUsage};
 use crate::project::{normalise_qualname, Sources, Statement};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    Project,
-    Stdlib,
-    ThirdParty,
-}
-
-impl Kind {
-    pub fn parse(s: &str) -> Kind {
-        match s {
-            "project" => Kind::Project,
-            "stdlib" => Kind::Stdlib,
-            _ => Kind::ThirdParty,
-        }
-    }
-}
+/// Where a loaded module comes from: `lmms_schema`'s one origin enum.
+pub use lmms_schema::Origin as Kind;
 
 /// What `import M` loaded in a fresh interpreter.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -258,6 +244,7 @@ pub fn attribute(
             module: st.module.clone(),
             usage: frac(n),
             requests_using: n,
+            id: st.id.clone(),
         });
         let slot = per_module.entry(st.module.clone()).or_insert_with(|| vec![false; events.len()]);
         for (s, u) in slot.iter_mut().zip(used) {

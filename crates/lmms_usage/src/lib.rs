@@ -16,10 +16,17 @@
 //! `lmms_profile::runner::Runner`.
 
 pub mod attribute;
-pub mod doc;
 pub mod logs;
 pub mod project;
+pub mod render;
 pub mod replay;
 pub mod tracker;
+
+/// `lmms.usage/1`: the type and its reader are `lmms_schema::usage`'s; its
+/// writer and text table are [`render`]'s.
+pub mod doc {
+    pub use crate::render::{render_text, write_atomic, write_file_atomic, WriteError};
+    pub use lmms_schema::usage::*;
+}
 
 pub use doc::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_stats::Summary;
-use serde::{Deserialize, Serialize};
 
 /// One interesting log message.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,35 +307,8 @@ fn field_word(text: &str, label: &str) -> Option<String> {
     (!word.is_empty()).then_some(word)
 }
 
-/// What the platform lines say about a fleet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct LogStats {
-    pub invocations: u64,
-    /// REPORTs carrying `Init Duration` (on-demand cold starts).
-    pub cold_starts: u64,
-    /// REPORTs carrying `Restore Duration` (SnapStart restores).
-    pub restores: u64,
-    /// True when any SnapStart marker (`Restore Duration`, RESTORE_REPORT) was seen.
-    pub snapstart: bool,
-    /// REPORTs with `Status: error` or `timeout`.
-    pub failed: u64,
-    /// INIT_REPORT lines whose status is not `success`.
-    pub init_failures: u64,
-    /// (cold starts + restores) / invocations; `None` without invocations
-    /// or without a single start, where it is only known to be below
-    /// 1 / invocations (a ratio of 0 would mean containers live forever).
-    pub cold_start_ratio: Option<f64>,
-    /// Distinct log streams when the input names them, else one per cold start.
-    pub containers: Option<u64>,
-    pub requests_per_container: Option<f64>,
-    pub init_ms: Option<Summary>,
-    pub restore_ms: Option<Summary>,
-    /// Sampled tracker lines.
-    pub sampled: u64,
-    pub sampled_cold: u64,
-    /// Per top-level package: sampled invocations whose code used it.
-    pub module_counts: BTreeMap<String, u64>,
-}
+/// What the platform lines say about a fleet (a part of `lmms.usage/1`).
+pub use lmms_schema::usage::LogStats;
 
 /// Aggregate records from any number of inputs.
 pub fn aggregate(entries: &[Entry]) -> LogStats {

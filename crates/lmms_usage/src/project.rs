@@ -21,6 +21,8 @@ use lmms_python::{ImportScope, ParsedModule, RefContext};
 /// One import statement, resolved to absolute module names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
+    /// The statement's import id (`path:start-end`), as the plan's rows carry it.
+    pub id: String,
     /// Relative to the project root, `/`-separated.
     pub path: String,
     pub line: u32,
@@ -334,6 +336,7 @@ pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool,
             _ => None,
         };
         s.statements.push(Statement {
+            id: imp.id(rel).to_string(),
             path: rel.to_owned(),
             line: imp.line,
             file_module: file_module.to_owned(),

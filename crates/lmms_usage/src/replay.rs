@@ -163,12 +163,18 @@ pub fn parse_measure_output(module: &str, stdout: &str, timed_out: bool) -> Resu
     let Ok(v) = serde_json::from_str::<serde_json::Value>(stdout.trim()) else {
         return Ok(bad("printed no result"));
     };
-    let loaded = v["loaded"]
-        .as_array()
-        .map(|a| {
-            a.iter().filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), Kind::parse(p.get(1)?.as_str()?)))).collect()
-        })
-        .unwrap_or_default();
+    let mut loaded = Vec::new();
+    for (i, p) in v["loaded"].as_array().into_iter().flatten().enumerate() {
+        let (Some(name), Some(origin)) = (p.get(0).and_then(|n| n.as_str()), p.get(1).and_then(|o| o.as_str())) else {
+            continue;
+        };
+        // An origin the script never writes means a foreign script: say so
+        // rather than count the module as third-party.
+        match origin.parse::<Kind>() {
+            Ok(kind) => loaded.push((name.to_owned(), kind)),
+            Err(e) => return Ok(bad(&format!("printed `loaded[{i}]` with an {e}"))),
+        }
+    }
     let submodules = v["submodules"]
         .as_array()
         .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
@@ -452,5 +458,16 @@ mod tests {
         assert!(m.error.unwrap().contains("`import nope` failed"));
         let t = parse_measure_output("slow", "", true).unwrap();
         assert!(t.error.unwrap().contains("timed out"));
+    }
+
+    #[test]
+    fn an_unknown_origin_fails_the_measurement_instead_of_counting_as_third_party() {
+        let ok = r#"{"loaded":[["yaml","third-party"],["json","stdlib"]],"submodules":[]}"#;
+        let m = parse_measure_output("yaml", ok, false).unwrap();
+        assert_eq!(m.loaded, [("yaml".to_string(), Kind::ThirdParty), ("json".to_string(), Kind::Stdlib)]);
+        let m = parse_measure_output("yaml", &ok.replace("\"stdlib\"", "\"vendored\""), false).unwrap();
+        assert!(m.loaded.is_empty());
+        let e = m.error.unwrap();
+        assert!(e.contains("`loaded[1]`") && e.contains("unknown origin \"vendored\""), "{e}");
     }
 }

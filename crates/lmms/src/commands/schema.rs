@@ -11,7 +11,7 @@ use schemars::{Schema, SchemaGenerator};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The artifact: `profile`, `usage`, `plan`, `check` or `functions`.
+    /// The artifact: `profile`, `usage`, `plan`, `baseline`, `bench`, `check` or `functions`.
     #[arg(required_unless_present = "list", conflicts_with = "list")]
     pub kind: Option<String>,
     /// List the kinds, one a line, with the file or command that writes each.
@@ -21,15 +21,11 @@ pub struct Args {
 
 /// Each kind, what writes it, and its schema.
 const KINDS: &[(&str, &str, fn(SchemaGenerator) -> Schema)] = &[
-    ("profile", ".lmms/profile.json", |g| {
-        g.into_root_schema_for::<lmms_profile::doc::ProfileDoc>()
-    }),
-    ("usage", ".lmms/usage.json", |g| {
-        g.into_root_schema_for::<lmms_usage::UsageDoc>()
-    }),
-    ("plan", ".lmms/plan.json", |g| {
-        g.into_root_schema_for::<lmms_plan::PlanDoc>()
-    }),
+    ("profile", ".lmms/profile.json", |g| g.into_root_schema_for::<lmms_schema::ProfileDoc>()),
+    ("usage", ".lmms/usage.json", |g| g.into_root_schema_for::<lmms_schema::UsageDoc>()),
+    ("plan", ".lmms/plan.json", |g| g.into_root_schema_for::<lmms_schema::PlanDoc>()),
+    ("baseline", ".lmms/baseline.json", |g| g.into_root_schema_for::<lmms_schema::BaselineDoc>()),
+    ("bench", "lmms bench --format json", |g| g.into_root_schema_for::<lmms_schema::BenchDoc>()),
     ("check", "lmms check --format json", lmms_report::check_json_schema),
     (
         "functions",

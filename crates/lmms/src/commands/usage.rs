@@ -60,12 +60,12 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let dir = ctx.project.artifact_dir();
     let doc = merge_with_previous(doc, &dir);
     let written =
-        doc.write_atomic(&dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
+        lmms_usage::doc::write_atomic(&doc, &dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
         Format::Text => {
-            write!(out, "{}", doc.render_text(ctx.theme.heading))?;
+            write!(out, "{}", lmms_usage::doc::render_text(&doc, ctx.theme.heading))?;
             writeln!(out, "\nwrote {}", written.display())?;
         }
     }
@@ -197,6 +197,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
                     module: st.module.clone(),
                     usage: frac(n),
                     requests_using: n,
+                    id: st.id.clone(),
                 }
             })
             .collect()

@@ -44,7 +44,7 @@ mod tests {
         let cur = Samples { init_ms: vec![90.0; 3], ..Default::default() };
         let (metrics, gate) = compare(&cur, Some(&base), Some(40.0), None);
         let doc = BenchDoc {
-            schema: BENCH_SCHEMA,
+            schema: BENCH_SCHEMA.into(),
             entry: "app:handler".into(),
             python: "python3".into(),
             runs: 3,

@@ -12,8 +12,8 @@ pub fn render_text(out: &mut dyn Write, doc: &BenchDoc) -> std::io::Result<()> {
     writeln!(out, "lmms bench {} — {} runs, {against}", doc.entry, doc.runs)?;
     writeln!(out, "{:<22} {:>20} {:>20} {:>8} {:>9}", "metric", "baseline", "current", "ratio", "change")?;
     for m in &doc.metrics {
-        let base = m.baseline.as_ref().map_or("—".to_string(), |b| fmt_summary(b, m.unit));
-        let current = fmt_summary(&m.current, m.unit);
+        let base = m.baseline.as_ref().map_or("—".to_string(), |b| fmt_summary(b, &m.unit));
+        let current = fmt_summary(&m.current, &m.unit);
         let (ratio, change) = (fmt_ratio(m.ratio), fmt_change(m.improvement_pct));
         writeln!(out, "{:<22} {:>20} {:>20} {:>8} {:>9}", m.name, base, current, ratio, change)?;
     }

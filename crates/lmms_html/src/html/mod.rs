@@ -10,13 +10,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use lmms_plan::policy::{fmt_ms, fmt_pct};
-use lmms_plan::PlanDoc;
-use lmms_profile::doc::{Origin, ProfileDoc};
+use lmms_schema::plan::{fmt_ms, fmt_pct};
+use lmms_schema::PlanDoc;
+use lmms_schema::profile::{Origin, ProfileDoc};
 use lmms_stats::Summary;
 use serde::Serialize;
 
-use crate::artifacts::{Artifacts, Baseline, Bench};
+use crate::artifacts::Artifacts;
+use lmms_schema::bench::{BaselineDoc as Baseline, BaselineKind, BenchDoc as Bench};
 use crate::flame::{FLOOR_FRAME, STARTUP_FRAME};
 use crate::tree::ImportTree;
 
@@ -339,15 +340,13 @@ fn plan_section(s: &mut String, plan: &PlanDoc, a: &Artifacts) {
         facts.push("SnapStart".into());
     }
     if let Some(u) = &a.usage {
-        if let Some(n) = u.requests {
-            facts.push(format!("{n} requests measured"));
-        }
+        facts.push(format!("{} requests measured", u.requests));
         if let Some(r) = u.cold_start_ratio {
             facts.push(format!("cold-start ratio {}", fmt_pct(r)));
         }
     }
     let _ = writeln!(s, "<p class=\"meta\">{}</p>", escape(&facts.join(" · ")));
-    let mut rows: Vec<&lmms_plan::PlannedImport> = plan.imports.iter().collect();
+    let mut rows: Vec<&lmms_schema::plan::PlannedImport> = plan.imports.iter().collect();
     rows.sort_by(|x, y| y.import_ms.unwrap_or(-1.0).total_cmp(&x.import_ms.unwrap_or(-1.0)));
     thead(s, &["module", "#ms", "#usage", "decision", "reason"]);
     for imp in rows {
@@ -378,13 +377,13 @@ fn bench_section(s: &mut String, bench: Option<&Bench>, baseline: Option<&Baseli
     let _ = writeln!(s, "<section id=\"bench\"><h2>Before / after</h2>");
     match (bench, baseline) {
         (Some(b), _) => {
-            let against = match (b.baseline_kind.as_str(), &b.baseline_source) {
-                ("git", Some(rev)) => format!("against {rev}, interleaved"),
-                ("saved", Some(f)) => format!("against the baseline saved in {f}"),
+            let against = match (b.baseline_kind, &b.baseline_source) {
+                (BaselineKind::Git, Some(rev)) => format!("against {rev}, interleaved"),
+                (BaselineKind::Saved, Some(f)) => format!("against the baseline saved in {f}"),
                 _ => "no baseline".to_string(),
             };
             let gate = match &b.gate {
-                Some(g) if !g.passed => format!(" · gate failed: {}", g.failures.join("; ")),
+                g if !g.passed => format!(" · gate failed: {}", g.failures.join("; ")),
                 _ => String::new(),
             };
             let facts = format!("lmms bench {} · {} runs · {against}{gate}", b.entry, b.runs);

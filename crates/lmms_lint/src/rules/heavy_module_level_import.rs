@@ -48,7 +48,7 @@ use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     for (rec, name_idx, target) in cx.hot_import_targets() {
-        let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
+        let Some(cost) = cx.settings.costs.lookup(&target.module, target.origin) else {
             continue;
         };
         if cost.ms < cx.settings.thresholds.module_level_ms {

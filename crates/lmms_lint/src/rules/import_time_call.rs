@@ -68,7 +68,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
                     .map(|(_, t)| t)
             });
         let Some(target) = target else { continue };
-        let Some(cost) = cx.settings.costs.lookup(&target.module, target.kind) else {
+        let Some(cost) = cx.settings.costs.lookup(&target.module, target.origin) else {
             continue;
         };
         if cost.ms < cx.settings.thresholds.module_level_ms {

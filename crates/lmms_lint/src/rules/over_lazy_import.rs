@@ -51,7 +51,7 @@ fn eager_libraries(cx: &FileCx) -> Vec<String> {
         let Ok((_, parsed)) = &cx.graph.files[f].parsed else { continue };
         for (rec, targets) in parsed.imports.iter().zip(cx.graph.import_targets(f)) {
             if lmms_graph::runs_at_import(rec) {
-                out.extend(targets.iter().filter(|(_, t)| t.kind != ModuleKind::Project).map(|(_, t)| t.module.clone()));
+                out.extend(targets.iter().filter(|(_, t)| t.origin != ModuleKind::Project).map(|(_, t)| t.module.clone()));
             }
         }
     }
@@ -71,7 +71,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             continue;
         }
         for (_, target) in targets {
-            if target.kind == ModuleKind::Project {
+            if target.origin == ModuleKind::Project {
                 continue;
             }
             let usage = cx
@@ -82,7 +82,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             // Over-lazy only when even everything it loads is cheap: the
             // plan defers by marginal cost (dependencies included), and a
             // move `lmms fix` made must never be reported here.
-            let cost = cx.settings.costs.most(&target.module, target.kind);
+            let cost = cx.settings.costs.most(&target.module, target.origin);
             // Loaded beneath a library that stays eager (`re` under `json`):
             // the plan's "already loaded", nothing to save.
             let own = |n: &str| target.module == n || target.module.starts_with(&format!("{n}."));

@@ -42,7 +42,7 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         // A project module whose chain (possibly continuing through
         // installed packages) reaches a heavy module, or an installed
         // module that is not heavy itself but imports one.
-        let tail: Vec<String> = if target.kind == ModuleKind::Project {
+        let tail: Vec<String> = if target.origin == ModuleKind::Project {
             let Some(dep) = target.file else { continue };
             if dep == cx.file {
                 continue;

@@ -149,7 +149,7 @@ pub(super) fn installed_graph(
         for f in 0..graph.files.len() {
             for targets in graph.import_targets(f) {
                 for (_, t) in targets {
-                    if t.kind == lmms_graph::ModuleKind::ThirdParty {
+                    if t.origin == lmms_graph::Origin::ThirdParty {
                         starts.insert(t.module.clone());
                     }
                 }

@@ -6,11 +6,17 @@
 use lmms_stats::Summary;
 use serde::{Deserialize, Serialize};
 
+use crate::{Document, FieldError, ParseError};
+
 pub const PROFILE_SCHEMA: &str = "lmms.profile/1";
 
+/// Where a module comes from: the one origin enum of every stage (the
+/// profile's modules, the graph's resolved imports, usage attribution, the
+/// plan's rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
+    /// A module of the project's own sources.
     Project,
     Stdlib,
     ThirdParty,
@@ -20,6 +26,8 @@ pub enum Origin {
 }
 
 impl Origin {
+    pub const ALL: [Origin; 5] = [Origin::Project, Origin::Stdlib, Origin::ThirdParty, Origin::Builtin, Origin::Unknown];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Project => "project",
@@ -28,6 +36,26 @@ impl Origin {
             Origin::Builtin => "builtin",
             Origin::Unknown => "unknown",
         }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`Origin`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown origin {0:?} (the origins are project, stdlib, third-party, builtin and unknown)")]
+pub struct UnknownOrigin(pub String);
+
+/// The names serde reads and writes; anything else is an error, never a
+/// guess.
+impl std::str::FromStr for Origin {
+    type Err = UnknownOrigin;
+    fn from_str(s: &str) -> Result<Origin, UnknownOrigin> {
+        Origin::ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| UnknownOrigin(s.to_string()))
     }
 }
 
@@ -114,48 +142,42 @@ impl ProfileDoc {
         self.entry.split_once(':').map_or(self.entry.as_str(), |(m, _)| m)
     }
 
-    /// Parse and check a `profile.json`: the schema this lmms writes, at
-    /// least one run, and no negative time or size, each error naming its
-    /// field. Later stages decide on these numbers; a hand-edited or foreign
-    /// file must not steer them silently.
-    pub fn from_json(text: &str) -> Result<ProfileDoc, ProfileReadError> {
-        let doc: ProfileDoc = serde_json::from_str(text)?;
-        if doc.schema != PROFILE_SCHEMA {
-            return Err(ProfileReadError::Schema(doc.schema));
-        }
-        if doc.runs == 0 {
-            return Err(ProfileReadError::Field { field: "runs".into(), why: "0; a profile has at least one run".into() });
+    /// Parse and check a `profile.json` (see [`Document::check`]).
+    pub fn from_json(text: &str) -> Result<ProfileDoc, ParseError> {
+        crate::parse(text)
+    }
+}
+
+impl Document for ProfileDoc {
+    const SCHEMA: &'static str = PROFILE_SCHEMA;
+    const KIND: &'static str = "profile";
+
+    /// At least one run, and no negative time or size. Later stages decide
+    /// on these numbers; a hand-edited or foreign file must not steer them
+    /// silently.
+    fn check(&self) -> Result<(), FieldError> {
+        if self.runs == 0 {
+            return Err(FieldError::new("runs", "0; a profile has at least one run"));
         }
         let mut summaries =
-            vec![("init_ms".to_string(), &doc.init_ms), ("floor_ms".into(), &doc.floor_ms), ("rss_mb".into(), &doc.rss_mb)];
-        for (i, m) in doc.modules.iter().enumerate() {
+            vec![("init_ms".to_string(), &self.init_ms), ("floor_ms".into(), &self.floor_ms), ("rss_mb".into(), &self.rss_mb)];
+        for (i, m) in self.modules.iter().enumerate() {
             summaries.push((format!("modules[{i}].self_ms"), &m.self_ms));
             summaries.push((format!("modules[{i}].cumulative_ms"), &m.cumulative_ms));
         }
         for (field, s) in summaries {
             for (part, v) in [("median", s.median), ("mad", s.mad), ("min", s.min), ("max", s.max)] {
                 if !(v.is_finite() && v >= 0.0) {
-                    return Err(ProfileReadError::Field {
-                        field: format!("{field}.{part}"),
-                        why: format!("{v}; times and sizes are never negative"),
-                    });
+                    return Err(FieldError::new(format!("{field}.{part}"), format!("{v}; times and sizes are never negative")));
                 }
             }
         }
-        Ok(doc)
+        Ok(())
     }
 }
 
 /// Why a `profile.json` cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileReadError {
-    #[error("not a profile: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("`schema` is {0:?}; this lmms reads {PROFILE_SCHEMA:?} (run `lmms profile` again)")]
-    Schema(String),
-    #[error("`{field}` is {why}")]
-    Field { field: String, why: String },
-}
+pub type ProfileReadError = ParseError;
 
 #[cfg(test)]
 mod tests {
@@ -167,6 +189,19 @@ mod tests {
         "module_count":1,"modules":[{"name":"app","origin":"project","file":null,
         "self_ms":{"median":1.0,"mad":0.0,"min":1.0,"max":1.0},
         "cumulative_ms":{"median":2.0,"mad":0.0,"min":2.0,"max":2.0},"imported_by":null,"chain":["app"]}]}"#;
+
+    #[test]
+    fn every_origin_reads_back_by_its_name_and_an_unknown_one_is_an_error_naming_the_field() {
+        for o in Origin::ALL {
+            assert_eq!(o.as_str().parse::<Origin>(), Ok(o));
+            assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{o}\""));
+        }
+        assert_eq!("vendored".parse::<Origin>().unwrap_err().0, "vendored");
+        let e = ProfileDoc::from_json(&GOOD.replace(r#""origin":"project""#, r#""origin":"vendored""#))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown variant `vendored`"), "{e}");
+    }
 
     #[test]
     fn a_measured_profile_reads_back() {
