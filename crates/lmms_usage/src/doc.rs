@@ -19,7 +19,7 @@ pub enum Source {
 }
 
 /// One import statement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportUsage {
     /// Relative to the project root, `/`-separated.
     pub path: String,
@@ -27,6 +27,42 @@ pub struct ImportUsage {
     /// The imported module, absolute (`features` for `from features import x`).
     pub module: String,
     /// `requests_using / requests` (0 when there were no requests).
+    pub usage: f64,
+    pub requests_using: u64,
+    /// Each name a `from M import a, b` binds, with its own figure: the
+    /// statement's `usage` is any of them, which says nothing about one
+    /// feature module among five. Absent for `import M` and star imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<NameUsage>,
+}
+
+/// One bound name of a from-import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NameUsage {
+    /// The alias's import id, `path:start-end#index`.
+    pub alias: String,
+    /// The name bound (`s3_export`, or the `as` name).
+    pub name: String,
+    /// What the name refers to: the submodule `M.a` when `a` is one, else `M`.
+    pub module: String,
+    pub usage: f64,
+    pub requests_using: u64,
+}
+
+/// A module-level value built at import from an imported name (`CONFIG =
+/// yaml.safe_load(...)`, `SESSION = requests.Session()`): a request uses it
+/// when code that reads the name runs, whatever the library's own code does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ValueUsage {
+    /// The file that builds it, relative to the project root.
+    pub path: String,
+    pub line: u32,
+    /// The name bound (`CONFIG`).
+    pub name: String,
+    /// The module the value lives in (`config`).
+    pub module: String,
+    /// The imported modules the value is built from (`yaml`).
+    pub built_from: Vec<String>,
     pub usage: f64,
     pub requests_using: u64,
 }
@@ -50,6 +86,9 @@ pub struct UsageDoc {
     /// Platform and tracker statistics; only for `source: "logs"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogStats>,
+    /// Module-level values built at import, with how often they are read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueUsage>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +125,14 @@ impl UsageDoc {
         let fraction = |field: String, value: f64| ReadError::Fraction { field, value, range: "[0, 1]" };
         if let Some((i, u)) = doc.imports.iter().enumerate().find(|(_, u)| !(0.0..=1.0).contains(&u.usage)) {
             return Err(fraction(format!("imports[{i}].usage"), u.usage));
+        }
+        for (i, u) in doc.imports.iter().enumerate() {
+            if let Some((j, n)) = u.names.iter().enumerate().find(|(_, n)| !(0.0..=1.0).contains(&n.usage)) {
+                return Err(fraction(format!("imports[{i}].names[{j}].usage"), n.usage));
+            }
+        }
+        if let Some((i, v)) = doc.values.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(&v.usage)) {
+            return Err(fraction(format!("values[{i}].usage"), v.usage));
         }
         if let Some((i, m)) = doc.modules.iter().enumerate().find(|(_, m)| !(0.0..=1.0).contains(&m.usage)) {
             return Err(fraction(format!("modules[{i}].usage"), m.usage));
@@ -183,6 +230,40 @@ impl UsageDoc {
                 ));
             }
         }
+        // Only names whose figure says more than their statement's.
+        let names: Vec<(String, &NameUsage)> = self
+            .imports
+            .iter()
+            .filter(|i| i.names.len() > 1 || i.names.iter().any(|n| n.module != i.module))
+            .flat_map(|i| i.names.iter().map(move |n| (format!("{}:{} {}", i.path, i.line, n.name), n)))
+            .collect();
+        if !names.is_empty() {
+            let wn = names.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max("NAME".len());
+            let wm = names.iter().map(|(_, n)| n.module.len()).max().unwrap_or(0).max("MODULE".len());
+            out.push('\n');
+            out.push_str(&paint(format!("{:<wn$}  {:<wm$}  {:>7}  {:>8}", "NAME", "MODULE", "USAGE", "REQUESTS")));
+            out.push('\n');
+            for (label, n) in &names {
+                out.push_str(&format!("{label:<wn$}  {:<wm$}  {:>7}  {:>8}\n", n.module, pct(n.usage), n.requests_using));
+            }
+        }
+        if !self.values.is_empty() {
+            let label = |v: &ValueUsage| format!("{}:{} {}", v.path, v.line, v.name);
+            let wv = self.values.iter().map(|v| label(v).len()).max().unwrap_or(0).max("VALUE".len());
+            let wb = self.values.iter().map(|v| v.built_from.join(", ").len()).max().unwrap_or(0).max("BUILT FROM".len());
+            out.push('\n');
+            out.push_str(&paint(format!("{:<wv$}  {:<wb$}  {:>7}  {:>8}", "VALUE", "BUILT FROM", "USAGE", "REQUESTS")));
+            out.push('\n');
+            for v in &self.values {
+                out.push_str(&format!(
+                    "{:<wv$}  {:<wb$}  {:>7}  {:>8}\n",
+                    label(v),
+                    v.built_from.join(", "),
+                    pct(v.usage),
+                    v.requests_using
+                ));
+            }
+        }
         if !self.modules.is_empty() {
             let w = self.modules.iter().map(|m| m.name.len()).max().unwrap_or(0).max("MODULE".len());
             out.push('\n');
@@ -211,11 +292,13 @@ mod tests {
                 module: "requests".into(),
                 usage: 0.2,
                 requests_using: 2,
+                names: vec![],
             }],
             modules: vec![ModuleUsage { name: "requests".into(), usage: 0.2 }],
             cold_start_ratio: None,
             source: Source::Replay,
             logs: None,
+            values: vec![],
         }
     }
 

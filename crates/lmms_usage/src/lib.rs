@@ -22,4 +22,4 @@ pub mod project;
 pub mod replay;
 pub mod tracker;
 
-pub use doc::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};
+pub use doc::{ImportUsage, ModuleUsage, NameUsage, Source, UsageDoc, ValueUsage, USAGE_SCHEMA};
