@@ -357,6 +357,7 @@ mod tests {
             files: Vec::new(),
             previous: None,
             warnings: Vec::new(),
+            unsafe_fixes: false,
         };
         let opts = SimulateOptions {
             python: "/opt/py/bin/python3".into(),

@@ -19,6 +19,28 @@ pub struct UsageDoc {
     pub modules: Vec<ModuleUsage>,
     #[serde(default)]
     pub cold_start_ratio: Option<f64>,
+    /// Module-level values built at import and how often requests read them.
+    #[serde(default)]
+    pub values: Vec<ValueUsage>,
+}
+
+/// One bound name of a from-import (`lmms usage` writes one per alias).
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
+pub struct NameUsage {
+    #[serde(default)]
+    pub alias: String,
+    pub name: String,
+    pub module: String,
+    pub usage: f64,
+}
+
+/// A module-level value built at import (`CONFIG = yaml.safe_load(...)`).
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
+pub struct ValueUsage {
+    pub path: String,
+    pub line: u32,
+    pub name: String,
+    pub usage: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
@@ -31,6 +53,9 @@ pub struct ImportUsage {
     pub usage: f64,
     #[serde(default)]
     pub requests_using: Option<u64>,
+    /// Per bound name of a from-import; absent in older usage files.
+    #[serde(default)]
+    pub names: Vec<NameUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
@@ -69,12 +94,19 @@ impl UsageDoc {
     pub fn lookup(&self, path: &str, line: u32, module: &str) -> Option<f64> {
         let path = path.trim_start_matches("./");
         let at = |i: &&ImportUsage| i.line == line && i.path.trim_start_matches("./") == path;
+        // A name's own figure first: `from features import alexa, s3_export`
+        // is one statement, but each name is its own module and usage.
+        let by_name = self
+            .imports
+            .iter()
+            .filter(at)
+            .flat_map(|i| i.names.iter().filter(|n| n.module == module))
+            .map(|n| n.usage)
+            .reduce(f64::max);
         // `from pkg import a, b` may be recorded once, as `pkg`: then the
         // statement's figure is the best there is for `pkg.a`.
-        self.imports
-            .iter()
-            .find(|i| at(i) && i.module == module)
-            .map(|i| i.usage)
+        by_name
+            .or_else(|| self.imports.iter().find(|i| at(i) && i.module == module).map(|i| i.usage))
             .or_else(|| {
                 self.modules
                     .iter()
@@ -83,6 +115,12 @@ impl UsageDoc {
             })
             .or_else(|| self.imports.iter().find(at).map(|i| i.usage))
             .or_else(|| self.module_usage(module))
+    }
+
+    /// How often requests read the module-level value `name` of `path`.
+    pub fn value_usage(&self, path: &str, name: &str) -> Option<f64> {
+        let path = path.trim_start_matches("./");
+        self.values.iter().find(|v| v.name == name && v.path.trim_start_matches("./") == path).map(|v| v.usage)
     }
 
     pub fn module_usage(&self, module: &str) -> Option<f64> {
@@ -119,6 +157,21 @@ mod tests {
         assert_eq!(d.lookup("other.py", 9, "boto3"), Some(0.07));
         assert_eq!(d.lookup("other.py", 9, "json"), None);
         assert_eq!(d.cold_start_ratio, Some(0.074));
+    }
+
+    #[test]
+    fn a_name_of_a_from_import_has_its_own_figure_not_the_statements() {
+        let doc = r#"{"schema": "lmms.usage/1", "imports": [{"path": "app.py", "line": 1, "module": "features",
+            "usage": 0.45, "names": [{"alias": "app.py:0-40#0", "name": "alexa", "module": "features.alexa", "usage": 0.4},
+            {"alias": "app.py:0-40#1", "name": "s3_export", "module": "features.s3_export", "usage": 0.07}]}],
+            "values": [{"path": "config.py", "line": 4, "name": "CONFIG", "module": "config", "built_from": ["yaml"], "usage": 1.0}]}"#;
+        let d = UsageDoc::from_json(doc).unwrap();
+        assert_eq!(d.lookup("app.py", 1, "features.s3_export"), Some(0.07));
+        assert_eq!(d.lookup("app.py", 1, "features.alexa"), Some(0.4));
+        assert_eq!(d.lookup("app.py", 1, "features"), Some(0.45));
+        assert_eq!(d.value_usage("config.py", "CONFIG"), Some(1.0));
+        // An older file, without names, still reads.
+        assert_eq!(UsageDoc::from_json(DOC).unwrap().imports[0].names, vec![]);
     }
 
     #[test]

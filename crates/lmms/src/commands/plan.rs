@@ -33,6 +33,11 @@ pub struct Args {
     /// Interpreter for --simulate (default: the one the profile used).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Plan the code `lmms fix --unsafe-fixes` writes: module-level values
+    /// (clients, sessions, configs) become cached getters, so they no longer
+    /// keep their imports on INIT.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Show every import (not only those that change) with the reason for
     /// each, its blockers' source lines and where the cost models disagree.
     #[arg(long, short = 'v')]
@@ -72,7 +77,8 @@ fn simulate_options(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<S
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let inputs = load_inputs(ctx)?;
+    let mut inputs = load_inputs(ctx)?;
+    inputs.unsafe_fixes = args.unsafe_fixes;
     for w in &inputs.warnings {
         eprintln!("lmms: warning: {w}");
     }
