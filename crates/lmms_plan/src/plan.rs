@@ -136,8 +136,10 @@ pub struct PlannedImport {
     pub loaded_by: Option<String>,
     pub models: Option<Models>,
     pub disagreement: Option<String>,
-    /// A use that no lazy rewrite can remove (class base, decorator,
-    /// default argument) keeps this statement eager while its file loads.
+    /// A use that the fix (with the plan's options) leaves in place keeps
+    /// this statement eager while its file loads: a class base, decorator or
+    /// default argument always; a value built at import or a dispatch entry
+    /// unless `unsafe_fixes`; a plain call or `__all__` entry.
     pub pinned: bool,
     /// The module-level value built from this import that requests read
     /// most (`CONFIG = yaml.safe_load(...)`), from the usage document.
@@ -396,7 +398,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
     solver.solve(&mut rows);
 
     for r in rows.iter_mut() {
-        if r.current == Placement::ModuleLevel && (r.strategy == Strategy::FunctionLevel || r.held.is_some()) {
+        if r.current == Placement::ModuleLevel && r.strategy == Strategy::FunctionLevel {
             if let Some(f) = file_of.get(r.path.as_str()) {
                 r.blocked_by = blockers(f, &r.bound, r.import_ms, &r.module);
             }

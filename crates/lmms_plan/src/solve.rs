@@ -59,8 +59,20 @@ impl<'a> Solver<'a> {
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
             for (i, r) in rows.iter_mut().enumerate() {
-                self.decide_row(i, r, &loaders, &pinned_ms);
+                self.decide_row(i, r, &loaders, &pinned_ms, false);
                 self.hold_read_value(r);
+            }
+            // Then a statement whose module another statement keeps eager on
+            // its own merits costs nothing. Two passes, so two statements of
+            // one module never keep each other eager at 0 ms.
+            let standalone = eager_rows(rows, self.entry, self.project);
+            let loaders = self.loaders(rows, &standalone);
+            for (i, r) in rows.iter_mut().enumerate() {
+                let shared = loaders.get(&r.module).is_some_and(|v| v.iter().any(|(j, m)| *j != i && *m == r.module));
+                if shared && !standalone.contains(&i) {
+                    self.decide_row(i, r, &loaders, &pinned_ms, true);
+                    self.hold_read_value(r);
+                }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
                 .iter()
@@ -86,13 +98,22 @@ impl<'a> Solver<'a> {
         loaders
     }
 
-    fn decide_row(&self, i: usize, r: &mut PlannedImport, loaders: &Loaders, pinned_ms: &BTreeMap<String, f64>) {
+    fn decide_row(
+        &self,
+        i: usize,
+        r: &mut PlannedImport,
+        loaders: &Loaders,
+        pinned_ms: &BTreeMap<String, f64>,
+        same_module: bool,
+    ) {
         // What other eager statements load: another module's statement, or
         // another statement importing this very module (two files importing
         // pandas pay for it once, and deferring one of them saves nothing).
         let others: BTreeMap<String, String> = loaders
             .iter()
-            .filter_map(|(k, v)| v.iter().find(|(j, _)| *j != i).map(|(_, m)| (k.clone(), m.clone())))
+            .filter_map(|(k, v)| {
+                v.iter().find(|(j, m)| *j != i && (same_module || *m != r.module)).map(|(_, m)| (k.clone(), m.clone()))
+            })
             .collect();
         let library = r.origin != Some(Origin::Project);
         let measured = self.hot.iter().rev().find(|a| a.is_profiled(&r.module));
