@@ -59,19 +59,17 @@ impl<'a> Solver<'a> {
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
             for (i, r) in rows.iter_mut().enumerate() {
-                self.decide_row(i, r, &loaders, &pinned_ms, false);
+                self.decide_row(i, r, &loaders, &pinned_ms);
                 self.hold_read_value(r);
             }
             // Then a statement whose module another statement keeps eager on
             // its own merits costs nothing. Two passes, so two statements of
             // one module never keep each other eager at 0 ms.
             let standalone = eager_rows(rows, self.entry, self.project);
-            let loaders = self.loaders(rows, &standalone);
+            let eager_modules: BTreeSet<String> = standalone.iter().map(|&j| rows[j].module.clone()).collect();
             for (i, r) in rows.iter_mut().enumerate() {
-                let shared = loaders.get(&r.module).is_some_and(|v| v.iter().any(|(j, m)| *j != i && *m == r.module));
-                if shared && !standalone.contains(&i) {
-                    self.decide_row(i, r, &loaders, &pinned_ms, true);
-                    self.hold_read_value(r);
+                if eager_modules.contains(&r.module) && !standalone.contains(&i) && r.import_ms.is_some() {
+                    self.also_imported(r);
                 }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
@@ -98,21 +96,13 @@ impl<'a> Solver<'a> {
         loaders
     }
 
-    fn decide_row(
-        &self,
-        i: usize,
-        r: &mut PlannedImport,
-        loaders: &Loaders,
-        pinned_ms: &BTreeMap<String, f64>,
-        same_module: bool,
-    ) {
-        // What other eager statements load: another module's statement, or
-        // another statement importing this very module (two files importing
-        // pandas pay for it once, and deferring one of them saves nothing).
+    fn decide_row(&self, i: usize, r: &mut PlannedImport, loaders: &Loaders, pinned_ms: &BTreeMap<String, f64>) {
+        // What eager statements of other modules load (statements of this
+        // very module are [`Self::also_imported`]'s).
         let others: BTreeMap<String, String> = loaders
             .iter()
             .filter_map(|(k, v)| {
-                v.iter().find(|(j, m)| *j != i && (same_module || *m != r.module)).map(|(_, m)| (k.clone(), m.clone()))
+                v.iter().find(|(j, m)| *j != i && *m != r.module).map(|(_, m)| (k.clone(), m.clone()))
             })
             .collect();
         let library = r.origin != Some(Origin::Project);
@@ -123,6 +113,21 @@ impl<'a> Solver<'a> {
             self.unprofiled(r);
         } else {
             self.profiled(r, &others, pinned_ms);
+        }
+    }
+
+    /// Another statement that stays eager on its own merits imports this
+    /// module too: deferring this one saves nothing, so it does not move.
+    fn also_imported(&self, r: &mut PlannedImport) {
+        r.import_ms = Some(0.0);
+        r.loaded_by = Some(r.module.clone());
+        apply(r, 0.0, self.cx);
+        r.reason = format!(
+            "{} (another statement that stays eager imports {} too: deferring this one saves nothing)",
+            r.reason, r.module
+        );
+        if r.current == Placement::ModuleLevel {
+            r.strategy = Strategy::ModuleLevel;
         }
     }
 
@@ -228,9 +233,7 @@ impl<'a> Solver<'a> {
         r.import_ms = Some(ms);
         r.loaded_by = loaded_by.clone();
         apply(r, ms, self.cx);
-        if let Some(by) = loaded_by.clone().filter(|by| *by == r.module) {
-            r.reason = format!("{} (another statement that stays eager imports {by} too: deferring this one saves nothing)", r.reason);
-        } else if let Some(by) = loaded_by {
+        if let Some(by) = loaded_by {
             r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
         } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
             r.reason = format!(

@@ -264,7 +264,16 @@ pub fn attribute(
             let (Some(bound), Some(alias)) = (st.bound.get(i), st.alias_ids.get(i)) else { continue };
             let sub = format!("{}.{a}", st.module);
             let module = if targets.contains(&sub) { sub } else { st.module.clone() };
-            let used = used_by(&name_keys(bound), &closures.get(&module).into_iter().collect::<Vec<_>>());
+            let closure = closures.get(&module);
+            // A name bound to a project module is used when that module's
+            // code runs: the handler naming five feature modules in one
+            // function runs one of them per request, not five.
+            let keys = if closure.is_some_and(|c| !c.direct_calls) && module != st.module {
+                BTreeSet::new()
+            } else {
+                name_keys(bound)
+            };
+            let used = used_by(&keys, &closure.into_iter().collect::<Vec<_>>());
             let k = count(&used);
             if module != st.module {
                 let slot = per_module.entry(module.clone()).or_insert_with(|| vec![false; events.len()]);
@@ -455,6 +464,7 @@ mod tests {
 
     #[test]
     fn each_name_of_a_from_import_gets_its_own_figure() {
+        // One function names both modules; each request runs one of them.
         let parsed = lmms_python::parse_module(
             "from features import alexa, s3_export\n\ndef handler(e, c):\n    if e:\n        return s3_export.run(e)\n    return alexa.run(e)\n",
         );
@@ -464,7 +474,7 @@ mod tests {
             ("features.alexa".to_string(), Closure::project("features.alexa")),
             ("features.s3_export".to_string(), Closure::project("features.s3_export")),
         ]);
-        let ev = |mods: &[&str]| EventUse { modules: set(mods), ..Default::default() };
+        let ev = |mods: &[&str]| EventUse { modules: set(mods), functions: set(&["app:handler"]), ..Default::default() };
         let events = vec![ev(&["features.alexa"]), ev(&["features.alexa"]), ev(&["features.alexa"]), ev(&["features.s3_export"])];
         let targets = |st: &Statement| statement_targets(st, &|m: &str| closures.contains_key(m));
         let (imports, modules) = attribute(&s, &targets, &closures, &events);
