@@ -806,6 +806,40 @@ mod tests {
     }
 
     #[test]
+    fn deferring_the_value_that_keeps_a_submodule_eager_frees_its_package_too() {
+        // The issue's `requests` at 0.0 ms, "already loaded by requests.adapters,
+        // which stays eager": eager only because of a module-level adapter.
+        let http = "import requests\nfrom requests.adapters import HTTPAdapter\n\nADAPTER = HTTPAdapter(max_retries=3)\n\ndef get(url):\n    s = requests.Session()\n    s.mount('https://', ADAPTER)\n    return s.get(url)\n";
+        let entry = "import http_client\n\ndef handler(e, c):\n    return http_client.get(e)\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("http_client", 1.0, &["app", "http_client"]),
+                ("requests", 40.0, &["app", "http_client", "requests"]),
+                ("requests.adapters", 20.0, &["app", "http_client", "requests", "requests.adapters"]),
+                ("urllib3", 30.0, &["app", "http_client", "requests", "requests.adapters", "urllib3"]),
+            ],
+        );
+        let mut u = usage(&[
+            ("app.py", 1, "http_client", 1.0),
+            ("http_client.py", 1, "requests", 0.2),
+            ("http_client.py", 2, "requests.adapters", 0.2),
+        ]);
+        u.values = vec![value("http_client.py", 4, "ADAPTER", 0.2)];
+        let files = [file("app.py", "app", entry), file("http_client.py", "http_client", http)];
+        let safe = planned(&p, &u, &files, false);
+        let r = at(&safe, "http_client.py", "requests");
+        assert_eq!((r.import_ms, r.loaded_by.as_deref()), (Some(0.0), Some("requests.adapters")));
+        assert_eq!(at(&safe, "http_client.py", "requests.adapters").strategy, Strategy::ModuleLevel);
+        let unsafe_plan = planned(&p, &u, &files, true);
+        let r = at(&unsafe_plan, "http_client.py", "requests");
+        assert_eq!((r.import_ms, r.strategy, r.loaded_by.as_deref()), (Some(40.0), Strategy::FunctionLevel, None));
+        assert_eq!(at(&unsafe_plan, "http_client.py", "requests.adapters").strategy, Strategy::FunctionLevel);
+        assert!(!unsafe_plan.hot_set.iter().any(|m| m.starts_with("requests")), "{:?}", unsafe_plan.hot_set);
+    }
+
+    #[test]
     fn line_and_column_are_one_based() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("ab", 0), (1, 1));

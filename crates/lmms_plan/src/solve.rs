@@ -53,6 +53,13 @@ impl<'a> Solver<'a> {
     /// others cheaper still, so this settles in a few rounds; the cap guards
     /// against a flip-flop between two decisions that each undo the other.
     pub fn solve(&self, rows: &mut [PlannedImport]) {
+        // Start from the code after the fix: nothing eager but what the fix
+        // leaves in place, so two statements never keep each other eager at
+        // 0 ms (`import requests` and `from requests.adapters import …`,
+        // each loading the other's package) when deferring both saves it all.
+        for r in rows.iter_mut().filter(|r| !r.pinned) {
+            r.strategy = Strategy::FunctionLevel;
+        }
         let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
         for _ in 0..12 {
             let eager = eager_rows(rows, self.entry, self.project);
