@@ -24,7 +24,7 @@ events="events/recorded.jsonl"
 step() { printf '\n== %s\n' "$*"; }
 step "lmms profile";            "$lmms" profile --runs "$runs" "$@" | sed -n '/Cold start/,/modules loaded/p'
 step "lmms usage --events";     "$lmms" usage --events "$events" "$@" | head -3
-step "lmms plan --simulate";    "$lmms" plan --simulate --runs "$runs" "$@" | grep -E "^(summary|simulated|hot set)"
+step "lmms plan --simulate";    "$lmms" plan --unsafe-fixes --simulate --runs "$runs" "$@" | grep -E "^(summary|simulated|hot set)"
 step "lmms fast-path generate"; "$lmms" fast-path generate | head -1
 step "lmms fix --unsafe-fixes"; "$lmms" fix --unsafe-fixes | tail -2
 step "lmms fix (second run)";   "$lmms" fix --unsafe-fixes | tail -1

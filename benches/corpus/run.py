@@ -328,10 +328,11 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
         res["usage"] = {"exit": rc, "requests": doc.get("requests"), "errors": doc.get("errors"),
                         "stderr": se.strip()[-600:]}
     # --simulate first: the plain plan written last is the one fix reads, as in a user's loop.
-    rc, so, se = lmms(binary, a, ["plan", "--simulate", "--runs", str(runs), "--format", "json"], env, out,
+    # --unsafe-fixes: plan the code the `fix --unsafe-fixes` below writes.
+    rc, so, se = lmms(binary, a, ["plan", "--unsafe-fixes", "--simulate", "--runs", str(runs), "--format", "json"], env, out,
                       "plan-simulate")
     sim = (as_json(so) or {}).get("predicted_init_ms")
-    rc, so, se = lmms(binary, a, ["plan", "--format", "json"], env, out, "plan")
+    rc, so, se = lmms(binary, a, ["plan", "--unsafe-fixes", "--format", "json"], env, out, "plan")
     doc = as_json(so) or {}
     cur = doc.get("current_init_ms")
     res["plan"] = {"exit": rc, "current_init_ms": cur.get("median") if isinstance(cur, dict) else cur,

@@ -7,7 +7,7 @@ mod plan_support;
 
 use std::path::Path;
 
-use plan_support::{app, filters, fixture_dir, lmms};
+use plan_support::{app_planned as app, filters, fixture_dir, lmms};
 
 /// `snap!` plus the stale profile's age, which grows by a day every day.
 macro_rules! snap_aged {

@@ -5,7 +5,7 @@ mod plan_support;
 
 use std::path::Path;
 
-use plan_support::{app, filters, fixture_dir, lmms};
+use plan_support::{app_planned as app, filters, fixture_dir, lmms};
 
 fn generate(dir: &Path) -> String {
     let out = lmms(dir).args(["fast-path", "generate"]).output().unwrap();

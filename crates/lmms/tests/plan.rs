@@ -16,7 +16,7 @@ use plan_support::{app, lmms};
 
 fn plan_json(dir: &Path) -> serde_json::Value {
     let out = lmms(dir)
-        .args(["plan", "--format", "json"])
+        .args(["plan", "--unsafe-fixes", "--format", "json"])
         .output()
         .unwrap();
     assert!(
@@ -132,10 +132,36 @@ fn module_level_client_and_dispatch_table_block_with_their_cost() {
     );
 }
 
+/// Plain `lmms plan` plans what plain `lmms fix` writes: the module-level
+/// client and the pandas dispatch table stay, so their imports stay on INIT,
+/// and the entry's own `import pandas` saves nothing while report.py keeps it.
+#[test]
+fn without_unsafe_fixes_values_built_at_import_keep_their_imports_on_init() {
+    let dir = app(true);
+    let out = lmms(dir.path()).args(["plan", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["unsafe_fixes"], false);
+    let boto3 = row(&doc, "lambda_function.py", "boto3");
+    assert_eq!((&boto3["strategy"], &boto3["pinned"]), (&"module-level".into(), &true.into()));
+    let reason = boto3["reason"].as_str().unwrap();
+    assert!(reason.starts_with("stays on INIT: `S3 = boto3.client("), "{reason}");
+    assert!(reason.contains("--unsafe-fixes"), "{reason}");
+    let table = row(&doc, "features/report.py", "pandas");
+    assert_eq!(table["strategy"], "module-level");
+    // So importing features.report costs pandas too, and it is deferred whole.
+    let report = row(&doc, "lambda_function.py", "features.report");
+    assert_eq!(report["strategy"], "function-level");
+    assert!(report["import_ms"].as_f64().unwrap() >= table["import_ms"].as_f64().unwrap());
+    let hot: Vec<&str> = doc["hot_set"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(hot.contains(&"boto3") && !hot.contains(&"pandas"), "{hot:?}");
+    assert!(doc["estimated_init_ms"].as_f64() > plan_json(dir.path())["estimated_init_ms"].as_f64());
+}
+
 #[test]
 fn plan_text_report() {
     let dir = app(true);
-    snap!(dir.path(), lmms(dir.path()).args(["plan"]));
+    snap!(dir.path(), lmms(dir.path()).args(["plan", "--unsafe-fixes"]));
 }
 
 #[test]
@@ -146,7 +172,7 @@ fn the_default_report_lists_only_what_changes_and_explain_shows_everything() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    let brief = text(&["plan"]);
+    let brief = text(&["plan", "--unsafe-fixes"]);
     // One line per moving import: no reasons, no model comparison, no T1 rows.
     assert!(!brief.contains("models differ"), "{brief}");
     assert!(!brief.contains("(DEC-01, T"), "{brief}");
@@ -154,11 +180,11 @@ fn the_default_report_lists_only_what_changes_and_explain_shows_everything() {
     assert!(brief.contains("lambda_function.py:12"), "{brief}");
     // Nothing cites a document the user has not read.
     assert!(!brief.contains("seeds"), "{brief}");
-    let explained = text(&["plan", "--explain"]);
+    let explained = text(&["plan", "--unsafe-fixes", "--explain"]);
     assert!(explained.contains("models differ"), "{explained}");
     assert!(!explained.contains("seeds"), "{explained}");
-    assert_eq!(text(&["plan", "-v"]), explained);
-    snap!(dir.path(), lmms(dir.path()).args(["plan", "--explain"]));
+    assert_eq!(text(&["plan", "--unsafe-fixes", "-v"]), explained);
+    snap!(dir.path(), lmms(dir.path()).args(["plan", "--unsafe-fixes", "--explain"]));
 }
 
 #[test]
@@ -166,7 +192,7 @@ fn plan_json_document() {
     let dir = app(true);
     snap!(
         dir.path(),
-        lmms(dir.path()).args(["plan", "--format", "json"])
+        lmms(dir.path()).args(["plan", "--unsafe-fixes", "--format", "json"])
     );
 }
 
@@ -185,7 +211,7 @@ fn without_usage_the_plan_says_so_and_grants_no_exception() {
         .unwrap()
         .iter()
         .any(|n| n.as_str().unwrap().contains("no .lmms/usage.json")));
-    snap!(dir.path(), lmms(dir.path()).args(["plan"]));
+    snap!(dir.path(), lmms(dir.path()).args(["plan", "--unsafe-fixes"]));
 }
 
 #[test]

@@ -48,6 +48,65 @@ fn use_kind(what: ModuleLevelUse) -> (BlockerKind, &'static str) {
     }
 }
 
+/// Whether `lmms fix` (with `--unsafe-fixes` or not) leaves the use in
+/// place, so the import stays on INIT whatever the plan decides: annotations
+/// are quoted or moved under `TYPE_CHECKING` by the safe fix, values built
+/// at import and dispatch entries are rewritten only by the unsafe one, and
+/// nothing rewrites a plain call, `__all__` or a `global` rebinding.
+pub(crate) fn kept_by_fix(kind: BlockerKind, unsafe_fixes: bool) -> bool {
+    match kind {
+        BlockerKind::Annotation => false,
+        BlockerKind::ModuleLevelCall | BlockerKind::Value => !unsafe_fixes,
+        _ => true,
+    }
+}
+
+/// `file:line` of a project file that does `from module import name`: a
+/// reader of the name the getter rewrite would take away, so the fix keeps it.
+fn imported_elsewhere(files: &[SourceFile], module: &str, name: &str) -> Option<String> {
+    files.iter().filter(|f| f.module != module).find_map(|f| {
+        f.parsed.imports.iter().find_map(|rec| {
+            let base = lmms_graph::statement_base(Some(&f.module), f.is_package, rec)?;
+            let hit = rec.is_from && base == module && rec.names.iter().any(|n| n.attribute.as_deref() == Some(name));
+            hit.then(|| format!("{}:{}", f.path, rec.line))
+        })
+    })
+}
+
+/// Why the statement stays on INIT after `lmms fix` with these options, if
+/// it does: the first use the fix leaves in place.
+pub(crate) fn held_by(
+    found: &[Blocker],
+    file: &SourceFile,
+    files: &[SourceFile],
+    bound: &[String],
+    unsafe_fixes: bool,
+) -> Option<String> {
+    for b in found {
+        if b.kind == BlockerKind::ModuleLevelCall && unsafe_fixes {
+            let call = file.parsed.module_calls.iter().find(|c| c.line == b.line && bound.contains(&c.root))?;
+            let reader = call.targets.iter().find_map(|t| imported_elsewhere(files, &file.module, t).map(|at| (t, at)));
+            if let Some((t, at)) = reader {
+                return Some(format!(
+                    "stays on INIT: `{}` (line {}) is imported by {at}, so the getter rewrite cannot replace `{t}`",
+                    b.code, b.line
+                ));
+            }
+            continue;
+        }
+        if !kept_by_fix(b.kind, unsafe_fixes) {
+            continue;
+        }
+        let why = match b.kind {
+            BlockerKind::ModuleLevelCall => "builds a value at import; only `--unsafe-fixes` turns it into a cached getter (`lmms plan --unsafe-fixes` plans that)",
+            BlockerKind::Value => "stores it in a module-level value; only `--unsafe-fixes` makes that entry lazy (`lmms plan --unsafe-fixes` plans that)",
+            _ => "uses it at import in a way no rewrite removes",
+        };
+        return Some(format!("stays on INIT: `{}` (line {}) {why}", b.code, b.line));
+    }
+    None
+}
+
 pub(crate) fn blockers(
     file: &SourceFile,
     bound: &[String],

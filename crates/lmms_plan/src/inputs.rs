@@ -19,6 +19,8 @@ pub struct Inputs {
     pub previous: Option<PlanDoc>,
     /// Files that could not be read or parsed cleanly (reported, never fatal).
     pub warnings: Vec<String>,
+    /// Plan what `lmms fix --unsafe-fixes` writes (`lmms plan --unsafe-fixes`).
+    pub unsafe_fixes: bool,
 }
 
 impl Inputs {
@@ -32,6 +34,7 @@ impl Inputs {
             config,
             hot,
             previous: self.previous.as_ref(),
+            unsafe_fixes: self.unsafe_fixes,
         }
     }
 }
@@ -122,6 +125,7 @@ pub fn load(project: &Project<'_>) -> Result<Inputs, InputError> {
         files,
         previous,
         warnings,
+        unsafe_fixes: false,
     })
 }
 

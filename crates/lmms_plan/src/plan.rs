@@ -19,7 +19,8 @@ use crate::usage::UsageDoc;
 use crate::{estimate, rows};
 
 pub use lmms_schema::plan::{
-    Blocker, BlockerKind, Placement, PlanDoc, PlannedImport, Prediction, Series, Simulation, HARD_BLOCKERS, PLAN_SCHEMA,
+    Blocker, BlockerKind, Placement, PlanDoc, PlannedImport, Prediction, Series, Simulation, ValueRead, HARD_BLOCKERS,
+    PLAN_SCHEMA,
 };
 
 /// DEC-03's "Expect >40% improvement".
@@ -69,7 +70,7 @@ pub fn build_plan_measured(
     config: &Config,
     hot: &[ProfileDoc],
 ) -> PlanDoc {
-    plan(&PlanRequest { profile, usage, files, config, hot, previous: None })
+    plan(&PlanRequest { profile, usage, files, config, hot, previous: None, unsafe_fixes: false })
 }
 
 /// Everything a plan is decided from.
@@ -84,11 +85,13 @@ pub struct PlanRequest<'a> {
     /// import's median moves past a threshold by more than its MAD
     /// ([`crate::hysteresis`]).
     pub previous: Option<&'a PlanDoc>,
+    /// Plan the code `lmms fix --unsafe-fixes` writes, not `lmms fix`'s.
+    pub unsafe_fixes: bool,
 }
 
 /// Build the plan from a [`PlanRequest`].
 pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
-    let PlanRequest { profile, usage, files, config, hot, previous } = *req;
+    let PlanRequest { profile, usage, files, config, hot, previous, unsafe_fixes } = *req;
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
     let project: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
     let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -106,7 +109,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
                 .into(),
         );
     }
-    rows::annotate(&mut rows, usage, &file_of);
+    rows::annotate(&mut rows, usage, &file_of, files, unsafe_fixes);
 
     let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
     let attribution = Attribution::new(profile, &keys);
@@ -121,6 +124,11 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
             if let Some(f) = file_of.get(r.path.as_str()) {
                 r.blocked_by = blockers(f, &r.bound, r.import_ms, &r.module);
             }
+        }
+        // What the fix leaves in place is not a move: the row says it stays.
+        if let (Some(why), Strategy::FunctionLevel) = (r.held.clone(), r.strategy) {
+            r.strategy = Strategy::ModuleLevel;
+            r.reason = format!("{why} (on its own: {})", r.reason);
         }
     }
     estimate::round(&mut rows);
@@ -142,6 +150,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
         estimated_init_ms: est.estimated_init_ms,
         own_time_excluded: est.own_time_excluded,
         simulation: None,
+        unsafe_fixes,
         prediction: None,
         notes,
     };
@@ -197,6 +206,7 @@ mod tests {
                     module: m.to_string(),
                     usage: *u,
                     requests_using: (u * 100.0).round() as u64,
+                    names: vec![],
                     id: String::new(),
                 })
                 .collect(),
@@ -204,6 +214,7 @@ mod tests {
             cold_start_ratio: None,
             source: lmms_schema::usage::Source::Replay,
             logs: None,
+            values: vec![],
         }
     }
 
@@ -374,7 +385,7 @@ mod tests {
         };
         let cfg = Config::default();
         let run = |p: &ProfileDoc, previous: Option<&PlanDoc>| {
-            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous })
+            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false })
         };
         let yaml = |doc: &PlanDoc| doc.imports.iter().find(|r| r.module == "yaml").unwrap().clone();
         let first = run(&at(9.8, 0.3), None);
@@ -389,6 +400,179 @@ mod tests {
         // 12.0 ms ± 1.2 ms is clearly past: the tier moves.
         let moved = yaml(&run(&at(12.0, 1.2), Some(&first)));
         assert_eq!((moved.tier, moved.strategy), (Some(Tier::T3), Strategy::FunctionLevel));
+    }
+
+    fn planned(p: &ProfileDoc, u: &UsageDoc, files: &[SourceFile], unsafe_fixes: bool) -> PlanDoc {
+        let cfg = Config::default();
+        plan(&PlanRequest { profile: p, usage: Some(u), files, config: &cfg, hot: &[], previous: None, unsafe_fixes })
+    }
+
+    fn at<'d>(doc: &'d PlanDoc, path: &str, module: &str) -> &'d PlannedImport {
+        doc.imports.iter().find(|r| r.path == path && r.module == module).unwrap()
+    }
+
+    fn value(path: &str, line: u32, name: &str, usage: f64) -> crate::usage::ValueUsage {
+        crate::usage::ValueUsage {
+            path: path.into(),
+            line,
+            name: name.into(),
+            module: String::new(),
+            built_from: vec![],
+            usage,
+            requests_using: (usage * 100.0).round() as u64,
+        }
+    }
+
+    #[test]
+    fn a_module_level_session_keeps_its_import_on_init_unless_the_fix_is_unsafe() {
+        let src = "import json\nimport requests\n\nSESSION = requests.Session()\n\ndef handler(e, c):\n    return SESSION.get(e)\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("json", 2.0, &["app", "json"]),
+                ("requests", 60.0, &["app", "requests"]),
+                ("urllib3", 30.0, &["app", "requests", "urllib3"]),
+            ],
+        );
+        let mut u = usage(&[("app.py", 1, "json", 1.0), ("app.py", 2, "requests", 0.2)]);
+        u.values = vec![value("app.py", 4, "SESSION", 0.2)];
+        let files = [file("app.py", "app", src)];
+        let safe = planned(&p, &u, &files, false);
+        let r = at(&safe, "app.py", "requests");
+        assert_eq!((r.strategy, r.pinned), (Strategy::ModuleLevel, true));
+        assert!(r.reason.starts_with("stays on INIT: `SESSION = requests.Session()` (line 4)"), "{}", r.reason);
+        assert!(safe.hot_set.contains(&"requests".to_string()));
+        assert!(!safe.unsafe_fixes);
+        let unsafe_plan = planned(&p, &u, &files, true);
+        let r = at(&unsafe_plan, "app.py", "requests");
+        assert_eq!((r.strategy, r.pinned), (Strategy::FunctionLevel, false));
+        assert_eq!(r.blocked_by[0].kind, BlockerKind::ModuleLevelCall);
+        assert_eq!(r.value.as_ref().map(|v| v.usage), Some(0.2));
+        assert_eq!(unsafe_plan.hot_set, vec!["json"]);
+        assert!(unsafe_plan.estimated_init_ms < safe.estimated_init_ms - 89.0);
+    }
+
+    #[test]
+    fn a_value_most_requests_read_stays_built_at_init_with_its_import() {
+        let config = "import yaml\n\nCONFIG = yaml.safe_load('a: 1')\n";
+        let entry = "import config\n\ndef handler(e, c):\n    return config.CONFIG['a']\n";
+        let p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("config", 1.0, &["app", "config"]), ("yaml", 120.0, &["app", "config", "yaml"])],
+        );
+        let mut u = usage(&[("app.py", 1, "config", 1.0), ("config.py", 1, "yaml", 0.0)]);
+        u.values = vec![value("config.py", 3, "CONFIG", 1.0)];
+        let files = [file("app.py", "app", entry), file("config.py", "config", config)];
+        let doc = planned(&p, &u, &files, true);
+        let y = at(&doc, "config.py", "yaml");
+        assert_eq!(y.strategy, Strategy::ModuleLevel);
+        assert_eq!(y.usage, Some(1.0), "the value's figure, not yaml's own code's 0%");
+        assert!(y.reason.contains("`CONFIG` (line 3), built from it at import, is read by 100% of requests"), "{}", y.reason);
+        assert!(doc.hot_set.contains(&"yaml".to_string()));
+    }
+
+    #[test]
+    fn each_name_of_a_from_import_is_planned_with_its_own_usage() {
+        let entry = "from features import alexa, s3_export\n\ndef handler(e, c):\n    return alexa.run(e) or s3_export.run(e)\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("features", 0.5, &["app", "features"]),
+                ("features.alexa", 40.0, &["app", "features", "features.alexa"]),
+                ("features.s3_export", 150.0, &["app", "features", "features.s3_export"]),
+            ],
+        );
+        let mut u = usage(&[("app.py", 1, "features", 0.45)]);
+        u.imports[0].names = ["alexa", "s3_export"]
+            .iter()
+            .zip([0.45, 0.07])
+            .enumerate()
+            .map(|(i, (n, usage))| crate::usage::NameUsage {
+                alias: format!("app.py:0-37#{i}"),
+                name: n.to_string(),
+                module: format!("features.{n}"),
+                usage,
+                requests_using: (usage * 100.0).round() as u64,
+            })
+            .collect();
+        let files = [file("app.py", "app", entry), file("features/__init__.py", "features", "")];
+        let doc = planned(&p, &u, &files, false);
+        assert_eq!(at(&doc, "app.py", "features.s3_export").usage, Some(0.07));
+        assert_eq!(at(&doc, "app.py", "features.alexa").usage, Some(0.45));
+    }
+
+    #[test]
+    fn a_module_another_eager_statement_imports_costs_nothing_and_does_not_move() {
+        let entry = "import pandas\nimport report\n\ndef handler(e, c):\n    return pandas, report\n";
+        let report = "import pandas\n\ndef run():\n    return pandas.DataFrame()\n";
+        let p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("pandas", 50.0, &["app", "pandas"]), ("report", 1.0, &["app", "report"])],
+        );
+        let u = usage(&[("app.py", 1, "pandas", 0.9), ("app.py", 2, "report", 0.9), ("report.py", 1, "pandas", 0.1)]);
+        let files = [file("app.py", "app", entry), file("report.py", "report", report)];
+        let doc = planned(&p, &u, &files, false);
+        assert_eq!(at(&doc, "app.py", "pandas").strategy, Strategy::ModuleLevel, "hot path");
+        let r = at(&doc, "report.py", "pandas");
+        assert_eq!((r.import_ms, r.strategy, r.moves()), (Some(0.0), Strategy::ModuleLevel, false));
+        assert!(r.reason.contains("deferring this one saves nothing"), "{}", r.reason);
+    }
+
+    #[test]
+    fn a_submodule_imported_from_its_packages_init_is_not_charged_the_package() {
+        let init = "from .errors import NeedsKey\nimport heavy\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("llm", 5.0, &["app", "llm"]),
+                ("llm.errors", 2.0, &["app", "llm", "llm.errors"]),
+                ("heavy", 900.0, &["app", "llm", "heavy"]),
+            ],
+        );
+        let u = usage(&[("app.py", 1, "llm", 1.0)]);
+        let mut pkg = file("llm/__init__.py", "llm", init);
+        pkg.is_package = true;
+        let files = [file("app.py", "app", "import llm\n\ndef handler(e, c):\n    return llm\n"), pkg];
+        let doc = planned(&p, &u, &files, false);
+        assert_eq!(at(&doc, "llm/__init__.py", "llm.errors").import_ms, Some(2.0));
+        assert_eq!(at(&doc, "llm/__init__.py", "heavy").import_ms, Some(900.0));
+    }
+
+    #[test]
+    fn deferring_the_value_that_keeps_a_submodule_eager_frees_its_package_too() {
+        // The issue's `requests` at 0.0 ms, "already loaded by requests.adapters,
+        // which stays eager": eager only because of a module-level adapter.
+        let http = "import requests\nfrom requests.adapters import HTTPAdapter\n\nADAPTER = HTTPAdapter(max_retries=3)\n\ndef get(url):\n    s = requests.Session()\n    s.mount('https://', ADAPTER)\n    return s.get(url)\n";
+        let entry = "import http_client\n\ndef handler(e, c):\n    return http_client.get(e)\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("http_client", 1.0, &["app", "http_client"]),
+                ("requests", 40.0, &["app", "http_client", "requests"]),
+                ("requests.adapters", 20.0, &["app", "http_client", "requests", "requests.adapters"]),
+                ("urllib3", 30.0, &["app", "http_client", "requests", "requests.adapters", "urllib3"]),
+            ],
+        );
+        let mut u = usage(&[
+            ("app.py", 1, "http_client", 1.0),
+            ("http_client.py", 1, "requests", 0.2),
+            ("http_client.py", 2, "requests.adapters", 0.2),
+        ]);
+        u.values = vec![value("http_client.py", 4, "ADAPTER", 0.2)];
+        let files = [file("app.py", "app", entry), file("http_client.py", "http_client", http)];
+        let safe = planned(&p, &u, &files, false);
+        let r = at(&safe, "http_client.py", "requests");
+        assert_eq!((r.import_ms, r.loaded_by.as_deref()), (Some(0.0), Some("requests.adapters")));
+        assert_eq!(at(&safe, "http_client.py", "requests.adapters").strategy, Strategy::ModuleLevel);
+        let unsafe_plan = planned(&p, &u, &files, true);
+        let r = at(&unsafe_plan, "http_client.py", "requests");
+        assert_eq!((r.import_ms, r.strategy, r.loaded_by.as_deref()), (Some(40.0), Strategy::FunctionLevel, None));
+        assert_eq!(at(&unsafe_plan, "http_client.py", "requests.adapters").strategy, Strategy::FunctionLevel);
+        assert!(!unsafe_plan.hot_set.iter().any(|m| m.starts_with("requests")), "{:?}", unsafe_plan.hot_set);
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use lmms_profile::doc::{Origin, ProfileDoc};
 use lmms_python::{ImportRecord, ImportScope};
 
-use crate::blockers::blockers;
+use crate::blockers::{blockers, held_by};
 use crate::marginal::prefixes;
-use crate::plan::{Placement, PlannedImport, SourceFile};
+use crate::plan::{Placement, PlannedImport, SourceFile, ValueRead};
 use crate::policy::Strategy;
 use crate::usage::UsageDoc;
 
@@ -47,7 +47,13 @@ fn rows_of(file: &SourceFile, rec: &ImportRecord, known: &dyn Fn(&str) -> bool) 
         } else {
             rows.push(RawRow {
                 id: rec.id(&file.path).to_string(),
-                keys: prefixes(&module),
+                // The importing file's own packages are loaded before it
+                // runs: `from .errors import X` in `llm/__init__.py` costs
+                // `llm.errors`, not the whole of `llm`.
+                keys: prefixes(&module)
+                    .into_iter()
+                    .filter(|k| file.module != *k && !file.module.starts_with(&format!("{k}.")))
+                    .collect(),
                 module,
                 bound: bound.map(str::to_string).into_iter().collect(),
                 line: rec.line,
@@ -118,6 +124,8 @@ fn row(file: &SourceFile, raw: RawRow, origin: Option<Origin>) -> PlannedImport 
         models: None,
         disagreement: None,
         pinned: false,
+        value: None,
+        held: None,
         bound: raw.bound,
         keys: raw.keys,
         file_module: file.module.clone(),
@@ -137,16 +145,42 @@ pub(crate) fn loaded_by_name(profile: &ProfileDoc, project: &BTreeSet<&str>) -> 
         .collect()
 }
 
-/// Each row's usage, and whether a use no rewrite can remove pins it.
-pub(crate) fn annotate(rows: &mut [PlannedImport], usage: Option<&UsageDoc>, file_of: &BTreeMap<&str, &SourceFile>) {
+/// Each row's usage (its own name's figure, or the most-read value built
+/// from it when that is higher), and whether a use that the fix with these
+/// options leaves in place keeps it on INIT.
+pub(crate) fn annotate(
+    rows: &mut [PlannedImport],
+    usage: Option<&UsageDoc>,
+    file_of: &BTreeMap<&str, &SourceFile>,
+    files: &[SourceFile],
+    unsafe_fixes: bool,
+) {
     for r in rows.iter_mut() {
         r.usage = usage.and_then(|u| u.lookup(&r.path, r.line, &r.module));
-        if r.current == Placement::ModuleLevel {
-            if let Some(f) = file_of.get(r.path.as_str()) {
-                r.pinned = blockers(f, &r.bound, None, &r.module)
-                    .iter()
-                    .any(|b| b.kind.is_hard());
+        if r.current != Placement::ModuleLevel {
+            continue;
+        }
+        let Some(f) = file_of.get(r.path.as_str()) else { continue };
+        if let Some(u) = usage {
+            r.value = f
+                .parsed
+                .module_calls
+                .iter()
+                .filter(|c| r.bound.contains(&c.root))
+                .flat_map(|c| c.targets.iter().map(move |t| (t, c.line)))
+                .filter_map(|(t, line)| u.value_usage(&r.path, t).map(|usage| ValueRead { name: t.clone(), line, usage }))
+                .max_by(|a, b| a.usage.total_cmp(&b.usage));
+        }
+        if let Some(v) = &r.value {
+            if r.usage.is_none_or(|u| u < v.usage) {
+                r.usage = Some(v.usage);
             }
+        }
+        let found = blockers(f, &r.bound, None, &r.module);
+        r.pinned = found.iter().any(|b| b.kind.is_hard());
+        if !r.pinned {
+            r.held = held_by(&found, f, files, &r.bound, unsafe_fixes);
+            r.pinned = r.held.is_some();
         }
     }
 }

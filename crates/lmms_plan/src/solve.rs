@@ -56,13 +56,31 @@ impl<'a> Solver<'a> {
     /// others cheaper still, so this settles in a few rounds; the cap guards
     /// against a flip-flop between two decisions that each undo the other.
     pub fn solve(&self, rows: &mut [PlannedImport]) {
+        // Start from the code after the fix: nothing eager but what the fix
+        // leaves in place, so two statements never keep each other eager at
+        // 0 ms (`import requests` and `from requests.adapters import …`,
+        // each loading the other's package) when deferring both saves it all.
+        for r in rows.iter_mut().filter(|r| !r.pinned) {
+            r.strategy = Strategy::FunctionLevel;
+        }
         let mut previous: Option<Vec<(Strategy, Option<u64>)>> = None;
         for _ in 0..12 {
             let eager = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
             let loaders = self.loaders(rows, &eager);
-            let pinned_ms = pinned_costs(rows);
-            for r in rows.iter_mut() {
-                self.decide_row(r, &loaders, &pinned_ms);
+            let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
+            for (i, r) in rows.iter_mut().enumerate() {
+                self.decide_row(i, r, &loaders, &pinned_ms);
+                self.hold_read_value(r);
+            }
+            // Then a statement whose module another statement keeps eager on
+            // its own merits costs nothing. Two passes, so two statements of
+            // one module never keep each other eager at 0 ms.
+            let standalone = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
+            let eager_modules: BTreeSet<String> = standalone.iter().map(|&j| rows[j].module.clone()).collect();
+            for (i, r) in rows.iter_mut().enumerate() {
+                if eager_modules.contains(&r.module) && !standalone.contains(&i) && r.import_ms.is_some() {
+                    self.also_imported(r);
+                }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
                 .iter()
@@ -75,29 +93,74 @@ impl<'a> Solver<'a> {
         }
     }
 
-    /// Library key → module of an eager statement holding it. A project
-    /// module loads only what its own statements keep eager, and those
-    /// statements are rows of their own.
-    fn loaders(&self, rows: &[PlannedImport], eager: &[usize]) -> BTreeMap<String, String> {
-        let mut loaders: BTreeMap<String, String> = BTreeMap::new();
+    /// Library key → the eager statements holding it (row index, module).
+    /// A project module loads only what its own statements keep eager, and
+    /// those statements are rows of their own.
+    fn loaders(&self, rows: &[PlannedImport], eager: &[usize]) -> Loaders {
+        let mut loaders = Loaders::new();
         for &i in eager {
             for k in rows[i].keys.iter().filter(|k| !self.project.contains(k.as_str())) {
-                loaders.entry(k.clone()).or_insert_with(|| rows[i].module.clone());
+                loaders.entry(k.clone()).or_default().push((i, rows[i].module.clone()));
             }
         }
         loaders
     }
 
-    fn decide_row(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+    fn decide_row(&self, i: usize, r: &mut PlannedImport, loaders: &Loaders, pinned_ms: &BTreeMap<String, f64>) {
+        // What eager statements of other modules load (statements of this
+        // very module are [`Self::also_imported`]'s).
+        let others: BTreeMap<String, String> = loaders
+            .iter()
+            .filter_map(|(k, v)| {
+                v.iter().find(|(j, m)| *j != i && *m != r.module).map(|(_, m)| (k.clone(), m.clone()))
+            })
+            .collect();
         let library = r.origin != Some(Origin::Project);
         let measured = self.hot.iter().rev().find(|a| a.is_profiled(&r.module));
         if let (Some(ha), true) = (measured, library) {
-            self.measured_alone(r, ha, loaders);
+            self.measured_alone(r, ha, &others);
         } else if !self.attribution.is_profiled(&r.module) {
             self.unprofiled(r);
         } else {
-            self.profiled(r, loaders, pinned_ms);
+            self.profiled(r, &others, pinned_ms);
         }
+    }
+
+    /// Another statement that stays eager on its own merits imports this
+    /// module too: deferring this one saves nothing, so it does not move.
+    fn also_imported(&self, r: &mut PlannedImport) {
+        r.import_ms = Some(0.0);
+        r.loaded_by = Some(r.module.clone());
+        apply(r, 0.0, self.cx);
+        r.reason = format!(
+            "{} (another statement that stays eager imports {} too: deferring this one saves nothing)",
+            r.reason, r.module
+        );
+        if r.current == Placement::ModuleLevel {
+            r.strategy = Strategy::ModuleLevel;
+        }
+    }
+
+    /// A value built at import that most requests read stays built at INIT
+    /// with its imports: deferring it only moves its cost to the first
+    /// request of every container.
+    fn hold_read_value(&self, r: &mut PlannedImport) {
+        let Some(v) = r.value.as_ref().filter(|v| v.usage > self.cx.thresholds.hot_usage) else { return };
+        if r.current != Placement::ModuleLevel {
+            return;
+        }
+        let read = format!(
+            "`{}` (line {}), built from it at import, is read by {} of requests",
+            v.name,
+            v.line,
+            crate::policy::fmt_pct(v.usage)
+        );
+        if r.strategy == Strategy::ModuleLevel {
+            r.reason = format!("{}; {read}", r.reason);
+            return;
+        }
+        r.strategy = Strategy::ModuleLevel;
+        r.reason = format!("stays on INIT: {read}; deferring it would only move its cost to the first request");
     }
 
     /// Measured with the eager set alone: its cost on top of the rest of
@@ -106,10 +169,7 @@ impl<'a> Solver<'a> {
         let ms: f64 = r
             .keys
             .iter()
-            .filter(|k| {
-                ha.chain(k)
-                    .is_none_or(|chain| !chain.iter().any(|n| loaders.get(*n).is_some_and(|m| *m != r.module)))
-            })
+            .filter(|k| ha.chain(k).is_none_or(|chain| !chain.iter().any(|n| loaders.contains_key(*n))))
             .map(|k| ha.excl.get(k).copied().unwrap_or(0.0))
             .sum();
         let noise: f64 = r.keys.iter().map(|k| ha.excl_mad.get(k).copied().unwrap_or(0.0)).sum();
@@ -149,12 +209,7 @@ impl<'a> Solver<'a> {
         let a = self.attribution;
         let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
         for k in &r.keys {
-            let by = a.chain(k).and_then(|chain| {
-                chain
-                    .iter()
-                    .find_map(|n| loaders.get(*n).filter(|m| **m != r.module))
-                    .cloned()
-            });
+            let by = a.chain(k).and_then(|chain| chain.iter().find_map(|n| loaders.get(*n)).cloned());
             match by {
                 Some(m) => {
                     if k == &r.module {
@@ -236,12 +291,16 @@ impl Solver<'_> {
     }
 }
 
-/// What a project module drags in through statements it cannot defer.
-fn pinned_costs(rows: &[PlannedImport]) -> BTreeMap<String, f64> {
+type Loaders = BTreeMap<String, Vec<(usize, String)>>;
+
+/// What a project module drags in through statements it cannot defer: uses
+/// the fix leaves in place, and values most requests read.
+fn pinned_costs(rows: &[PlannedImport], t: &crate::tier::Thresholds) -> BTreeMap<String, f64> {
     let mut pinned_ms: BTreeMap<String, f64> = BTreeMap::new();
+    let read = |r: &PlannedImport| r.value.as_ref().is_some_and(|v| v.usage > t.hot_usage);
     for r in rows
         .iter()
-        .filter(|r| r.pinned && r.strategy == Strategy::FunctionLevel)
+        .filter(|r| (r.pinned && r.strategy == Strategy::FunctionLevel) || (read(r) && r.current == Placement::ModuleLevel))
     {
         *pinned_ms.entry(r.file_module.clone()).or_default() += r.import_ms.unwrap_or(0.0);
     }

@@ -110,11 +110,17 @@ pub struct PlannedImport {
     pub loaded_by: Option<String>,
     pub models: Option<Models>,
     pub disagreement: Option<String>,
-    /// A use that no lazy rewrite can remove (class base, decorator,
-    /// default argument) keeps this statement eager while its file loads.
-    /// `false` in a plan written before the field existed.
+    /// A use that the fix (with the plan's options) leaves in place keeps
+    /// this statement eager while its file loads: a class base, decorator or
+    /// default argument always; a value built at import or a dispatch entry
+    /// unless `unsafe_fixes`; a plain call or `__all__` entry. `false` in a
+    /// plan written before the field existed.
     #[serde(default)]
     pub pinned: bool,
+    /// The module-level value built from this import that requests read
+    /// most (`CONFIG = yaml.safe_load(...)`), from the usage document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<ValueRead>,
     /// The planner's working state, never written: the names the statement
     /// binds, the profile keys it owns, and its file's module.
     #[serde(skip)]
@@ -125,6 +131,21 @@ pub struct PlannedImport {
     #[serde(skip)]
     #[doc(hidden)]
     pub file_module: String,
+    /// Why the statement stays on INIT whatever is decided: a module-level
+    /// use the chosen fix options do not rewrite (planner state, never written).
+    #[serde(skip)]
+    #[doc(hidden)]
+    pub held: Option<String>,
+}
+
+/// A module-level value built from an import, and how often it is read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ValueRead {
+    /// The name bound (`CONFIG`).
+    pub name: String,
+    pub line: u32,
+    /// Fraction of requests that run code reading it.
+    pub usage: f64,
 }
 
 impl PlannedImport {
@@ -184,6 +205,11 @@ pub struct PlanDoc {
     /// plan moves out of INIT (left out of both estimates).
     pub own_time_excluded: Vec<String>,
     pub simulation: Option<Simulation>,
+    /// Planned with the rewrites `lmms fix --unsafe-fixes` makes (module-level
+    /// values into cached getters, dispatch entries into wrappers); without
+    /// them such values keep their imports on INIT.
+    #[serde(default)]
+    pub unsafe_fixes: bool,
     /// Today's and the planned INIT from one series, named. The figure to
     /// quote: `current_init_ms` is the profile's and `predicted_init_ms`
     /// `--simulate`'s, which do not compare with each other.

@@ -20,7 +20,7 @@ pub enum Source {
 }
 
 /// One import statement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportUsage {
     /// Relative to the project root, `/`-separated.
     pub path: String,
@@ -30,11 +30,47 @@ pub struct ImportUsage {
     /// `requests_using / requests` (0 when there were no requests).
     pub usage: f64,
     pub requests_using: u64,
+    /// Each name a `from M import a, b` binds, with its own figure: the
+    /// statement's `usage` is any of them, which says nothing about one
+    /// feature module among five. Absent for `import M` and star imports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<NameUsage>,
     /// The statement's import id (`path:start-end`), the one the plan's rows
     /// carry. Absent where the usage stage does not know the statement (log
     /// sources) and in files written before ids existed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
+}
+
+/// One bound name of a from-import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NameUsage {
+    /// The alias's import id, `path:start-end#index`.
+    pub alias: String,
+    /// The name bound (`s3_export`, or the `as` name).
+    pub name: String,
+    /// What the name refers to: the submodule `M.a` when `a` is one, else `M`.
+    pub module: String,
+    pub usage: f64,
+    pub requests_using: u64,
+}
+
+/// A module-level value built at import from an imported name (`CONFIG =
+/// yaml.safe_load(...)`, `SESSION = requests.Session()`): a request uses it
+/// when code that reads the name runs, whatever the library's own code does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ValueUsage {
+    /// The file that builds it, relative to the project root.
+    pub path: String,
+    pub line: u32,
+    /// The name bound (`CONFIG`).
+    pub name: String,
+    /// The module the value lives in (`config`).
+    pub module: String,
+    /// The imported modules the value is built from (`yaml`).
+    pub built_from: Vec<String>,
+    pub usage: f64,
+    pub requests_using: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -56,6 +92,9 @@ pub struct UsageDoc {
     /// Platform and tracker statistics; only for `source: "logs"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogStats>,
+    /// Module-level values built at import, with how often they are read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueUsage>,
 }
 
 /// Why a `usage.json` cannot be used.
@@ -77,15 +116,28 @@ impl UsageDoc {
     pub fn lookup(&self, path: &str, line: u32, module: &str) -> Option<f64> {
         let path = path.trim_start_matches("./");
         let at = |i: &&ImportUsage| i.line == line && i.path.trim_start_matches("./") == path;
+        // A name's own figure first: `from features import alexa, s3_export`
+        // is one statement, but each name is its own module and usage.
+        let by_name = self
+            .imports
+            .iter()
+            .filter(at)
+            .flat_map(|i| i.names.iter().filter(|n| n.module == module))
+            .map(|n| n.usage)
+            .reduce(f64::max);
         // `from pkg import a, b` may be recorded once, as `pkg`: then the
         // statement's figure is the best there is for `pkg.a`.
-        self.imports
-            .iter()
-            .find(|i| at(i) && i.module == module)
-            .map(|i| i.usage)
+        by_name
+            .or_else(|| self.imports.iter().find(|i| at(i) && i.module == module).map(|i| i.usage))
             .or_else(|| self.modules.iter().find(|m| m.name == module).map(|m| m.usage))
             .or_else(|| self.imports.iter().find(at).map(|i| i.usage))
             .or_else(|| self.module_usage(module))
+    }
+
+    /// How often requests read the module-level value `name` of `path`.
+    pub fn value_usage(&self, path: &str, name: &str) -> Option<f64> {
+        let path = path.trim_start_matches("./");
+        self.values.iter().find(|v| v.name == name && v.path.trim_start_matches("./") == path).map(|v| v.usage)
     }
 
     pub fn module_usage(&self, module: &str) -> Option<f64> {
@@ -109,6 +161,14 @@ impl Document for UsageDoc {
         };
         if let Some((i, u)) = self.imports.iter().enumerate().find(|(_, u)| !(0.0..=1.0).contains(&u.usage)) {
             return Err(fraction(format!("imports[{i}].usage"), u.usage, "[0, 1]"));
+        }
+        for (i, u) in self.imports.iter().enumerate() {
+            if let Some((j, n)) = u.names.iter().enumerate().find(|(_, n)| !(0.0..=1.0).contains(&n.usage)) {
+                return Err(fraction(format!("imports[{i}].names[{j}].usage"), n.usage, "[0, 1]"));
+            }
+        }
+        if let Some((i, v)) = self.values.iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(&v.usage)) {
+            return Err(fraction(format!("values[{i}].usage"), v.usage, "[0, 1]"));
         }
         if let Some((i, m)) = self.modules.iter().enumerate().find(|(_, m)| !(0.0..=1.0).contains(&m.usage)) {
             return Err(fraction(format!("modules[{i}].usage"), m.usage, "[0, 1]"));
@@ -165,12 +225,14 @@ mod tests {
                 module: "requests".into(),
                 usage: 0.2,
                 requests_using: 2,
+                names: vec![],
                 id: "app.py:0-15".into(),
             }],
             modules: vec![ModuleUsage { name: "requests".into(), usage: 0.2 }],
             cold_start_ratio: None,
             source: Source::Replay,
             logs: None,
+            values: vec![],
         }
     }
 

@@ -51,7 +51,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::doc::{ImportUsage, ModuleUsage};
+use crate::doc::{ImportUsage, ModuleUsage, NameUsage, ValueUsage};
 use crate::project::{normalise_qualname, Sources, Statement};
 
 /// Where a loaded module comes from: `lmms_schema`'s one origin enum.
@@ -159,7 +159,10 @@ pub fn exclusive_closures(
                 .map(|(n, _)| n.clone())
                 .collect();
             for other in &external {
-                if *other == t {
+                // `from pkg.validation import validator` names the package
+                // and its submodule: each loads the other, and subtracting
+                // one from the other would leave both empty.
+                if *other == t || other.starts_with(&prefix) || t.starts_with(&format!("{other}.")) {
                     continue;
                 }
                 if let Some(om) = measured.get(*other) {
@@ -201,22 +204,24 @@ pub fn attribute(
     events: &[EventUse],
 ) -> (Vec<ImportUsage>, Vec<ModuleUsage>) {
     // Normalise each event's functions once.
-    let ran: Vec<BTreeSet<String>> = events
-        .iter()
-        .map(|e| {
-            e.functions
-                .iter()
-                .filter_map(|f| f.split_once(':').map(|(m, q)| format!("{m}:{}", normalise_qualname(q))))
-                .collect()
-        })
-        .collect();
+    let ran: Vec<BTreeSet<String>> = events.iter().map(normalised_functions).collect();
     let requests = events.len() as u64;
     let frac = |n: u64| if requests == 0 { 0.0 } else { n as f64 / requests as f64 };
     let mut imports = Vec::new();
     let mut per_module: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    let used_by = |keys: &BTreeSet<String>, closure: &[&Closure]| -> Vec<bool> {
+        events
+            .iter()
+            .zip(&ran)
+            .map(|(e, fns)| {
+                keys.iter().any(|k| fns.contains(k)) || closure.iter().any(|c| c.used(&e.modules, &e.called))
+            })
+            .collect()
+    };
+    let count = |v: &[bool]| v.iter().filter(|u| **u).count() as u64;
     for st in &sources.statements {
-        let mut keys: BTreeSet<String> = BTreeSet::new();
-        for b in &st.bound {
+        let name_keys = |b: &String| -> BTreeSet<String> {
+            let mut keys = BTreeSet::new();
             let key = (st.file_module.clone(), b.clone());
             if let Some(fns) = sources.refs.get(&key) {
                 keys.extend(fns.iter().map(|f| format!("{}:{f}", st.file_module)));
@@ -225,25 +230,52 @@ pub fn attribute(
             if let Some(fns) = sources.star_refs.get(&key).filter(|_| st.function_scope.is_none()) {
                 keys.extend(fns.iter().cloned());
             }
-        }
+            if let Some(f) = &st.function_scope {
+                keys.insert(format!("{}:{f}", st.file_module));
+            }
+            keys
+        };
+        let mut keys: BTreeSet<String> = st.bound.iter().flat_map(name_keys).collect();
         if let Some(f) = &st.function_scope {
             keys.insert(format!("{}:{f}", st.file_module));
         }
-        let closure: Vec<&Closure> = targets_of(st).iter().filter_map(|t| closures.get(t)).collect();
-        let used: Vec<bool> = events
-            .iter()
-            .zip(&ran)
-            .map(|(e, fns)| {
-                keys.iter().any(|k| fns.contains(k)) || closure.iter().any(|c| c.used(&e.modules, &e.called))
-            })
-            .collect();
-        let n = used.iter().filter(|u| **u).count() as u64;
+        let targets = targets_of(st);
+        let closure: Vec<&Closure> = targets.iter().filter_map(|t| closures.get(t)).collect();
+        let used = used_by(&keys, &closure);
+        let n = count(&used);
+        // Each name of a from-import on its own: its references, and the
+        // closure of what it names (the submodule `M.a`, else `M`).
+        let mut names = Vec::new();
+        for (i, a) in st.from_names.iter().enumerate() {
+            let (Some(bound), Some(alias)) = (st.bound.get(i), st.alias_ids.get(i)) else { continue };
+            let sub = format!("{}.{a}", st.module);
+            let module = if targets.contains(&sub) { sub } else { st.module.clone() };
+            let closure = closures.get(&module);
+            // A name bound to a project module is used when that module's
+            // code runs: the handler naming five feature modules in one
+            // function runs one of them per request, not five.
+            let keys = if closure.is_some_and(|c| !c.direct_calls) && module != st.module {
+                BTreeSet::new()
+            } else {
+                name_keys(bound)
+            };
+            let used = used_by(&keys, &closure.into_iter().collect::<Vec<_>>());
+            let k = count(&used);
+            if module != st.module {
+                let slot = per_module.entry(module.clone()).or_insert_with(|| vec![false; events.len()]);
+                for (s, u) in slot.iter_mut().zip(&used) {
+                    *s |= *u;
+                }
+            }
+            names.push(NameUsage { alias: alias.clone(), name: bound.clone(), module, usage: frac(k), requests_using: k });
+        }
         imports.push(ImportUsage {
             path: st.path.clone(),
             line: st.line,
             module: st.module.clone(),
             usage: frac(n),
             requests_using: n,
+            names,
             id: st.id.clone(),
         });
         let slot = per_module.entry(st.module.clone()).or_insert_with(|| vec![false; events.len()]);
@@ -258,6 +290,38 @@ pub fn attribute(
         .collect();
     modules.sort_by(|a, b| b.usage.total_cmp(&a.usage).then_with(|| a.name.cmp(&b.name)));
     (imports, modules)
+}
+
+/// How often each module-level value is read: a request reads one when a
+/// function that references its name runs.
+pub fn attribute_values(sources: &Sources, events: &[EventUse]) -> Vec<ValueUsage> {
+    let ran: Vec<BTreeSet<String>> = events.iter().map(normalised_functions).collect();
+    let requests = events.len() as u64;
+    let mut out: Vec<ValueUsage> = sources
+        .values
+        .iter()
+        .map(|v| {
+            let n = ran.iter().filter(|fns| v.readers.iter().any(|r| fns.contains(r))).count() as u64;
+            ValueUsage {
+                path: v.path.clone(),
+                line: v.line,
+                name: v.name.clone(),
+                module: v.file_module.clone(),
+                built_from: v.built_from.clone(),
+                usage: if requests == 0 { 0.0 } else { n as f64 / requests as f64 },
+                requests_using: n,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.path, a.line, &a.name).cmp(&(&b.path, b.line, &b.name)));
+    out
+}
+
+fn normalised_functions(e: &EventUse) -> BTreeSet<String> {
+    e.functions
+        .iter()
+        .filter_map(|f| f.split_once(':').map(|(m, q)| format!("{m}:{}", normalise_qualname(q))))
+        .collect()
 }
 
 #[cfg(test)]
@@ -383,5 +447,69 @@ mod tests {
         ];
         let (imports, _) = attribute(&s, &|st| vec![st.module.clone()], &BTreeMap::new(), &events);
         assert_eq!(imports[0].requests_using, 1, "only the event where inner ran uses pandas");
+    }
+
+    #[test]
+    fn each_name_of_a_from_import_gets_its_own_figure() {
+        // One function names both modules; each request runs one of them.
+        let parsed = lmms_python::parse_module(
+            "from features import alexa, s3_export\n\ndef handler(e, c):\n    if e:\n        return s3_export.run(e)\n    return alexa.run(e)\n",
+        );
+        let mut s = Sources::default();
+        crate::project::add_file(&mut s, "app.py", "app", false, &parsed);
+        let closures = BTreeMap::from([
+            ("features.alexa".to_string(), Closure::project("features.alexa")),
+            ("features.s3_export".to_string(), Closure::project("features.s3_export")),
+        ]);
+        let ev = |mods: &[&str]| EventUse { modules: set(mods), functions: set(&["app:handler"]), ..Default::default() };
+        let events = vec![ev(&["features.alexa"]), ev(&["features.alexa"]), ev(&["features.alexa"]), ev(&["features.s3_export"])];
+        let targets = |st: &Statement| statement_targets(st, &|m: &str| closures.contains_key(m));
+        let (imports, modules) = attribute(&s, &targets, &closures, &events);
+        assert_eq!(imports[0].requests_using, 4, "the statement: any of its names");
+        let names: Vec<(&str, &str, u64)> =
+            imports[0].names.iter().map(|n| (n.name.as_str(), n.module.as_str(), n.requests_using)).collect();
+        assert_eq!(names, [("alexa", "features.alexa", 3), ("s3_export", "features.s3_export", 1)]);
+        assert!(imports[0].names[1].alias.ends_with("#1"), "{}", imports[0].names[1].alias);
+        let m = |name: &str| modules.iter().find(|m| m.name == name).map(|m| m.usage);
+        assert_eq!((m("features.alexa"), m("features.s3_export")), (Some(0.75), Some(0.25)));
+    }
+
+    #[test]
+    fn a_package_and_its_submodule_do_not_cancel_each_other_out() {
+        use Kind::*;
+        let pkg = [("pkg", ThirdParty), ("pkg.validation", ThirdParty), ("pkg.validation.validator", ThirdParty)];
+        let measured = BTreeMap::from([
+            ("pkg.validation".to_string(), m(&pkg)),
+            ("pkg.validation.validator".to_string(), m(&pkg)),
+            ("other".to_string(), m(&[("other", ThirdParty), ("pkg", ThirdParty)])),
+        ]);
+        let c = exclusive_closures(&set(&["pkg.validation", "pkg.validation.validator", "other"]), &BTreeSet::new(), &measured);
+        // The wrapper's code runs in the submodule on every request.
+        assert!(c["pkg.validation.validator"].used(&set(&["pkg.validation.validator"]), &BTreeSet::new()));
+        assert!(c["pkg.validation"].used(&set(&["pkg.validation.validator"]), &BTreeSet::new()));
+        assert!(!c["pkg.validation"].exclusive.contains("pkg"), "still shared with an unrelated target");
+    }
+
+    #[test]
+    fn a_module_level_value_is_read_when_a_function_referencing_it_runs() {
+        let files = [
+            ("config.py", "config", "import yaml\nimport requests\n\nCONFIG = yaml.safe_load('a: 1')\nSESSION = requests.Session()\n\ndef table():\n    return CONFIG['a']\n"),
+            ("app.py", "app", "import config\nfrom config import SESSION as http\n\ndef handler(e, c):\n    if e:\n        return http.get(e)\n    return config.CONFIG\n"),
+        ];
+        let parsed: Vec<_> = files.iter().map(|(_, _, t)| lmms_python::parse_module(t)).collect();
+        let project: Vec<crate::project::ProjectFile> = files
+            .iter()
+            .zip(&parsed)
+            .map(|((rel, module, text), parsed)| crate::project::ProjectFile { rel, module, is_package: false, text, parsed })
+            .collect();
+        let s = crate::project::index(&project);
+        let readers = |name: &str| s.values.iter().find(|v| v.name == name).unwrap().readers.clone();
+        assert_eq!(readers("CONFIG"), set(&["app:handler", "config:table"]));
+        assert_eq!(readers("SESSION"), set(&["app:handler"]));
+        let ev = |fns: &[&str]| EventUse { functions: set(fns), ..Default::default() };
+        let values = attribute_values(&s, &[ev(&["app:handler"]), ev(&["config:table"]), ev(&[])]);
+        let got: Vec<(&str, &[String], u64)> =
+            values.iter().map(|v| (v.name.as_str(), v.built_from.as_slice(), v.requests_using)).collect();
+        assert_eq!(got, [("CONFIG", &["yaml".to_string()][..], 2), ("SESSION", &["requests".to_string()][..], 1)]);
     }
 }

@@ -29,4 +29,5 @@ pub mod doc {
     pub use lmms_schema::usage::*;
 }
 
-pub use doc::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};
+pub use doc::{ImportUsage, ModuleUsage, NameUsage, Source, UsageDoc, ValueUsage, USAGE_SCHEMA};
+

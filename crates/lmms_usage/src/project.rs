@@ -36,6 +36,24 @@ pub struct Statement {
     pub bound: Vec<String>,
     /// For an import inside a function: that function's qualified name.
     pub function_scope: Option<String>,
+    /// The id of each alias of `bound`, in order (`path:start-end#index`);
+    /// empty for a star import, whose names come from the star target.
+    pub alias_ids: Vec<String>,
+}
+
+/// A module-level value built at import by a call rooted at an imported
+/// name (`CONFIG = yaml.safe_load(...)`), and the functions that read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub path: String,
+    pub line: u32,
+    pub file_module: String,
+    pub name: String,
+    /// The module of the import the call is rooted at.
+    pub built_from: Vec<String>,
+    /// Functions (`module:qualname`) that read the name: in its own file,
+    /// through `from module import name`, or as `module.name`.
+    pub readers: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +70,8 @@ pub struct Sources {
     /// files that reference `name` through `from <module> import *`,
     /// directly or down a chain of star imports.
     pub star_refs: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Module-level values built at import (see [`Value`]).
+    pub values: Vec<Value>,
 }
 
 /// One parsed project file, as [`index`] needs it.
@@ -130,8 +150,111 @@ pub fn index(files: &[ProjectFile]) -> Sources {
         add_file(&mut s, f.rel, f.module, f.is_package, f.parsed);
     }
     link_star_imports(&mut s, files);
+    link_values(&mut s, files);
     s
 }
+
+/// The module a name bound by an import of `file_module` refers to:
+/// `import a.b` binds `a` (the module `a`), `import a.b as c` binds `a.b`,
+/// `from pkg import config` binds `pkg.config`.
+fn bound_module(s: &Sources, file_module: &str, name: &str) -> Option<String> {
+    s.statements.iter().filter(|st| st.file_module == file_module).find_map(|st| {
+        let i = st.bound.iter().position(|b| b == name)?;
+        Some(match st.from_names.get(i) {
+            Some(a) => format!("{}.{a}", st.module),
+            None if st.module.split('.').next() == Some(name) => name.to_owned(),
+            None => st.module.clone(),
+        })
+    })
+}
+
+/// The innermost function of `parsed` whose body holds `line`.
+fn function_at(text: &str, parsed: &ParsedModule, line: u32) -> Option<String> {
+    let lines = lmms_python::LineIndex::new(text);
+    parsed
+        .functions
+        .iter()
+        .filter(|f| f.line < line && line <= lines.line(f.range.end))
+        .max_by_key(|f| f.line)
+        .map(|f| f.qualname.clone())
+}
+
+/// Every module-level value built from an imported name, with its readers:
+/// the file's own functions (found by parsing it again with the value's
+/// name taken as import-bound, which is all the reference pass tracks),
+/// functions of files that `from module import name` it, and functions
+/// that read `module.name` through an import of the module.
+fn link_values(s: &mut Sources, files: &[ProjectFile]) {
+    for f in files {
+        let mut built: Vec<(String, u32, String)> = Vec::new();
+        for c in &f.parsed.module_calls {
+            for t in &c.targets {
+                built.push((t.clone(), c.line, c.root.clone()));
+            }
+        }
+        if built.is_empty() {
+            continue;
+        }
+        let names: Vec<&str> = built.iter().map(|(n, _, _)| n.as_str()).collect();
+        let own = parse_star(f.text, &names);
+        for (name, line, root) in &built {
+            let built_from: Vec<String> = s
+                .statements
+                .iter()
+                .filter(|st| st.file_module == f.module && st.function_scope.is_none())
+                .filter_map(|st| {
+                    let i = st.bound.iter().position(|b| b == root)?;
+                    Some(st.from_names.get(i).map_or_else(|| st.module.clone(), |a| format!("{}.{a}", st.module)))
+                })
+                .take(1)
+                .collect();
+            let mut readers: BTreeSet<String> = own
+                .refs
+                .iter()
+                .filter(|r| &r.bound == name)
+                .filter_map(|r| match &r.context {
+                    RefContext::Function { innermost, .. } => Some(format!("{}:{innermost}", f.module)),
+                    _ => None,
+                })
+                .collect();
+            for st in s.statements.iter().filter(|st| st.module == f.module && st.file_module != f.module) {
+                for (i, a) in st.from_names.iter().enumerate() {
+                    if a != name {
+                        continue;
+                    }
+                    if let Some(fns) = s.refs.get(&(st.file_module.clone(), st.bound[i].clone())) {
+                        readers.extend(fns.iter().map(|q| format!("{}:{q}", st.file_module)));
+                    }
+                }
+            }
+            for g in files.iter().filter(|g| g.module != f.module) {
+                for a in &g.parsed.namespace.attributes {
+                    let Some(root_module) = bound_module(s, g.module, &a.root) else { continue };
+                    let full = std::iter::once(root_module.as_str())
+                        .chain(a.attrs.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    let value = format!("{}.{name}", f.module);
+                    if full != value && !full.starts_with(&format!("{value}.")) {
+                        continue;
+                    }
+                    if let Some(q) = function_at(g.text, g.parsed, a.line) {
+                        readers.insert(format!("{}:{q}", g.module));
+                    }
+                }
+            }
+            s.values.push(Value {
+                path: f.rel.to_owned(),
+                line: *line,
+                file_module: f.module.to_owned(),
+                name: name.clone(),
+                built_from,
+                readers,
+            });
+        }
+    }
+}
+
 
 /// Imports that bind module globals when the module runs.
 fn binds_global(scope: &ImportScope) -> bool {
@@ -343,6 +466,11 @@ pub fn add_file(s: &mut Sources, rel: &str, file_module: &str, is_package: bool,
             module,
             from_names,
             bound: imp.names.iter().map(|n| n.bound.clone()).collect(),
+            alias_ids: if imp.is_star {
+                Vec::new()
+            } else {
+                (0..imp.names.len()).map(|i| imp.alias_id(rel, i).to_string()).collect()
+            },
             function_scope,
         });
     }

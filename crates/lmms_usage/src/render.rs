@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lmms_schema::usage::{Source, UsageDoc};
+use lmms_schema::usage::{NameUsage, Source, UsageDoc, ValueUsage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -98,6 +98,40 @@ pub fn render_text(doc: &UsageDoc, heading: anstyle::Style) -> String {
             ));
         }
     }
+    // Only names whose figure says more than their statement's.
+    let names: Vec<(String, &NameUsage)> = doc
+        .imports
+        .iter()
+        .filter(|i| i.names.len() > 1 || i.names.iter().any(|n| n.module != i.module))
+        .flat_map(|i| i.names.iter().map(move |n| (format!("{}:{} {}", i.path, i.line, n.name), n)))
+        .collect();
+    if !names.is_empty() {
+        let wn = names.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max("NAME".len());
+        let wm = names.iter().map(|(_, n)| n.module.len()).max().unwrap_or(0).max("MODULE".len());
+        out.push('\n');
+        out.push_str(&paint(format!("{:<wn$}  {:<wm$}  {:>7}  {:>8}", "NAME", "MODULE", "USAGE", "REQUESTS")));
+        out.push('\n');
+        for (label, n) in &names {
+            out.push_str(&format!("{label:<wn$}  {:<wm$}  {:>7}  {:>8}\n", n.module, pct(n.usage), n.requests_using));
+        }
+    }
+    if !doc.values.is_empty() {
+        let label = |v: &ValueUsage| format!("{}:{} {}", v.path, v.line, v.name);
+        let wv = doc.values.iter().map(|v| label(v).len()).max().unwrap_or(0).max("VALUE".len());
+        let wb = doc.values.iter().map(|v| v.built_from.join(", ").len()).max().unwrap_or(0).max("BUILT FROM".len());
+        out.push('\n');
+        out.push_str(&paint(format!("{:<wv$}  {:<wb$}  {:>7}  {:>8}", "VALUE", "BUILT FROM", "USAGE", "REQUESTS")));
+        out.push('\n');
+        for v in &doc.values {
+            out.push_str(&format!(
+                "{:<wv$}  {:<wb$}  {:>7}  {:>8}\n",
+                label(v),
+                v.built_from.join(", "),
+                pct(v.usage),
+                v.requests_using
+            ));
+        }
+    }
     if !doc.modules.is_empty() {
         let w = doc.modules.iter().map(|m| m.name.len()).max().unwrap_or(0).max("MODULE".len());
         out.push('\n');
@@ -125,6 +159,7 @@ mod tests {
             cold_start_ratio: None,
             source: Source::Replay,
             logs: None,
+            values: vec![],
         }
     }
 

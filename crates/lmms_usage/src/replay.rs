@@ -362,6 +362,7 @@ pub fn usage_by_replay(
     }
     let targets_of = |st: &project::Statement| attribute::statement_targets(st, &|m: &str| targets.contains(m));
     let (imports, modules) = attribute::attribute(&sources, &targets_of, &closures, &uses);
+    let values = attribute::attribute_values(&sources, &uses);
     let errors = failures.len() as u64;
     Ok(ReplayReport {
         doc: UsageDoc {
@@ -373,6 +374,7 @@ pub fn usage_by_replay(
             cold_start_ratio: None,
             source: Source::Replay,
             logs: None,
+            values,
         },
         warnings,
         failures,

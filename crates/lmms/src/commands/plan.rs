@@ -29,15 +29,18 @@ pub struct Args {
     /// INIT against today's, interleaved in fresh processes.
     #[arg(long)]
     pub simulate: bool,
-    /// With --simulate: fix as `lmms fix --unsafe-fixes` would.
-    #[arg(long, requires = "simulate")]
-    pub unsafe_fixes: bool,
     /// Interleaved runs per series for --simulate (default: config `runs`, else 10).
     #[arg(long, value_name = "N")]
     pub runs: Option<u32>,
     /// Interpreter for --simulate (default: the one the profile used).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Plan the code `lmms fix --unsafe-fixes` writes: module-level values
+    /// (clients, sessions, configs) become cached getters, so they no longer
+    /// keep their imports on INIT. With --simulate, the shadow copy is fixed
+    /// that way too.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
     /// Show every import (not only those that change) with the reason for
     /// each, its blockers' source lines and where the cost models disagree.
     #[arg(long, short = 'v')]
@@ -80,7 +83,8 @@ fn simulate_input(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Sim
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let inputs = load_inputs(ctx)?;
+    let mut inputs = load_inputs(ctx)?;
+    inputs.unsafe_fixes = args.unsafe_fixes;
     for w in &inputs.warnings {
         eprintln!("lmms: warning: {w}");
     }

@@ -92,6 +92,7 @@ fn merge_with_previous(mut doc: UsageDoc, dir: &std::path::Path) -> UsageDoc {
         doc.errors = prev.errors;
         doc.imports = prev.imports;
         doc.modules = prev.modules;
+        doc.values = prev.values;
         doc.source = Source::Replay;
         let _ = writeln!(err, "lmms: note: kept the replayed usage in usage.json; the logs added the cold start ratio");
     }
@@ -197,6 +198,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
                     module: st.module.clone(),
                     usage: frac(n),
                     requests_using: n,
+                    names: Vec::new(),
                     id: st.id.clone(),
                 }
             })
@@ -214,6 +216,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
         cold_start_ratio: stats.cold_start_ratio,
         source: Source::Logs,
         logs: Some(stats),
+        values: Vec::new(),
     })
 }
 

@@ -45,6 +45,17 @@ pub fn app(with_usage: bool) -> tempfile::TempDir {
     dir
 }
 
+/// [`app`] with `.lmms/plan.json` from `lmms plan --unsafe-fixes`: the plan
+/// of the code `lmms fix --unsafe-fixes` writes, which the fast-path tests
+/// take as the entry's future (a plain plan keeps boto3 and requests eager
+/// for their module-level client and session).
+pub fn app_planned(with_usage: bool) -> tempfile::TempDir {
+    let dir = app(with_usage);
+    let out = lmms(dir.path()).args(["plan", "--unsafe-fixes", "--format", "json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
 pub fn lmms(dir: &Path) -> Command {
     let mut c = Command::new(get_cargo_bin("lmms"));
     c.current_dir(dir)
