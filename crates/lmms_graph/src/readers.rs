@@ -117,11 +117,14 @@ impl ReaderIndex {
 
     /// Every reader of `name` in `module`'s namespace outside `file` (the
     /// module's own file, whose uses the rewrite itself handles), plus
-    /// `module`'s own `__all__` and package API.
+    /// `module`'s own `__all__` and package API (recorded at `file` itself).
     pub fn readers_of(&self, file: usize, module: &str, name: &str) -> Vec<Reader> {
         let mut out: Vec<Reader> = Vec::new();
         let key = (module.to_string(), name.to_string());
-        out.extend(self.names.get(&key).into_iter().flatten().filter(|r| r.file != file).cloned());
+        // A package's API is read by whoever imports the package, even
+        // though the index records it at the package's own file.
+        let outside = |r: &&Reader| r.file != file || r.kind == ReaderKind::PackageApi;
+        out.extend(self.names.get(&key).into_iter().flatten().filter(outside).cloned());
         let all = self.all.get(module);
         let starred = match all {
             Some((Some(names), _, _)) => names.contains(name),

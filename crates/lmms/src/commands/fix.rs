@@ -153,6 +153,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
                     lmms_fix::MoveKind::Function => "TYPE_CHECKING only".to_string(),
                     lmms_fix::MoveKind::FastPath => "fast_path".to_string(),
                     lmms_fix::MoveKind::LazyModules => "__lazy_modules__".to_string(),
+                    lmms_fix::MoveKind::Removed => "removed".to_string(),
                 }
             } else {
                 m.into.join(", ")

@@ -43,6 +43,18 @@ impl Builder<'_> {
             }
             quoted += plan.quotes.len();
             self.edits.extend(plan.quotes.iter().cloned());
+            if plan.removed {
+                notes.push(format!(
+                    "removed: nothing reads `{}` (not this file, no other module, not `__all__`); an import can have side effects",
+                    rec.names[*ni].bound
+                ));
+            }
+            if plan.reachable {
+                let name = &rec.names[*ni];
+                let imp = with_comment(&stmt_text(self.src, rec, &[name]), &req.comment);
+                let value = name.bound.clone();
+                self.keep_reachable(&name.bound, vec![imp, format!("value = {value}")], &mut into, &mut notes);
+            }
             self.getters(rec, &rec.names[*ni], req, plan, &mut into, &mut notes);
             wrappers.extend(self.dispatch_wrappers(rec, &rec.names[*ni], req, plan, &mut into, &mut notes));
         }
@@ -60,7 +72,7 @@ impl Builder<'_> {
             line: rec.line,
             statement: rec.range,
             names: moved_names.iter().map(|n| n.bound.clone()).collect(),
-            kind: MoveKind::Function,
+            kind: if plans.iter().all(|p| p.2.removed) { MoveKind::Removed } else { MoveKind::Function },
             into,
             applicability: app,
             notes,

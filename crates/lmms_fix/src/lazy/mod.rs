@@ -29,11 +29,13 @@
 //! becomes a cached getter) and [`dispatch`] (a dispatch-table entry becomes
 //! a wrapper); [`matching`] decides what a request selects and classifies
 //! every reference, [`skip`] holds the reasons a move is refused and
-//! [`importer`] where new lines go.
+//! [`importer`] where new lines go; [`module_getattr`] keeps a moved name
+//! that other modules read reachable through PEP 562's module `__getattr__`.
 
 mod dispatch;
 mod getter;
 mod importer;
+mod module_getattr;
 mod into_functions;
 mod lazy_modules;
 mod matching;
@@ -88,6 +90,8 @@ pub enum MoveKind {
     FastPath,
     /// Listed in `__lazy_modules__`, the statement unchanged.
     LazyModules,
+    /// Removed: nothing reads its names (`--unsafe-fixes`).
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,7 +125,21 @@ pub struct FileRewrite {
 /// Plan the rewrite of one file. `parsed` must be `parse_module(source)`;
 /// each request names one alias of it by id ([`crate::select`]).
 pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
+    rewrite_keeping(source, parsed, requests, opts, &HashSet::new())
+}
+
+/// [`rewrite`], keeping each name of `reachable` (a moved import's bound
+/// name, or a client a getter replaces, that other modules read) available
+/// as a module attribute through a module `__getattr__` ([`module_getattr`]).
+pub fn rewrite_keeping(
+    source: &str,
+    parsed: &ParsedModule,
+    requests: &[Request],
+    opts: &Options,
+    reachable: &HashSet<String>,
+) -> FileRewrite {
     let mut b = Builder::new(source, parsed, opts);
+    b.reachable = reachable.clone();
     for rec in &parsed.imports {
         for (ni, name) in rec.names.iter().enumerate() {
             if requests.iter().any(|r| hits(rec, Some(ni), r)) {
@@ -166,6 +184,10 @@ struct NamePlan {
     quotes: Vec<Edit>,
     clients: Vec<ClientPlan>,
     dispatch: Vec<(ByteRange, String)>,
+    /// Nothing reads the name: the statement goes (`--unsafe-fixes`).
+    removed: bool,
+    /// Other modules read it: a module `__getattr__` builds it on access.
+    reachable: bool,
 }
 
 /// One selected alias of a statement and what its move needs.
@@ -191,6 +213,10 @@ struct Builder<'a> {
     triple_quotes: (Vec<u32>, Vec<u32>),
     /// Names bound by every requested import statement of the file.
     requested: HashSet<String>,
+    /// Names other modules read that must stay module attributes.
+    reachable: HashSet<String>,
+    /// Per name kept reachable: the lines that bind `value` to it.
+    getattr_entries: Vec<(String, Vec<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -214,6 +240,8 @@ impl<'a> Builder<'a> {
                 src.match_indices("'''").map(|(i, _)| i as u32).collect(),
             ),
             requested: HashSet::new(),
+            reachable: HashSet::new(),
+            getattr_entries: Vec::new(),
         }
     }
 
@@ -271,6 +299,7 @@ impl<'a> Builder<'a> {
         self.insert_type_checking_block();
         self.insert_header();
         self.insert_lazy_modules();
+        self.insert_module_getattr();
         tidy_blank_lines(self.src, &mut self.edits);
         let fix = if self.edits.is_empty() {
             None
