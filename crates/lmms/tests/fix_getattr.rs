@@ -165,3 +165,28 @@ fn a_public_name_of_a_package_init_that_the_package_only_re_exports_is_served_by
     assert!(!markup_at_init(dir.path()), "{after}");
     insta::assert_snapshot!("package_api_re_export", format!("{snap}\n--- pkg/__init__.py after ---\n{after}"));
 }
+
+/// Issue 10, item 3's last clause: an import nobody reads (not the file, not
+/// another module, not `__all__`, not a package's API) is removed under
+/// `--unsafe-fixes`, reported as unsafe with its module; one another module
+/// reads is not removed but served by `__getattr__`.
+#[test]
+fn an_import_nothing_reads_is_removed_as_unsafe_and_one_read_elsewhere_is_not() {
+    let unread = "import csv  # noqa: F401\nimport sqlite3  # noqa: F401\n\n\ndef f():\n    return 1\n";
+    let app = "from pkg import unread\n\n\ndef handler(event, context):\n    return [unread.f(), unread.csv.QUOTE_ALL]\n";
+    let dir = project(&[("pkg/unread.py", unread), ("app.py", app), ("main.py", MAIN)]);
+    let before = python(dir.path(), &["main.py"]);
+    let out = Command::new(get_cargo_bin("lmms"))
+        .args(["fix", "--unsafe-fixes", "--lazy", "csv", "sqlite3", "--", "pkg"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let after = std::fs::read_to_string(dir.path().join("pkg/unread.py")).unwrap();
+    assert_eq!(python(dir.path(), &["main.py"]), before, "{after}");
+    assert!(stdout.contains("pkg/unread.py:2: moved sqlite3 → removed [unsafe]"), "{stdout}");
+    assert!(stdout.contains("importing `sqlite3` can have side effects"), "{stdout}");
+    insta::assert_snapshot!("unread_import_removed", format!("{stdout}\n--- pkg/unread.py after ---\n{after}"));
+}

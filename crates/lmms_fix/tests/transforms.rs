@@ -293,3 +293,8 @@ fn runtime_annotation_readers_are_recognised_by_use() {
 fn decorated_function_annotations_are_quoted() {
     check("decorated_function_annotation", Some(Applicability::Safe));
 }
+
+#[test]
+fn unsafe_fixes_remove_an_import_nothing_reads_and_name_its_module() {
+    check("unsafe_remove_unread", Some(Applicability::Unsafe));
+}
