@@ -298,3 +298,10 @@ fn decorated_function_annotations_are_quoted() {
 fn unsafe_fixes_remove_an_import_nothing_reads_and_name_its_module() {
     check("unsafe_remove_unread", Some(Applicability::Unsafe));
 }
+
+#[test]
+fn a_statement_whose_module_another_eager_statement_loads_is_not_moved() {
+    // `from logging import getLogger` would move while `import logging`
+    // stays: a `# lazy` comment would claim a saving that is not there.
+    check("skip_module_stays_loaded", Some(Applicability::Safe));
+}

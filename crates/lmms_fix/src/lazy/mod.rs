@@ -138,6 +138,82 @@ pub fn rewrite_keeping(
     opts: &Options,
     reachable: &HashSet<String>,
 ) -> FileRewrite {
+    let mut reqs: Vec<Request> = requests.to_vec();
+    let mut held: Vec<Skip> = Vec::new();
+    // `matched` answers for the caller's requests, the held ones included.
+    let mut matched: Option<Vec<bool>> = None;
+    loop {
+        let mut out = build(source, parsed, &reqs, opts, reachable);
+        let first = matched.get_or_insert_with(|| out.matched.clone()).clone();
+        let stays = if opts.target == Target::Classic { stays_loaded(parsed, &out.moves) } else { Vec::new() };
+        if stays.is_empty() {
+            out.matched = first;
+            out.skips.extend(held);
+            return out;
+        }
+        for (statement, skip) in stays {
+            reqs.retain(|r| r.id.statement != statement);
+            held.push(skip);
+        }
+    }
+}
+
+/// Moves that gain nothing: another module-level import of the same file
+/// that stays eager loads the moved statement's module anyway (`import m`
+/// kept for a module-level use, `from m import tracer` kept while
+/// `from m import logger` would move). The unit of a move is the module, so
+/// such a statement stays, and no `# lazy: N ms` comment claims a saving the
+/// rewritten file does not have. Removals of unread imports are not moves of
+/// this kind and stay.
+fn stays_loaded(parsed: &ParsedModule, moves: &[Move]) -> Vec<(ByteRange, Skip)> {
+    let moved: Vec<ByteRange> = moves.iter().map(|m| m.statement).collect();
+    let dotted = |rec: &ImportRecord, name: &BoundName| {
+        if rec.is_from {
+            format!("{}{}", ".".repeat(rec.level as usize), rec.module)
+        } else {
+            name.target.clone()
+        }
+    };
+    let mut out = Vec::new();
+    for m in moves.iter().filter(|m| m.kind == MoveKind::Function) {
+        let Some(rec) = parsed.imports.iter().find(|r| r.range == m.statement) else { continue };
+        let Some(name) = rec.names.iter().find(|n| m.names.contains(&n.bound)) else { continue };
+        let module = dotted(rec, name);
+        let eager = parsed.imports.iter().find(|other| {
+            !moved.contains(&other.range)
+                && !other.is_lazy
+                && !matches!(other.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)
+                && other.names.iter().any(|n| {
+                    let loads = dotted(other, n);
+                    loads == module || loads.strip_prefix(module.as_str()).is_some_and(|rest| rest.starts_with('.'))
+                })
+        });
+        if let Some(e) = eager {
+            let detail = format!("`{}` at line {} stays at module level and keeps `{module}` loaded", stmt_text_of(e), e.line);
+            let skip = Skip { module: m.module.clone(), line: m.line, names: m.names.clone(), reason: SkipReason::ModuleStaysLoaded, detail };
+            out.push((m.statement, skip));
+        }
+    }
+    out
+}
+
+/// `import a, b` / `from m import x, y`, as written (aliases by bound name).
+fn stmt_text_of(rec: &ImportRecord) -> String {
+    let names: Vec<&str> = rec.names.iter().map(|n| if rec.is_from { n.bound.as_str() } else { n.target.as_str() }).collect();
+    if rec.is_from {
+        format!("from {}{} import {}", ".".repeat(rec.level as usize), rec.module, names.join(", "))
+    } else {
+        format!("import {}", names.join(", "))
+    }
+}
+
+fn build(
+    source: &str,
+    parsed: &ParsedModule,
+    requests: &[Request],
+    opts: &Options,
+    reachable: &HashSet<String>,
+) -> FileRewrite {
     let mut b = Builder::new(source, parsed, opts);
     b.reachable = reachable.clone();
     for rec in &parsed.imports {
