@@ -132,7 +132,9 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
 
 /// Run `lmms fix` with the verification's processes started by `runner`.
 pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> Result<Report, PipelineError> {
-    let opts = &input.options;
+    // The namespace filter below sees every reader, so an import nothing
+    // reads may go (with `--unsafe-fixes`).
+    let opts = &Options { remove_unread: input.options.allow_unsafe, ..input.options };
     let mut walk_notes = Vec::new();
     crate::lock::check_paths(&input.paths, &input.root)?;
     // `.lmms/` is the project's artifact dir (`lmms_config::Project::artifact_dir`).

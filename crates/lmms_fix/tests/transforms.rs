@@ -26,7 +26,11 @@ fn fixture_args(src: &str) -> (Vec<Ask>, Options) {
             let mut it = args.split_whitespace();
             while let Some(a) = it.next() {
                 match a {
-                    "--unsafe-fixes" => opts.allow_unsafe = true,
+                    // The harness's one-file graph is the whole program.
+                    "--unsafe-fixes" => {
+                        opts.allow_unsafe = true;
+                        opts.remove_unread = true;
+                    }
                     "--target-version" => {
                         assert_eq!(it.next(), Some("py315"));
                         opts.target = Target::Py315;

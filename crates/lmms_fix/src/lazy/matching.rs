@@ -66,7 +66,7 @@ impl Builder<'_> {
             // has no entry): `--unsafe-fixes` removes it, since an import can
             // have side effects.
             let plan = NamePlan { reachable, removed: !reachable, ..NamePlan::default() };
-            if classic && (reachable || self.opts.allow_unsafe) {
+            if classic && (reachable || (self.opts.allow_unsafe && self.opts.remove_unread)) {
                 if let Some(at) = self.unclassified_use(name, idx, &refs) {
                     let line = self.lines.line(at);
                     let d = format!("`{}` appears at line {line} in a use the analysis cannot classify", name.bound);

@@ -77,6 +77,11 @@ pub struct Options {
     /// Apply rewrites that change behaviour observably (`--unsafe-fixes`).
     pub allow_unsafe: bool,
     pub target: Target,
+    /// With `allow_unsafe`: remove a requested import whose names nothing
+    /// reads. Only for a caller that has already asked the whole program's
+    /// namespace ([`crate::namespace`]), as `lmms fix` does; one file alone
+    /// cannot know that no other module reads the name.
+    pub remove_unread: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
