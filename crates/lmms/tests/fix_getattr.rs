@@ -190,3 +190,29 @@ fn an_import_nothing_reads_is_removed_as_unsafe_and_one_read_elsewhere_is_not() 
     assert!(stdout.contains("importing `sqlite3` can have side effects"), "{stdout}");
     insta::assert_snapshot!("unread_import_removed", format!("{stdout}\n--- pkg/unread.py after ---\n{after}"));
 }
+
+/// Issue 10, item 1's entry points: `importlib.metadata` loads
+/// `pkg.runtime:Markup` as `getattr(import_module("pkg.runtime"), "Markup")`,
+/// which no source shows. Without `--unsafe-fixes` the import is kept naming
+/// `pyproject.toml`; with it, `__getattr__` serves the entry point.
+#[test]
+fn an_entry_point_in_pyproject_reads_its_attribute() {
+    let pyproject = "[project]\nname = \"pkg\"\nversion = \"0\"\n\n[project.entry-points.\"pkg.formats\"]\nmarkup = \"pkg.runtime:Markup\"\n";
+    let main = "import importlib\n\nimport app\n\n\
+        spec = [l for l in open(\"pyproject.toml\") if l.startswith(\"markup\")][0].split('\"')[1]\n\
+        module, _, attr = spec.partition(\":\")\n\
+        print(app.handler({}, None), getattr(importlib.import_module(module), attr)(\"ep\").shout())\n";
+    let app = "from pkg import runtime\n\n\ndef handler(event, context):\n    return runtime.render('x')\n";
+    let files = [("pyproject.toml", pyproject), ("app.py", app), ("main.py", main)];
+    let dir = project(&files);
+    let out = Command::new(get_cargo_bin("lmms"))
+        .args(["fix", "--diff", "--lazy", "pkg.markup", "--", "pkg"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("`Markup` is read by pyproject.toml:6 (entry point: `pkg.runtime:Markup`)"), "{stdout}");
+    drop(dir);
+    lazy("entry_point", &files);
+}

@@ -139,6 +139,9 @@ pub fn keep_read_bindings(
 
 /// Why the module `__getattr__` cannot serve reader `r` of `module.name`.
 fn blocker(graph: &ImportGraph, index: &ReaderIndex, module: &str, name: &str, r: &Reader, init: &[bool]) -> Option<String> {
+    if r.kind == ReaderKind::EntryPoint {
+        return None;
+    }
     let eager = "it runs at import time of a module loaded at INIT, so the module stays loaded and nothing is gained";
     let parsed = graph.files.get(r.file)?.module_ast();
     let text = graph.files.get(r.file).and_then(|f| f.text()).unwrap_or_default();
@@ -177,7 +180,8 @@ fn blocker(graph: &ImportGraph, index: &ReaderIndex, module: &str, name: &str, r
             (loaded_at_init && at_import).then(|| eager.to_string())
         }
         ReaderKind::SubmoduleAttribute => Some("it reaches the submodule through its package".into()),
-        ReaderKind::GeneratedImport | ReaderKind::DunderAll | ReaderKind::PackageApi => None,
+        // `importlib.metadata` loads an entry point with `getattr` after the import.
+        ReaderKind::GeneratedImport | ReaderKind::DunderAll | ReaderKind::PackageApi | ReaderKind::EntryPoint => None,
     }
 }
 

@@ -200,7 +200,8 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
     }
 
     let graph = project_graph(input, &work);
-    let readers = lmms_graph::ReaderIndex::build(&graph);
+    let mut readers = lmms_graph::ReaderIndex::build(&graph);
+    readers.add_entry_points(&input.root);
     let init = crate::namespace::init_files(&graph, input.entry_module.as_deref());
     let profile_ms = if lazy.is_some() { read_profile_ms(&input.profile_file) } else { BTreeMap::new() };
     let mut reports = Vec::new();
