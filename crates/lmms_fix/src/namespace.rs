@@ -103,26 +103,22 @@ pub fn keep_read_bindings(
         let shown = if rec.is_from { format!("{}{}", ".".repeat(rec.level as usize), rec.module) } else { name.target.clone() };
         let all: Vec<&Reader> = read.iter().flat_map(|(_, rs)| rs).collect();
         let what = read.first().map_or(name.bound.as_str(), |(n, _)| n.as_str());
-        let detail = if !lazy_ok || (blocked.is_empty() && !own_getattr) {
-            let more = if all.len() > 1 { format!(" and {} more", all.len() - 1) } else { String::new() };
-            let first = all.first().map_or_else(|| blocked[0].0.to_string(), |r| r.to_string());
-            let hint = if !lazy_ok && blocked.is_empty() && !all.is_empty() && opts.target == Target::Classic && !own_getattr {
-                " (`--unsafe-fixes` keeps it reachable through a module `__getattr__`)"
-            } else {
-                ""
-            };
-            if lazy_ok {
-                for (n, _) in &read {
-                    reachable.insert(n.clone());
-                }
-                return true;
+        if lazy_ok && blocked.is_empty() && !own_getattr {
+            reachable.extend(read.iter().map(|(n, _)| n.clone()));
+            return true;
+        }
+        let detail = match (lazy_ok, blocked.first(), all.first()) {
+            (true, Some((r, why)), _) => format!("`{what}` is read by {r}: {why}"),
+            (true, None, Some(r)) => format!(
+                "`{what}` is read by {r}; the module defines its own `__getattr__`, which a lazy attribute would have to merge with"
+            ),
+            (_, b, a) => {
+                let first = a.map_or_else(|| b.map(|(r, _)| r.to_string()).unwrap_or_default(), |r| r.to_string());
+                let more = if all.len() > 1 { format!(" and {} more", all.len() - 1) } else { String::new() };
+                let servable = blocked.is_empty() && !own_getattr && opts.target == Target::Classic;
+                let hint = if servable { " (`--unsafe-fixes` keeps it reachable through a module `__getattr__`)" } else { "" };
+                format!("`{what}` is read by {first}{more}{hint}")
             }
-            format!("`{what}` is read by {first}{more}{hint}")
-        } else if let Some((r, why)) = blocked.first() {
-            format!("`{what}` is read by {r}: {why}")
-        } else {
-            let first = all[0];
-            format!("`{what}` is read by {first}; the module defines its own `__getattr__`, which a lazy attribute would have to merge with")
         };
         kept.skips.push(Skip {
             module: shown,
