@@ -130,3 +130,70 @@ fn verification_leaves_nothing_in_the_project() {
     names.retain(|n| n != ".lmms");
     assert_eq!(names, ["app.py", "helpers.py", "lmms.toml", "registry.py"]);
 }
+
+/// `plugin` registers itself at import; `app` only uses it in `describe`, so
+/// moving `import plugin` there keeps every import working but changes what
+/// the handler returns. The response's `body` holds a timestamp and a uuid,
+/// which differ between any two runs and must not count.
+const RESPONSE_APP: &str = r#"import json
+import time
+import uuid
+
+import plugin
+import registry
+
+
+def describe():
+    return plugin.name()
+
+
+def handler(event, context):
+    body = {"names": list(registry.HANDLERS), "at": time.time(), "id": str(uuid.uuid4())}
+    return {"statusCode": 200, "body": json.dumps(body)}
+"#;
+
+#[test]
+fn a_rewrite_that_changes_a_response_is_dropped_naming_the_event_and_the_path() {
+    let dir = project(
+        "entry = \"app:handler\"\npython = \"python3\"\nsrc = [\".\"]\n",
+        &[
+            ("app.py", RESPONSE_APP),
+            ("registry.py", "HANDLERS = []\n"),
+            ("plugin.py", "import registry\n\nregistry.HANDLERS.append(\"plugin\")\n\n\ndef name():\n    return \"plugin\"\n"),
+            ("events.json", "[{\"path\": \"/a\"}, {\"path\": \"/b\"}]\n"),
+        ],
+    );
+    let out = lmms(dir.path()).args(["fix", "--events", "events.json", "--lazy", "plugin", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(read(dir.path(), "app.py"), RESPONSE_APP, "the response-changing rewrite was written:\n{stdout}");
+    assert!(read(dir.path(), "helpers.py").contains("def greet():\n    import json"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "app.py: not rewritten: rewrite dropped: it breaks the events check: event events.json[0]: \
+             response differs at $.body.names: [] (before: [\"plugin\"])"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verified in a shadow copy (import, events): 1 rewrite dropped"), "{stdout}");
+}
+
+#[test]
+fn responses_that_differ_only_in_what_two_baseline_runs_disagree_on_keep_the_rewrite() {
+    // Moving `import json` into `handler` changes nothing the handler returns;
+    // its timestamp and uuid differ on every run.
+    let dir = project(
+        "entry = \"app:handler\"\npython = \"python3\"\nsrc = [\".\"]\n",
+        &[
+            ("app.py", RESPONSE_APP),
+            ("registry.py", "HANDLERS = []\n"),
+            ("plugin.py", "import registry\n\nregistry.HANDLERS.append(\"plugin\")\n\n\ndef name():\n    return \"plugin\"\n"),
+            ("events.json", "[{\"path\": \"/a\"}]\n"),
+        ],
+    );
+    let out = lmms(dir.path()).args(["fix", "--events", "events.json", "--lazy", "json", "--", "app.py"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(read(dir.path(), "app.py").contains("def handler(event, context):\n    import json"), "{stdout}");
+    assert!(stdout.contains("verified in a shadow copy (import, events)\n"), "{stdout}");
+}

@@ -11,7 +11,7 @@ use lmms_graph::{ImportGraph, SourceFile, WalkIssue};
 use lmms_python::ByteRange;
 use serde::Serialize;
 
-use crate::lazy::{rewrite, Move, Options, Skip, Target};
+use crate::lazy::{rewrite_keeping, Move, Options, Skip, Target};
 use crate::plan_file::{statement_id, PlanError, PlanRow};
 use crate::select::{already_deferred, candidates, select_module, select_row, Request, Stale};
 use crate::{apply_fixes, unified_diff, Applicability, Edit, Fix, WriteError};
@@ -132,7 +132,9 @@ pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
 
 /// Run `lmms fix` with the verification's processes started by `runner`.
 pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> Result<Report, PipelineError> {
-    let opts = &input.options;
+    // The namespace filter below sees every reader, so an import nothing
+    // reads may go (with `--unsafe-fixes`).
+    let opts = &Options { remove_unread: input.options.allow_unsafe, ..input.options };
     let mut walk_notes = Vec::new();
     crate::lock::check_paths(&input.paths, &input.root)?;
     // `.lmms/` is the project's artifact dir (`lmms_config::Project::artifact_dir`).
@@ -198,7 +200,9 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
     }
 
     let graph = project_graph(input, &work);
-    let readers = lmms_graph::ReaderIndex::build(&graph);
+    let mut readers = lmms_graph::ReaderIndex::build(&graph);
+    readers.add_entry_points(&input.root);
+    let init = crate::namespace::init_files(&graph, input.entry_module.as_deref());
     let profile_ms = if lazy.is_some() { read_profile_ms(&input.profile_file) } else { BTreeMap::new() };
     let mut reports = Vec::new();
     let mut unmatched = Vec::new();
@@ -262,9 +266,9 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
                 }
             }
         }
-        let kept = crate::namespace::keep_read_bindings(&readers, &graph, fi, &mut reqs, opts.allow_unsafe);
-        let mut rw = rewrite(source, parsed, &reqs, opts);
-        rw.skips.extend(kept);
+        let kept = crate::namespace::keep_read_bindings(&readers, &graph, fi, &mut reqs, opts, &init);
+        let mut rw = rewrite_keeping(source, parsed, &reqs, opts, &kept.reachable);
+        rw.skips.extend(kept.skips);
         if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(&w.path, &fp.entry_file)) {
             let (edits, moves) = crate::fast_path::route(source, parsed, &fp.exports, &fp.module);
             if !edits.is_empty() {

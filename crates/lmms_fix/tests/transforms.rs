@@ -26,7 +26,11 @@ fn fixture_args(src: &str) -> (Vec<Ask>, Options) {
             let mut it = args.split_whitespace();
             while let Some(a) = it.next() {
                 match a {
-                    "--unsafe-fixes" => opts.allow_unsafe = true,
+                    // The harness's one-file graph is the whole program.
+                    "--unsafe-fixes" => {
+                        opts.allow_unsafe = true;
+                        opts.remove_unread = true;
+                    }
                     "--target-version" => {
                         assert_eq!(it.next(), Some("py315"));
                         opts.target = Target::Py315;
@@ -292,4 +296,16 @@ fn runtime_annotation_readers_are_recognised_by_use() {
 #[test]
 fn decorated_function_annotations_are_quoted() {
     check("decorated_function_annotation", Some(Applicability::Safe));
+}
+
+#[test]
+fn unsafe_fixes_remove_an_import_nothing_reads_and_name_its_module() {
+    check("unsafe_remove_unread", Some(Applicability::Unsafe));
+}
+
+#[test]
+fn a_statement_whose_module_another_eager_statement_loads_is_not_moved() {
+    // `from logging import getLogger` would move while `import logging`
+    // stays: a `# lazy` comment would claim a saving that is not there.
+    check("skip_module_stays_loaded", Some(Applicability::Safe));
 }

@@ -18,12 +18,15 @@
 //!   `mock.patch.object(M, "NAME")`, `monkeypatch.setattr(M, "NAME", …)`,
 //!   `setattr`/`getattr`/`hasattr`/`delattr(M, "NAME")`;
 //! * a string literal `"from M import "`: generated code reads every name;
-//! * M's own `__all__`, and every public name of a package `__init__.py`.
+//! * M's own `__all__`, and every public name of a package `__init__.py`;
+//! * an entry point `pkg.mod:attr` in `pyproject.toml` or `setup.cfg`
+//!   ([`ReaderIndex::add_entry_points`]).
 //!
 //! Submodule attributes are indexed apart: `import a` then `a.b.x` relies on
 //! someone else having imported `a.b` ([`ReaderIndex::submodule_readers`]).
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use lmms_python::{AllSource, BindingKind, ImportScope, NamespaceFacts};
 use serde::Serialize;
@@ -51,6 +54,9 @@ pub enum ReaderKind {
     PackageApi,
     /// `import a` then `a.b.x`: relies on `a.b` being imported elsewhere.
     SubmoduleAttribute,
+    /// An entry point (`pkg.mod:attr` in `pyproject.toml` or `setup.cfg`),
+    /// which `importlib.metadata` loads with `getattr(pkg.mod, "attr")`.
+    EntryPoint,
 }
 
 impl ReaderKind {
@@ -65,6 +71,7 @@ impl ReaderKind {
             ReaderKind::DunderAll => "__all__",
             ReaderKind::PackageApi => "package API",
             ReaderKind::SubmoduleAttribute => "submodule attribute",
+            ReaderKind::EntryPoint => "entry point",
         }
     }
 }
@@ -117,11 +124,14 @@ impl ReaderIndex {
 
     /// Every reader of `name` in `module`'s namespace outside `file` (the
     /// module's own file, whose uses the rewrite itself handles), plus
-    /// `module`'s own `__all__` and package API.
+    /// `module`'s own `__all__` and package API (recorded at `file` itself).
     pub fn readers_of(&self, file: usize, module: &str, name: &str) -> Vec<Reader> {
         let mut out: Vec<Reader> = Vec::new();
         let key = (module.to_string(), name.to_string());
-        out.extend(self.names.get(&key).into_iter().flatten().filter(|r| r.file != file).cloned());
+        // A package's API is read by whoever imports the package, even
+        // though the index records it at the package's own file.
+        let outside = |r: &&Reader| r.file != file || r.kind == ReaderKind::PackageApi;
+        out.extend(self.names.get(&key).into_iter().flatten().filter(outside).cloned());
         let all = self.all.get(module);
         let starred = match all {
             Some((Some(names), _, _)) => names.contains(name),
@@ -146,6 +156,26 @@ impl ReaderIndex {
         out.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         out.dedup();
         out
+    }
+
+    /// Add the entry points the project at `root` declares: `[project.scripts]`,
+    /// `[project.gui-scripts]`, `[project.entry-points.GROUP]`, Poetry's
+    /// `scripts`/`plugins` in `pyproject.toml`, and `[options.entry_points]` in
+    /// `setup.cfg`. Each `pkg.mod:attr.rest` reads `attr` of `pkg.mod`. A file
+    /// that does not parse adds nothing (`lmms_config` reports TOML errors).
+    pub fn add_entry_points(&mut self, root: &Path) {
+        for (file, specs) in [("pyproject.toml", pyproject_entry_points(root)), ("setup.cfg", setup_cfg_entry_points(root))] {
+            for (line, spec) in specs {
+                let Some((module, object)) = spec.split_once(':') else { continue };
+                let (module, attr) = (module.trim(), object.trim().split('.').next().unwrap_or_default());
+                let attr = attr.split_whitespace().next().unwrap_or_default();
+                if module.is_empty() || attr.is_empty() {
+                    continue;
+                }
+                let r = Reader { file: usize::MAX, path: file.into(), line, kind: ReaderKind::EntryPoint, what: spec.trim().to_string() };
+                self.push(module, attr, r);
+            }
+        }
     }
 
     /// `a.b` reached as an attribute of `a` by files (other than `file`)
@@ -274,6 +304,65 @@ impl ReaderIndex {
         self.all_paths = done.values().map(|(_, _, f)| (*f, graph.rel_path(*f))).collect();
         self.all = done;
     }
+}
+
+/// `(line, "pkg.mod:attr")` of every entry point in `root/pyproject.toml`.
+fn pyproject_entry_points(root: &Path) -> Vec<(u32, String)> {
+    let Ok(text) = std::fs::read_to_string(root.join("pyproject.toml")) else { return Vec::new() };
+    let Ok(doc) = text.parse::<toml::Table>() else { return Vec::new() };
+    let mut specs: Vec<String> = Vec::new();
+    let mut table = |v: Option<&toml::Value>| {
+        for (_, spec) in v.and_then(toml::Value::as_table).into_iter().flatten() {
+            match spec {
+                toml::Value::String(s) => specs.push(s.clone()),
+                // Poetry: `name = { reference = "pkg.mod:attr", type = "console" }` or `callable`.
+                toml::Value::Table(t) => specs.extend(
+                    ["reference", "callable"].iter().filter_map(|k| t.get(*k)?.as_str().map(str::to_string)),
+                ),
+                _ => {}
+            }
+        }
+    };
+    let project = doc.get("project");
+    table(project.and_then(|p| p.get("scripts")));
+    table(project.and_then(|p| p.get("gui-scripts")));
+    let poetry = doc.get("tool").and_then(|t| t.get("poetry"));
+    table(poetry.and_then(|p| p.get("scripts")));
+    let groups = [project.and_then(|p| p.get("entry-points")), poetry.and_then(|p| p.get("plugins"))];
+    for g in groups.into_iter().flatten().filter_map(toml::Value::as_table) {
+        for (_, group) in g {
+            table(Some(group));
+        }
+    }
+    specs.into_iter().map(|s| (line_of(&text, &s), s)).collect()
+}
+
+/// `(line, "pkg.mod:attr")` of every `name = pkg.mod:attr` under
+/// `[options.entry_points]` in `root/setup.cfg` (one per line, groups as keys).
+fn setup_cfg_entry_points(root: &Path) -> Vec<(u32, String)> {
+    let Ok(text) = std::fs::read_to_string(root.join("setup.cfg")) else { return Vec::new() };
+    let mut inside = false;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = t == "[options.entry_points]";
+            continue;
+        }
+        if !inside || t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        // `group =` then indented `name = spec`, or `group = name = spec` on one line.
+        let value = t.rsplit_once('=').map_or("", |(_, v)| v.trim());
+        if value.contains(':') {
+            out.push((i as u32 + 1, value.to_string()));
+        }
+    }
+    out
+}
+
+fn line_of(text: &str, needle: &str) -> u32 {
+    text.find(needle).map_or(1, |at| text[..at].matches('\n').count() as u32 + 1)
 }
 
 /// Module-level names an import binds, plus `__all__`-free names: enough
@@ -461,6 +550,27 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].kind, ReaderKind::PackageApi);
         assert!(ix.readers_of(usize::MAX, "pkg", "_private").is_empty());
+    }
+
+    #[test]
+    fn entry_points_in_pyproject_and_setup_cfg_read_their_attribute() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\n\n[project.scripts]\ntool = \"pkg.cli:main\"\n\n\
+             [project.entry-points.\"pkg.plugins\"]\nyaml = \"pkg.fmt:YamlFormat.load\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("setup.cfg"),
+            "[metadata]\nname = x\n\n[options.entry_points]\nconsole_scripts =\n    old = pkg.legacy:run [extra]\n",
+        )
+        .unwrap();
+        let (_, mut ix) = index(&[INIT]);
+        ix.add_entry_points(dir.path());
+        assert_eq!(found(&ix, "pkg.cli", "main"), ["pyproject.toml:5 entry point"]);
+        assert_eq!(found(&ix, "pkg.fmt", "YamlFormat"), ["pyproject.toml:8 entry point"]);
+        assert_eq!(found(&ix, "pkg.legacy", "run"), ["setup.cfg:6 entry point"]);
     }
 
     #[test]

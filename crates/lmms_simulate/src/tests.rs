@@ -114,7 +114,7 @@ fn input(root: &Path) -> SimulateInput {
         root: root.to_path_buf(),
         src_roots: vec![root.to_path_buf()],
         exclude: Vec::new(),
-        options: lmms_fix::Options { allow_unsafe: false, target: lmms_fix::Target::Classic },
+        options: lmms_fix::Options { allow_unsafe: false, target: lmms_fix::Target::Classic, ..Default::default() },
         entry_module: Some("app".into()),
         fast_path_file: root.join("fast_path.py"),
         python: "/opt/py/bin/python3".into(),

@@ -7,7 +7,8 @@ one JSON line goes to the *original* stdout:
 {"i": n, "name": ..., "error": null|"Type: msg", "traceback": null|text, "ms": float,
  "modules": [names whose code ran], "functions": ["module:qualname", ...],
  "called": [modules under config "targets" whose code a project function
- called directly]}
+ called directly], "response": null (it raised) | {"json": value} (the
+ handler's return value, JSON-serialisable) | {"repr": text}}
 The handler's own prints are redirected to stderr so they cannot corrupt
 that stream. Only calls are hooked (sys.monitoring PY_START on 3.12+, a
 call-only profile hook before), never lines, and each code object is
@@ -292,6 +293,20 @@ def _user_traceback(e):
     return text
 
 
+def _response(value):
+    """What the handler returned, comparable across runs: the value itself
+    when JSON can carry it (lmms fix compares it canonically), else its repr."""
+    try:
+        json.dumps(value, allow_nan=False)
+        return {"json": value}
+    except Exception:
+        pass
+    try:
+        return {"repr": repr(value)}
+    except Exception:
+        return {"repr": "<%s without a repr>" % type(value).__name__}
+
+
 if TIMEOUT > 0:
     signal.signal(signal.SIGALRM, _on_alarm)
 
@@ -303,6 +318,7 @@ for line in _events_text.splitlines():
     ctx = Context(n, TIMEOUT)
     error = None
     tb = None
+    response = None
     _seen.clear()
     _called.clear()
     t0 = time.perf_counter()
@@ -311,11 +327,12 @@ for line in _events_text.splitlines():
     try:
         _start()
         try:
-            HANDLER(item["event"], ctx)
+            result = HANDLER(item["event"], ctx)
         finally:
             _stop()
             if TIMEOUT > 0:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+        response = _response(result)
     except EventTimeout as e:
         error = "Timeout: %s" % e
         tb = _user_traceback(e)
@@ -329,7 +346,7 @@ for line in _events_text.splitlines():
     _out.write(
         json.dumps(
             {"i": n, "name": item.get("name"), "error": error, "traceback": tb, "ms": round(ms, 3),
-             "modules": modules, "functions": functions, "called": called}
+             "modules": modules, "functions": functions, "called": called, "response": response}
         )
         + "\n"
     )

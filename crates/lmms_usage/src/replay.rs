@@ -49,6 +49,9 @@ pub struct EventFailure {
 pub struct Replayed {
     pub uses: Vec<EventUse>,
     pub failures: Vec<EventFailure>,
+    /// Per event, what the handler returned: `{"json": value}` or
+    /// `{"repr": text}`; `None` when it raised.
+    pub responses: Vec<Option<serde_json::Value>>,
 }
 
 /// One recorded event and where it came from.
@@ -231,6 +234,7 @@ pub fn parse_replay_output(
 ) -> Result<Replayed, UsageError> {
     let mut events = Vec::new();
     let mut failures = Vec::new();
+    let mut responses = Vec::new();
     let mut done = false;
     let strings = |v: &serde_json::Value| -> BTreeSet<String> {
         v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
@@ -252,6 +256,7 @@ pub fn parse_replay_output(
             let traceback = v["traceback"].as_str().unwrap_or(error).trim_end().to_owned();
             failures.push(EventFailure { name, error: error.to_owned(), traceback });
         }
+        responses.push(Some(v["response"].clone()).filter(|r| !r.is_null()));
         events.push(EventUse {
             name: v["name"].as_str().map(str::to_owned),
             error: v["error"].as_str().map(str::to_owned),
@@ -268,7 +273,7 @@ pub fn parse_replay_output(
         };
         return Err(UsageError::Crashed { what, stderr: stderr_tail(stderr) });
     }
-    Ok(Replayed { uses: events, failures })
+    Ok(Replayed { uses: events, failures, responses })
 }
 
 /// Everything `lmms usage --events` needs.
@@ -353,7 +358,7 @@ pub fn usage_by_replay(
     }
     let closures = attribute::exclusive_closures(&targets, &project_targets, &measured);
     let external: Vec<String> = targets.difference(&project_targets).cloned().collect();
-    let Replayed { uses, failures } = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
+    let Replayed { uses, failures, .. } = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
     // Usage measured on no successful request is no measurement: a failing
     // handler must not replace a good usage.json with zeros.
     if !uses.is_empty() && failures.len() == uses.len() {

@@ -91,7 +91,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         exclude: project.config.exclude.clone(),
         selection,
         paths: paths.iter().map(|p| ctx.cwd.join(p)).collect(),
-        options: Options { allow_unsafe: args.unsafe_fixes, target },
+        options: Options { allow_unsafe: args.unsafe_fixes, target, ..Options::default() },
         write: !args.diff,
         entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: project.fast_path_file(),
@@ -158,6 +158,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
                     lmms_fix::MoveKind::Function => "TYPE_CHECKING only".to_string(),
                     lmms_fix::MoveKind::FastPath => "fast_path".to_string(),
                     lmms_fix::MoveKind::LazyModules => "__lazy_modules__".to_string(),
+                    lmms_fix::MoveKind::Removed => "removed".to_string(),
                 }
             } else {
                 m.into.join(", ")

@@ -71,7 +71,11 @@ fn simulate_input(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Sim
         root: ctx.project.root.clone(),
         src_roots: ctx.project.src_roots(),
         exclude: config.exclude.clone(),
-        options: lmms_fix::Options { allow_unsafe: args.unsafe_fixes, target: super::fix::config_target(config) },
+        options: lmms_fix::Options {
+            allow_unsafe: args.unsafe_fixes,
+            target: super::fix::config_target(config),
+            ..Default::default()
+        },
         entry_module: config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: ctx.project.fast_path_file(),
         python,

@@ -34,6 +34,9 @@ impl Builder<'_> {
             self.client(rec, name, req, c);
             into.push(c.getter.clone());
             notes.push(format!("{} → {}() (built on first use)", c.target, c.getter));
+            if self.reachable.contains(&c.target) {
+                self.keep_reachable(&c.target, vec![format!("value = {}()", c.getter)], into, notes);
+            }
         }
     }
 

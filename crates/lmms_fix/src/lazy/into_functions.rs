@@ -34,6 +34,7 @@ impl Builder<'_> {
         let mut tc_names: Vec<&BoundName> = Vec::new();
         let mut quoted = 0;
         let mut wrappers: Vec<String> = Vec::new();
+        let mut removed: Vec<&BoundName> = Vec::new();
         for (ni, req, plan, _) in plans {
             for f in &plan.fns {
                 per_fn.entry(*f).or_default().push((*ni, *req));
@@ -43,8 +44,25 @@ impl Builder<'_> {
             }
             quoted += plan.quotes.len();
             self.edits.extend(plan.quotes.iter().cloned());
+            if plan.removed {
+                removed.push(&rec.names[*ni]);
+            }
+            if plan.reachable {
+                let name = &rec.names[*ni];
+                let imp = with_comment(&stmt_text(self.src, rec, &[name]), &req.comment);
+                let value = name.bound.clone();
+                self.keep_reachable(&name.bound, vec![imp, format!("value = {value}")], &mut into, &mut notes);
+            }
             self.getters(rec, &rec.names[*ni], req, plan, &mut into, &mut notes);
             wrappers.extend(self.dispatch_wrappers(rec, &rec.names[*ni], req, plan, &mut into, &mut notes));
+        }
+        if let Some(first) = removed.first() {
+            let names: Vec<String> = removed.iter().map(|n| format!("`{}`", n.bound)).collect();
+            notes.push(format!(
+                "removed: nothing reads {} (not this file, no other module, not `__all__`); unsafe: importing `{}` can have side effects",
+                names.join(", "),
+                display_module(rec, Some(first))
+            ));
         }
         for (f, names) in per_fn {
             self.import_in_function(rec, f, &names);
@@ -60,7 +78,7 @@ impl Builder<'_> {
             line: rec.line,
             statement: rec.range,
             names: moved_names.iter().map(|n| n.bound.clone()).collect(),
-            kind: MoveKind::Function,
+            kind: if plans.iter().all(|p| p.2.removed) { MoveKind::Removed } else { MoveKind::Function },
             into,
             applicability: app,
             notes,

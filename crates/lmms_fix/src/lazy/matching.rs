@@ -57,13 +57,28 @@ impl Builder<'_> {
             let d = format!("`{}` is rebound at module level at line {}", name.bound, rb.line);
             return Err((SkipReason::Rebound, d));
         }
+        let reachable = self.reachable.contains(&name.bound);
         let refs: Vec<&NameRef> = self.parsed.refs.iter().filter(|r| r.bound == name.bound).collect();
+        let classic = self.opts.target == Target::Classic;
         if refs.is_empty() {
+            // Read only by other modules: the module `__getattr__` imports it.
+            // Read by no one (the namespace filter saw no reader, `__all__`
+            // has no entry): `--unsafe-fixes` removes it, since an import can
+            // have side effects.
+            let plan = NamePlan { reachable, removed: !reachable, ..NamePlan::default() };
+            if classic && (reachable || (self.opts.allow_unsafe && self.opts.remove_unread)) {
+                if let Some(at) = self.unclassified_use(name, idx, &refs) {
+                    let line = self.lines.line(at);
+                    let d = format!("`{}` appears at line {line} in a use the analysis cannot classify", name.bound);
+                    return Err((SkipReason::ModuleLevelUse, d));
+                }
+                return Ok((plan, Applicability::Unsafe));
+            }
             return Err((SkipReason::SideEffectOnly, format!("`{}` is never used in this file", name.bound)));
         }
         let py315 = self.opts.target == Target::Py315;
-        let mut plan = NamePlan::default();
-        let mut app = Applicability::Safe;
+        let mut plan = NamePlan { reachable: reachable && classic, ..NamePlan::default() };
+        let mut app = if plan.reachable { Applicability::Unsafe } else { Applicability::Safe };
         let mut client_calls: Vec<usize> = Vec::new();
         for r in &refs {
             let line = self.lines.line(r.range.start);
@@ -100,6 +115,9 @@ impl Builder<'_> {
                     plan.quotes.push(self.quote(r)?);
                     plan.type_checking = true;
                 }
+                // `from M import *` asks the module `__getattr__` for every
+                // name of `__all__` it does not find.
+                RefContext::ModuleLevel { what: ModuleLevelUse::DunderAll } if plan.reachable => {}
                 RefContext::ModuleLevel { what: ModuleLevelUse::DunderAll } => {
                     let d = format!("`{}` is listed in __all__", name.bound);
                     return Err((SkipReason::DunderAll, d));

@@ -29,11 +29,13 @@
 //! becomes a cached getter) and [`dispatch`] (a dispatch-table entry becomes
 //! a wrapper); [`matching`] decides what a request selects and classifies
 //! every reference, [`skip`] holds the reasons a move is refused and
-//! [`importer`] where new lines go.
+//! [`importer`] where new lines go; [`module_getattr`] keeps a moved name
+//! that other modules read reachable through PEP 562's module `__getattr__`.
 
 mod dispatch;
 mod getter;
 mod importer;
+mod module_getattr;
 mod into_functions;
 mod lazy_modules;
 mod matching;
@@ -75,6 +77,11 @@ pub struct Options {
     /// Apply rewrites that change behaviour observably (`--unsafe-fixes`).
     pub allow_unsafe: bool,
     pub target: Target,
+    /// With `allow_unsafe`: remove a requested import whose names nothing
+    /// reads. Only for a caller that has already asked the whole program's
+    /// namespace ([`crate::namespace`]), as `lmms fix` does; one file alone
+    /// cannot know that no other module reads the name.
+    pub remove_unread: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,6 +95,8 @@ pub enum MoveKind {
     FastPath,
     /// Listed in `__lazy_modules__`, the statement unchanged.
     LazyModules,
+    /// Removed: nothing reads its names (`--unsafe-fixes`).
+    Removed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,7 +130,97 @@ pub struct FileRewrite {
 /// Plan the rewrite of one file. `parsed` must be `parse_module(source)`;
 /// each request names one alias of it by id ([`crate::select`]).
 pub fn rewrite(source: &str, parsed: &ParsedModule, requests: &[Request], opts: &Options) -> FileRewrite {
+    rewrite_keeping(source, parsed, requests, opts, &HashSet::new())
+}
+
+/// [`rewrite`], keeping each name of `reachable` (a moved import's bound
+/// name, or a client a getter replaces, that other modules read) available
+/// as a module attribute through a module `__getattr__` ([`module_getattr`]).
+pub fn rewrite_keeping(
+    source: &str,
+    parsed: &ParsedModule,
+    requests: &[Request],
+    opts: &Options,
+    reachable: &HashSet<String>,
+) -> FileRewrite {
+    let mut reqs: Vec<Request> = requests.to_vec();
+    let mut held: Vec<Skip> = Vec::new();
+    // `matched` answers for the caller's requests, the held ones included.
+    let mut matched: Option<Vec<bool>> = None;
+    loop {
+        let mut out = build(source, parsed, &reqs, opts, reachable);
+        let first = matched.get_or_insert_with(|| out.matched.clone()).clone();
+        let stays = if opts.target == Target::Classic { stays_loaded(parsed, &out.moves) } else { Vec::new() };
+        if stays.is_empty() {
+            out.matched = first;
+            out.skips.extend(held);
+            return out;
+        }
+        for (statement, skip) in stays {
+            reqs.retain(|r| r.id.statement != statement);
+            held.push(skip);
+        }
+    }
+}
+
+/// Moves that gain nothing: another module-level import of the same file
+/// that stays eager loads the moved statement's module anyway (`import m`
+/// kept for a module-level use, `from m import tracer` kept while
+/// `from m import logger` would move). The unit of a move is the module, so
+/// such a statement stays, and no `# lazy: N ms` comment claims a saving the
+/// rewritten file does not have. Removals of unread imports are not moves of
+/// this kind and stay.
+fn stays_loaded(parsed: &ParsedModule, moves: &[Move]) -> Vec<(ByteRange, Skip)> {
+    let moved: Vec<ByteRange> = moves.iter().map(|m| m.statement).collect();
+    let dotted = |rec: &ImportRecord, name: &BoundName| {
+        if rec.is_from {
+            format!("{}{}", ".".repeat(rec.level as usize), rec.module)
+        } else {
+            name.target.clone()
+        }
+    };
+    let mut out = Vec::new();
+    for m in moves.iter().filter(|m| m.kind == MoveKind::Function) {
+        let Some(rec) = parsed.imports.iter().find(|r| r.range == m.statement) else { continue };
+        let Some(name) = rec.names.iter().find(|n| m.names.contains(&n.bound)) else { continue };
+        let module = dotted(rec, name);
+        let eager = parsed.imports.iter().find(|other| {
+            !moved.contains(&other.range)
+                && !other.is_lazy
+                && !matches!(other.scope, ImportScope::Function { .. } | ImportScope::TypeChecking)
+                && other.names.iter().any(|n| {
+                    let loads = dotted(other, n);
+                    loads == module || loads.strip_prefix(module.as_str()).is_some_and(|rest| rest.starts_with('.'))
+                })
+        });
+        if let Some(e) = eager {
+            let detail = format!("`{}` at line {} stays at module level and keeps `{module}` loaded", stmt_text_of(e), e.line);
+            let skip = Skip { module: m.module.clone(), line: m.line, names: m.names.clone(), reason: SkipReason::ModuleStaysLoaded, detail };
+            out.push((m.statement, skip));
+        }
+    }
+    out
+}
+
+/// `import a, b` / `from m import x, y`, as written (aliases by bound name).
+fn stmt_text_of(rec: &ImportRecord) -> String {
+    let names: Vec<&str> = rec.names.iter().map(|n| if rec.is_from { n.bound.as_str() } else { n.target.as_str() }).collect();
+    if rec.is_from {
+        format!("from {}{} import {}", ".".repeat(rec.level as usize), rec.module, names.join(", "))
+    } else {
+        format!("import {}", names.join(", "))
+    }
+}
+
+fn build(
+    source: &str,
+    parsed: &ParsedModule,
+    requests: &[Request],
+    opts: &Options,
+    reachable: &HashSet<String>,
+) -> FileRewrite {
     let mut b = Builder::new(source, parsed, opts);
+    b.reachable = reachable.clone();
     for rec in &parsed.imports {
         for (ni, name) in rec.names.iter().enumerate() {
             if requests.iter().any(|r| hits(rec, Some(ni), r)) {
@@ -166,6 +265,10 @@ struct NamePlan {
     quotes: Vec<Edit>,
     clients: Vec<ClientPlan>,
     dispatch: Vec<(ByteRange, String)>,
+    /// Nothing reads the name: the statement goes (`--unsafe-fixes`).
+    removed: bool,
+    /// Other modules read it: a module `__getattr__` builds it on access.
+    reachable: bool,
 }
 
 /// One selected alias of a statement and what its move needs.
@@ -191,6 +294,10 @@ struct Builder<'a> {
     triple_quotes: (Vec<u32>, Vec<u32>),
     /// Names bound by every requested import statement of the file.
     requested: HashSet<String>,
+    /// Names other modules read that must stay module attributes.
+    reachable: HashSet<String>,
+    /// Per name kept reachable: the lines that bind `value` to it.
+    getattr_entries: Vec<(String, Vec<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -214,6 +321,8 @@ impl<'a> Builder<'a> {
                 src.match_indices("'''").map(|(i, _)| i as u32).collect(),
             ),
             requested: HashSet::new(),
+            reachable: HashSet::new(),
+            getattr_entries: Vec::new(),
         }
     }
 
@@ -271,6 +380,7 @@ impl<'a> Builder<'a> {
         self.insert_type_checking_block();
         self.insert_header();
         self.insert_lazy_modules();
+        self.insert_module_getattr();
         tidy_blank_lines(self.src, &mut self.edits);
         let fix = if self.edits.is_empty() {
             None

@@ -68,11 +68,22 @@ pub fn import(site: &Site, entry: &str) -> Result<(), String> {
     }
 }
 
-/// Each event's outcome (`None`: it returned; `Some(error)`: it raised).
-pub fn events(site: &Site, entry: &str, events: &[Event]) -> Result<Vec<Option<String>>, String> {
+/// One replayed event: `error` is `None` when it returned, and then
+/// `response` is what it returned (the replay's `{"json"|"repr": …}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventOutcome {
+    pub error: Option<String>,
+    pub response: Option<serde_json::Value>,
+}
+
+/// Each event's outcome.
+pub fn events(site: &Site, entry: &str, events: &[Event]) -> Result<Vec<EventOutcome>, String> {
     let Some(py) = site.py() else { return Err("no interpreter".into()) };
     match replay::replay(site.runner, &py, entry, &[], events, site.input.start_timeout) {
-        Ok(replayed) => Ok(replayed.uses.into_iter().map(|u| u.error).collect()),
+        Ok(replayed) => {
+            let mut responses = replayed.responses.into_iter();
+            Ok(replayed.uses.into_iter().map(|u| EventOutcome { error: u.error, response: responses.next().flatten() }).collect())
+        }
         Err(UsageError::Init { message, .. }) => Err(first_line(&message)),
         Err(e) => Err(first_line(&e.to_string())),
     }

@@ -6,6 +6,7 @@
 //! none ([`apply_all`]).
 
 mod checks;
+mod responses;
 mod shadow;
 
 use std::path::{Path, PathBuf};
@@ -89,9 +90,17 @@ struct Failure {
 /// The unrewritten project's results, which the rewritten one must match.
 struct Baseline {
     import: Option<String>,
-    /// Per event: its outcome, `None` where two baseline runs disagreed.
-    events: Option<(String, Vec<Option<Option<String>>>)>,
+    /// Per event: its outcome, `None` where two baseline runs disagreed on
+    /// whether it raised (or on the error).
+    events: Option<(String, Vec<Option<BaseEvent>>)>,
     tests: Option<(String, TestRun)>,
+}
+
+/// One event of the baseline: the error it raised, or its response with
+/// the fields two baseline runs disagree on masked.
+struct BaseEvent {
+    error: Option<String>,
+    response: Option<responses::Expected>,
 }
 
 /// Verify `candidates` and return which to keep (by index) and the report.
@@ -170,7 +179,14 @@ fn baseline(site: &Site, reports: &mut Vec<CheckReport>) -> Result<Baseline, Ver
                 match (first, second) {
                     (Ok(a), Ok(b)) => {
                         // What differs between two unrewritten runs is not the rewrite's doing.
-                        let masked = a.into_iter().zip(b).map(|(x, y)| (x == y).then_some(x)).collect();
+                        let masked = a
+                            .into_iter()
+                            .zip(b)
+                            .map(|(x, y)| {
+                                let response = responses::baseline(x.response.as_ref(), y.response.as_ref());
+                                (x.error == y.error).then_some(BaseEvent { error: x.error, response })
+                            })
+                            .collect();
                         base.events = Some((entry.clone(), masked));
                         reports.push(passed("events"));
                     }
@@ -233,9 +249,14 @@ impl Verifier<'_> {
                 Ok(after) => {
                     let names = self.site.input.events.iter().map(|e| e.name.as_str());
                     for ((b, a), name) in base.iter().zip(&after).zip(names) {
-                        if let Some(b) = b.as_ref().filter(|b| *b != a) {
+                        let Some(b) = b else { continue };
+                        if b.error != a.error {
                             let show = |o: &Option<String>| o.as_deref().map_or("returned".into(), checks::first_line);
-                            let reason = format!("event {name}: {} (before: {})", show(a), show(b));
+                            let reason = format!("event {name}: {} (before: {})", show(&a.error), show(&b.error));
+                            return Ok(Some(Failure { check: "events", reason }));
+                        }
+                        if let Some(why) = b.response.as_ref().and_then(|e| responses::compare(e, a.response.as_ref())) {
+                            let reason = format!("event {name}: {why}");
                             return Ok(Some(Failure { check: "events", reason }));
                         }
                     }

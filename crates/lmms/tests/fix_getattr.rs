@@ -1,0 +1,218 @@
+//! PEP 562 (issue 10, item 1): with `--unsafe-fixes`, a module-level import
+//! other modules read moves into the module's functions and stays a module
+//! attribute through a module `__getattr__`, unless a reader is eager at
+//! INIT, patches or rebinds it, star-imports a module without `__all__`, or
+//! the module has its own `__getattr__`: then it is kept and the skip says
+//! why. One project per reader kind; each snapshot holds the report and the
+//! rewritten module, and each test runs `main.py` before and after with the
+//! real interpreter and requires the same output.
+
+use std::path::Path;
+use std::process::Command;
+
+use insta_cmd::get_cargo_bin;
+
+/// `pkg.markup` is the "heavy" module; `pkg.runtime` imports it at module
+/// level and uses it in a function. `app` is the entry.
+const MARKUP: &str = "class Markup(str):\n    def shout(self):\n        return Markup(self.upper())\n";
+const RUNTIME: &str = "from pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n";
+const CONFIG: &str = "entry = \"app:handler\"\npython = \"python3\"\nsrc = [\".\"]\n";
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let base: [(&str, &str); 4] =
+        [("lmms.toml", CONFIG), ("pkg/__init__.py", ""), ("pkg/markup.py", MARKUP), ("pkg/runtime.py", RUNTIME)];
+    for (rel, text) in base.iter().filter(|(r, _)| !files.iter().any(|(f, _)| f == r)).chain(files) {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn python(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("python3").args(args).current_dir(dir).env("PYTHONDONTWRITEBYTECODE", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Whether importing the entry loads `pkg.markup`.
+fn markup_at_init(dir: &Path) -> bool {
+    python(dir, &["-c", "import sys, app; print('pkg.markup' in sys.modules)"]).trim() == "True"
+}
+
+/// Run `fix --unsafe-fixes --lazy pkg.markup -- pkg` on `files`; return the
+/// report, `pkg/runtime.py` after, and whether it was rewritten. `main.py`
+/// prints the same before and after.
+fn fix(files: &[(&str, &str)]) -> (String, bool, tempfile::TempDir) {
+    let dir = project(files);
+    let before_src = std::fs::read_to_string(dir.path().join("pkg/runtime.py")).unwrap();
+    let before = python(dir.path(), &["main.py"]);
+    let stdout = run_fix(dir.path());
+    let after_src = std::fs::read_to_string(dir.path().join("pkg/runtime.py")).unwrap();
+    assert_eq!(python(dir.path(), &["main.py"]), before, "main.py prints something else after the fix:\n{after_src}");
+    let snap = format!("{stdout}\n--- pkg/runtime.py after ---\n{after_src}");
+    (snap, after_src != before_src, dir)
+}
+
+fn run_fix(dir: &Path) -> String {
+    let out = Command::new(get_cargo_bin("lmms"))
+        .args(["fix", "--unsafe-fixes", "--lazy", "pkg.markup", "--", "pkg"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+fn lazy(name: &str, files: &[(&str, &str)]) {
+    let (snap, rewritten, dir) = fix(files);
+    assert!(rewritten, "{snap}");
+    let again = run_fix(dir.path());
+    assert!(again.contains("moved 0 imports in 0 files"), "a second run is not a no-op:\n{again}");
+    assert!(snap.contains("def __getattr__(name):"), "{snap}");
+    assert!(!markup_at_init(dir.path()), "the entry still loads pkg.markup at INIT:\n{snap}");
+    insta::assert_snapshot!(name, snap);
+}
+
+fn kept(name: &str, files: &[(&str, &str)], why: &str) {
+    let (snap, rewritten, _dir) = fix(files);
+    assert!(!rewritten, "{snap}");
+    assert!(snap.contains("read through the module's namespace") && snap.contains(why), "the skip must say {why}:\n{snap}");
+    insta::assert_snapshot!(name, snap);
+}
+
+const MAIN: &str = "import app\n\nprint(app.handler({}, None))\n";
+
+#[test]
+fn a_from_import_in_a_function_of_another_module_is_served_by_module_getattr() {
+    let plugins = "def escape(s):\n    from pkg.runtime import Markup\n    return Markup(s).shout()\n";
+    let app = "from pkg import plugins, runtime\n\n\ndef handler(event, context):\n    return [runtime.render('a'), plugins.escape('b')]\n";
+    lazy("from_import_in_function", &[("pkg/plugins.py", plugins), ("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn an_attribute_read_in_a_function_is_served_by_module_getattr() {
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
+    lazy("attribute_in_function", &[("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_module_level_from_import_in_a_module_not_loaded_at_init_is_served_by_module_getattr() {
+    let report = "from pkg.runtime import Markup\n\n\ndef monthly():\n    return Markup('m').shout()\n";
+    let app = "def handler(event, context):\n    from pkg import report\n    return report.monthly()\n";
+    lazy("from_import_outside_init", &[("pkg/report.py", report), ("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_star_import_of_a_name_in_dunder_all_is_served_by_module_getattr() {
+    let runtime = "from pkg.markup import Markup\n\n__all__ = [\"Markup\", \"render\"]\n\n\ndef render(s):\n    return Markup(s)\n";
+    let app = "def handler(event, context):\n    from pkg import star\n    return star.both()\n";
+    let star = "from pkg.runtime import *\n\n\ndef both():\n    return [render('a'), Markup('b').shout()]\n";
+    lazy("star_import_with_dunder_all", &[("pkg/runtime.py", runtime), ("pkg/star.py", star), ("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_value_built_at_import_that_others_read_becomes_a_getter_served_by_module_getattr() {
+    let runtime = "from pkg.markup import Markup\n\nBANNER = Markup(\"hello\")\n\n\ndef render(s):\n    return BANNER + s\n";
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return [pkg.runtime.render('!'), pkg.runtime.BANNER.shout()]\n";
+    lazy("getter_value_read_as_attribute", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_from_import_eager_at_init_keeps_the_import_and_names_the_reader() {
+    let app = "from pkg.runtime import Markup\n\n\ndef handler(event, context):\n    return Markup('x').shout()\n";
+    kept("from_import_eager_at_init", &[("app.py", app), ("main.py", MAIN)], "app.py:1 (from-import: `from pkg.runtime import Markup`): it runs at import time");
+}
+
+#[test]
+fn a_mock_patch_target_keeps_the_import() {
+    let app = "from pkg import runtime\n\n\ndef handler(event, context):\n    return runtime.render('x')\n";
+    let main = "from unittest import mock\n\nimport app\n\nwith mock.patch(\"pkg.runtime.Markup\", str.title):\n    print(app.handler({}, None))\n";
+    kept("mock_patch_target", &[("app.py", app), ("main.py", main)], "a patch of the module attribute would not reach");
+}
+
+#[test]
+fn a_monkeypatched_name_keeps_the_import() {
+    let app = "from pkg import runtime\n\n\ndef handler(event, context):\n    return runtime.render('x')\n";
+    let test = "import pkg.runtime\n\n\ndef test_render(monkeypatch):\n    monkeypatch.setattr(pkg.runtime, \"Markup\", str.title)\n    assert pkg.runtime.render('x') == 'X'\n";
+    kept("monkeypatch_setattr", &[("app.py", app), ("tests/test_runtime.py", test), ("main.py", MAIN)], "it sets or patches the module attribute");
+}
+
+#[test]
+fn a_star_import_of_a_module_without_dunder_all_keeps_the_import() {
+    let app = "def handler(event, context):\n    from pkg import star\n    return star.f()\n";
+    let star = "from pkg.runtime import *\n\n\ndef f():\n    return Markup('b').shout()\n";
+    kept("star_import_without_dunder_all", &[("pkg/star.py", star), ("app.py", app), ("main.py", MAIN)], "only asks `__getattr__` for names in `__all__`");
+}
+
+#[test]
+fn a_module_with_its_own_getattr_keeps_the_import() {
+    let runtime = "from pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n\n\ndef __getattr__(name):\n    raise AttributeError(name)\n";
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
+    kept("own_module_getattr", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], "defines its own `__getattr__`");
+}
+
+#[test]
+fn a_public_name_of_a_package_init_that_the_package_only_re_exports_is_served_by_module_getattr() {
+    let init = "from pkg.markup import Markup\n";
+    let app = "import pkg\n\n\ndef handler(event, context):\n    return pkg.Markup('x').shout()\n";
+    let (snap, _, dir) = fix(&[("pkg/__init__.py", init), ("app.py", app), ("main.py", MAIN)]);
+    let after = std::fs::read_to_string(dir.path().join("pkg/__init__.py")).unwrap();
+    assert!(after.contains("def __getattr__(name):") && !after.starts_with("from"), "{snap}\n{after}");
+    assert!(!markup_at_init(dir.path()), "{after}");
+    insta::assert_snapshot!("package_api_re_export", format!("{snap}\n--- pkg/__init__.py after ---\n{after}"));
+}
+
+/// Issue 10, item 3's last clause: an import nobody reads (not the file, not
+/// another module, not `__all__`, not a package's API) is removed under
+/// `--unsafe-fixes`, reported as unsafe with its module; one another module
+/// reads is not removed but served by `__getattr__`.
+#[test]
+fn an_import_nothing_reads_is_removed_as_unsafe_and_one_read_elsewhere_is_not() {
+    let unread = "import csv  # noqa: F401\nimport sqlite3  # noqa: F401\n\n\ndef f():\n    return 1\n";
+    let app = "from pkg import unread\n\n\ndef handler(event, context):\n    return [unread.f(), unread.csv.QUOTE_ALL]\n";
+    let dir = project(&[("pkg/unread.py", unread), ("app.py", app), ("main.py", MAIN)]);
+    let before = python(dir.path(), &["main.py"]);
+    let out = Command::new(get_cargo_bin("lmms"))
+        .args(["fix", "--unsafe-fixes", "--lazy", "csv", "sqlite3", "--", "pkg"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let after = std::fs::read_to_string(dir.path().join("pkg/unread.py")).unwrap();
+    assert_eq!(python(dir.path(), &["main.py"]), before, "{after}");
+    assert!(stdout.contains("pkg/unread.py:2: moved sqlite3 → removed [unsafe]"), "{stdout}");
+    assert!(stdout.contains("importing `sqlite3` can have side effects"), "{stdout}");
+    insta::assert_snapshot!("unread_import_removed", format!("{stdout}\n--- pkg/unread.py after ---\n{after}"));
+}
+
+/// Issue 10, item 1's entry points: `importlib.metadata` loads
+/// `pkg.runtime:Markup` as `getattr(import_module("pkg.runtime"), "Markup")`,
+/// which no source shows. Without `--unsafe-fixes` the import is kept naming
+/// `pyproject.toml`; with it, `__getattr__` serves the entry point.
+#[test]
+fn an_entry_point_in_pyproject_reads_its_attribute() {
+    let pyproject = "[project]\nname = \"pkg\"\nversion = \"0\"\n\n[project.entry-points.\"pkg.formats\"]\nmarkup = \"pkg.runtime:Markup\"\n";
+    let main = "import importlib\n\nimport app\n\n\
+        spec = [l for l in open(\"pyproject.toml\") if l.startswith(\"markup\")][0].split('\"')[1]\n\
+        module, _, attr = spec.partition(\":\")\n\
+        print(app.handler({}, None), getattr(importlib.import_module(module), attr)(\"ep\").shout())\n";
+    let app = "from pkg import runtime\n\n\ndef handler(event, context):\n    return runtime.render('x')\n";
+    let files = [("pyproject.toml", pyproject), ("app.py", app), ("main.py", main)];
+    let dir = project(&files);
+    let out = Command::new(get_cargo_bin("lmms"))
+        .args(["fix", "--diff", "--lazy", "pkg.markup", "--", "pkg"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("`Markup` is read by pyproject.toml:6 (entry point: `pkg.runtime:Markup`)"), "{stdout}");
+    drop(dir);
+    lazy("entry_point", &files);
+}

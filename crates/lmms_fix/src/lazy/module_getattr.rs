@@ -1,0 +1,66 @@
+//! PEP 562: a moved name that other modules read (`from M import NAME`,
+//! `M.NAME`, `from M import *` through `__all__`) stays a module attribute.
+//! One module-level `def __getattr__(name)` imports (or builds, for a client
+//! a getter replaced) each such name on first access and stores it on the
+//! module, so later reads are plain attribute reads of the same object; M's
+//! own functions import it locally, like every other move.
+//!
+//! Applicability: **unsafe**. Readers see the same object as before, but the
+//! namespace itself changes until the first access: `dir(M)`, `vars(M)`,
+//! `M.__dict__`, `inspect.getmembers(M)` and `from M import *` without
+//! `__all__` do not list the name, and an error of the import (or of the
+//! client's construction) surfaces at first access instead of at import.
+//! Patching `M.NAME` would no longer reach M's functions, which import their
+//! own binding; `lmms_fix::namespace` therefore keeps a name that anything
+//! patches, rebinds or reads at INIT, and a module that defines its own
+//! `__getattr__` (merging two is not done).
+//!
+//! The function goes at the end of the module: it is only consulted after a
+//! normal lookup fails, and no code of M reads the moved name at import time
+//! (that would have blocked the move). Its body writes no `globals()` (which
+//! would mark the module's namespace dynamic for the next run): it stores
+//! through `sys.modules[__name__]`.
+
+use super::Builder;
+use crate::edit::Edit;
+
+impl Builder<'_> {
+    /// Keep `name` reachable: `lines` bind `value` to it inside `__getattr__`.
+    pub(super) fn keep_reachable(&mut self, name: &str, lines: Vec<String>, into: &mut Vec<String>, notes: &mut Vec<String>) {
+        if self.getattr_entries.iter().any(|(n, _)| n == name) {
+            return;
+        }
+        self.getattr_entries.push((name.to_string(), lines));
+        if !into.iter().any(|i| i == "__getattr__") {
+            into.push("__getattr__".into());
+        }
+        notes.push(format!("`{name}` stays a module attribute through `__getattr__` (PEP 562), built on first access"));
+    }
+
+    pub(super) fn insert_module_getattr(&mut self) {
+        if self.getattr_entries.is_empty() {
+            return;
+        }
+        let nl = self.nl;
+        let mut body = vec![
+            "def __getattr__(name):".to_string(),
+            "    \"\"\"Names lmms fix moved out of import time, built on first access (PEP 562).\"\"\"".to_string(),
+        ];
+        for (i, (name, lines)) in self.getattr_entries.iter().enumerate() {
+            let kw = if i == 0 { "if" } else { "elif" };
+            body.push(format!("    {kw} name == {name:?}:"));
+            body.extend(lines.iter().map(|l| format!("        {l}")));
+        }
+        body.push("    else:".into());
+        body.push("        raise AttributeError(f\"module {__name__!r} has no attribute {name!r}\")".into());
+        body.push("    import sys".into());
+        body.push("    setattr(sys.modules[__name__], name, value)".into());
+        body.push("    return value".into());
+        let src = self.src;
+        let trailing = src.len() - src.trim_end_matches(['\n', '\r']).len();
+        // Two blank lines before the `def`, whatever the file ended with.
+        let lead = if src.is_empty() { String::new() } else { nl.repeat(3usize.saturating_sub(trailing).max(1)) };
+        let text = format!("{lead}{}{nl}", body.join(nl));
+        self.edits.push(Edit::insertion(src.len() as u32, text));
+    }
+}
