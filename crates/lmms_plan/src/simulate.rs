@@ -17,6 +17,7 @@ use std::time::Duration;
 use lmms_config::Config;
 use lmms_profile::doc::ProfileDoc;
 use lmms_profile::measure::{run_entry, EntrySpec, ProfileError, ProfileRequest};
+use lmms_profile::progress::{NoProgress, Progress, Started};
 use lmms_profile::runner::Runner;
 use lmms_stats::Summary;
 
@@ -97,6 +98,7 @@ pub fn profile_hot_set(
     runner: &dyn Runner,
     spec: &SimulateSpec,
     profiled_at: &str,
+    progress: &dyn Progress,
 ) -> Result<ProfileDoc, ProfileError> {
     let req = ProfileRequest {
         entry: format!("{HOT_SET_MODULE}:handler"),
@@ -104,7 +106,7 @@ pub fn profile_hot_set(
         runs: spec.runs.clamp(1, 5),
         profiled_at: profiled_at.to_string(),
     };
-    lmms_profile::measure::profile(runner, &req, |_, _| {})
+    lmms_profile::measure::profile(runner, &req, progress)
 }
 
 /// Interleaved INIT samples `(current, eager set alone)`. One discarded
@@ -113,6 +115,7 @@ pub fn profile_hot_set(
 pub fn measure(
     runner: &dyn Runner,
     spec: &SimulateSpec,
+    progress: &dyn Progress,
 ) -> Result<(Vec<f64>, Vec<f64>), ProfileError> {
     let current = EntrySpec {
         python: spec.python.clone(),
@@ -128,6 +131,7 @@ pub fn measure(
     run_entry(runner, &current, false)?;
     run_entry(runner, &predicted, false)?;
     let (mut a, mut b) = (Vec::new(), Vec::new());
+    let step = Started::new(progress, spec.runs.max(1).into(), "timing today's INIT against the eager set");
     for _ in 0..spec.runs.max(1) {
         a.push(run_entry(runner, &current, false)?.init_ms);
         // A start right after a heavy one pays for its aftermath (memory
@@ -136,6 +140,7 @@ pub fn measure(
         // with.
         run_entry(runner, &predicted, false)?;
         b.push(run_entry(runner, &predicted, false)?.init_ms);
+        step.inc(1);
     }
     Ok((a, b))
 }
@@ -214,6 +219,18 @@ pub fn simulate_plan(
     config: &Config,
     opts: &SimulateOptions,
 ) -> Result<PlanDoc, SimulateError> {
+    simulate_plan_reporting(runner, inputs, config, opts, &NoProgress)
+}
+
+/// [`simulate_plan`], telling `progress` of each round's profile runs and
+/// of the interleaved timing runs.
+pub fn simulate_plan_reporting(
+    runner: &dyn Runner,
+    inputs: &Inputs,
+    config: &Config,
+    opts: &SimulateOptions,
+    progress: &dyn Progress,
+) -> Result<PlanDoc, SimulateError> {
     let profile = &inputs.profile;
     let Some((module, handler)) = lmms_config::parse_entry(&profile.entry) else {
         return Err(SimulateError::Entry(profile.entry.clone()));
@@ -235,7 +252,7 @@ pub fn simulate_plan(
             timeout: opts.timeout,
             env: opts.env.clone(),
         };
-        rounds(runner, inputs, config, &spec, &sim_dir)
+        rounds(runner, inputs, config, &spec, &sim_dir, progress)
     })();
     // The generated module is scaffolding; never leave it behind.
     let _ = std::fs::remove_dir_all(&sim_dir);
@@ -258,6 +275,7 @@ fn rounds(
     config: &Config,
     spec: &SimulateSpec,
     sim_dir: &Path,
+    progress: &dyn Progress,
 ) -> Result<(PlanDoc, Samples), StepError> {
     let profile = &inputs.profile;
     let write = |libs: &[String]| std::fs::write(sim_dir.join(format!("{HOT_SET_MODULE}.py")), hot_set_source(libs));
@@ -272,12 +290,12 @@ fn rounds(
             break;
         }
         write(&libs)?;
-        measured.push(profile_hot_set(runner, spec, &profile.profiled_at)?);
+        measured.push(profile_hot_set(runner, spec, &profile.profiled_at, progress)?);
         seen.push(libs);
         planned = plan(&inputs.request(config, &measured));
     }
     write(&planned.eager_libraries())?;
-    let samples = measure(runner, spec)?;
+    let samples = measure(runner, spec, progress)?;
     planned.notes.push(format!(
         "--simulate profiled the eager set alone in {} round(s); eager libraries' costs are measured there, not inferred from the entry's tree",
         measured.len()
@@ -331,7 +349,10 @@ mod tests {
             timeout: Duration::from_secs(5),
             env: vec![("TABLE_NAME".into(), "t".into())],
         };
-        let (cur, pred) = measure(&runner, &spec).unwrap();
+        let progress = lmms_profile::progress::Recorder::default();
+        let (cur, pred) = measure(&runner, &spec, &progress).unwrap();
+        let steps = progress.steps();
+        assert_eq!((steps.len(), steps[0].len, steps[0].done, steps[0].finished), (1, 2, 2, true), "{steps:?}");
         assert_eq!(cur, vec![1000.0, 1010.0]);
         assert_eq!(pred, vec![100.0, 110.0]);
         let seen = runner.seen.borrow();

@@ -110,10 +110,11 @@ impl UsageDoc {
         Ok(target)
     }
 
-    /// The human-readable table. `heading` styles the column headers; it
-    /// comes from the caller's theme (plain when not colouring).
-    pub fn render_text(&self, heading: anstyle::Style) -> String {
-        let paint = |s: String| format!("{}{s}{}", heading.render(), heading.render_reset());
+    /// The human-readable table, painted with the caller's theme (plain when
+    /// not colouring): column headers as headings, errors as warnings, an
+    /// import no request used dimmed.
+    pub fn render_text(&self, theme: &lmms_style::Theme) -> String {
+        let paint = |s: String| lmms_style::paint(theme.heading, &s);
         let mut out = String::new();
         let pct = |u: f64| format!("{:.1}%", u * 100.0);
         match (&self.source, &self.logs) {
@@ -126,7 +127,11 @@ impl UsageDoc {
                     ));
                 }
             }
-            _ => out.push_str(&format!("{} replayed events, {} with errors\n", self.requests, self.errors)),
+            _ => {
+                let errors = format!("{} with errors", self.errors);
+                let errors = if self.errors > 0 { lmms_style::paint(theme.warning, &errors) } else { errors };
+                out.push_str(&format!("{} replayed events, {errors}\n", self.requests));
+            }
         }
         match (self.cold_start_ratio, &self.logs) {
             (Some(r), _) => out.push_str(&format!("cold start ratio: {:.4}\n", r)),
@@ -157,7 +162,9 @@ impl UsageDoc {
                 out.push_str(&format!("restore duration: median {:.1} ms ± {:.1}\n", s.median, s.mad));
             }
             if l.failed > 0 || l.init_failures > 0 {
-                out.push_str(&format!("failed invocations: {}  failed inits: {}\n", l.failed, l.init_failures));
+                let line = format!("failed invocations: {}  failed inits: {}", l.failed, l.init_failures);
+                out.push_str(&lmms_style::paint(theme.warning, &line));
+                out.push('\n');
             }
         }
         if !self.imports.is_empty() {
@@ -175,12 +182,9 @@ impl UsageDoc {
             out.push('\n');
             for i in &self.imports {
                 let loc = format!("{}:{}", i.path, i.line);
-                out.push_str(&format!(
-                    "{loc:<wpath$}  {:<wmod$}  {:>7}  {:>8}\n",
-                    i.module,
-                    pct(i.usage),
-                    i.requests_using
-                ));
+                let usage = format!("{:>7}", pct(i.usage));
+                let usage = if i.requests_using == 0 { lmms_style::paint(theme.dim, &usage) } else { usage };
+                out.push_str(&format!("{loc:<wpath$}  {:<wmod$}  {usage}  {:>8}\n", i.module, i.requests_using));
             }
         }
         if !self.modules.is_empty() {

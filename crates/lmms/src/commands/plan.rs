@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lmms_plan::inputs::{self, rel, Inputs};
-use lmms_plan::simulate::{simulate_plan, SimulateOptions};
-use lmms_profile::runner::ProcessRunner;
+use lmms_plan::simulate::{simulate_plan_reporting, SimulateOptions};
 
 use crate::context::Ctx;
 
@@ -34,8 +33,9 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Show every import (not only those that change) with the reason for
-    /// each, its blockers' source lines and where the cost models disagree.
-    #[arg(long, short = 'v')]
+    /// each, its blockers' source lines and where the cost models disagree
+    /// (also the global `-v`).
+    #[arg(long)]
     pub explain: bool,
 }
 
@@ -74,12 +74,12 @@ fn simulate_options(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<S
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let inputs = load_inputs(ctx)?;
     for w in &inputs.warnings {
-        eprintln!("lmms: warning: {w}");
+        ctx.warn(w);
     }
     let config = &ctx.project.config;
     let plan = if args.simulate {
         let opts = simulate_options(&args, ctx, &inputs)?;
-        simulate_plan(&ProcessRunner, &inputs, config, &opts)?
+        simulate_plan_reporting(&ctx.runner(), &inputs, config, &opts, &ctx.reporter)?
     } else {
         lmms_plan::plan::plan(&inputs.request(config, &[]))
     };
@@ -91,8 +91,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => out.write_all(json.as_bytes())?,
         Format::Text => {
-            out.write_all(lmms_plan::render::render_text(&plan, ctx.color, args.explain).as_bytes())?;
-            writeln!(out, "wrote {}", rel(&ctx.project.root, &artifact))?;
+            let explain = args.explain || ctx.reporter.verbose() > 0;
+            out.write_all(lmms_plan::render::render_text(&plan, &ctx.theme, explain).as_bytes())?;
+            if !ctx.quiet {
+                writeln!(out, "wrote {}", rel(&ctx.project.root, &artifact))?;
+            }
         }
     }
     out.flush()?;
