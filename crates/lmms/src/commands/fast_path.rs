@@ -12,11 +12,7 @@ use lmms_report::style::paint;
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FastPathCommand {

@@ -12,11 +12,7 @@ use lmms_fix::{Options, SkipReason, Target};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum TargetVersion {

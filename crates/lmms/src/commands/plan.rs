@@ -12,11 +12,7 @@ use lmms_plan::simulate::{simulate_plan_reporting, SimulateOptions};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

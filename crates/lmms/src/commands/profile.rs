@@ -12,11 +12,7 @@ use lmms_profile::render::{self, TextOptions};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -20,11 +20,7 @@ use lmms_usage::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["events", "logs", "insights_query"])))]
