@@ -151,7 +151,7 @@ fn text_report_snapshot() {
         module_level_ms: 10.0,
         function_level_ms: 100.0,
         hot_usage: 0.8,
-        styles: Default::default(),
+        theme: Default::default(),
         notes: vec!["using /venv/bin/python (from config `python`)".into()],
     };
     insta::assert_snapshot!(text(&doc, &opts));

@@ -121,11 +121,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 module_level_ms: cfg.module_level_ms,
                 function_level_ms: cfg.function_level_ms,
                 hot_usage: cfg.hot_usage,
-                styles: render::Styles {
-                    heading: ctx.theme.heading,
-                    dim: ctx.theme.dim,
-                    warning: ctx.theme.warning,
-                },
+                theme: ctx.theme,
                 // `-q`: the report without the notes around it.
                 notes: if ctx.quiet { Vec::new() } else { notes },
             };
