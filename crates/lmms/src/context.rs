@@ -20,6 +20,13 @@ pub struct GlobalArgs {
     /// When to colour output (`auto` honours NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE and the terminal).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print only errors and the result: no progress bars, notes or warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: `plan` explains every import, every process started is
+    /// listed with its exit and wall time (repeatable).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -32,14 +39,16 @@ pub enum ColorChoice {
 pub struct Ctx {
     pub cwd: PathBuf,
     pub project: lmms_config::Project,
-    /// Whether stdout is coloured; [`Ctx::theme`] holds the styles.
-    pub color: bool,
     /// The template's functions, when the project comes from one.
     pub catalog: Option<lmms_template::Catalog>,
     /// The function picked from the template (`--function`, or the only one).
     pub function: Option<lmms_template::Function>,
-    /// The styles every renderer paints with (plain unless `color`).
+    /// The styles every renderer paints with (plain unless stdout is coloured).
     pub theme: lmms_report::Theme,
+    /// `-q`: only errors and the result lines.
+    pub quiet: bool,
+    /// Progress bars and `-v` lines, on stderr.
+    pub reporter: crate::progress::Reporter,
 }
 
 impl Ctx {
@@ -56,7 +65,32 @@ impl Ctx {
         };
         let (project, catalog, function) = crate::commands::functions::resolve(&cwd, &g, need)?;
         let color = colour_stdout(g.color, &|k| std::env::var_os(k));
-        Ok(Ctx { cwd, project, color, catalog, function, theme: lmms_report::Theme::new(color) })
+        let bars = !g.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let reporter = crate::progress::Reporter::new(bars, g.verbose);
+        let theme = lmms_report::Theme::new(color);
+        Ok(Ctx { cwd, project, catalog, function, theme, quiet: g.quiet, reporter })
+    }
+
+    /// `lmms: …` on stderr, unless `-q`.
+    pub fn info(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            self.reporter.detail(0, || msg.to_string());
+        }
+    }
+
+    /// `lmms: warning: …` on stderr, unless `-q`.
+    pub fn warn(&self, msg: impl std::fmt::Display) {
+        self.info(format_args!("warning: {msg}"));
+    }
+
+    /// `lmms: note: …` on stderr, unless `-q`.
+    pub fn note(&self, msg: impl std::fmt::Display) {
+        self.info(format_args!("note: {msg}"));
+    }
+
+    /// The runner for every process the command starts (`-v` lists them).
+    pub fn runner(&self) -> crate::progress::Logged<'_> {
+        self.reporter.runner()
     }
 
     /// The environment every process started for the function gets.

@@ -10,6 +10,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod commands;
 mod context;
+mod progress;
 
 /// The parser allocates and frees millions of small AST nodes across
 /// threads; mimalloc does that markedly faster than glibc's allocator (ruff

@@ -75,6 +75,35 @@ fn usage_text_takes_its_styles_from_the_same_policy() {
 }
 
 #[test]
+fn quiet_usage_prints_the_tables_only() {
+    let dir = project();
+    std::fs::write(dir.path().join("app.py"), "import json\n").unwrap();
+    std::fs::write(
+        dir.path().join("tracker.log"),
+        "{\"lmms_usage\": 1, \"cold\": true, \"m\": {\"json\": 1}}\nREPORT RequestId: a\tDuration: 2.0 ms\n",
+    )
+    .unwrap();
+    let normal = run(dir.path(), &[], &["usage", "--logs", "tracker.log"]);
+    assert!(normal.contains("\nwrote "), "{normal}");
+    let out = Command::new(env!("CARGO_BIN_EXE_lmms"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["-q", "usage", "--logs", "tracker.log"])
+        .output()
+        .unwrap();
+    let quiet = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(quiet, normal[..normal.find("\nwrote ").unwrap()]);
+    insta::assert_snapshot!(quiet);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn quiet_and_verbose_together_are_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lmms")).args(["-q", "-v", "check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn the_profile_report_takes_its_styles_from_the_same_policy() {
     let dir = project();
     std::fs::write(dir.path().join("app.py"), "import json\n\ndef handler(event, context):\n    return 1\n").unwrap();

@@ -45,6 +45,36 @@ fn diff_shows_the_plan_without_writing_and_exits_1() {
 }
 
 #[test]
+fn force_color_colours_the_diff_like_git_and_no_color_keeps_it_byte_identical() {
+    let dir = app();
+    let run = |env: &[(&str, &str)]| {
+        let mut c = lmms(dir.path());
+        c.env_remove("NO_COLOR").env_remove("FORCE_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8(c.args(["fix", "--diff"]).output().unwrap().stdout).unwrap()
+    };
+    let coloured = run(&[("FORCE_COLOR", "1")]);
+    for want in ["\x1b[1m--- a/handler.py\x1b[0m\n", "\x1b[1m+++ b/handler.py\x1b[0m\n", "\x1b[36m@@ -1,7 +1,6 @@\x1b[0m\n"] {
+        assert!(coloured.contains(want), "{want:?} missing: {coloured}");
+    }
+    assert!(coloured.contains("\x1b[31m-import csv\x1b[0m\n"), "{coloured}");
+    assert!(coloured.contains("\x1b[32m+    import csv  # lazy"), "{coloured}");
+    assert!(coloured.contains("\n import json\n"), "context lines stay plain: {coloured}");
+    let plain = run(&[("NO_COLOR", "1")]);
+    assert!(!plain.contains('\x1b'));
+    // Without a terminal (these tests' stdout) nothing is coloured either.
+    assert_eq!(run(&[]), plain);
+}
+
+#[test]
+fn quiet_keeps_the_diff_and_the_result_lines() {
+    let dir = app();
+    assert_cmd_snapshot!(lmms(dir.path()).args(["-q", "fix", "--diff"]));
+}
+
+#[test]
 fn applying_the_plan_writes_once_and_a_second_run_changes_nothing() {
     let dir = app();
     let out = lmms(dir.path()).arg("fix").output().unwrap();

@@ -188,6 +188,50 @@ fn the_default_report_lists_only_what_changes_and_explain_shows_everything() {
 }
 
 #[test]
+fn quiet_prints_the_plan_without_the_line_about_the_artifact() {
+    let dir = app(true);
+    let text = |args: &[&str]| String::from_utf8(lmms(dir.path()).args(args).output().unwrap().stdout).unwrap();
+    let normal = text(&["plan"]);
+    let quiet = text(&["-q", "plan"]);
+    assert_eq!(format!("{quiet}wrote .lmms/plan.json\n"), normal);
+    snap!(dir.path(), lmms(dir.path()).args(["-q", "plan"]));
+}
+
+#[test]
+fn the_plan_is_coloured_by_the_one_policy_and_plain_otherwise() {
+    let dir = app(true);
+    let text = |env: &[(&str, &str)]| {
+        let mut c = lmms(dir.path());
+        c.env_remove("NO_COLOR").env_remove("FORCE_COLOR").env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8(c.args(["plan", "--explain"]).output().unwrap().stdout).unwrap()
+    };
+    let coloured = text(&[("FORCE_COLOR", "1")]);
+    assert!(coloured.contains("\x1b[1mPlan for\x1b[0m"), "{coloured}");
+    assert!(coloured.contains("\x1b[33mfunction-level\x1b[0m"), "{coloured}");
+    let plain = text(&[]);
+    assert!(!plain.contains('\x1b'));
+    assert_eq!(text(&[("NO_COLOR", "1")]), plain);
+    // The colours are escapes around the same text.
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
 fn plan_json_document() {
     let dir = app(true);
     snap!(

@@ -123,9 +123,9 @@ pub struct Outcome {
     pub saved_baseline: Option<PathBuf>,
 }
 
-/// Measure, compare, gate: the whole `lmms bench`. `progress(run, runs)` is
-/// called before each run.
-pub fn run(runner: &dyn Runner, req: &Request, progress: &mut dyn FnMut(u32, u32)) -> Result<Outcome, BenchError> {
+/// Measure, compare, gate: the whole `lmms bench`. `progress` hears one
+/// step, one unit per run.
+pub fn run(runner: &dyn Runner, req: &Request, progress: &dyn lmms_profile::progress::Progress) -> Result<Outcome, BenchError> {
     let gated = req.fail_under.is_some() || req.max_regression.is_some();
     let current = Variant::of(&req.project_root, &req.src);
     let python = req.setup.python.display().to_string();
@@ -182,7 +182,7 @@ fn measure_one(
     runner: &dyn Runner,
     req: &Request,
     current: &Variant,
-    progress: &mut dyn FnMut(u32, u32),
+    progress: &dyn lmms_profile::progress::Progress,
 ) -> Result<Samples, BenchError> {
     let mut s = scheduler::measure(runner, &req.setup, &[("current", current)], progress)?;
     Ok(s.pop().expect("one sample set per variant"))

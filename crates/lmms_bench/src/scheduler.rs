@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lmms_profile::progress::{Progress, Started};
 use lmms_profile::runner::Runner;
 
 use crate::doc::Samples;
@@ -53,7 +54,7 @@ pub fn measure(
     runner: &dyn Runner,
     setup: &Setup,
     variants: &[(&str, &Variant)],
-    progress: &mut dyn FnMut(u32, u32),
+    progress: &dyn Progress,
 ) -> Result<Vec<Samples>, BenchError> {
     let mut samples = vec![Samples::default(); variants.len()];
     let events: Vec<Option<&(String, PathBuf)>> =
@@ -63,8 +64,13 @@ pub fn measure(
             start_once(runner, setup, variant, label, events[0])?;
         }
     }
+    // One unit per run: every variant and event type started once.
+    let label = match variants {
+        [_] => format!("{} runs", setup.runs),
+        _ => format!("{} runs of {} interleaved variants", setup.runs, variants.len()),
+    };
+    let step = Started::new(progress, setup.runs.into(), &label);
     for run in 0..setup.runs {
-        progress(run + 1, setup.runs);
         let mut order: Vec<usize> = (0..variants.len()).collect();
         if run % 2 == 1 {
             order.reverse();
@@ -86,6 +92,7 @@ pub fn measure(
                 }
             }
         }
+        step.inc(1);
     }
     Ok(samples)
 }
@@ -94,6 +101,7 @@ pub fn measure(
 mod tests {
     use super::*;
     use crate::executor::MARK;
+    use lmms_profile::progress::{NoProgress, Recorder, Step};
     use lmms_profile::runner::{RunOutput, ScriptedRunner};
 
     fn ready(spawned_at_ns: u64, init_ms: f64, rss_kb: u64, first_ms: Option<f64>) -> RunOutput {
@@ -134,7 +142,10 @@ mod tests {
             ready(4_000, 110.0, 51_200, None),
         ]);
         let (b, c) = (variant("/base"), variant("/cur"));
-        let s = measure(&r, &setup(&[], 2), &[("baseline", &b), ("current", &c)], &mut |_, _| {}).unwrap();
+        let progress = Recorder::default();
+        let s = measure(&r, &setup(&[], 2), &[("baseline", &b), ("current", &c)], &progress).unwrap();
+        let label = "2 runs of 2 interleaved variants".to_string();
+        assert_eq!(progress.steps(), [Step { label, len: 2, done: 2, finished: true }]);
         assert_eq!(s[0].init_ms, vec![100.0, 110.0]);
         assert_eq!(s[1].init_ms, vec![40.0, 42.0]);
         assert_eq!(s[0].rss_mb, vec![50.0, 50.0]);
@@ -152,7 +163,7 @@ mod tests {
         ]);
         let (b, c) = (variant("/base"), variant("/cur"));
         let setup = Setup { warmup: true, ..setup(&[], 1) };
-        let s = measure(&r, &setup, &[("baseline", &b), ("current", &c)], &mut |_, _| {}).unwrap();
+        let s = measure(&r, &setup, &[("baseline", &b), ("current", &c)], &NoProgress).unwrap();
         assert_eq!(s[0].init_ms, vec![100.0]);
         assert_eq!(s[1].init_ms, vec![40.0]);
     }
@@ -161,7 +172,7 @@ mod tests {
     fn every_event_type_gets_a_fresh_start_and_a_first_invocation_sample() {
         let r = ScriptedRunner::new([ready(0, 50.0, 1024, Some(3.0)), ready(0, 52.0, 1024, Some(200.0))]);
         let c = variant("/cur");
-        let s = measure(&r, &setup(&["ping", "report"], 1), &[("current", &c)], &mut |_, _| {}).unwrap();
+        let s = measure(&r, &setup(&["ping", "report"], 1), &[("current", &c)], &NoProgress).unwrap();
         assert_eq!(s[0].init_ms, vec![50.0], "INIT is taken once per run");
         assert_eq!(s[0].first_invocation_ms["ping"], vec![3.0]);
         assert_eq!(s[0].first_invocation_ms["report"], vec![200.0]);
@@ -179,11 +190,11 @@ mod tests {
         };
         let c = variant("/cur");
         let r = ScriptedRunner::new([fail("import-error")]);
-        let err = measure(&r, &setup(&[], 1), &[("current", &c)], &mut |_, _| {}).unwrap_err();
+        let err = measure(&r, &setup(&[], 1), &[("current", &c)], &NoProgress).unwrap_err();
         assert!(matches!(err, BenchError::Import { .. }));
         assert!(err.to_string().contains("No module named 'x'"));
         let r = ScriptedRunner::new([fail("handler-error")]);
-        let err = measure(&r, &setup(&["ping"], 1), &[("current", &c)], &mut |_, _| {}).unwrap_err();
+        let err = measure(&r, &setup(&["ping"], 1), &[("current", &c)], &NoProgress).unwrap_err();
         assert!(err.to_string().contains("raised on event `ping`"), "{err}");
     }
 
@@ -192,7 +203,7 @@ mod tests {
         let r = ScriptedRunner::new([RunOutput { status: None, ..Default::default() }]);
         let c = variant("/cur");
         assert!(matches!(
-            measure(&r, &setup(&[], 1), &[("current", &c)], &mut |_, _| {}),
+            measure(&r, &setup(&[], 1), &[("current", &c)], &NoProgress),
             Err(BenchError::Crashed { .. })
         ));
     }

@@ -127,11 +127,16 @@ struct Work {
 
 /// Run `lmms fix`, starting the verification's processes for real.
 pub fn run(input: &FixInput) -> Result<Report, PipelineError> {
-    run_with(input, &lmms_profile::runner::ProcessRunner)
+    run_with(input, &lmms_profile::runner::ProcessRunner, &lmms_profile::progress::NoProgress)
 }
 
-/// Run `lmms fix` with the verification's processes started by `runner`.
-pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> Result<Report, PipelineError> {
+/// Run `lmms fix` with the verification's processes started by `runner`,
+/// its rounds reported to `progress`.
+pub fn run_with(
+    input: &FixInput,
+    runner: &dyn lmms_profile::runner::Runner,
+    progress: &dyn lmms_profile::progress::Progress,
+) -> Result<Report, PipelineError> {
     // The namespace filter below sees every reader, so an import nothing
     // reads may go (with `--unsafe-fixes`).
     let opts = &Options { remove_unread: input.options.allow_unsafe, ..input.options };
@@ -319,7 +324,7 @@ pub fn run_with(input: &FixInput, runner: &dyn lmms_profile::runner::Runner) -> 
         applied_edits.insert(shown.clone(), fix.edits().to_vec());
         reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "diff", error: None, diff });
     }
-    let verification = crate::verify::write_phase(input, runner, &mut reports, &pending)?;
+    let verification = crate::verify::write_phase(input, runner, progress, &mut reports, &pending)?;
     if let Selection::Plan(plan_path) = &input.selection {
         applied_edits.retain(|path, _| reports.iter().any(|r| r.status == "written" && &r.path == path));
         follow_plan(plan_path, &applied_edits, &mut walk_notes);

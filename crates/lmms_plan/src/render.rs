@@ -4,45 +4,39 @@
 
 use std::fmt::Write as _;
 
+use lmms_style::{paint, Theme};
+
 use crate::plan::{Placement, PlanDoc, PlannedImport};
 use crate::policy::{fmt_ms, fmt_pct, Strategy};
 
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
-}
-
-/// The plan as text. By default one line per import that changes and the
-/// summary; `explain` (`--explain`, `-v`) adds every other import, each
-/// row's reason, its blockers' source lines and where the cost models
-/// disagree.
-pub fn render_text(plan: &PlanDoc, color: bool, explain: bool) -> String {
+/// The plan as text, painted with `theme` (plain: no escapes). By default
+/// one line per import that changes and the summary; `explain`
+/// (`--explain`, `-v`) adds every other import, each row's reason, its
+/// blockers' source lines and where the cost models disagree.
+pub fn render_text(plan: &PlanDoc, theme: &Theme, explain: bool) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
         "{} {}  (policy: {}{}, usage: {})",
-        paint(color, "1", "Plan for"),
+        paint(theme.heading, "Plan for"),
         plan.entry,
         plan.policy,
         if plan.snapstart { ", snapstart" } else { "" },
         plan.usage
     );
     if explain {
-        explained(&mut o, plan, color);
+        explained(&mut o, plan, theme);
     } else {
-        changes(&mut o, plan, color);
+        changes(&mut o, plan, theme);
     }
-    summary(&mut o, plan, color, explain);
+    summary(&mut o, plan, theme, explain);
     o
 }
 
-fn strategy(color: bool, s: Strategy) -> String {
+fn strategy(theme: &Theme, s: Strategy) -> String {
     match s {
-        Strategy::ModuleLevel => paint(color, "32", "module-level"),
-        Strategy::FunctionLevel => paint(color, "33", "function-level"),
+        Strategy::ModuleLevel => paint(theme.success, "module-level"),
+        Strategy::FunctionLevel => paint(theme.warning, "function-level"),
     }
 }
 
@@ -54,7 +48,7 @@ fn figures(i: &PlannedImport) -> (String, String, String) {
 }
 
 /// One line per import the plan moves, with where its blockers are.
-fn changes(o: &mut String, plan: &PlanDoc, color: bool) {
+fn changes(o: &mut String, plan: &PlanDoc, theme: &Theme) {
     let moving: Vec<&PlannedImport> = plan.imports.iter().filter(|i| i.moves()).collect();
     let _ = writeln!(o);
     if moving.is_empty() {
@@ -70,7 +64,7 @@ fn changes(o: &mut String, plan: &PlanDoc, color: bool) {
             String::new()
         } else {
             let at: Vec<String> = i.blocked_by.iter().map(|b| format!("{}:{} ({})", b.line, b.column, b.kind)).collect();
-            format!("  {} {}", paint(color, "31", "blocked at"), at.join(", "))
+            format!("  {} {}", paint(theme.error, "blocked at"), at.join(", "))
         };
         let _ = writeln!(
             o,
@@ -80,13 +74,13 @@ fn changes(o: &mut String, plan: &PlanDoc, color: bool) {
             ms,
             usage,
             tier,
-            strategy(color, i.strategy)
+            strategy(theme, i.strategy)
         );
     }
 }
 
 /// Every import, by file, with its reason, blockers and model comparison.
-fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
+fn explained(o: &mut String, plan: &PlanDoc, theme: &Theme) {
     let _ = writeln!(
         o,
         "requests per container: {:.1} ({})",
@@ -97,7 +91,7 @@ fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
     let mut last_path = "";
     for i in &plan.imports {
         if i.path != last_path {
-            let _ = writeln!(o, "\n{}", paint(color, "1;4", &i.path));
+            let _ = writeln!(o, "\n{}", paint(theme.heading, &i.path));
             last_path = &i.path;
         }
         let (ms, usage, tier) = figures(i);
@@ -114,7 +108,7 @@ fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
             ms,
             usage,
             tier,
-            strategy(color, i.strategy),
+            strategy(theme, i.strategy),
             change
         );
         let _ = writeln!(o, "        {}", i.reason);
@@ -122,7 +116,7 @@ fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
             let _ = writeln!(
                 o,
                 "        {} {}:{}: {} [{}]",
-                paint(color, "31", "blocked by"),
+                paint(theme.error, "blocked by"),
                 b.line,
                 b.column,
                 b.message,
@@ -131,12 +125,12 @@ fn explained(o: &mut String, plan: &PlanDoc, color: bool) {
             let _ = writeln!(o, "          | {}", b.code);
         }
         if let Some(d) = &i.disagreement {
-            let _ = writeln!(o, "        {} {d}", paint(color, "36", "models differ:"));
+            let _ = writeln!(o, "        {} {d}", paint(theme.punctuation, "models differ:"));
         }
     }
 }
 
-fn summary(o: &mut String, plan: &PlanDoc, color: bool, explain: bool) {
+fn summary(o: &mut String, plan: &PlanDoc, theme: &Theme, explain: bool) {
     let _ = writeln!(o);
     let down: Vec<_> = plan
         .imports
@@ -152,7 +146,7 @@ fn summary(o: &mut String, plan: &PlanDoc, color: bool, explain: bool) {
     let _ = writeln!(
         o,
         "{} {} import(s) move into functions ({blocked} with module-level uses to rewrite first), {up} move to module level",
-        paint(color, "1", "summary:"),
+        paint(theme.heading, "summary:"),
         down.len()
     );
     let _ = writeln!(

@@ -322,11 +322,12 @@ fn chains<'a>(forest: &'a [Node], dynamic: &[DynamicLoad]) -> Vec<(&'a Node, Vec
 }
 
 /// Measure `runs` starts of the entry, each followed by a floor run
-/// (interleaving cancels drift between the two series).
+/// (interleaving cancels drift between the two series). `progress` hears
+/// one step of `runs` units.
 pub fn profile(
     runner: &dyn Runner,
     req: &ProfileRequest,
-    mut progress: impl FnMut(u32, u32),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<ProfileDoc, ProfileError> {
     let mut init = Vec::new();
     let mut floor = Vec::new();
@@ -335,8 +336,8 @@ pub fn profile(
     let mut info = None;
     let mut acc: HashMap<String, Acc> = HashMap::new();
     let mut order = 0usize;
+    let step = crate::progress::Started::new(progress, req.runs.into(), &format!("profiling {}", req.entry));
     for i in 0..req.runs {
-        progress(i + 1, req.runs);
         let run = run_entry(runner, &req.spec, i == 0)?;
         floor.push(run_floor(runner, &req.spec.python, req.spec.timeout)?);
         init.push(run.init_ms);
@@ -359,7 +360,9 @@ pub fn profile(
             a.self_ms.push(node.self_us as f64 / 1000.0);
             a.cum_ms.push(node.cumulative_us as f64 / 1000.0);
         }
+        step.inc(1);
     }
+    drop(step);
     let info = info.unwrap_or_default();
     let mut modules: Vec<(usize, ModuleProfile)> = acc
         .into_iter()

@@ -15,35 +15,26 @@ pub struct TextOptions {
     pub module_level_ms: f64,
     pub function_level_ms: f64,
     pub hot_usage: f64,
-    /// Styles from the caller's theme; plain by default. This crate never
-    /// decides whether to colour.
-    pub styles: Styles,
+    /// The caller's theme; plain by default. This crate never decides
+    /// whether to colour.
+    pub theme: lmms_style::Theme,
     /// Extra lines for the header (interpreter source, artifact path).
     pub notes: Vec<String>,
 }
 
-/// The three styles the profile report uses (the binary fills them from
-/// `lmms_report::style::Theme`, which this crate sits below).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Styles {
-    pub heading: anstyle::Style,
-    pub dim: anstyle::Style,
-    pub warning: anstyle::Style,
-}
-
-fn paint(style: anstyle::Style, s: &str) -> String {
-    format!("{}{s}{}", style.render(), style.render_reset())
-}
+/// The three styles of the theme the profile report uses.
+#[derive(Debug, Clone, Copy)]
+struct Styles(lmms_style::Theme);
 
 impl Styles {
     fn bold(&self, s: &str) -> String {
-        paint(self.heading, s)
+        lmms_style::paint(self.0.heading, s)
     }
     fn dim(&self, s: &str) -> String {
-        paint(self.dim, s)
+        lmms_style::paint(self.0.dim, s)
     }
     fn warn(&self, s: &str) -> String {
-        paint(self.warning, s)
+        lmms_style::paint(self.0.warning, s)
     }
 }
 
@@ -66,7 +57,7 @@ pub fn verdict(ms: f64, o: &TextOptions) -> String {
 }
 
 pub fn text(doc: &ProfileDoc, o: &TextOptions) -> String {
-    let st = o.styles;
+    let st = Styles(o.theme);
     let mut s = String::new();
     let _ = writeln!(
         s,

@@ -121,6 +121,15 @@ pub enum RunError {
 /// Runs one process to completion.
 pub trait Runner {
     fn run(&self, spec: &RunSpec) -> Result<RunOutput, RunError>;
+
+    /// [`Runner::run`], calling `on_line` with each line of stdout (without
+    /// its `\n`) as it arrives, so a long run can report progress. The
+    /// output returned is the same. By default the lines come after the run.
+    fn run_lines(&self, spec: &RunSpec, on_line: &(dyn Fn(&[u8]) + Sync)) -> Result<RunOutput, RunError> {
+        let out = self.run(spec)?;
+        out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).for_each(on_line);
+        Ok(out)
+    }
 }
 
 /// Spawns real processes.
@@ -177,6 +186,22 @@ mod platform {
 
 impl Runner for ProcessRunner {
     fn run(&self, spec: &RunSpec) -> Result<RunOutput, RunError> {
+        std::thread::scope(|scope| run_process(spec, scope, None))
+    }
+
+    fn run_lines(&self, spec: &RunSpec, on_line: &(dyn Fn(&[u8]) + Sync)) -> Result<RunOutput, RunError> {
+        std::thread::scope(|scope| run_process(spec, scope, Some(on_line)))
+    }
+}
+
+/// Spawn, wait, collect. The stdout reader runs in `scope` so it can call
+/// the borrowed `on_line`.
+fn run_process<'scope>(
+    spec: &RunSpec,
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    on_line: Option<&'scope (dyn Fn(&[u8]) + Sync)>,
+) -> Result<RunOutput, RunError> {
+    {
         use std::os::unix::process::CommandExt;
         use std::process::{Command, Stdio};
         use std::sync::{mpsc, Arc, Mutex};
@@ -214,9 +239,27 @@ impl Runner for ProcessRunner {
         };
         let mut out_pipe = child.stdout.take().expect("piped stdout");
         let mut err_pipe = child.stderr.take().expect("piped stderr");
-        let out_thread = std::thread::spawn(move || {
+        let out_thread = scope.spawn(move || {
             let mut buf = Vec::new();
-            let _ = out_pipe.read_to_end(&mut buf);
+            match on_line {
+                None => {
+                    let _ = out_pipe.read_to_end(&mut buf);
+                }
+                Some(on_line) => {
+                    use std::io::BufRead;
+                    let mut reader = std::io::BufReader::new(out_pipe);
+                    loop {
+                        let from = buf.len();
+                        match reader.read_until(b'\n', &mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {
+                                let line = &buf[from..];
+                                on_line(line.strip_suffix(b"\n").unwrap_or(line));
+                            }
+                        }
+                    }
+                }
+            }
             buf
         });
         let err_thread = std::thread::spawn(move || {
@@ -365,6 +408,21 @@ mod tests {
         assert!(out.timed_out);
         assert_eq!(out.status, None);
         assert!(t.elapsed() < Duration::from_secs(10), "grandchild kept the pipes open");
+    }
+
+    #[test]
+    fn lines_arrive_while_the_process_runs() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let t = Instant::now();
+        // The second line comes a second later: the first must be seen before.
+        let spec = RunSpec::new("/bin/sh").args(["-c", "echo one; sleep 1; echo two"]);
+        let out = ProcessRunner
+            .run_lines(&spec, &|l: &[u8]| seen.lock().unwrap().push((String::from_utf8_lossy(l).into_owned(), t.elapsed())))
+            .unwrap();
+        assert_eq!(out.stdout_text(), "one\ntwo\n");
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+        assert!(seen[1].1 - seen[0].1 >= Duration::from_millis(500), "{seen:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use lmms_profile::doc::{DynamicImport, Origin};
 use lmms_profile::measure::{profile, EntrySpec, ProfileError, ProfileRequest};
 use lmms_profile::render::{text, TextOptions};
+use lmms_profile::progress::{NoProgress, Recorder, Step};
 use lmms_profile::runner::{RunOutput, ScriptedRunner};
 
 const SPAWN_NS: u64 = 1_000_000_000;
@@ -68,7 +69,7 @@ fn scripted() -> ScriptedRunner {
 
 #[test]
 fn statistics_are_medians_over_runs() {
-    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let doc = profile(&scripted(), &request(3), &NoProgress).unwrap();
     assert_eq!(doc.init_ms.median, 420.0);
     assert_eq!(doc.init_ms.min, 400.0);
     assert_eq!(doc.init_ms.max, 570.0);
@@ -83,8 +84,25 @@ fn statistics_are_medians_over_runs() {
 }
 
 #[test]
+fn each_run_is_one_unit_of_one_step() {
+    let progress = Recorder::default();
+    profile(&scripted(), &request(3), &progress).unwrap();
+    let label = "profiling lambda_function:lambda_handler".to_string();
+    assert_eq!(progress.steps(), [Step { label, len: 3, done: 3, finished: true }]);
+}
+
+#[test]
+fn a_failed_run_still_ends_the_step() {
+    let progress = Recorder::default();
+    let hung = RunOutput { status: None, timed_out: true, ..Default::default() };
+    profile(&ScriptedRunner::new([hung]), &request(2), &progress).unwrap_err();
+    let steps = progress.steps();
+    assert_eq!((steps.len(), steps[0].done, steps[0].finished), (1, 0, true), "{steps:?}");
+}
+
+#[test]
 fn chains_start_at_the_entry_and_startup_rows_are_excluded() {
-    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let doc = profile(&scripted(), &request(3), &NoProgress).unwrap();
     assert_eq!(doc.module("numpy").unwrap().chain, ["lambda_function", "features.report", "pandas", "numpy"]);
     assert_eq!(doc.module("numpy").unwrap().imported_by.as_deref(), Some("pandas"));
     assert!(doc.module("encodings").is_none(), "interpreter start-up leaked into the profile");
@@ -94,7 +112,7 @@ fn chains_start_at_the_entry_and_startup_rows_are_excluded() {
 
 #[test]
 fn origins_come_from_the_interpreter_paths() {
-    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let doc = profile(&scripted(), &request(3), &NoProgress).unwrap();
     let origin = |n: &str| doc.module(n).unwrap().origin;
     assert_eq!(origin("lambda_function"), Origin::Project);
     assert_eq!(origin("pandas"), Origin::ThirdParty);
@@ -109,7 +127,7 @@ fn a_failing_first_run_stops_with_the_traceback() {
         stderr: b"\n@@lmms@@ begin\n\n@@lmms@@ import-error\nTraceback (most recent call last):\n  File \"<string>\", line 23, in _lmms_main\n  File \"/app/lambda_function.py\", line 1, in <module>\nModuleNotFoundError: No module named 'pandas'\n".to_vec(),
         ..Default::default()
     };
-    let err = profile(&ScriptedRunner::new([bad]), &request(3), |_, _| {}).unwrap_err();
+    let err = profile(&ScriptedRunner::new([bad]), &request(3), &NoProgress).unwrap_err();
     let ProfileError::ImportFailed { traceback, .. } = &err else { panic!("{err}") };
     assert!(traceback.contains("No module named 'pandas'"));
     assert!(!traceback.contains("<string>"), "bootstrap frame shown: {traceback}");
@@ -118,14 +136,14 @@ fn a_failing_first_run_stops_with_the_traceback() {
 #[test]
 fn a_killed_run_is_reported_as_a_timeout() {
     let hung = RunOutput { status: None, timed_out: true, stderr: b"\n@@lmms@@ begin\nTimeout (0:00:54)!\n  File \"/app/slow.py\", line 3 in <module>\n".to_vec(), ..Default::default() };
-    let err = profile(&ScriptedRunner::new([hung]), &request(1), |_, _| {}).unwrap_err();
+    let err = profile(&ScriptedRunner::new([hung]), &request(1), &NoProgress).unwrap_err();
     assert!(matches!(err, ProfileError::Timeout { .. }), "{err}");
     assert!(err.to_string().contains("/app/slow.py"));
 }
 
 #[test]
 fn text_report_snapshot() {
-    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let doc = profile(&scripted(), &request(3), &NoProgress).unwrap();
     let opts = TextOptions {
         tree_min_ms: 2.0,
         tree_max_depth: 8,
@@ -133,7 +151,7 @@ fn text_report_snapshot() {
         module_level_ms: 10.0,
         function_level_ms: 100.0,
         hot_usage: 0.8,
-        styles: Default::default(),
+        theme: Default::default(),
         notes: vec!["using /venv/bin/python (from config `python`)".into()],
     };
     insta::assert_snapshot!(text(&doc, &opts));
@@ -141,7 +159,7 @@ fn text_report_snapshot() {
 
 #[test]
 fn json_document_snapshot() {
-    let doc = profile(&scripted(), &request(3), |_, _| {}).unwrap();
+    let doc = profile(&scripted(), &request(3), &NoProgress).unwrap();
     let value = serde_json::to_value(&doc).unwrap();
     assert_eq!(value["schema"], "lmms.profile/1");
     insta::assert_json_snapshot!(value);
@@ -152,7 +170,7 @@ fn the_function_environment_reaches_every_start_of_the_entry() {
     let runner = scripted();
     let mut req = request(3);
     req.spec.env = vec![("TABLE_NAME".into(), "lmms-placeholder-OrdersTable".into())];
-    profile(&runner, &req, |_, _| {}).unwrap();
+    profile(&runner, &req, &NoProgress).unwrap();
     let seen = runner.seen.borrow();
     let entry_starts: Vec<_> = seen.iter().filter(|s| s.args.iter().any(|a| a == "lambda_function")).collect();
     assert_eq!(entry_starts.len(), 3);
@@ -187,7 +205,7 @@ fn a_module_loaded_by_name_belongs_to_the_project_module_that_asked_for_it() {
     let mut req = request(1);
     req.entry = "app:handler".into();
     req.spec.module = "app".into();
-    let doc = profile(&ScriptedRunner::new([dynamic_capture(), floor(10.0)]), &req, |_, _| {}).unwrap();
+    let doc = profile(&ScriptedRunner::new([dynamic_capture(), floor(10.0)]), &req, &NoProgress).unwrap();
     let ai = doc.module("plugins.ai").unwrap();
     assert_eq!(ai.dynamic, Some(DynamicImport::ImportModule));
     assert_eq!(ai.imported_by.as_deref(), Some("plugins.registry"));

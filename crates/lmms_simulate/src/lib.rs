@@ -163,7 +163,7 @@ fn apply(
         profile_file: lmms_dir.join("profile.json"),
         verify,
     };
-    lmms_fix::pipeline::run_with(&fix_input, runner).map_err(SimulateError::Fix)
+    lmms_fix::pipeline::run_with(&fix_input, runner, &lmms_profile::progress::NoProgress).map_err(SimulateError::Fix)
 }
 
 /// Interleaved INIT samples `(today, fixed)`: one discarded warm-up start of

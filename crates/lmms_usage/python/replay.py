@@ -350,6 +350,8 @@ for line in _events_text.splitlines():
         )
         + "\n"
     )
+    # lmms counts these lines as they come, for its progress bar.
+    _out.flush()
     n += 1
 _out.write(json.dumps({"done": n}) + "\n")
 _out.flush()

@@ -25,10 +25,10 @@ pub fn write_atomic(doc: &UsageDoc, dir: &Path) -> Result<PathBuf, WriteError> {
     Ok(target)
 }
 
-/// The human-readable table. `heading` styles the column headers; it
-/// comes from the caller's theme (plain when not colouring).
-pub fn render_text(doc: &UsageDoc, heading: anstyle::Style) -> String {
-    let paint = |s: String| format!("{}{s}{}", heading.render(), heading.render_reset());
+/// The human-readable table, painted with the caller's theme (plain when
+/// not colouring): column headers as headings.
+pub fn render_text(doc: &UsageDoc, theme: &lmms_style::Theme) -> String {
+    let paint = |s: String| lmms_style::paint(theme.heading, &s);
     let mut out = String::new();
     let pct = |u: f64| format!("{:.1}%", u * 100.0);
     match (&doc.source, &doc.logs) {

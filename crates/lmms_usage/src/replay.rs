@@ -10,6 +10,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lmms_profile::progress::{NoProgress, Progress, Started};
 use lmms_profile::runner::{RunError, RunSpec, Runner};
 
 use crate::attribute::{self, EventUse, Kind, Measured};
@@ -197,6 +198,20 @@ pub fn replay(
     events: &[Event],
     per_event: Duration,
 ) -> Result<Replayed, UsageError> {
+    replay_reporting(runner, py, entry, targets, events, per_event, &NoProgress)
+}
+
+/// [`replay`], telling `progress` of each event as the interpreter finishes
+/// it (one step of `events.len()` units).
+pub fn replay_reporting(
+    runner: &dyn Runner,
+    py: &PySetup,
+    entry: &str,
+    targets: &[String],
+    events: &[Event],
+    per_event: Duration,
+    progress: &dyn Progress,
+) -> Result<Replayed, UsageError> {
     let config = serde_json::json!({
         "entry": entry,
         "src": src_json(&py.src_roots),
@@ -220,7 +235,14 @@ pub fn replay(
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .timeout(total)
     };
-    let out = runner.run(&spec)?;
+    let step = Started::new(progress, events.len() as u64, &format!("replaying {} events", events.len()));
+    // One line per event, `{"i": N, …}`, flushed as each event ends.
+    let out = runner.run_lines(&spec, &|line: &[u8]| {
+        if line.starts_with(b"{\"i\"") {
+            step.inc(1);
+        }
+    })?;
+    drop(step);
     parse_replay_output(entry, &out.stdout_text(), &out.stderr_text(), out.timed_out, events.len())
 }
 
@@ -313,10 +335,13 @@ pub struct ReplayReport {
 }
 
 /// Parse the project, measure closures, replay, attribute.
+/// `progress` hears two steps: measuring what each import loads (length
+/// unknown: submodules add to the queue), then the replay, one unit per event.
 pub fn usage_by_replay(
     runner: &dyn Runner,
     opts: &ReplayOptions,
     events: &[Event],
+    progress: &dyn Progress,
 ) -> Result<ReplayReport, UsageError> {
     let mut sources = project::load(&opts.root, &opts.py.src_roots, &opts.exclude);
     sources.retain_reachable_with(opts.entry.split(':').next().unwrap_or_default(), &opts.loaded_by_name);
@@ -332,6 +357,7 @@ pub fn usage_by_replay(
     let mut project_targets = BTreeSet::new();
     let mut queue: Vec<String> = from_names.keys().cloned().collect();
     let mut targets = BTreeSet::new();
+    let step = Started::new(progress, 0, "measuring what each import loads");
     while let Some(m) = queue.pop() {
         if !targets.insert(m.clone()) {
             continue;
@@ -348,6 +374,7 @@ pub fn usage_by_replay(
             continue;
         }
         let res = measure(runner, &opts.py, &m, &names, opts.measure_timeout)?;
+        step.inc(1);
         if let Some(e) = &res.error {
             warnings.push(e.clone());
         }
@@ -356,9 +383,11 @@ pub fn usage_by_replay(
         }
         measured.insert(m, res);
     }
+    drop(step);
     let closures = attribute::exclusive_closures(&targets, &project_targets, &measured);
     let external: Vec<String> = targets.difference(&project_targets).cloned().collect();
-    let Replayed { uses, failures, .. } = replay(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout)?;
+    let Replayed { uses, failures, .. } =
+        replay_reporting(runner, &opts.py, &opts.entry, &external, events, opts.per_event_timeout, progress)?;
     // Usage measured on no successful request is no measurement: a failing
     // handler must not replace a good usage.json with zeros.
     if !uses.is_empty() && failures.len() == uses.len() {
@@ -423,6 +452,22 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("stopped after 1 of 2 events"), "{err}");
         assert!(err.to_string().contains("Segmentation fault"));
+    }
+
+    #[test]
+    fn each_replayed_event_is_one_unit_of_progress() {
+        use lmms_profile::progress::{Recorder, Step};
+        use lmms_profile::runner::{RunOutput, ScriptedRunner};
+        let stdout = "{\"i\": 0, \"name\": \"a\", \"error\": null, \"modules\": [], \"functions\": []}\n\
+                      {\"i\": 1, \"name\": \"b\", \"error\": null, \"modules\": [], \"functions\": []}\n{\"done\": 2}\n";
+        let runner = ScriptedRunner::new([RunOutput { status: Some(0), stdout: stdout.into(), ..Default::default() }]);
+        let py = PySetup { python: "python3".into(), src_roots: Vec::new(), cwd: ".".into(), env: Vec::new() };
+        let events: Vec<Event> =
+            ["a", "b"].iter().map(|n| Event { name: n.to_string(), value: serde_json::json!({}) }).collect();
+        let progress = Recorder::default();
+        let r = replay_reporting(&runner, &py, "app:h", &[], &events, Duration::from_secs(1), &progress).unwrap();
+        assert_eq!(r.uses.len(), 2);
+        assert_eq!(progress.steps(), [Step { label: "replaying 2 events".into(), len: 2, done: 2, finished: true }]);
     }
 
     #[test]

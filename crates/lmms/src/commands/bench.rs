@@ -130,18 +130,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         saved_at: super::profile::now_rfc3339(),
     };
     exit_on_interrupt()?;
-    let show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut progress = |i: u32, n: u32| {
-        if show_progress {
-            eprint!("\rlmms: bench run {i}/{n}");
-            if i == n {
-                eprint!("\r\x1b[2K");
-            }
-        }
-    };
-    let outcome = lmms_bench::run(&ProcessRunner, &req, &mut progress)?;
+    let outcome = lmms_bench::run(&ctx.runner(), &req, &ctx.reporter)?;
     if let Some(path) = &outcome.saved_baseline {
-        eprintln!("lmms: saved baseline to {}", path.display());
+        ctx.info(format!("saved baseline to {}", path.display()));
     }
     let format = match args.format {
         Format::Text => export::Format::Text,
@@ -149,7 +140,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Format::Github => export::Format::Github,
     };
     let mut out = std::io::stdout().lock();
-    export::render(&mut out, format, &outcome.doc)?;
+    export::render(&mut out, format, &outcome.doc, &ctx.theme)?;
     Ok(if outcome.doc.gate.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

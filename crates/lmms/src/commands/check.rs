@@ -147,10 +147,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     .into_iter()
     .any(|r| selection.is_enabled(r));
     if costs.is_empty() && needs_costs && !args.statistics {
-        eprintln!(
-            "lmms: note: no .lmms/profile.json and no [tool.lmms] heavy table: rules that need measured import \
+        ctx.note(format_args!(
+            "no .lmms/profile.json and no [tool.lmms] heavy table: rules that need measured import \
              times (LMM001, LMM002, LMM003, LMM005) have nothing to judge by; run `lmms profile` first"
-        );
+        ));
     }
     let entry_module = cfg
         .entry
@@ -184,10 +184,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         lmms_graph::parse_pool().install(|| lmms_lint::check(&graph, &settings, &walk_issues));
     inputs::fast_path_rules(ctx, &graph, &settings, &mut report)?;
     if report.entry_found == Some(false) {
-        eprintln!(
-            "lmms: warning: entry module `{}` not found under the source roots; treating every file as on the hot path",
+        ctx.warn(format_args!(
+            "entry module `{}` not found under the source roots; treating every file as on the hot path",
             entry_module.as_deref().unwrap_or_default()
-        );
+        ));
     }
 
     let sources = |p: &Path| -> Option<&str> {

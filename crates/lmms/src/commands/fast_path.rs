@@ -8,14 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use lmms_fast_path::project::display;
 use lmms_fast_path::{has_errors, Finding, Severity};
+use lmms_report::style::paint;
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum FastPathCommand {
@@ -51,7 +48,7 @@ pub fn run(cmd: FastPathCommand, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let outcome = lmms_fast_path::project::generate_file(&ctx.project)?;
     for w in &outcome.warnings {
-        eprintln!("lmms: warning: {w}");
+        ctx.warn(w);
     }
     let (generated, file, module) = (&outcome.generated, &outcome.file, &outcome.module);
     let mut out = std::io::stdout().lock();
@@ -73,6 +70,9 @@ fn run_generate(args: GenerateArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         generated.modules.len(),
         generated.modules.join(", ")
     )?;
+    if ctx.quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     if !generated.left_out.is_empty() {
         writeln!(
             out,
@@ -122,7 +122,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     for n in &notes {
-        eprintln!("lmms: warning: {n}");
+        ctx.warn(n);
     }
     let errors = findings
         .iter()
@@ -172,7 +172,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Format::Text => {
             for f in &findings {
                 let sev = match f.severity {
-                    Severity::Error => paint(ctx.color, "31", "error"),
+                    Severity::Error => paint(ctx.theme.error, "error"),
                 };
                 writeln!(
                     out,
@@ -180,7 +180,7 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                     f.path,
                     f.line,
                     f.column,
-                    paint(ctx.color, "1", code(f)),
+                    paint(ctx.theme.heading, code(f)),
                     f.message
                 )?;
             }
@@ -205,12 +205,4 @@ fn run_check(args: CheckArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 /// The rule's code, from the one registry.
 fn code(f: &Finding) -> &'static str {
     lmms_lint::Rule::from_fast_path(f.rule).code()
-}
-
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
 }

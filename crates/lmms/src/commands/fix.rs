@@ -12,11 +12,7 @@ use lmms_fix::{Options, SkipReason, Target};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum TargetVersion {
@@ -98,7 +94,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         profile_file: project.artifact_dir().join("profile.json"),
         verify: if args.no_verify { None } else { Some(super::fix_verify::input(&args, ctx, target)?) },
     };
-    let report = pipeline::run(&input)?;
+    let report = pipeline::run_with(&input, &ctx.runner(), &ctx.reporter)?;
 
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -106,7 +102,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        Format::Text => render_text(&mut out, &report, args.diff)?,
+        Format::Text => render_text(&mut out, &report, args.diff, ctx)?,
     }
     let refused = report.summary.files_refused > 0;
     let would_change = args.diff && report.summary.files_changed > 0;
@@ -136,10 +132,10 @@ fn is_identifier(s: &str) -> bool {
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
-fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()> {
+fn render_text(out: &mut dyn Write, r: &Report, diff: bool, ctx: &Ctx) -> anyhow::Result<()> {
     for f in &r.files {
         if diff && !f.diff.is_empty() {
-            out.write_all(f.diff.as_bytes())?;
+            out.write_all(lmms_fix::paint_diff(&f.diff, &ctx.theme).as_bytes())?;
         }
     }
     for f in &r.files {
@@ -176,7 +172,7 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool) -> anyhow::Result<()
     for u in &r.unmatched {
         writeln!(out, "plan entry not found in the source (stale plan? rerun `lmms plan`): {u}")?;
     }
-    for n in &r.walk_notes {
+    for n in r.walk_notes.iter().filter(|_| !ctx.quiet) {
         writeln!(out, "note: {n}")?;
     }
     super::fix_verify::render(out, r)?;

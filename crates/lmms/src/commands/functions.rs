@@ -13,11 +13,7 @@ use crate::context::{Ctx, GlobalArgs};
 
 pub const FUNCTIONS_SCHEMA: &str = "lmms.functions/1";
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

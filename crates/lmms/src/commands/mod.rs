@@ -1,3 +1,14 @@
+//! One module per subcommand.
+
+/// `--format` of every command whose output is a text report or its JSON
+/// document; commands with more formats (`check`, `bench`, `report`) keep
+/// their own.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 pub mod bench;
 pub mod check;
 pub mod completions;

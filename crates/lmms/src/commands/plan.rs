@@ -9,16 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lmms_plan::inputs::{self, rel, Inputs};
-use lmms_profile::runner::ProcessRunner;
 use lmms_simulate::{simulate, SimulateInput};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,8 +37,9 @@ pub struct Args {
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// Show every import (not only those that change) with the reason for
-    /// each, its blockers' source lines and where the cost models disagree.
-    #[arg(long, short = 'v')]
+    /// each, its blockers' source lines and where the cost models disagree
+    /// (also the global `-v`).
+    #[arg(long)]
     pub explain: bool,
 }
 
@@ -90,12 +86,12 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut inputs = load_inputs(ctx)?;
     inputs.unsafe_fixes = args.unsafe_fixes;
     for w in &inputs.warnings {
-        eprintln!("lmms: warning: {w}");
+        ctx.warn(w);
     }
     let config = &ctx.project.config;
     let plan = if args.simulate {
         let input = simulate_input(&args, ctx, &inputs)?;
-        simulate(&ProcessRunner, &inputs, config, &input)?.plan
+        simulate(&ctx.runner(), &inputs, config, &input)?.plan
     } else {
         lmms_plan::plan::plan(&inputs.request(config, &[]))
     };
@@ -107,8 +103,11 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => out.write_all(json.as_bytes())?,
         Format::Text => {
-            out.write_all(lmms_plan::render::render_text(&plan, ctx.color, args.explain).as_bytes())?;
-            writeln!(out, "wrote {}", rel(&ctx.project.root, &artifact))?;
+            let explain = args.explain || ctx.reporter.verbose() > 0;
+            out.write_all(lmms_plan::render::render_text(&plan, &ctx.theme, explain).as_bytes())?;
+            if !ctx.quiet {
+                writeln!(out, "wrote {}", rel(&ctx.project.root, &artifact))?;
+            }
         }
     }
     out.flush()?;

@@ -1,6 +1,6 @@
 //! `lmms profile`: measure every import of the entry point (DEC-03).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,15 +9,10 @@ use anyhow::{bail, Context as _};
 use lmms_profile::measure::{self, EntrySpec, ProfileRequest};
 use lmms_profile::python::{self, Hints, Interpreter};
 use lmms_profile::render::{self, TextOptions};
-use lmms_profile::runner::ProcessRunner;
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,7 +50,7 @@ pub fn interpreter(cli: Option<&Path>, ctx: &Ctx) -> anyhow::Result<Interpreter>
         if p.components().count() == 1 { p.clone() } else { project.root.join(p) }
     });
     let chosen = python::choose(&Hints::from_env(cli.map(|p| p), config, &project.root))?;
-    Ok(python::resolve(chosen, &ProcessRunner)?)
+    Ok(python::resolve(chosen, &ctx.runner())?)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -105,16 +100,8 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         runs,
         profiled_at: now_rfc3339(),
     };
-    let show_progress = std::io::stderr().is_terminal();
-    let doc = measure::profile(&ProcessRunner, &req, |i, n| {
-        if show_progress {
-            eprint!("\rlmms: measuring {entry}: run {i}/{n}");
-            if i == n {
-                eprint!("\r\x1b[2K");
-            }
-        }
-    })
-    .with_context(|| format!("profiling {entry} with {}", interp.path.display()))?;
+    let doc = measure::profile(&ctx.runner(), &req, &ctx.reporter)
+        .with_context(|| format!("profiling {entry} with {}", interp.path.display()))?;
 
     let artifact = ctx.project.artifact_dir().join("profile.json");
     let json = serde_json::to_string_pretty(&doc)? + "\n";
@@ -134,12 +121,9 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 module_level_ms: cfg.module_level_ms,
                 function_level_ms: cfg.function_level_ms,
                 hot_usage: cfg.hot_usage,
-                styles: render::Styles {
-                    heading: ctx.theme.heading,
-                    dim: ctx.theme.dim,
-                    warning: ctx.theme.warning,
-                },
-                notes,
+                theme: ctx.theme,
+                // `-q`: the report without the notes around it.
+                notes: if ctx.quiet { Vec::new() } else { notes },
             };
             out.write_all(render::text(&doc, &opts).as_bytes())?;
         }

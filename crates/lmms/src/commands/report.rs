@@ -56,7 +56,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             let file = ctx.cwd.join(file);
             lmms_config::write_atomic(&file, text.as_bytes())
                 .with_context(|| format!("cannot write {}", file.display()))?;
-            eprintln!("lmms: wrote {}", file.display());
+            ctx.info(format_args!("wrote {}", file.display()));
         }
         None => {
             let mut out = std::io::stdout().lock();

@@ -6,13 +6,12 @@
 //! fleet-wide. Replay and logs both write `.lmms/usage.json`.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use lmms_profile::runner::ProcessRunner;
 use lmms_usage::logs;
 use lmms_usage::project;
 use lmms_usage::replay::{self, PySetup, ReplayOptions};
@@ -21,11 +20,7 @@ use lmms_usage::{ImportUsage, ModuleUsage, Source, UsageDoc, USAGE_SCHEMA};
 
 use crate::context::Ctx;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["events", "logs", "insights_query"])))]
@@ -58,15 +53,17 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     let doc = if let Some(events) = &args.events { by_replay(&args, events, ctx)? } else { by_logs(&args.logs, ctx)? };
     let dir = ctx.project.artifact_dir();
-    let doc = merge_with_previous(doc, &dir);
+    let doc = merge_with_previous(doc, &dir, ctx);
     let written =
         lmms_usage::doc::write_atomic(&doc, &dir).with_context(|| format!("cannot write the usage artifact in {}", dir.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", doc.to_json_pretty())?,
         Format::Text => {
-            write!(out, "{}", lmms_usage::doc::render_text(&doc, ctx.theme.heading))?;
-            writeln!(out, "\nwrote {}", written.display())?;
+            write!(out, "{}", lmms_usage::doc::render_text(&doc, &ctx.theme))?;
+            if !ctx.quiet {
+                writeln!(out, "\nwrote {}", written.display())?;
+            }
         }
     }
     out.flush()?;
@@ -77,14 +74,13 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 /// after the other must not make the artifact forget what the other found.
 /// Usage from a replay survives a logs run without tracker lines, and a
 /// measured cold-start ratio survives a replay.
-fn merge_with_previous(mut doc: UsageDoc, dir: &std::path::Path) -> UsageDoc {
+fn merge_with_previous(mut doc: UsageDoc, dir: &std::path::Path, ctx: &Ctx) -> UsageDoc {
     let Ok(text) = std::fs::read_to_string(dir.join("usage.json")) else { return doc };
     let Ok(prev) = UsageDoc::from_json(&text) else { return doc };
-    let mut err = std::io::stderr().lock();
     if doc.source == Source::Replay && doc.cold_start_ratio.is_none() && prev.cold_start_ratio.is_some() {
         doc.cold_start_ratio = prev.cold_start_ratio;
         doc.logs = prev.logs;
-        let _ = writeln!(err, "lmms: note: kept the cold start ratio measured from logs in usage.json");
+        ctx.note("kept the cold start ratio measured from logs in usage.json");
     }
     let no_tracker = doc.logs.as_ref().is_some_and(|l| l.sampled == 0);
     if doc.source == Source::Logs && no_tracker && prev.source == Source::Replay && !prev.imports.is_empty() {
@@ -94,7 +90,7 @@ fn merge_with_previous(mut doc: UsageDoc, dir: &std::path::Path) -> UsageDoc {
         doc.modules = prev.modules;
         doc.values = prev.values;
         doc.source = Source::Replay;
-        let _ = writeln!(err, "lmms: note: kept the replayed usage in usage.json; the logs added the cold start ratio");
+        ctx.note("kept the replayed usage in usage.json; the logs added the cold start ratio");
     }
     doc
 }
@@ -128,30 +124,17 @@ fn by_replay(args: &Args, events_path: &std::path::Path, ctx: &Ctx) -> anyhow::R
         measure_timeout,
         loaded_by_name: replay::modules_loaded_by_name(&ctx.project.artifact_dir()),
     };
-    if std::io::stderr().is_terminal() {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "replaying {} events through {} with {} (from {}), after measuring what each import loads…",
-            events.len(),
-            opts.entry,
-            interp.path.display(),
-            interp.source
-        );
-    }
-    let report = replay::usage_by_replay(&ProcessRunner, &opts, &events)?;
-    let mut err = std::io::stderr().lock();
+    ctx.reporter.detail(1, || {
+        let (n, entry, python) = (events.len(), &opts.entry, interp.path.display());
+        format!("replaying {n} events through {entry} with {python} (from {})", interp.source)
+    });
+    let report = replay::usage_by_replay(&ctx.runner(), &opts, &events, &ctx.reporter)?;
     for w in &report.warnings {
-        let _ = writeln!(err, "lmms: warning: {w}");
+        ctx.warn(w);
     }
     if let Some(first) = report.failures.first() {
-        let _ = writeln!(
-            err,
-            "lmms: warning: {} of {} events raised (counted in `errors`); the first, {}:\n{}",
-            report.failures.len(),
-            report.doc.requests,
-            first.name,
-            first.traceback
-        );
+        let (n, of) = (report.failures.len(), report.doc.requests);
+        ctx.warn(format!("{n} of {of} events raised (counted in `errors`); the first, {}:\n{}", first.name, first.traceback));
     }
     Ok(report.doc)
 }
@@ -171,7 +154,7 @@ fn by_logs(files: &[PathBuf], ctx: &Ctx) -> anyhow::Result<UsageDoc> {
             if !parsed.entries.iter().any(|e| counts(&e.record)) {
                 bail!("{}: no valid REPORT line and no tracker line; {what}", path.display());
             }
-            let _ = writeln!(std::io::stderr().lock(), "lmms: warning: {}: skipped {what}", path.display());
+            ctx.warn(format!("{}: skipped {what}", path.display()));
         }
         entries.extend(parsed.entries);
     }

@@ -18,9 +18,11 @@ pub enum Format {
     Github,
 }
 
-pub fn render(out: &mut dyn Write, format: Format, doc: &BenchDoc) -> std::io::Result<()> {
+/// `theme` paints the text table (plain: no escapes); JSON and GitHub
+/// commands are never coloured.
+pub fn render(out: &mut dyn Write, format: Format, doc: &BenchDoc, theme: &lmms_style::Theme) -> std::io::Result<()> {
     match format {
-        Format::Text => render_text(out, doc),
+        Format::Text => render_text(out, doc, theme),
         Format::Github => render_github(out, doc),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, doc)?;

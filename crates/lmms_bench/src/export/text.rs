@@ -1,30 +1,42 @@
 use std::io::Write;
 
+use lmms_style::{paint, Theme};
+
 use super::{fmt_change, fmt_ratio, fmt_summary};
 use crate::{BaselineKind, BenchDoc};
 
-pub fn render_text(out: &mut dyn Write, doc: &BenchDoc) -> std::io::Result<()> {
+/// The table, painted with `theme`: faster changes green, slower ones red,
+/// the gate's verdict likewise.
+pub fn render_text(out: &mut dyn Write, doc: &BenchDoc, theme: &Theme) -> std::io::Result<()> {
     let against = match (doc.baseline_kind, &doc.baseline_source) {
         (BaselineKind::Git, Some(r)) => format!("against {r} (interleaved)"),
         (BaselineKind::Saved, Some(f)) => format!("against saved baseline {f}"),
         _ => "no baseline".to_string(),
     };
-    writeln!(out, "lmms bench {} — {} runs, {against}", doc.entry, doc.runs)?;
-    writeln!(out, "{:<22} {:>20} {:>20} {:>8} {:>9}", "metric", "baseline", "current", "ratio", "change")?;
+    writeln!(out, "{} {} — {} runs, {against}", paint(theme.heading, "lmms bench"), doc.entry, doc.runs)?;
+    let header = format!("{:<22} {:>20} {:>20} {:>8} {:>9}", "metric", "baseline", "current", "ratio", "change");
+    writeln!(out, "{}", paint(theme.heading, &header))?;
+    let good_or_bad = |p: f64| if p >= 0.0 { theme.success } else { theme.error };
     for m in &doc.metrics {
         let base = m.baseline.as_ref().map_or("—".to_string(), |b| fmt_summary(b, &m.unit));
         let current = fmt_summary(&m.current, &m.unit);
-        let (ratio, change) = (fmt_ratio(m.ratio), fmt_change(m.improvement_pct));
-        writeln!(out, "{:<22} {:>20} {:>20} {:>8} {:>9}", m.name, base, current, ratio, change)?;
+        let ratio = fmt_ratio(m.ratio);
+        let change = format!("{:>9}", fmt_change(m.improvement_pct));
+        let change = match m.improvement_pct {
+            Some(p) => paint(good_or_bad(p), &change),
+            None => change,
+        };
+        writeln!(out, "{:<22} {:>20} {:>20} {:>8} {change}", m.name, base, current, ratio)?;
     }
     if let Some(p) = doc.metrics.first().and_then(|m| m.improvement_pct) {
-        writeln!(out, "INIT {} {:.1}%", if p >= 0.0 { "improved" } else { "regressed" }, p.abs())?;
+        let verdict = format!("INIT {} {:.1}%", if p >= 0.0 { "improved" } else { "regressed" }, p.abs());
+        writeln!(out, "{}", paint(good_or_bad(p), &verdict))?;
     }
     for f in &doc.gate.failures {
-        writeln!(out, "FAIL: {f}")?;
+        writeln!(out, "{}: {f}", paint(theme.error, "FAIL"))?;
     }
     if (doc.gate.fail_under.is_some() || doc.gate.max_regression.is_some()) && doc.gate.passed {
-        writeln!(out, "gate passed")?;
+        writeln!(out, "{}", paint(theme.success, "gate passed"))?;
     }
     Ok(())
 }

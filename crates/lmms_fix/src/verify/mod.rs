@@ -12,6 +12,7 @@ mod shadow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use lmms_profile::progress::{Progress, Started};
 use lmms_profile::runner::Runner;
 use lmms_usage::replay::Event;
 use serde::Serialize;
@@ -104,14 +105,19 @@ struct BaseEvent {
 }
 
 /// Verify `candidates` and return which to keep (by index) and the report.
+/// `progress` hears one step of unknown length (halving decides it), one
+/// unit per round of checks, the unrewritten baseline included.
 pub fn verify(
     root: &Path,
     src_roots: &[PathBuf],
     candidates: &[Candidate],
     input: &VerifyInput,
     runner: &dyn Runner,
+    progress: &dyn Progress,
 ) -> Result<(Vec<bool>, Verification), VerifyError> {
     let t0 = Instant::now();
+    let n = candidates.len();
+    let step = Started::new(progress, 0, &format!("verifying {n} rewritten file{}", if n == 1 { "" } else { "s" }));
     let shadow = Shadow::copy(root).map_err(VerifyError::Shadow)?;
     let site = Site {
         input,
@@ -122,7 +128,9 @@ pub fn verify(
     };
     let mut reports = Vec::new();
     let base = baseline(&site, &mut reports)?;
-    let mut v = Verifier { shadow: &shadow, candidates, current: vec![false; candidates.len()], site, base, rounds: 0 };
+    step.inc(1);
+    let mut v =
+        Verifier { shadow: &shadow, candidates, current: vec![false; candidates.len()], site, base, rounds: 0, step: &step };
     let mut kept: Vec<usize> = (0..candidates.len()).collect();
     let mut dropped = Vec::new();
     let mut failed_checks: Vec<&'static str> = Vec::new();
@@ -210,6 +218,15 @@ fn baseline(site: &Site, reports: &mut Vec<CheckReport>) -> Result<Baseline, Ver
     Ok(base)
 }
 
+/// Counts a round when it ends, however it ends.
+struct Inc<'a>(&'a Started<'a>);
+
+impl Drop for Inc<'_> {
+    fn drop(&mut self) {
+        self.0.inc(1);
+    }
+}
+
 struct Verifier<'a> {
     shadow: &'a Shadow,
     candidates: &'a [Candidate<'a>],
@@ -218,6 +235,7 @@ struct Verifier<'a> {
     site: Site<'a>,
     base: Baseline,
     rounds: usize,
+    step: &'a Started<'a>,
 }
 
 impl Verifier<'_> {
@@ -238,6 +256,7 @@ impl Verifier<'_> {
     fn check(&mut self, set: &[usize]) -> Result<Option<Failure>, VerifyError> {
         self.stage(set)?;
         self.rounds += 1;
+        let _done = Inc(self.step);
         if let Some(entry) = &self.base.import {
             if let Err(reason) = checks::import(&self.site, entry) {
                 return Ok(Some(Failure { check: "import", reason }));
@@ -305,6 +324,7 @@ impl Verifier<'_> {
 pub fn write_phase(
     input: &crate::pipeline::FixInput,
     runner: &dyn Runner,
+    progress: &dyn Progress,
     reports: &mut [crate::pipeline::FileReport],
     pending: &[(usize, PathBuf, String, String)],
 ) -> Result<Option<Verification>, crate::pipeline::PipelineError> {
@@ -323,7 +343,7 @@ pub fn write_phase(
                     after,
                 })
                 .collect();
-            let (k, report) = verify(&input.root, &input.src_roots, &candidates, v, runner)?;
+            let (k, report) = verify(&input.root, &input.src_roots, &candidates, v, runner, progress)?;
             keep = k;
             for (i, (ri, _, _, _)) in pending.iter().enumerate().filter(|(i, _)| !keep[*i]) {
                 let rel = candidates[i].rel.to_string_lossy();
@@ -372,6 +392,37 @@ pub fn apply_all(files: &[(PathBuf, &str, &str)]) -> Result<(), crate::WriteErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_round_of_checks_is_one_unit_of_progress_while_halving() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["a.py", "b.py", "c.py", "d.py"];
+        for n in names {
+            std::fs::write(dir.path().join(n), "x = 1\n").unwrap();
+        }
+        let after: Vec<String> = names.iter().map(|n| if *n == "c.py" { "x = 'BAD'\n" } else { "x = 2\n" }.into()).collect();
+        let candidates: Vec<Candidate> = names
+            .iter()
+            .zip(&after)
+            .map(|(n, a)| Candidate { rel: n.into(), before: "x = 1\n", after: a })
+            .collect();
+        let input = VerifyInput {
+            test: Some("! grep -q BAD c.py".into()),
+            start_timeout: Duration::from_secs(30),
+            test_timeout: Duration::from_secs(30),
+            ..VerifyInput::default()
+        };
+        let progress = lmms_profile::progress::Recorder::default();
+        let runner = lmms_profile::runner::ProcessRunner;
+        let (keep, v) = verify(dir.path(), &[dir.path().into()], &candidates, &input, &runner, &progress).unwrap();
+        assert_eq!(keep, [true, true, false, true]);
+        // All four fail, halves (a b pass, c d fail), c alone fails, d alone passes, the rest passes.
+        assert_eq!(v.rounds, 6);
+        let steps = progress.steps();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!((steps[0].len, steps[0].done, steps[0].finished), (0, 7, true), "the baseline is a unit too");
+        assert_eq!(steps[0].label, "verifying 4 rewritten files");
+    }
 
     #[test]
     fn a_failed_write_puts_back_the_files_already_written() {

@@ -53,24 +53,23 @@ pub(super) fn fast_path_rules(
     let findings = match super::super::fast_path::check_file(ctx, &file, &mut notes) {
         Ok(f) => f.unwrap_or_default(),
         Err(e) => {
-            eprintln!("lmms: warning: fast-path rules not run: {e:#}");
+            ctx.warn(format_args!("fast-path rules not run: {e:#}"));
             return Ok(());
         }
     };
     if ctx.project.artifact_dir().join("profile.json").is_file() {
         // An unreadable or invalid profile: say exactly what is wrong.
         for n in &notes {
-            eprintln!("lmms: warning: fast-path rules: {n}");
+            ctx.warn(format_args!("fast-path rules: {n}"));
         }
     } else if ["LMM102", "LMM106", "LMM107"]
         .into_iter()
         .filter_map(Rule::from_code)
         .any(|r| settings.selection.is_enabled(r))
     {
-        eprintln!(
-            "lmms: note: no .lmms/profile.json: fast-path limits that need measurements \
+        ctx.note(format_args!("no .lmms/profile.json: fast-path limits that need measurements \
              (LMM102, LMM106, LMM107) are not checked; run `lmms profile` first"
-        );
+        ));
     }
     lmms_lint::add_fast_path(report, graph, settings, findings);
     Ok(())
