@@ -197,12 +197,14 @@ def tree_digest(copy: Path) -> dict[str, str]:
     return files
 
 
-def module_level_imports(copy: Path, paths: list[str], exclude: set[str]) -> list[str]:
-    """The modules the package imports at module level, most widely imported first."""
+def module_level_imports(copy: Path, paths: list[str], exclude: set[str], src: list[str] | None = None) -> list[str]:
+    """The modules the package imports at module level, most widely imported first. `src`: the source roots, to
+    name a module whose fix path is a file or a subpackage (default: each path's parent is its root)."""
     users: dict[str, set[str]] = {}
     for root in paths:
         base = copy / root
         files = [base] if base.is_file() else sorted(base.rglob("*.py"))
+        roots = [copy / s for s in (src or [])] or [copy / Path(root).parent]
         for f in files:
             rel = f.relative_to(copy)
             try:
@@ -210,7 +212,8 @@ def module_level_imports(copy: Path, paths: list[str], exclude: set[str]) -> lis
             except (SyntaxError, UnicodeDecodeError):
                 continue
             # The dotted name of this module's package, to resolve relative imports.
-            pkg = list(f.relative_to(copy / Path(root).parent).with_suffix("").parts)[:-1]
+            top = max((r for r in roots if f.is_relative_to(r)), key=lambda r: len(r.parts), default=copy)
+            pkg = list(f.relative_to(top).with_suffix("").parts)[:-1]
             body = list(tree.body)
             stmts = []
             while body:
@@ -344,7 +347,7 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
 
     # ---- copy B: an aggressive ad hoc --lazy of the package's module-level imports
     b = p.fresh_copy(sdist, work / p.name / "lazy")
-    mods = module_level_imports(b, p.spec["fix-paths"], entry_imports(b, p.spec))
+    mods = module_level_imports(b, p.spec["fix-paths"], entry_imports(b, p.spec), p.spec["src"])
     res["lazy_modules"] = mods
     lazy_args = ["fix", "--format", "json", "--test", p.test_command(), "--lazy", *mods, "--", *p.spec["fix-paths"]]
     fix_round(res, binary, p, b, lazy_args, "lazy", f"tests after --lazy of {len(mods)} modules", before, env, out,
