@@ -9,6 +9,7 @@
 #   RUNS=15 LMMS=target/release/lmms benches/check_vs_ruff.sh
 #   LMMS_HEAVY_VENV=/path/to/venv benches/check_vs_ruff.sh
 #   LMMS_BASELINE=/path/to/older/lmms benches/check_vs_ruff.sh   # adds that build, with the profile
+#   HYPERFINE=0 benches/check_vs_ruff.sh              # interleaved rounds only
 #
 # Prints file and line counts, the load average, per-command medians (wall and
 # CPU), and each lmms/ruff ratio, measured interleaved (every round runs all
@@ -133,7 +134,7 @@ for name in [n for n in names if n != "ruff"]:
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-if command -v hyperfine >/dev/null; then
+if [ "${HYPERFINE:-1}" != 0 ] && command -v hyperfine >/dev/null; then
   echo "--- hyperfine (sequential blocks, not interleaved)"
   hyperfine -N --warmup 2 --runs "$runs" --style basic \
     -n "lmms (table)" "$table_cmd" -n "lmms (profile)" "$profiled_cmd" -n ruff "$ruff_cmd" 2>&1 |

@@ -51,12 +51,14 @@ pub fn parse_pool() -> &'static rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("lmms-parse-{i}"))
             .stack_size(PARSE_STACK_BYTES)
+            // Deep sources then parse right here, not on a thread of their own.
+            .start_handler(|_| lmms_python::set_thread_stack_size(PARSE_STACK_BYTES))
             .build()
             .expect("a thread pool can be created")
     })
 }
 
-const PARSE_STACK_BYTES: usize = 1 << 30;
+const PARSE_STACK_BYTES: usize = lmms_python::DEEP_STACK_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
@@ -255,7 +257,7 @@ impl ImportGraph {
         (g, issues)
     }
 
-    /// Walk and parse at once (parsing runs on the walker's threads), then
+    /// Walk and parse at once (each file is parsed as soon as it is found), then
     /// resolve. The fastest way to build a graph of a large tree.
     pub fn load_with(
         paths: &[PathBuf],
@@ -266,12 +268,11 @@ impl ImportGraph {
         what: lmms_python::Extract,
     ) -> (ImportGraph, Vec<WalkIssue>) {
         let (parsed, issues) = walk_map(paths, project_root, exclude, |path| {
-            lmms_python::read_and_parse_with(path, what)
+            (lmms_python::module_name(path, roots), lmms_python::read_and_parse_with(path, what))
         });
         let files = parsed
             .into_iter()
-            .map(|(path, parsed)| {
-                let module = lmms_python::module_name(&path, roots);
+            .map(|(path, (module, parsed))| {
                 let is_package = path.file_stem().is_some_and(|s| s == "__init__");
                 SourceFile {
                     path,
@@ -509,34 +510,40 @@ impl ImportGraph {
     /// `is_heavy` accepts: `[file's module, …, heavy module]`. One reverse
     /// breadth-first search from all files that import a heavy module
     /// directly, so the cost is linear in the graph however many ask.
-    pub fn heavy_chains(&self, is_heavy: impl Fn(&Target) -> bool) -> Vec<Option<Vec<String>>> {
+    pub fn heavy_chains(&self, is_heavy: impl Fn(&Target) -> bool + Sync) -> Vec<Option<Vec<String>>> {
         enum Next {
             Heavy(String),
             File(usize),
         }
         let n = self.files.len();
+        // Each file's edges and direct heavy import, in parallel; only the
+        // search itself is sequential.
+        let per_file: Vec<(Vec<usize>, Option<String>)> = (0..n)
+            .into_par_iter()
+            .map(|f| {
+                let direct = self.files[f].module_ast().and_then(|m| {
+                    m.imports.iter().zip(self.import_targets(f)).filter(|(rec, _)| runs_at_import(rec)).find_map(
+                        |(_, targets)| {
+                            targets
+                                .iter()
+                                .find(|(_, t)| t.origin != Origin::Project && is_heavy(t))
+                                .map(|(_, t)| t.module.clone())
+                        },
+                    )
+                });
+                (self.import_time_project_deps(f), direct)
+            })
+            .collect();
         let mut next: Vec<Option<Next>> = (0..n).map(|_| None).collect();
         let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut queue = VecDeque::new();
-        #[allow(clippy::needless_range_loop)] // `f` indexes three parallel vectors
-        for f in 0..n {
-            for d in self.import_time_project_deps(f) {
+        for (f, (deps, direct)) in per_file.into_iter().enumerate() {
+            for d in deps {
                 reverse[d].push(f);
             }
-            let Some(m) = self.files[f].module_ast() else {
-                continue;
-            };
-            'recs: for (rec, targets) in m.imports.iter().zip(self.import_targets(f)) {
-                if !runs_at_import(rec) {
-                    continue;
-                }
-                for (_, t) in targets {
-                    if t.origin != Origin::Project && is_heavy(t) {
-                        next[f] = Some(Next::Heavy(t.module.clone()));
-                        queue.push_back(f);
-                        break 'recs;
-                    }
-                }
+            if let Some(m) = direct {
+                next[f] = Some(Next::Heavy(m));
+                queue.push_back(f);
             }
         }
         while let Some(f) = queue.pop_front() {
@@ -548,6 +555,7 @@ impl ImportGraph {
             }
         }
         (0..n)
+            .into_par_iter()
             .map(|f| {
                 next[f].as_ref()?;
                 let mut chain = vec![self.display_module(f)];

@@ -300,3 +300,37 @@ fn site_packages_are_found_from_the_interpreter_layout() {
         [venv.path().join("lib/python3.12/site-packages")]
     );
 }
+
+/// The walk and the parse overlap, largest file first: the result is still
+/// in path order, each file once, the same on every run.
+#[test]
+fn files_are_parsed_once_each_and_come_back_in_path_order_with_many_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let mut expected = Vec::new();
+    for d in ["a", "a.b", "a_b", "b", "b/c", "z"] {
+        for i in 0..60 {
+            // Sizes that disagree with path order, so largest-first differs.
+            let rel = format!("{d}/m{i}.py");
+            write(r, &rel, "x = 1\n".repeat((i * 7919) % 97 + 1).as_bytes());
+            expected.push(r.join(rel));
+        }
+    }
+    expected.sort();
+    let direct = r.join("a/m3.py");
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let runs: Vec<Vec<PathBuf>> = (0..3)
+        .map(|_| {
+            let (files, issues) = walk_map(&[r.to_path_buf(), direct.clone()], r, &[], |p| {
+                calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                std::fs::read(p).unwrap().len()
+            });
+            assert!(issues.is_empty(), "{issues:?}");
+            assert!(files.iter().all(|(p, len)| std::fs::metadata(p).unwrap().len() as usize == *len));
+            files.into_iter().map(|(p, _)| p).collect()
+        })
+        .collect();
+    assert_eq!(runs[0], expected);
+    assert!(runs.iter().all(|run| *run == expected));
+    assert_eq!(calls.into_inner(), 3 * expected.len());
+}

@@ -33,8 +33,8 @@ pub fn discover_files(
     (found.into_iter().map(|(p, ())| p).collect(), issues)
 }
 
-/// Walk like [`discover_files`], then run `f` on each file in parallel on
-/// big-stack threads. Results are sorted by path.
+/// Walk like [`discover_files`] and run `f` on each file on the big-stack
+/// parse pool as soon as it is found. Results are sorted by path.
 pub fn walk_map<T: Send>(
     paths: &[PathBuf],
     root: &Path,
@@ -91,59 +91,82 @@ pub fn walk_map<T: Send>(
             }
             !e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
         });
-    // Parallel walk: directory reads and ignore-file parsing overlap with
-    // each other; results are merged and sorted below for stable output.
-    let (tx, rx) = std::sync::mpsc::channel::<Result<(PathBuf, u64), WalkIssue>>();
-    let fallback = root.to_path_buf();
-    builder.build_parallel().run(|| {
-        let tx = tx.clone();
-        let fallback = fallback.clone();
-        Box::new(move |entry| {
-            let msg = match entry {
-                Ok(e) => {
-                    let is_file = e.file_type().is_some_and(|t| t.is_file());
-                    if !(is_file && (e.depth() == 0 || is_python(e.path()))) {
-                        return ignore::WalkState::Continue;
-                    }
-                    let size = e.metadata().map_or(0, |m| m.len());
-                    Ok((e.into_path(), size))
-                }
-                Err(err) => Err(WalkIssue {
-                    path: error_path(&err).unwrap_or_else(|| fallback.clone()),
-                    message: err.to_string(),
-                }),
-            };
-            let _ = tx.send(msg);
-            ignore::WalkState::Continue
-        })
-    });
-    drop(tx);
-    let mut found: Vec<(PathBuf, u64)> = Vec::new();
-    for msg in rx {
-        match msg {
-            Ok(p) => found.push(p),
-            Err(i) => issues.push(i),
-        }
-    }
-    issues.extend(std::mem::take(&mut *outside.lock().unwrap_or_else(|p| p.into_inner())));
-    found.sort();
-    found.dedup_by(|a, b| a.0 == b.0);
-    // Largest files first, so no thread is left parsing one big file after
-    // the others ran out of work; results go back to path order after.
-    let mut order: Vec<usize> = (0..found.len()).collect();
-    order.sort_by(|&a, &b| found[b].1.cmp(&found[a].1));
-    // `f` (parsing) runs on the big-stack pool: ruff's parser and the AST's
-    // drop recurse once per nesting level.
+    // The walk and the parse overlap: each file found is queued, and a
+    // parse task is started for it on the big-stack pool (ruff's parser and
+    // the AST's drop recurse once per nesting level), so the pool is busy
+    // from the first file on instead of waiting for the whole tree to be
+    // listed. Each task parses the largest file queued so far: once the walk
+    // is done that is largest first, so no thread is left parsing one big
+    // file after the others ran out of work. Results are sorted by path
+    // below: the order never depends on threads or directory order.
+    let queue = std::sync::Mutex::new(Queue::default());
+    let results: std::sync::Mutex<Vec<(PathBuf, T)>> = Default::default();
+    let walk_issues: std::sync::Mutex<Vec<WalkIssue>> = Default::default();
     let f = &f;
-    let found = &found;
-    let mut results: Vec<(usize, T)> = crate::parse_pool().install(|| {
-        use rayon::prelude::*;
-        order.into_par_iter().with_max_len(1).map(|i| (i, f(&found[i].0))).collect()
+    crate::parse_pool().in_place_scope(|s| {
+        let (queue, results, walk_issues) = (&queue, &results, &walk_issues);
+        builder.build_parallel().run(|| {
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        let is_file = e.file_type().is_some_and(|t| t.is_file());
+                        if !(is_file && (e.depth() == 0 || is_python(e.path()))) {
+                            return ignore::WalkState::Continue;
+                        }
+                        let size = e.metadata().map_or(0, |m| m.len());
+                        if lock(queue).push(size, e.into_path()) {
+                            s.spawn(move |_| {
+                                let path = lock(queue).pop();
+                                let value = f(&path);
+                                lock(results).push((path, value));
+                            });
+                        }
+                    }
+                    Err(err) => lock(walk_issues).push(WalkIssue {
+                        path: error_path(&err).unwrap_or_else(|| root.to_path_buf()),
+                        message: err.to_string(),
+                    }),
+                }
+                ignore::WalkState::Continue
+            })
+        });
     });
-    results.sort_by_key(|(i, _)| *i);
-    files = results.into_iter().map(|(i, v)| (found[i].0.clone(), v)).collect();
+    issues.extend(walk_issues.into_inner().unwrap_or_else(|p| p.into_inner()));
+    issues.extend(std::mem::take(&mut *lock(&*outside)));
+    files = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     (files, issues)
+}
+
+/// Files found and not yet parsed, largest first; each path once (a file
+/// can be named directly and found under a directory too).
+#[derive(Default)]
+struct Queue {
+    pending: std::collections::BinaryHeap<(u64, std::cmp::Reverse<PathBuf>)>,
+    seen: std::collections::HashSet<PathBuf>,
+}
+
+impl Queue {
+    /// Queue `path`; false if it was queued before.
+    fn push(&mut self, size: u64, path: PathBuf) -> bool {
+        if !self.seen.insert(path.clone()) {
+            return false;
+        }
+        self.pending.push((size, std::cmp::Reverse(path)));
+        true
+    }
+
+    /// The largest file queued. Called once per successful push, after it.
+    fn pop(&mut self) -> PathBuf {
+        self.pending.pop().map(|(_, p)| p.0).expect("one task per queued file")
+    }
+}
+
+/// A poisoned lock only means another task panicked; that panic is
+/// propagated by the scope, and the data is still whole.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn is_python(p: &Path) -> bool {

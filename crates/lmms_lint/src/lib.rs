@@ -402,25 +402,24 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
     };
     let installed_chains: HashMap<String, Vec<String>> = match (&settings.installed, lmm002) {
         (Some(installed), true) => {
-            let mut out = HashMap::new();
-            for f in 0..graph.files.len() {
-                for targets in graph.import_targets(f) {
-                    for (_, target) in targets {
-                        if target.origin != ModuleKind::ThirdParty
-                            || out.contains_key(&target.module)
-                            || heavy_name(&target.module, target.origin)
-                        {
-                            continue;
-                        }
-                        if let Some(chain) = installed
-                            .chain_to(&target.module, &|m| heavy_name(m, ModuleKind::ThirdParty))
-                        {
-                            out.insert(target.module.clone(), chain);
-                        }
-                    }
-                }
-            }
-            out
+            let mut starts: Vec<&str> = (0..graph.files.len())
+                .into_par_iter()
+                .flat_map_iter(|f| {
+                    graph.import_targets(f).iter().flatten().filter_map(|(_, target)| {
+                        (target.origin == ModuleKind::ThirdParty).then_some(target.module.as_str())
+                    })
+                })
+                .collect();
+            starts.sort_unstable();
+            starts.dedup();
+            starts
+                .into_par_iter()
+                .filter(|m| !heavy_name(m, ModuleKind::ThirdParty))
+                .filter_map(|m| {
+                    let chain = installed.chain_to(m, &|m| heavy_name(m, ModuleKind::ThirdParty))?;
+                    Some((m.to_string(), chain))
+                })
+                .collect()
         }
         _ => HashMap::new(),
     };
@@ -488,7 +487,8 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
             }
             let lines = LineIndex::new(text);
             let noqa = noqa::Directives::scan(text, &lines, raw.iter().map(|r| r.range));
-            raw.into_iter()
+            let mut diagnostics: Vec<Diagnostic> = raw
+                .into_iter()
                 .filter(|r| !noqa.suppresses(&lines, r.rule, r.range))
                 .map(|r| {
                     let (sl, sc) = lines.line_col(text, r.range.start);
@@ -505,7 +505,11 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                         import: r.import,
                     }
                 })
-                .collect()
+                .collect();
+            // Sorted here, in parallel: files come in path order, so the
+            // final sort below mostly finds one sorted run to confirm.
+            sort(&mut diagnostics);
+            diagnostics
         })
         .collect();
 

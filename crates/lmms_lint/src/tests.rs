@@ -374,3 +374,33 @@ fn one_statement_naming_a_module_twice_is_reported_once() {
     );
     assert_eq!(out.len(), 1, "{out:#?}");
 }
+
+/// Diagnostics are sorted per file on the pool and once more at the end:
+/// with many files (paths whose `Path` order differs from their text order)
+/// the result is the one global order, the same on every run.
+#[test]
+fn many_files_give_the_same_globally_sorted_diagnostics_every_run() {
+    let mut files = Vec::new();
+    for d in ["a", "a.b", "a-b", "b"] {
+        for i in 0..40 {
+            files.push((format!("{d}/m{i}.py"), "import pandas\nimport boto3\nfor x in []:\n    import json\n"));
+        }
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let first = run(&files, |_| {});
+    assert_eq!(first.len(), 160 * 3, "{first:?}");
+    let mut sorted = first.clone();
+    sorted.sort_by(|a, b| {
+        let key = |s: &str| {
+            let (path, rest) = s.split_once(':').unwrap();
+            let line: u32 = rest.split(':').next().unwrap().parse().unwrap();
+            (path.to_string(), line)
+        };
+        key(a).cmp(&key(b))
+    });
+    assert_eq!(first, sorted);
+    assert!(first.iter().position(|d| d.starts_with("a.b/")) < first.iter().position(|d| d.starts_with("a/")));
+    for _ in 0..2 {
+        assert_eq!(run(&files, |_| {}), first);
+    }
+}

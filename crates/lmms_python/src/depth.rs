@@ -199,4 +199,24 @@ mod parse_tests {
         assert!(parsed.syntax_errors.is_empty());
         assert_eq!(parsed.imports.len(), 1);
     }
+
+    #[test]
+    fn a_declared_deep_stack_parses_alike_and_still_refuses_what_is_too_deep() {
+        let deep = format!("import json\nx = {}\n", vec!["1"; 20_000].join("+"));
+        let too_deep = format!("import json\nx = {}\n", vec!["1"; 200_000].join("+"));
+        let elsewhere = (crate::parse_module(&deep), crate::parse_module(&too_deep));
+        let here = std::thread::Builder::new()
+            .stack_size(crate::DEEP_STACK_BYTES)
+            .spawn(move || {
+                crate::set_thread_stack_size(crate::DEEP_STACK_BYTES);
+                (crate::parse_module(&deep), crate::parse_module(&too_deep))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(here.0.syntax_errors.is_empty());
+        assert_eq!(here.0.imports, elsewhere.0.imports);
+        assert_eq!(here.1.syntax_errors, elsewhere.1.syntax_errors);
+        assert!(here.1.syntax_errors[0].message.contains("nested too deeply"));
+    }
 }

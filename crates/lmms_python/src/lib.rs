@@ -12,6 +12,8 @@ mod extract;
 mod lines;
 pub mod model;
 
+use std::cell::Cell;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use extract::namespace::{
@@ -37,7 +39,20 @@ pub const MAX_NESTING: u32 = 150_000;
 /// [`DEEP_STACK_BYTES`], whatever thread called it (~0.5 MB at 2 KB a level
 /// fits any caller's stack).
 const SHALLOW_NESTING: u32 = 256;
-const DEEP_STACK_BYTES: usize = 1 << 30;
+pub const DEEP_STACK_BYTES: usize = 1 << 30;
+
+thread_local! {
+    /// Whether this thread's stack is at least [`DEEP_STACK_BYTES`].
+    static DEEP_STACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tell the parser the calling thread was created with a stack of
+/// `bytes`: from [`DEEP_STACK_BYTES`] up, deep sources parse on it instead
+/// of on a thread of their own. Call it first thing on such a thread (a
+/// thread pool's start handler); a false claim can overflow the stack.
+pub fn set_thread_stack_size(bytes: usize) {
+    DEEP_STACK.with(|d| d.set(bytes >= DEEP_STACK_BYTES));
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -122,6 +137,13 @@ fn parse(source: &str, what: Extract, star_bound: &[&str]) -> ParsedModule {
             ..ParsedModule::default()
         };
     }
+    // The bound never exceeds the source's length (each level takes at
+    // least one byte), so a source of at most MAX_NESTING bytes is never
+    // refused, and on a thread that already has the deep stack it parses
+    // here whatever the bound: the pass over its bytes would decide nothing.
+    if source.len() <= MAX_NESTING as usize && DEEP_STACK.with(Cell::get) {
+        return parse_on_this_thread(source, what, star_bound);
+    }
     let (depth, line) = depth::nesting_bound(source);
     if depth > MAX_NESTING {
         return too_deep(format!(
@@ -205,21 +227,22 @@ pub fn read_and_parse_with(
 /// Read a Python file, rejecting non-UTF-8 and oversized files with a
 /// diagnosable error. A UTF-8 BOM is kept (the parser skips it).
 pub fn read_source(path: &Path) -> Result<String, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|source| SourceError::Read {
+    let read_error = |source| SourceError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    if meta.len() > MAX_SOURCE_BYTES {
+    };
+    // One open: the size is the open file's, and the path is looked up once.
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let len = file.metadata().map_err(read_error)?.len();
+    if len > MAX_SOURCE_BYTES {
         return Err(SourceError::TooLarge {
             path: path.to_path_buf(),
-            size: meta.len(),
+            size: len,
             max: MAX_SOURCE_BYTES,
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| SourceError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.read_to_end(&mut bytes).map_err(read_error)?;
     String::from_utf8(bytes).map_err(|e| SourceError::NotUtf8 {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
