@@ -186,15 +186,9 @@ def main() -> int:
     if not os.access(binary, os.X_OK):
         print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
         return 2
-    names = sorted(p.name for p in corpus.CORPUS.iterdir() if (p / "corpus.toml").exists())
-    if args.only:
-        wanted = args.only.split(",")
-        unknown = sorted(set(wanted) - set(names))
-        if unknown:
-            print(f"error: unknown project(s) {', '.join(unknown)}; the corpus has {', '.join(names)}",
-                  file=sys.stderr)
-            return 2
-        names = wanted
+    names = corpus.selected_projects(args.only)
+    if names is None:
+        return 2
     cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lmms-predict-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -446,6 +446,19 @@ def slim(res: dict) -> dict:
     return r
 
 
+
+def selected_projects(only: str | None) -> list[str] | None:
+    """The corpus projects `--only` names (all without it); None, after saying why, for an unknown name."""
+    names = sorted(p.name for p in CORPUS.iterdir() if (p / "corpus.toml").exists())
+    if not only:
+        return names
+    wanted = only.split(",")
+    unknown = sorted(set(wanted) - set(names))
+    if unknown:
+        print(f"error: unknown project(s) {', '.join(unknown)}; the corpus has {', '.join(names)}", file=sys.stderr)
+        return None
+    return wanted
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="benches/corpus.sh", description=__doc__.splitlines()[0])
     ap.add_argument("--lmms", help="the lmms binary (default: target/release/lmms)")
@@ -463,15 +476,9 @@ def main() -> int:
     if not os.access(binary, os.X_OK):
         print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
         return 2
-    names = sorted(p.name for p in CORPUS.iterdir() if (p / "corpus.toml").exists())
-    if args.only:
-        wanted = args.only.split(",")
-        unknown = sorted(set(wanted) - set(names))
-        if unknown:
-            print(f"error: unknown project(s) {', '.join(unknown)}; the corpus has {', '.join(names)}",
-                  file=sys.stderr)
-            return 2
-        names = wanted
+    names = selected_projects(args.only)
+    if names is None:
+        return 2
     cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lmms-corpus-"))
     work.mkdir(parents=True, exist_ok=True)

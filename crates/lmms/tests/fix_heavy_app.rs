@@ -14,7 +14,7 @@ use insta_cmd::get_cargo_bin;
 use lmms_profile::runner::{ProcessRunner, RunSpec, Runner};
 
 mod common;
-use common::{copy_app, repo_root};
+use common::{heavy_app_copy, repo_root};
 
 fn lmms(dir: &Path) -> Command {
     let mut c = Command::new(get_cargo_bin("lmms"));
@@ -35,18 +35,9 @@ fn pytest(python: &Path, dir: &Path) -> (bool, String) {
 #[test]
 #[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
 fn heavy_app_fix_keeps_tests_green_is_idempotent_and_cuts_init_by_60_percent() {
-    let python = repo_root().join(".venv-heavy/bin/python");
-    assert!(python.exists(), "{} missing: run scripts/heavy-venv.sh", python.display());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = heavy_app_copy();
     let app = dir.path();
-    copy_app(&repo_root().join("examples/heavy_app"), app);
-    let toml = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
-    let toml: String = toml
-        .lines()
-        .map(|l| if l.starts_with("python =") { format!("python = {:?}", python.display().to_string()) } else { l.to_string() })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(app.join("pyproject.toml"), toml + "\n").unwrap();
+    let python = repo_root().join(".venv-heavy/bin/python");
     std::fs::create_dir_all(app.join(".lmms")).unwrap();
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix/heavy_app_plan.json"),

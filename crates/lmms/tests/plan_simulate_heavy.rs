@@ -10,7 +10,7 @@ use std::path::Path;
 use insta_cmd::get_cargo_bin;
 
 mod common;
-use common::{copy_app, repo_root};
+use common::heavy_app_copy;
 
 /// How far the estimate's predicted share of today's INIT may be from the
 /// simulation's, in percentage points of today's INIT. Both series measure
@@ -44,18 +44,8 @@ fn share(plan: &serde_json::Value) -> (f64, String) {
 #[test]
 #[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
 fn heavy_app_fast_estimate_is_within_ten_points_of_the_simulated_fix() {
-    let python = repo_root().join(".venv-heavy/bin/python");
-    assert!(python.exists(), "{} missing: run scripts/heavy-venv.sh", python.display());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = heavy_app_copy();
     let app = dir.path();
-    copy_app(&repo_root().join("examples/heavy_app"), app);
-    let toml = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
-    let toml: String = toml
-        .lines()
-        .map(|l| if l.starts_with("python =") { format!("python = {:?}", python.display().to_string()) } else { l.to_string() })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(app.join("pyproject.toml"), toml + "\n").unwrap();
 
     lmms(app, &["profile", "--runs", "5", "--format", "json"]);
     lmms(app, &["usage", "--events", "events/recorded.jsonl", "--format", "json"]);

@@ -63,3 +63,22 @@ pub fn lmms_output(dir: &Path, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// `examples/heavy_app` copied into a temporary directory, its `python` key
+/// pointed at the repository's `.venv-heavy` (which the caller's
+/// `#[ignore = "needs .venv-heavy …"]` requires).
+#[allow(dead_code)]
+pub fn heavy_app_copy() -> tempfile::TempDir {
+    let python = repo_root().join(".venv-heavy/bin/python");
+    assert!(python.exists(), "{} missing: run scripts/heavy-venv.sh", python.display());
+    let dir = tempfile::tempdir().unwrap();
+    copy_app(&repo_root().join("examples/heavy_app"), dir.path());
+    let toml = std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap();
+    let toml: String = toml
+        .lines()
+        .map(|l| if l.starts_with("python =") { format!("python = {:?}", python.display().to_string()) } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("pyproject.toml"), toml + "\n").unwrap();
+    dir
+}
