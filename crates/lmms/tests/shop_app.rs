@@ -64,7 +64,7 @@ fn the_shop_plan_agrees_with_the_human_table_row_by_row() {
     std::fs::write(app.join("pyproject.toml"), toml).unwrap();
     ok(app, &["profile", "--runs", "3"]);
     ok(app, &["usage", "--events", "events/recorded.jsonl"]);
-    let plan: serde_json::Value = serde_json::from_slice(&ok(app, &["plan", "--format", "json"])).unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&ok(app, &["plan", "--unsafe-fixes", "--format", "json"])).unwrap();
     let rows = plan["imports"].as_array().unwrap();
 
     let (human, known) = expected();
