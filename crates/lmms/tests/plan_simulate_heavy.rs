@@ -50,7 +50,7 @@ fn heavy_app_fast_estimate_is_within_ten_points_of_the_simulated_fix() {
     lmms(app, &["profile", "--runs", "5", "--format", "json"]);
     lmms(app, &["usage", "--events", "events/recorded.jsonl", "--format", "json"]);
     let simulated = lmms(app, &["plan", "--simulate", "--unsafe-fixes", "--runs", "5", "--format", "json"]);
-    let estimated = lmms(app, &["plan", "--format", "json"]);
+    let estimated = lmms(app, &["plan", "--unsafe-fixes", "--format", "json"]);
     assert_eq!(simulated["hot_set"], estimated["hot_set"], "one profile, one plan");
     let (sim, series) = share(&simulated);
     assert_eq!(series, "simulate");
