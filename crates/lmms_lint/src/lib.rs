@@ -301,6 +301,9 @@ pub(crate) struct FileCx<'a> {
     pub chains: &'a [Option<Vec<String>>],
     /// Installed module → its import-time chain to a heavy module.
     pub installed_chains: &'a HashMap<String, Vec<String>>,
+    /// Libraries the hot files import at module level, computed once per
+    /// run by the first file that asks (LMM003), not once per file.
+    pub eager_libraries: &'a std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 impl<'a> FileCx<'a> {
@@ -431,6 +434,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
         Vec::new()
     };
 
+    let eager_libraries = std::sync::OnceLock::new();
     let mut diagnostics: Vec<Diagnostic> = (0..graph.files.len())
         .into_par_iter()
         .flat_map_iter(|i| {
@@ -464,6 +468,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                 hot: hot[i],
                 chains: &chains,
                 installed_chains: &installed_chains,
+                eager_libraries: &eager_libraries,
             };
             let mut raw = Vec::new();
             type RuleFn = fn(&FileCx, &mut Vec<Raw>);

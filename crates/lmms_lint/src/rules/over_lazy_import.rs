@@ -31,6 +31,8 @@
 //! ## Fix safety
 //! No automatic fix from `lmms check`.
 
+use std::collections::HashSet;
+
 use lmms_graph::ModuleKind;
 use lmms_python::ImportScope;
 
@@ -40,13 +42,13 @@ use crate::{FileCx, Raw, Rule};
 /// Libraries some hot project file imports at module level: what INIT
 /// loads anyway, in the code as it is now (after `lmms fix`, the plan's
 /// eager set).
-fn eager_libraries(cx: &FileCx) -> Vec<String> {
+fn eager_libraries(cx: &FileCx) -> HashSet<String> {
     let entry = cx.settings.entry_module.as_deref().and_then(|m| cx.graph.file_of_module(m));
     let hot = match entry {
         Some(e) => cx.graph.reachable(&[e]),
         None => vec![true; cx.graph.files.len()],
     };
-    let mut out = Vec::new();
+    let mut out = HashSet::new();
     for f in (0..cx.graph.files.len()).filter(|&f| hot[f]) {
         let Ok((_, parsed)) = &cx.graph.files[f].parsed else { continue };
         for (rec, targets) in parsed.imports.iter().zip(cx.graph.import_targets(f)) {
@@ -60,7 +62,6 @@ fn eager_libraries(cx: &FileCx) -> Vec<String> {
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     let t = &cx.settings.thresholds;
-    let mut eager: Option<Vec<String>> = None;
     for (rec, targets) in cx
         .module
         .imports
@@ -87,8 +88,8 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             // the plan's "already loaded", nothing to save.
             let own = |n: &str| target.module == n || target.module.starts_with(&format!("{n}."));
             let loaded_by = cx.settings.costs.chain(&target.module).and_then(|chain| {
-                let eager = eager.get_or_insert_with(|| eager_libraries(cx));
-                chain.iter().rev().skip(1).find(|n| !own(n) && eager.iter().any(|e| e == *n)).cloned()
+                let eager = cx.eager_libraries.get_or_init(|| eager_libraries(cx));
+                chain.iter().rev().skip(1).find(|n| !own(n) && eager.contains(n.as_str())).cloned()
             });
             let reason = match (&cost, usage) {
                 (_, Some(u)) if u > t.hot_usage => {
