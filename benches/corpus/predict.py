@@ -97,7 +97,7 @@ def run_project(p: corpus.Project, binary: str, work: Path, runs: int) -> dict:
     _, doc = lmms("plan-simulate", ["plan", "--simulate", "--unsafe-fixes", "--runs", str(runs), "--format", "json"])
     res["simulate"] = prediction(doc)
     # The fast plan last: it is the plan.json fix applies, as in a user's loop.
-    _, doc = lmms("plan", ["plan", "--format", "json"])
+    _, doc = lmms("plan", ["plan", "--unsafe-fixes", "--format", "json"])
     res["estimate"] = prediction(doc)
     res["moves_planned"] = sum(1 for i in (doc or {}).get("imports", []) if i.get("strategy") == "function-level"
                                and i.get("current") == "module-level")
