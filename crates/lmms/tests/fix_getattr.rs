@@ -216,3 +216,38 @@ fn an_entry_point_in_pyproject_reads_its_attribute() {
     drop(dir);
     lazy("entry_point", &files);
 }
+
+/// The first fix serves `pkg.Environment` through `pkg/__init__.py`'s
+/// `__getattr__`, so `pkg/env.py` leaves the static import-time closure; it
+/// still loads as soon as the API is touched, so its module-level reader of
+/// `pkg.defaults.FILTERS` keeps that import, and the second fix changes
+/// nothing.
+#[test]
+fn a_second_fix_after_a_served_package_api_changes_nothing() {
+    let dir = project(&[
+        ("app.py", "import pkg\n\n\ndef handler(event, context):\n    return pkg.Environment().render(event)\n"),
+        ("main.py", "import app\n\nprint(app.handler('x', None))\n"),
+        ("pkg/__init__.py", "from .env import Environment\n"),
+        ("pkg/env.py", "from pkg.defaults import FILTERS\n\n\nclass Environment:\n    def render(self, s):\n        return FILTERS(s).shout()\n"),
+        ("pkg/defaults.py", "from pkg.markup import Markup as FILTERS\n"),
+    ]);
+    let before = python(dir.path(), &["main.py"]);
+    let fix = |dir: &Path| {
+        let out = Command::new(get_cargo_bin("lmms"))
+            .args(["fix", "--unsafe-fixes", "--lazy", "pkg.env", "--lazy", "pkg.markup", "--", "pkg"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    };
+    let first = fix(dir.path());
+    let init = std::fs::read_to_string(dir.path().join("pkg/__init__.py")).unwrap();
+    assert!(init.contains("def __getattr__(name):"), "{first}\n{init}");
+    assert_eq!(python(dir.path(), &["main.py"]), before);
+    let again = fix(dir.path());
+    assert!(again.contains("moved 0 imports in 0 files"), "a second run is not a no-op:\n{again}");
+    assert_eq!(python(dir.path(), &["main.py"]), before);
+}

@@ -184,9 +184,28 @@ fn blocker(graph: &ImportGraph, index: &ReaderIndex, module: &str, name: &str, r
 /// Which files load at INIT: the import-time closure of the entry's file,
 /// or, with no entry, every module except tests (`test_*.py`, `*_test.py`,
 /// `conftest.py`, anything under a `tests`/`test` folder).
+///
+/// A module's own `__getattr__` (PEP 562, often the one an earlier `lmms fix`
+/// wrote) counts as running at import: a name it serves is a public API
+/// that is read as soon as anything touches it, usually at INIT. Without
+/// that, the files it imports would leave the INIT set on the next run and
+/// unlock moves the first run refused, so a second fix would not be a no-op.
 pub fn init_files(graph: &ImportGraph, entry_module: Option<&str>) -> Vec<bool> {
     if let Some(f) = entry_module.and_then(|m| graph.file_of_module(m)) {
-        return graph.reachable(&[f]);
+        let mut init = graph.reachable(&[f]);
+        loop {
+            let served: Vec<usize> = (0..graph.files.len())
+                .filter(|&i| init[i])
+                .flat_map(|i| getattr_imports(graph, i))
+                .filter(|&d| !init[d])
+                .collect();
+            if served.is_empty() {
+                return init;
+            }
+            for (d, loaded) in graph.reachable(&served).into_iter().enumerate() {
+                init[d] |= loaded;
+            }
+        }
     }
     (0..graph.files.len())
         .map(|f| {
@@ -199,4 +218,19 @@ pub fn init_files(graph: &ImportGraph, entry_module: Option<&str>) -> Vec<bool> 
             graph.files[f].module.is_some() && !test
         })
         .collect()
+}
+
+/// The project files a module-level `def __getattr__` of `file` imports.
+fn getattr_imports(graph: &ImportGraph, file: usize) -> Vec<usize> {
+    let Some(m) = graph.files[file].module_ast() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (rec, targets) in m.imports.iter().zip(graph.import_targets(file)) {
+        if !matches!(&rec.scope, ImportScope::Function { function } if function == "__getattr__") {
+            continue;
+        }
+        for (_, t) in targets {
+            out.extend(t.loads().filter_map(|name| graph.file_of_module(name)).filter(|&i| i != file));
+        }
+    }
+    out
 }
