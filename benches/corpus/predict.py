@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -182,19 +181,10 @@ def main() -> int:
     ap.add_argument("--no-benchmarks", action="store_true", help="do not update BENCHMARKS.md")
     args = ap.parse_args()
 
-    binary = str(Path(args.lmms).resolve()) if args.lmms else str(corpus.ROOT / "target" / "release" / "lmms")
-    if not os.access(binary, os.X_OK):
-        print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
+    started = corpus.start_session(args, "predict")
+    if started is None:
         return 2
-    names = corpus.selected_projects(args.only)
-    if names is None:
-        return 2
-    cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lmms-predict-"))
-    work.mkdir(parents=True, exist_ok=True)
-    base_python = subprocess.run([os.environ.get("PYTHON", "python3"), "-c", "import sys; print(sys.executable)"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    binary, names, cache, work, base_python, version = started
     print(f"predict: {', '.join(names)}; {version}; python {base_python}; cache {cache}; work {work}", flush=True)
     t0 = time.monotonic()
     # One project at a time: every figure here is a timing.

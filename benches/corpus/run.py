@@ -459,6 +459,27 @@ def selected_projects(only: str | None) -> list[str] | None:
         return None
     return wanted
 
+
+def start_session(args: argparse.Namespace, prefix: str) -> tuple[str, list[str], Path, Path, str, str] | None:
+    """What corpus.sh and predict.sh both start from: the lmms binary (`--lmms`), the projects (`--only`), the
+    cache, the work folder (`--work`), the real interpreter and lmms's version; None, after saying why, on an
+    error the user can fix."""
+    binary = str(Path(args.lmms).resolve()) if args.lmms else str(ROOT / "target" / "release" / "lmms")
+    if not os.access(binary, os.X_OK):
+        print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
+        return None
+    names = selected_projects(args.only)
+    if names is None:
+        return None
+    cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix=f"lmms-{prefix}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    # pyenv shims cost ~90 ms a start; the venvs are built from the real interpreter.
+    base_python = subprocess.run([os.environ.get("PYTHON", "python3"), "-c", "import sys; print(sys.executable)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    return binary, names, cache, work, base_python, version
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="benches/corpus.sh", description=__doc__.splitlines()[0])
     ap.add_argument("--lmms", help="the lmms binary (default: target/release/lmms)")
@@ -472,20 +493,10 @@ def main() -> int:
                     "is a no-op")
     args = ap.parse_args()
 
-    binary = args.lmms or str(ROOT / "target" / "release" / "lmms")
-    if not os.access(binary, os.X_OK):
-        print(f"error: no lmms binary at {binary} (cargo build --release -p lmms, or --lmms PATH)", file=sys.stderr)
+    started = start_session(args, "corpus")
+    if started is None:
         return 2
-    names = selected_projects(args.only)
-    if names is None:
-        return 2
-    cache = Path(os.environ.get("LMMS_CORPUS_CACHE") or Path.home() / ".cache" / "lmms-corpus")
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="lmms-corpus-"))
-    work.mkdir(parents=True, exist_ok=True)
-    # pyenv shims cost ~90 ms a start; the venvs are built from the real interpreter.
-    base_python = subprocess.run([os.environ.get("PYTHON", "python3"), "-c", "import sys; print(sys.executable)"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-    version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    binary, names, cache, work, base_python, version = started
     print(f"corpus: {', '.join(names)}; {version}; python {base_python}; cache {cache}; work {work}", flush=True)
 
     t0 = time.monotonic()
