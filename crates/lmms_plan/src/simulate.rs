@@ -26,6 +26,7 @@ pub fn simulation(current: &[f64], planned: &[f64], project_own_ms: f64) -> Opti
         improvement_pct,
         target_pct: TARGET_IMPROVEMENT_PCT,
         meets_target: improvement_pct.is_some_and(|p| p > TARGET_IMPROVEMENT_PCT),
+        verification: None,
     })
 }
 

@@ -179,6 +179,41 @@ pub struct Simulation {
     pub improvement_pct: Option<f64>,
     pub target_pct: f64,
     pub meets_target: bool,
+    /// `lmms fix`'s verification of the rewrite in the shadow copy (the
+    /// same checks `lmms fix` runs with the same flags); `null` with
+    /// `--no-verify` and in plans written before it was recorded.
+    #[serde(default)]
+    pub verification: Option<SimulatedVerification>,
+}
+
+/// What `lmms fix`'s verification did in `--simulate`'s shadow copy: the
+/// predicted INIT is that of the tree without the dropped rewrites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SimulatedVerification {
+    pub checks: Vec<VerifiedCheck>,
+    pub dropped: Vec<DroppedRewrite>,
+}
+
+/// One check of the verification, as `lmms fix` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VerifiedCheck {
+    /// `import`, `events` or `tests`.
+    pub name: String,
+    /// `passed`, `failed` (then some rewrites were dropped) or `skipped`.
+    pub status: String,
+    /// Why it was skipped or failed; empty when it passed.
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// A file whose rewrite the verification dropped, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DroppedRewrite {
+    pub path: String,
+    /// The check the rewrite broke.
+    pub check: String,
+    /// The first line of the error, or the tests whose outcome changed.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

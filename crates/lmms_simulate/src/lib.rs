@@ -4,7 +4,11 @@
 //! tree's INIT is measured in fresh interpreters, interleaved with a second,
 //! untouched shadow copy of today's tree. The predicted INIT is therefore an
 //! INIT of the code `fix` writes: its moves, its skips, its fast-path
-//! routing and whatever its verification drops.
+//! routing and whatever its verification drops. The verification is
+//! `lmms fix`'s own ([`lmms_fix::verify`], run by the pipeline with the
+//! [`VerifyInput`] `lmms fix` builds from the same flags and config: the
+//! entry's import, `--events` replayed with their responses compared,
+//! `--test`), so a rewrite `fix` would drop is not in the measured tree.
 //!
 //! The user's tree is only read: both copies are temporary directories,
 //! removed when the run ends, whether it succeeded or not. Every process is
@@ -19,7 +23,9 @@ use lmms_fix::verify::{Shadow, VerifyInput};
 use lmms_plan::inputs::Inputs;
 use lmms_plan::plan::PlanDoc;
 use lmms_profile::measure::{run_entry, EntrySpec, ProfileError};
+use lmms_profile::progress::{Progress, Started};
 use lmms_profile::runner::Runner;
+use lmms_schema::plan::{DroppedRewrite, SimulatedVerification, VerifiedCheck};
 
 /// What the simulation needs besides the plan's inputs; the caller resolves
 /// each value (flags, config, the profile's interpreter).
@@ -42,10 +48,9 @@ pub struct SimulateInput {
     pub timeout: Duration,
     /// The function's environment, set in both series alike.
     pub env: Vec<(String, String)>,
-    /// Verify the rewrite as `lmms fix` does without `--test`/`--events`:
-    /// the entry imports and its handler resolves, else the file that breaks
-    /// it is dropped. `false` is `--no-verify`.
-    pub verify: bool,
+    /// `lmms fix`'s verification, built as `lmms fix` builds it from the
+    /// same `--test`/`--events` flags and config; `None` is `--no-verify`.
+    pub verify: Option<VerifyInput>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +87,11 @@ pub struct Simulated {
 }
 
 /// Plan, apply the plan with `lmms fix` in a shadow copy, and measure that
-/// copy against an untouched one.
+/// copy against an untouched one. `progress` hears the fix's verification
+/// rounds, then one step of every measured start.
 pub fn simulate(
     runner: &dyn Runner,
+    progress: &dyn Progress,
     inputs: &Inputs,
     config: &Config,
     input: &SimulateInput,
@@ -102,7 +109,14 @@ pub fn simulate(
     let src_roots: Vec<PathBuf> = input.src_roots.iter().map(|r| canon(r)).collect();
     let today = Shadow::copy(&root).map_err(SimulateError::Shadow)?;
     let fixed = Shadow::copy(&root).map_err(SimulateError::Shadow)?;
-    let fix = apply(runner, &plan, input, &root, &src_roots, &fixed)?;
+    let mut fix = apply(runner, progress, &plan, input, &root, &src_roots, &fixed)?;
+    // The copy is gone when the report is read: name the user's files.
+    let shown = |t: &mut String| *t = t.replace(&fixed.root().display().to_string(), &root.display().to_string());
+    if let Some(v) = fix.verification.as_mut() {
+        v.dropped.iter_mut().for_each(|d| shown(&mut d.reason));
+        v.checks.iter_mut().for_each(|c| shown(&mut c.detail));
+    }
+    fix.files.iter_mut().filter_map(|f| f.error.as_mut()).for_each(shown);
 
     let spec = |shadow: &Shadow| EntrySpec {
         python: input.python.clone(),
@@ -114,24 +128,25 @@ pub fn simulate(
         importtime: false,
         env: input.env.clone(),
     };
-    let (current, planned) = measure(runner, &spec(&today), &spec(&fixed), input.runs).map_err(|(which, e)| {
+    let (current, planned) = measure(runner, progress, &spec(&today), &spec(&fixed), input.runs).map_err(|(which, e)| {
         let mut text = e.to_string();
         for shadow in [&today, &fixed] {
             text = text.replace(&shadow.root().display().to_string(), &root.display().to_string());
         }
         SimulateError::Run { which, python: input.python.clone(), source: Shown(text) }
     })?;
-    let sim = lmms_plan::simulate::simulation(&current, &planned, 0.0).ok_or(SimulateError::NoSamples)?;
+    let mut sim = lmms_plan::simulate::simulation(&current, &planned, 0.0).ok_or(SimulateError::NoSamples)?;
+    sim.verification = fix.verification.as_ref().map(verification);
     lmms_plan::simulate::attach(&mut plan, sim);
     plan.notes.push(note(&fix, input.options.allow_unsafe));
     Ok(Simulated { plan, fix })
 }
 
 /// Write `plan` into the shadow's `.lmms/` and run `lmms fix` there, with
-/// the entry's import as its verification (what `lmms fix` checks without
-/// `--test`/`--events`).
+/// `lmms fix`'s verification.
 fn apply(
     runner: &dyn Runner,
+    progress: &dyn Progress,
     plan: &PlanDoc,
     input: &SimulateInput,
     root: &Path,
@@ -142,14 +157,6 @@ fn apply(
     let plan_file = lmms_dir.join("plan.json");
     std::fs::create_dir_all(&lmms_dir).map_err(SimulateError::Shadow)?;
     std::fs::write(&plan_file, plan.to_json() + "\n").map_err(SimulateError::Shadow)?;
-    let verify = input.verify.then(|| VerifyInput {
-        python: Some(input.python.clone()),
-        entry: Some(plan.entry.clone()),
-        env: input.env.clone(),
-        start_timeout: input.timeout,
-        test_timeout: input.timeout,
-        ..VerifyInput::default()
-    });
     let fix_input = FixInput {
         root: shadow.root().to_path_buf(),
         src_roots: src_roots.iter().map(|r| shadow.map(root, r)).collect(),
@@ -161,22 +168,30 @@ fn apply(
         entry_module: input.entry_module.clone(),
         fast_path_file: shadow.map(root, &input.fast_path_file),
         profile_file: lmms_dir.join("profile.json"),
-        verify,
+        verify: input.verify.clone(),
     };
-    lmms_fix::pipeline::run_with(&fix_input, runner, &lmms_profile::progress::NoProgress).map_err(SimulateError::Fix)
+    lmms_fix::pipeline::run_with(&fix_input, runner, progress).map_err(SimulateError::Fix)
 }
 
 /// Interleaved INIT samples `(today, fixed)`: one discarded warm-up start of
 /// each (it writes the copies' bytecode caches), then pairs in ABBA order,
 /// so each series follows the other as often as itself and the aftermath
 /// of one start (memory returned, caches evicted) biases neither.
+/// `progress` hears one step with a unit per start, warm-ups included.
 pub fn measure(
     runner: &dyn Runner,
+    progress: &dyn Progress,
     today: &EntrySpec,
     fixed: &EntrySpec,
     runs: u32,
 ) -> Result<(Vec<f64>, Vec<f64>), (&'static str, ProfileError)> {
-    let start = |spec: &EntrySpec, which| run_entry(runner, spec, false).map(|r| r.init_ms).map_err(|e| (which, e));
+    let label = format!("measuring today's and the fixed tree's INIT, {runs} interleaved run{} each", plural(runs));
+    let step = Started::new(progress, 2 * (u64::from(runs) + 1), &label);
+    let start = |spec: &EntrySpec, which| {
+        let r = run_entry(runner, spec, false).map(|r| r.init_ms).map_err(|e| (which, e));
+        step.inc(1);
+        r
+    };
     start(today, "today's")?;
     start(fixed, "the fixed tree's")?;
     let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -201,9 +216,17 @@ fn note(fix: &Report, unsafe_fixes: bool) -> String {
         s.moved,
         s.files_changed,
     );
-    let dropped: Vec<&str> = fix.files.iter().filter(|f| f.status == "dropped").map(|f| f.path.as_str()).collect();
-    if !dropped.is_empty() {
-        text.push_str(&format!("; the entry's import check dropped the rewrite of {}", dropped.join(", ")));
+    match &fix.verification {
+        None => text.push_str("; not verified (--no-verify)"),
+        Some(v) => {
+            let ran: Vec<&str> = v.checks.iter().filter(|c| c.status != "skipped").map(|c| c.name).collect();
+            if !ran.is_empty() {
+                text.push_str(&format!("; verified as `lmms fix` does ({})", ran.join(", ")));
+            }
+            for d in &v.dropped {
+                text.push_str(&format!("; dropped the rewrite of {}: it breaks the {} check: {}", d.path, d.check, d.reason));
+            }
+        }
     }
     if s.files_refused > 0 {
         text.push_str(&format!("; {} file(s) refused", s.files_refused));
@@ -212,6 +235,30 @@ fn note(fix: &Report, unsafe_fixes: bool) -> String {
         text.push_str(&format!("; {} plan row(s) not found in the source", fix.unmatched.len()));
     }
     text
+}
+
+/// The fix's verification report as the plan records it.
+fn verification(v: &lmms_fix::verify::Verification) -> SimulatedVerification {
+    SimulatedVerification {
+        checks: v
+            .checks
+            .iter()
+            .map(|c| VerifiedCheck { name: c.name.into(), status: c.status.into(), detail: c.detail.clone() })
+            .collect(),
+        dropped: v
+            .dropped
+            .iter()
+            .map(|d| DroppedRewrite { path: d.path.clone(), check: d.check.into(), reason: d.reason.clone() })
+            .collect(),
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use lmms_profile::doc::{ModuleProfile, Origin, ProfileDoc, PythonInfo};
+use lmms_profile::progress::{NoProgress, Recorder};
 use lmms_profile::runner::{RunOutput, ScriptedRunner};
 use lmms_stats::Summary;
 
@@ -33,12 +34,26 @@ fn both_trees_warm_up_once_then_alternate_in_abba_order() {
     // warm-up today, warm-up fixed, then A B, B A, A B.
     let outs = [900, 90, 1000, 100, 110, 1010, 1020, 120].map(ready);
     let runner = ScriptedRunner::new(outs);
-    let (today, fixed) = measure(&runner, &spec("/today"), &spec("/fixed"), 3).unwrap();
+    let progress = Recorder::default();
+    let (today, fixed) = measure(&runner, &progress, &spec("/today"), &spec("/fixed"), 3).unwrap();
     assert_eq!(today, vec![1000.0, 1010.0, 1020.0]);
     assert_eq!(fixed, vec![100.0, 110.0, 120.0]);
     let cwds: Vec<String> = runner.seen.borrow().iter().map(|s| s.cwd.as_ref().unwrap().display().to_string()).collect();
     assert_eq!(cwds, ["/today", "/fixed", "/today", "/fixed", "/fixed", "/today", "/today", "/fixed"]);
     assert!(runner.seen.borrow().iter().all(|s| s.env.iter().any(|(k, _)| k == "TABLE_NAME")), "both get the env");
+    let steps = progress.steps();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!((steps[0].len, steps[0].done, steps[0].finished), (8, 8, true), "one unit per start, warm-ups too");
+    assert_eq!(steps[0].label, "measuring today's and the fixed tree's INIT, 3 interleaved runs each");
+}
+
+#[test]
+fn a_failed_start_ends_the_measuring_step() {
+    let runner = ScriptedRunner::new([ready(900)]);
+    let progress = Recorder::default();
+    assert!(measure(&runner, &progress, &spec("/today"), &spec("/fixed"), 2).is_err());
+    let steps = progress.steps();
+    assert_eq!((steps[0].len, steps[0].done, steps[0].finished), (6, 2, true), "{steps:?}");
 }
 
 /// Every file under `root`, by content.
@@ -121,7 +136,7 @@ fn input(root: &Path) -> SimulateInput {
         runs: 2,
         timeout: Duration::from_secs(5),
         env: Vec::new(),
-        verify: false,
+        verify: None,
     }
 }
 
@@ -132,8 +147,14 @@ fn a_failed_measurement_names_the_series_and_leaves_the_project_as_it_was() {
     // No scripted output: the verification's import check cannot start (it
     // is skipped), and the first measured start fails.
     let runner = ScriptedRunner::new([]);
-    let inp = SimulateInput { verify: true, ..input(dir.path()) };
-    let err = simulate(&runner, &inputs, &Config::default(), &inp).err().unwrap();
+    let verify = VerifyInput {
+        python: Some("/opt/py/bin/python3".into()),
+        entry: Some("app:handler".into()),
+        start_timeout: Duration::from_secs(5),
+        ..VerifyInput::default()
+    };
+    let inp = SimulateInput { verify: Some(verify), ..input(dir.path()) };
+    let err = simulate(&runner, &NoProgress, &inputs, &Config::default(), &inp).err().unwrap();
     assert_eq!(err.to_string(), "measuring today's INIT with /opt/py/bin/python3");
     assert!(std::error::Error::source(&err).is_some());
     assert_eq!(tree(dir.path()), before, "the user's tree is only read");
@@ -143,7 +164,7 @@ fn a_failed_measurement_names_the_series_and_leaves_the_project_as_it_was() {
     assert!(!last.exists(), "the copy is removed: {}", last.display());
 
     let zero = SimulateInput { runs: 0, ..input(dir.path()) };
-    let err = simulate(&runner, &inputs, &Config::default(), &zero).err().unwrap();
+    let err = simulate(&runner, &NoProgress, &inputs, &Config::default(), &zero).err().unwrap();
     assert_eq!(err.to_string(), "--runs must be at least 1");
 }
 
@@ -153,7 +174,8 @@ fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
     let before = tree(dir.path());
     // Warm-ups, then A B, B A.
     let runner = ScriptedRunner::new([900, 90, 1000, 100, 110, 1010].map(ready));
-    let sim = simulate(&runner, &inputs, &Config::default(), &input(dir.path())).unwrap();
+    let progress = Recorder::default();
+    let sim = simulate(&runner, &progress, &inputs, &Config::default(), &input(dir.path())).unwrap();
     let s = sim.plan.simulation.as_ref().unwrap();
     assert_eq!((s.current_init_ms.median, s.predicted_init_ms.median), (1005.0, 105.0));
     assert_eq!(s.project_own_ms, 0.0);
@@ -163,6 +185,10 @@ fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
     assert_eq!(sim.fix.summary.moved, 1, "{:?}", sim.fix.files.iter().map(|f| (&f.path, f.status)).collect::<Vec<_>>());
     assert!(sim.plan.notes.iter().any(|n| n.contains("`lmms fix` writes for this plan (1 import(s) moved in 1 file(s))")), "{:?}", sim.plan.notes);
     assert_eq!(tree(dir.path()), before, "the user's tree is only read");
+    assert_eq!(s.verification, None, "--no-verify");
+    assert!(sim.plan.notes.iter().any(|n| n.contains("not verified (--no-verify)")), "{:?}", sim.plan.notes);
+    let labels: Vec<String> = progress.steps().into_iter().filter(|s| s.finished).map(|s| s.label).collect();
+    assert!(labels.iter().any(|l| l.starts_with("measuring today's and the fixed tree's INIT")), "{labels:?}");
     let seen = runner.seen.borrow();
     let (today, fixed) = (seen[0].cwd.clone().unwrap(), seen[1].cwd.clone().unwrap());
     assert_ne!(today, fixed);

@@ -46,16 +46,8 @@ pub struct Args {
     /// (default: config `target-version`).
     #[arg(long, value_enum, value_name = "VERSION")]
     pub target_version: Option<TargetVersion>,
-    /// Verify with this test command too (run before and after, in the shadow
-    /// copy; default: config `test`).
-    #[arg(long, value_name = "CMD")]
-    pub test: Option<String>,
-    /// Verify that these events (as for `lmms usage --events`) replay the same.
-    #[arg(long, value_name = "PATH")]
-    pub events: Option<PathBuf>,
-    /// Write the rewrite without verifying it in a shadow copy first.
-    #[arg(long, conflicts_with_all = ["test", "events"])]
-    pub no_verify: bool,
+    #[command(flatten)]
+    pub verify: super::fix_verify::VerifyArgs,
     /// Keep the imports where they are and list their modules in PEP 810's
     /// `__lazy_modules__` (ignored before Python 3.15, lazy from 3.15).
     #[arg(long, conflicts_with = "target_version")]
@@ -92,7 +84,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         entry_module: project.config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: project.fast_path_file(),
         profile_file: project.artifact_dir().join("profile.json"),
-        verify: if args.no_verify { None } else { Some(super::fix_verify::input(&args, ctx, target)?) },
+        verify: super::fix_verify::input(&args.verify, ctx, target)?,
     };
     let report = pipeline::run_with(&input, &ctx.runner(), &ctx.reporter)?;
 

@@ -1,19 +1,39 @@
 //! `lmms fix`'s verification: the arguments and config that say what to
-//! check, and the summary lines of what was checked and dropped.
+//! check, and the summary lines of what was checked and dropped. `lmms plan
+//! --simulate` takes the same flags and builds its input here too, so the
+//! tree it measures is the one `lmms fix` writes.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use lmms_fix::pipeline::Report;
 use lmms_fix::verify::VerifyInput;
 
-use super::fix::Args;
 use crate::context::Ctx;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// Verify with this test command too (run before and after, in the shadow
+    /// copy; default: config `test`).
+    #[arg(long, value_name = "CMD")]
+    pub test: Option<String>,
+    /// Verify that these events (as for `lmms usage --events`) replay the same.
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<PathBuf>,
+    /// Write the rewrite without verifying it in a shadow copy first.
+    #[arg(long, conflicts_with_all = ["test", "events"])]
+    pub no_verify: bool,
+}
 
 /// A test suite gets this long, before and after, per run.
 const TEST_TIMEOUT: Duration = Duration::from_secs(1800);
 
-pub fn input(args: &Args, ctx: &Ctx, target: lmms_fix::Target) -> anyhow::Result<VerifyInput> {
+/// What to verify with, from the flags and config; `None` is `--no-verify`.
+pub fn input(args: &VerifyArgs, ctx: &Ctx, target: lmms_fix::Target) -> anyhow::Result<Option<VerifyInput>> {
+    if args.no_verify {
+        return Ok(None);
+    }
     let cfg = &ctx.project.config;
     let entry = cfg.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, f)| format!("{m}:{f}"));
     let events = match &args.events {
@@ -34,7 +54,7 @@ pub fn input(args: &Args, ctx: &Ctx, target: lmms_fix::Target) -> anyhow::Result
     } else {
         (None, None)
     };
-    Ok(VerifyInput {
+    Ok(Some(VerifyInput {
         python,
         python_error,
         entry,
@@ -43,7 +63,7 @@ pub fn input(args: &Args, ctx: &Ctx, target: lmms_fix::Target) -> anyhow::Result
         env: ctx.env(),
         start_timeout: crate::context::start_timeout(None, cfg)?,
         test_timeout: TEST_TIMEOUT,
-    })
+    }))
 }
 
 pub fn render(out: &mut dyn Write, r: &Report) -> anyhow::Result<()> {

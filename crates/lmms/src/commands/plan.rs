@@ -41,6 +41,10 @@ pub struct Args {
     /// (also the global `-v`).
     #[arg(long)]
     pub explain: bool,
+    /// With --simulate: verify the shadow rewrite as `lmms fix` does with the
+    /// same flags (the entry's import, and these), dropping what breaks.
+    #[command(flatten)]
+    pub verify: super::fix_verify::VerifyArgs,
 }
 
 /// Read the profile (required), usage (optional) and the project modules
@@ -63,26 +67,32 @@ fn simulate_input(args: &Args, ctx: &Ctx, inputs: &Inputs) -> anyhow::Result<Sim
         }
         None => super::profile::interpreter(None, ctx)?.path,
     };
+    let target = super::fix::config_target(config);
+    let mut verify = super::fix_verify::input(&args.verify, ctx, target)?;
+    // The checks run the interpreter whose INIT is predicted.
+    if let Some(p) = verify.as_mut().and_then(|v| v.python.as_mut()) {
+        *p = python.clone();
+    }
     Ok(SimulateInput {
         root: ctx.project.root.clone(),
         src_roots: ctx.project.src_roots(),
         exclude: config.exclude.clone(),
-        options: lmms_fix::Options {
-            allow_unsafe: args.unsafe_fixes,
-            target: super::fix::config_target(config),
-            ..Default::default()
-        },
+        options: lmms_fix::Options { allow_unsafe: args.unsafe_fixes, target, ..Default::default() },
         entry_module: config.entry.as_deref().and_then(lmms_config::parse_entry).map(|(m, _)| m.to_string()),
         fast_path_file: ctx.project.fast_path_file(),
         python,
         runs: args.runs.or(config.runs).unwrap_or(10),
         timeout: crate::context::start_timeout(None, config)?,
         env: ctx.env(),
-        verify: true,
+        verify,
     })
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let v = &args.verify;
+    if !args.simulate && (v.test.is_some() || v.events.is_some() || v.no_verify) {
+        anyhow::bail!("--test, --events and --no-verify verify `--simulate`'s rewrite: add --simulate");
+    }
     let mut inputs = load_inputs(ctx)?;
     inputs.unsafe_fixes = args.unsafe_fixes;
     for w in &inputs.warnings {
@@ -91,7 +101,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let config = &ctx.project.config;
     let plan = if args.simulate {
         let input = simulate_input(&args, ctx, &inputs)?;
-        simulate(&ctx.runner(), &inputs, config, &input)?.plan
+        simulate(&ctx.runner(), &ctx.reporter, &inputs, config, &input)?.plan
     } else {
         lmms_plan::plan::plan(&inputs.request(config, &[]))
     };
