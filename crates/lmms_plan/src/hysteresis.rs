@@ -6,7 +6,16 @@
 //! Only the import-time thresholds have a noise figure (the summed MAD of
 //! the modules an import adds up); usage thresholds are applied as measured.
 
+use crate::plan::PlanDoc;
 use crate::tier::{Thresholds, Tier};
+
+/// The previous plan as this plan's history: only a plan of the same entry
+/// (another function of the project, planned into the same `.lmms/`, made
+/// other decisions for other reasons). Any earlier profile of that entry
+/// counts: holding a tier across profiles is the point.
+pub fn history<'a>(previous: Option<&'a PlanDoc>, entry: &str) -> Option<&'a PlanDoc> {
+    previous.filter(|p| p.entry == entry)
+}
 
 /// Where an import's time falls between the two time thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -172,6 +181,98 @@ mod tests {
         assert_eq!(band(Some(Band::Heavy), 50.0, f64::NAN, &t()), Band::Heavy);
         assert_eq!(band(None, f64::NAN, 1.0, &t()), Band::Moderate);
         assert_eq!(band(Some(Band::Light), 50.0, f64::INFINITY, &t()), Band::Light);
+    }
+
+    /// `app.py` imports yaml (used by half the requests) at `ms` ± `mad`.
+    mod planned {
+        use lmms_config::Config;
+
+        use crate::marginal::tests::profile;
+        use crate::plan::{plan, PlanDoc, PlanRequest, PlannedImport, SourceFile};
+        use crate::policy::Strategy;
+        use crate::tier::Tier;
+        use crate::usage::{ImportUsage, UsageDoc};
+
+        const SRC: &str = "import yaml\n\ndef handler(e, c):\n    return yaml\n";
+
+        fn run(ms: f64, mad: f64, previous: Option<&PlanDoc>) -> PlanDoc {
+            let mut p = profile("app", &[("app", 1.0, &["app"]), ("yaml", ms, &["app", "yaml"])]);
+            p.modules[1].self_ms.mad = mad;
+            let files = [SourceFile {
+                path: "app.py".into(),
+                module: "app".into(),
+                is_package: false,
+                source: SRC.into(),
+                parsed: lmms_python::parse_module(SRC),
+            }];
+            let row = ImportUsage {
+                path: "app.py".into(),
+                line: 1,
+                module: "yaml".into(),
+                usage: 0.5,
+                requests_using: 50,
+                names: vec![],
+                id: String::new(),
+            };
+            let u = UsageDoc {
+                schema: crate::usage::USAGE_SCHEMA.into(),
+                requests: 100,
+                errors: 0,
+                imports: vec![row],
+                modules: vec![],
+                cold_start_ratio: None,
+                source: lmms_schema::usage::Source::Replay,
+                logs: None,
+                values: vec![],
+            };
+            let cfg = Config::default();
+            plan(&PlanRequest { profile: &p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false })
+        }
+
+        fn yaml(doc: &PlanDoc) -> &PlannedImport {
+            doc.imports.iter().find(|r| r.module == "yaml").unwrap()
+        }
+
+        const HELD: &str = "as in the previous plan";
+
+        #[test]
+        fn without_a_previous_plan_nothing_is_held() {
+            let r = run(10.4, 1.2, None).imports.into_iter().find(|r| r.module == "yaml").unwrap();
+            assert_eq!((r.tier, r.strategy), (Some(Tier::T3), Strategy::FunctionLevel));
+            assert!(r.reason.contains("borderline"), "{}", r.reason);
+            assert!(!r.reason.contains(HELD), "{}", r.reason);
+        }
+
+        #[test]
+        fn an_older_profile_of_the_same_entry_holds_the_tier_and_the_explain_text_says_so() {
+            let first = run(9.8, 0.3, None);
+            assert_eq!(yaml(&first).tier, Some(Tier::T1));
+            let held = run(10.4, 1.2, Some(&first));
+            assert_eq!((yaml(&held).tier, yaml(&held).strategy), (Some(Tier::T1), Strategy::ModuleLevel));
+            let text = crate::render::render_text(&held, &lmms_style::Theme::PLAIN, true);
+            assert!(text.contains("T1, module-level, as in the previous plan: 10.4 ms is not past the 10.0 ms threshold by more than its measurement noise (± 1.2 ms)"), "{text}");
+            // The held plan is the next one's history: the tier stays put on the same noise.
+            assert_eq!(yaml(&run(10.4, 1.2, Some(&held))).tier, Some(Tier::T1));
+        }
+
+        #[test]
+        fn exactly_on_the_threshold_with_mad_zero_the_previous_tier_holds_and_just_past_it_moves() {
+            let first = run(9.8, 0.0, None);
+            let on = run(10.0, 0.0, Some(&first));
+            assert_eq!(yaml(&on).tier, Some(Tier::T1), "{}", yaml(&on).reason);
+            assert!(yaml(&on).reason.contains(HELD), "{}", yaml(&on).reason);
+            let past = run(10.05, 0.0, Some(&first));
+            assert_eq!((yaml(&past).tier, yaml(&past).strategy), (Some(Tier::T3), Strategy::FunctionLevel));
+            assert!(!yaml(&past).reason.contains(HELD), "{}", yaml(&past).reason);
+        }
+
+        #[test]
+        fn a_previous_plan_of_another_entry_is_not_this_plans_history() {
+            let mut other = run(9.8, 0.3, None);
+            other.entry = "other:handler".into();
+            let r = run(10.4, 1.2, Some(&other));
+            assert_eq!(yaml(&r).tier, Some(Tier::T3), "{}", yaml(&r).reason);
+        }
     }
 
     #[test]

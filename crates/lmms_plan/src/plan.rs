@@ -115,7 +115,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
     let attribution = Attribution::new(profile, &keys);
     let hot_attrs: Vec<Attribution<'_>> = hot.iter().map(|h| Attribution::new(h, &keys)).collect();
     let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
-    solver.previous = previous;
+    solver.previous = crate::hysteresis::history(previous, &profile.entry);
     solver.loaded_by_name = rows::loaded_by_name(profile, &project);
     solver.solve(&mut rows);
 
