@@ -15,6 +15,10 @@
 //!    sum of `self_ms` over the modules attributed to it: the key's
 //!    cumulative time minus the subtrees of other keys nested inside it
 //!    (numpy, when the project imports numpy itself, is not pandas' cost).
+//!    A submodule of a key's package belongs to that key by name only when
+//!    the package itself or project code loaded it: `dateutil.parser`,
+//!    loaded by `botocore.utils`, is boto3's cost, not that of
+//!    `import dateutil.relativedelta`, which never loads it.
 //! 3. A key is *already loaded* for a statement when a key of an eager
 //!    statement importing a different module lies on its chain (the key sits
 //!    in that module's subtree) — then deferring the statement saves nothing
@@ -57,13 +61,15 @@ impl<'a> Attribution<'a> {
             .enumerate()
             .map(|(i, m)| (m.name.as_str(), i))
             .collect();
+        let project: HashMap<&str, bool> =
+            profile.modules.iter().map(|m| (m.name.as_str(), m.origin == lmms_profile::doc::Origin::Project)).collect();
+        let is_project = |n: &str| project.get(n).copied().unwrap_or(false);
         let mut excl: BTreeMap<String, f64> = keys.iter().map(|k| (k.clone(), 0.0)).collect();
         let mut members: BTreeMap<String, Vec<(&'a str, f64)>> = BTreeMap::new();
         let mut excl_mad: BTreeMap<String, f64> = BTreeMap::new();
         let mut unattributed_ms = 0.0;
         for m in &profile.modules {
-            let chain = chain_of(m);
-            match chain.iter().rev().find_map(|n| owner(n, keys)) {
+            match attributed(&chain_of(m), keys, &is_project) {
                 Some(k) => {
                     *excl.get_mut(k).expect("key present") += m.self_ms.median;
                     *excl_mad.entry(k.to_string()).or_default() += m.self_ms.mad;
@@ -117,12 +123,15 @@ impl<'a> Attribution<'a> {
         hot_keys: &BTreeSet<String>,
         covering: &BTreeSet<String>,
     ) -> f64 {
+        let is_project = |n: &str| {
+            self.index.get(n).is_some_and(|&i| self.profile.modules[i].origin == lmms_profile::doc::Origin::Project)
+        };
         self.profile
             .modules
             .iter()
             .filter(|m| {
                 let chain = chain_of(m);
-                match chain.iter().rev().find_map(|n| owner(n, keys)) {
+                match attributed(&chain, keys, &is_project) {
                     None => false,
                     Some(k) => {
                         !hot_keys.contains(k) && !chain.iter().any(|n| owner(n, covering).is_some())
@@ -146,6 +155,30 @@ pub fn owner<'k>(name: &str, keys: &'k BTreeSet<String>) -> Option<&'k str> {
         }
         n = &n[..n.rfind('.')?];
     }
+}
+
+/// The key a module's cost belongs to, its chain walked from the entry: a
+/// key is its own; a submodule of a key's package is the package's when the
+/// package's own code loaded it or project code did (a lazy `__getattr__`
+/// runs in the importer's frame), but what loaded it when another library's
+/// code did; any other module is its importer's.
+fn attributed<'k>(chain: &[&str], keys: &'k BTreeSet<String>, is_project: &dyn Fn(&str) -> bool) -> Option<&'k str> {
+    let mut at: Option<&'k str> = None;
+    for (i, n) in chain.iter().enumerate() {
+        at = match owner(n, keys) {
+            Some(k) if k == *n => Some(k),
+            Some(k) => {
+                let by_package = at.is_some_and(|a| a == k || a.strip_prefix(k).is_some_and(|r| r.starts_with('.')));
+                if i == 0 || is_project(chain[i - 1]) || by_package {
+                    Some(k)
+                } else {
+                    at
+                }
+            }
+            None => at,
+        };
+    }
+    at
 }
 
 /// A module's chain, tolerating profiles that left it empty.
@@ -277,6 +310,8 @@ pub(crate) mod tests {
                 ),
             ],
         );
+        let mut p = p;
+        p.modules[1].origin = Origin::Project;
         let keys: BTreeSet<String> = ["models", "pydantic"]
             .iter()
             .map(|s| s.to_string())
@@ -284,6 +319,46 @@ pub(crate) mod tests {
         let a = Attribution::new(&p, &keys);
         assert_eq!(a.excl["pydantic"], 55.0);
         assert_eq!(a.excl["models"], 2.0);
+    }
+
+    #[test]
+    fn a_submodule_another_library_loads_is_that_librarys_cost_not_its_packages() {
+        // examples/shop_app: checkout imports dateutil.relativedelta, boto3's
+        // botocore loads dateutil.parser and dateutil.tz, which
+        // relativedelta never loads.
+        let mut p = profile(
+            "handler",
+            &[
+                ("handler", 1.0, &["handler"]),
+                ("checkout", 1.0, &["handler", "checkout"]),
+                ("dateutil.relativedelta", 0.5, &["handler", "checkout", "dateutil.relativedelta"]),
+                ("dateutil", 0.4, &["handler", "checkout", "dateutil.relativedelta", "dateutil"]),
+                ("dateutil._common", 0.2, &["handler", "checkout", "dateutil.relativedelta", "dateutil._common"]),
+                ("six", 1.5, &["handler", "checkout", "dateutil.relativedelta", "six"]),
+                ("export", 1.0, &["handler", "export"]),
+                ("boto3", 20.0, &["handler", "export", "boto3"]),
+                ("botocore.utils", 30.0, &["handler", "export", "boto3", "botocore.utils"]),
+                ("dateutil.parser", 1.5, &["handler", "export", "boto3", "botocore.utils", "dateutil.parser"]),
+                (
+                    "dateutil.parser._parser",
+                    1.5,
+                    &["handler", "export", "boto3", "botocore.utils", "dateutil.parser", "dateutil.parser._parser"],
+                ),
+                ("dateutil.tz", 2.0, &["handler", "export", "boto3", "dateutil.tz"]),
+            ],
+        );
+        for m in p.modules.iter_mut().filter(|m| ["checkout", "export"].contains(&m.name.as_str())) {
+            m.origin = Origin::Project;
+        }
+        let keys: BTreeSet<String> =
+            ["checkout", "export", "dateutil", "dateutil.relativedelta", "boto3"].iter().map(|s| s.to_string()).collect();
+        let a = Attribution::new(&p, &keys);
+        let rd = a.excl["dateutil"] + a.excl["dateutil.relativedelta"];
+        assert!((rd - 2.6).abs() < 1e-9, "relativedelta's own closure only: {rd}");
+        assert!((a.excl["boto3"] - 55.0).abs() < 1e-9, "{}", a.excl["boto3"]);
+        // Deferring boto3 drops what it loads, dateutil's submodules included.
+        let hot: BTreeSet<String> = ["checkout", "export", "dateutil", "dateutil.relativedelta"].iter().map(|s| s.to_string()).collect();
+        assert!((a.dropped_ms(&keys, &hot, &BTreeSet::new()) - 55.0).abs() < 1e-9);
     }
 
     #[test]
