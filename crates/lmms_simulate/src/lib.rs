@@ -173,6 +173,9 @@ fn apply(
     lmms_fix::pipeline::run_with(&fix_input, runner, progress).map_err(SimulateError::Fix)
 }
 
+/// INIT samples in ms, `(today, fixed)`.
+pub type Samples = (Vec<f64>, Vec<f64>);
+
 /// Interleaved INIT samples `(today, fixed)`: one discarded warm-up start of
 /// each (it writes the copies' bytecode caches), then pairs in ABBA order,
 /// so each series follows the other as often as itself and the aftermath
@@ -184,7 +187,7 @@ pub fn measure(
     today: &EntrySpec,
     fixed: &EntrySpec,
     runs: u32,
-) -> Result<(Vec<f64>, Vec<f64>), (&'static str, ProfileError)> {
+) -> Result<Samples, (&'static str, ProfileError)> {
     let label = format!("measuring today's and the fixed tree's INIT, {runs} interleaved run{} each", plural(runs));
     let step = Started::new(progress, 2 * (u64::from(runs) + 1), &label);
     let start = |spec: &EntrySpec, which| {
