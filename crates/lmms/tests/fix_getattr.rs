@@ -327,3 +327,62 @@ fn a_second_fix_after_a_served_package_api_changes_nothing() {
     assert!(again.contains("moved 0 imports in 0 files"), "a second run is not a no-op:\n{again}");
     assert_eq!(python(dir.path(), &["main.py"]), before);
 }
+
+/// Issue 10, item 1's `__all__` in every form: `from pkg.runtime import *`
+/// asks `__getattr__` for each name `__all__` lists, however it was built.
+fn star_with_dunder_all(name: &str, dunder_all: &str, extra: &[(&str, &str)]) {
+    let runtime = format!("from pkg.markup import Markup\n\n{dunder_all}\n\n\ndef render(s):\n    return Markup(s)\n");
+    let app = "def handler(event, context):\n    from pkg import star\n    return star.both()\n";
+    let star = "from pkg.runtime import *\n\n\ndef both():\n    return [render('a'), Markup('b').shout()]\n";
+    let mut files = vec![("pkg/runtime.py", runtime.as_str()), ("pkg/star.py", star), ("app.py", app), ("main.py", MAIN)];
+    files.extend_from_slice(extra);
+    lazy(name, &files);
+}
+
+#[test]
+fn dunder_all_extended_by_plus_equals_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_plus_equals", "__all__ = [\"render\"]\n__all__ += [\"Markup\"]", &[]);
+}
+
+#[test]
+fn dunder_all_extended_by_extend_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_extend", "__all__ = [\"render\"]\n__all__.extend([\"Markup\"])", &[]);
+}
+
+#[test]
+fn dunder_all_extended_by_append_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_append", "__all__ = [\"render\"]\n__all__.append(\"Markup\")", &[]);
+}
+
+#[test]
+fn dunder_all_imported_from_another_module_is_served_by_module_getattr() {
+    let names = ("pkg/names.py", "__all__ = [\"Markup\", \"render\"]\n");
+    star_with_dunder_all("dunder_all_imported", "from pkg.names import __all__  # noqa: F401", &[names]);
+}
+
+#[test]
+fn a_getattr_with_a_literal_name_in_a_function_is_served_by_module_getattr() {
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return getattr(pkg.runtime, \"Markup\")('x').shout()\n";
+    lazy("getattr_literal_in_function", &[("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_setattr_with_a_literal_name_keeps_the_import() {
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    setattr(pkg.runtime, \"Markup\", str)\n    return pkg.runtime.render('x')\n";
+    kept("setattr_literal", &[("app.py", app), ("main.py", MAIN)], "it sets or patches the module attribute");
+}
+
+#[test]
+fn an_import_module_literal_read_in_a_function_is_served_by_module_getattr() {
+    let app = "import importlib\n\n\ndef handler(event, context):\n    runtime = importlib.import_module(\"pkg.runtime\")\n    return runtime.Markup('x').shout()\n";
+    lazy("import_module_literal", &[("app.py", app), ("main.py", MAIN)]);
+}
+
+/// `import pkg.markup` in `pkg.runtime` sets `pkg.markup` on the package;
+/// `app` only imports `pkg` and relies on that attribute.
+#[test]
+fn a_submodule_another_module_reaches_through_its_package_keeps_the_import() {
+    let runtime = "import pkg.markup\n\n\ndef render(s):\n    return pkg.markup.Markup(s)\n";
+    let app = "import pkg\nimport pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.markup.Markup('x').shout()\n";
+    kept("submodule_attribute", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], "submodule");
+}
