@@ -386,3 +386,14 @@ fn a_submodule_another_module_reaches_through_its_package_keeps_the_import() {
     let app = "import pkg\nimport pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.markup.Markup('x').shout()\n";
     kept("submodule_attribute", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], "submodule");
 }
+
+/// The merged lookup binds the moved name inside the user's function; a
+/// parameter of the same name would be overwritten before it is used.
+#[test]
+fn a_getattr_whose_parameter_has_the_moved_name_keeps_the_import() {
+    let runtime = "from pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n\n\n\
+        def __getattr__(Markup):\n    raise AttributeError(Markup)\n";
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
+    let why = "the module's own `__getattr__` is a `def` whose parameter has the moved name's name";
+    kept("own_module_getattr_refused_parameter_name", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], why);
+}

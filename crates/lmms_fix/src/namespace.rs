@@ -108,6 +108,14 @@ pub fn keep_read_bindings(
         let shown = if rec.is_from { format!("{}{}", ".".repeat(rec.level as usize), rec.module) } else { name.target.clone() };
         let all: Vec<&Reader> = read.iter().flat_map(|(_, rs)| rs).collect();
         let what = read.first().map_or(name.bound.as_str(), |(n, _)| n.as_str());
+        // The merged lookup binds each moved name inside the user's function:
+        // one named like its parameter would overwrite the name asked for.
+        let clash = match &parsed.module_getattr {
+            ModuleGetattr::Def { param, .. } => read.iter().any(|(n, _)| n == param) || name.bound == *param,
+            _ => false,
+        };
+        let why_not = unmergeable.clone().or_else(|| clash.then(|| "a `def` whose parameter has the moved name's name".to_string()));
+        let own_getattr = own_getattr || clash;
         if lazy_ok && blocked.is_empty() && !own_getattr {
             reachable.extend(read.iter().map(|(n, _)| n.clone()));
             return true;
@@ -116,7 +124,7 @@ pub fn keep_read_bindings(
             (true, Some((r, why)), _) => format!("`{what}` is read by {r}: {why}"),
             (true, None, Some(r)) => format!(
                 "`{what}` is read by {r}; the module's own `__getattr__` is {}, so a lazy attribute cannot be merged into it safely",
-                unmergeable.as_deref().unwrap_or_default()
+                why_not.as_deref().unwrap_or_default()
             ),
             (_, b, a) => {
                 let first = a.map_or_else(|| b.map(|(r, _)| r.to_string()).unwrap_or_default(), |r| r.to_string());
