@@ -2,8 +2,8 @@
 //! other modules read moves into the module's functions and stays a module
 //! attribute through a module `__getattr__`, unless a reader is eager at
 //! INIT, patches or rebinds it, star-imports a module without `__all__`, or
-//! the module has its own `__getattr__`: then it is kept and the skip says
-//! why. One project per reader kind; each snapshot holds the report and the
+//! the module binds its own `__getattr__` other than by one plain `def`
+//! (a plain one is merged with): then it is kept and the skip says why. One project per reader kind; each snapshot holds the report and the
 //! rewritten module, and each test runs `main.py` before and after with the
 //! real interpreter and requires the same output.
 
@@ -72,7 +72,7 @@ fn lazy(name: &str, files: &[(&str, &str)]) {
     assert!(rewritten, "{snap}");
     let again = run_fix(dir.path());
     assert!(again.contains("moved 0 imports in 0 files"), "a second run is not a no-op:\n{again}");
-    assert!(snap.contains("def __getattr__(name):"), "{snap}");
+    assert!(snap.contains("def __getattr__("), "{snap}");
     assert!(!markup_at_init(dir.path()), "the entry still loads pkg.markup at INIT:\n{snap}");
     insta::assert_snapshot!(name, snap);
 }
@@ -148,11 +148,87 @@ fn a_star_import_of_a_module_without_dunder_all_keeps_the_import() {
     kept("star_import_without_dunder_all", &[("pkg/star.py", star), ("app.py", app), ("main.py", MAIN)], "only asks `__getattr__` for names in `__all__`");
 }
 
+/// The user's own `__getattr__`, with everything a merge must keep: its
+/// lazy names, its recursion through `__getattr__`, its `AttributeError`
+/// message, a module global (`sys`) it reads, and `__dir__`.
+const OWN_GETATTR: &str = "import sys\n\nfrom pkg.markup import Markup\n\n_LAZY = {\"LAZY\": \"lazy value\"}\n\n\n\
+    def render(s):\n    return Markup(s)\n\n\n\
+    def __getattr__(name):\n    \"\"\"The module's own lazy names.\"\"\"\n\
+    \x20   if name == \"OLD\":\n        return __getattr__(\"LAZY\")\n\
+    \x20   if name == \"MAJOR\":\n        return sys.version_info[0] > 2\n\
+    \x20   if name in _LAZY:\n        return _LAZY[name]\n\
+    \x20   raise AttributeError(f\"pkg.runtime has no {name!r} (custom)\")\n\n\n\
+    def __dir__():\n    return sorted([\"render\", \"Markup\", \"LAZY\", \"OLD\", \"MAJOR\"])\n";
+
+/// Prints what the user's `__getattr__` and `__dir__` answer, before and after.
+const MAIN_OWN_GETATTR: &str = "import app\nimport pkg.runtime as rt\n\n\
+    print(app.handler({}, None))\n\
+    print(rt.LAZY, rt.OLD, rt.MAJOR, hasattr(rt, \"missing\"))\n\
+    try:\n    rt.nope\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n\
+    print(dir(rt))\n\
+    from pkg.runtime import Markup\n\
+    print(Markup is rt.Markup, rt.__getattr__(\"LAZY\"))\n";
+
 #[test]
-fn a_module_with_its_own_getattr_keeps_the_import() {
-    let runtime = "from pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n\n\ndef __getattr__(name):\n    raise AttributeError(name)\n";
+fn a_module_with_its_own_plain_getattr_is_merged_with_and_its_own_names_behave_as_before() {
     let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
-    kept("own_module_getattr", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], "defines its own `__getattr__`");
+    lazy("own_module_getattr_merged", &[("pkg/runtime.py", OWN_GETATTR), ("app.py", app), ("main.py", MAIN_OWN_GETATTR)]);
+}
+
+/// The user's `__getattr__` takes `attr`, reads the moved name itself, and
+/// the module serves two names (an import and a value a getter builds):
+/// the lookup runs first, then the import the move puts in the function.
+#[test]
+fn a_merged_getattr_that_reads_the_moved_name_and_serves_two_names_behaves_as_before() {
+    let runtime = "from pkg.markup import Markup\n\nBANNER = Markup(\"hello\")\n\n\n\
+        def render(s):\n    return BANNER + s\n\n\n\
+        def __getattr__(attr):\n    if attr == \"LOUD\":\n        return Markup(\"loud\").shout()\n\
+        \x20   raise AttributeError(attr)\n";
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    \
+        return [pkg.runtime.render('!'), pkg.runtime.BANNER.shout(), pkg.runtime.Markup('m'), pkg.runtime.LOUD]\n";
+    let main = "import app\nimport pkg.runtime\n\nprint(app.handler({}, None))\n\
+        try:\n    pkg.runtime.nope\nexcept AttributeError as e:\n    print(repr(e))\n";
+    lazy("own_module_getattr_two_names", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", main)]);
+}
+
+/// Each way of binding `__getattr__` that a merge cannot prove safe keeps
+/// the import, and the skip says how the module binds it. One snapshot per
+/// case; `fix` checks that `main.py` prints the same before and after.
+#[test]
+fn a_getattr_bound_other_than_by_one_plain_def_keeps_the_import_and_says_how_it_is_bound() {
+    let head = "import functools\nimport sys\n\nfrom pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n\n\n";
+    let lookup = "def _lookup(name):\n    raise AttributeError(name)\n";
+    let cases: [(&str, String, &str); 6] = [
+        ("assigned", format!("{head}{lookup}\n\n__getattr__ = _lookup\n"), "assigned or deleted at line 15"),
+        (
+            "conditional",
+            format!("{head}if sys.version_info >= (3, 7):\n    def __getattr__(name):\n        raise AttributeError(name)\n"),
+            "defined under a module-level if/try/with/for at line 12",
+        ),
+        (
+            "decorated",
+            format!("{head}@functools.lru_cache(maxsize=None)\ndef __getattr__(name):\n    raise AttributeError(name)\n"),
+            "decorated at line 11",
+        ),
+        ("imported", format!("{head}from pkg.lookup import __getattr__  # noqa: E402\n"), "imported at line 11"),
+        (
+            "setattr",
+            format!("{head}{lookup}\n\nsetattr(sys.modules[__name__], \"__getattr__\", _lookup)\n"),
+            "set by `setattr(…, \"__getattr__\", …)` at line 15",
+        ),
+        (
+            "global_in_function",
+            format!("{head}def install():\n    global __getattr__\n    __getattr__ = _lookup\n\n\n{lookup}\n\ninstall()\n"),
+            "rebound by a function (`global __getattr__`) at line 12",
+        ),
+    ];
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
+    let lookup_mod = "def __getattr__(name):\n    raise AttributeError(name)\n";
+    for (name, runtime, how) in &cases {
+        let files = [("pkg/runtime.py", runtime.as_str()), ("pkg/lookup.py", lookup_mod), ("app.py", app), ("main.py", MAIN)];
+        let why = format!("the module's own `__getattr__` is {how}, so a lazy attribute cannot be merged into it safely");
+        kept(&format!("own_module_getattr_refused_{name}"), &files, &why);
+    }
 }
 
 #[test]
@@ -250,4 +326,74 @@ fn a_second_fix_after_a_served_package_api_changes_nothing() {
     let again = fix(dir.path());
     assert!(again.contains("moved 0 imports in 0 files"), "a second run is not a no-op:\n{again}");
     assert_eq!(python(dir.path(), &["main.py"]), before);
+}
+
+/// Issue 10, item 1's `__all__` in every form: `from pkg.runtime import *`
+/// asks `__getattr__` for each name `__all__` lists, however it was built.
+fn star_with_dunder_all(name: &str, dunder_all: &str, extra: &[(&str, &str)]) {
+    let runtime = format!("from pkg.markup import Markup\n\n{dunder_all}\n\n\ndef render(s):\n    return Markup(s)\n");
+    let app = "def handler(event, context):\n    from pkg import star\n    return star.both()\n";
+    let star = "from pkg.runtime import *\n\n\ndef both():\n    return [render('a'), Markup('b').shout()]\n";
+    let mut files = vec![("pkg/runtime.py", runtime.as_str()), ("pkg/star.py", star), ("app.py", app), ("main.py", MAIN)];
+    files.extend_from_slice(extra);
+    lazy(name, &files);
+}
+
+#[test]
+fn dunder_all_extended_by_plus_equals_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_plus_equals", "__all__ = [\"render\"]\n__all__ += [\"Markup\"]", &[]);
+}
+
+#[test]
+fn dunder_all_extended_by_extend_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_extend", "__all__ = [\"render\"]\n__all__.extend([\"Markup\"])", &[]);
+}
+
+#[test]
+fn dunder_all_extended_by_append_is_served_by_module_getattr() {
+    star_with_dunder_all("dunder_all_append", "__all__ = [\"render\"]\n__all__.append(\"Markup\")", &[]);
+}
+
+#[test]
+fn dunder_all_imported_from_another_module_is_served_by_module_getattr() {
+    let names = ("pkg/names.py", "__all__ = [\"Markup\", \"render\"]\n");
+    star_with_dunder_all("dunder_all_imported", "from pkg.names import __all__  # noqa: F401", &[names]);
+}
+
+#[test]
+fn a_getattr_with_a_literal_name_in_a_function_is_served_by_module_getattr() {
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return getattr(pkg.runtime, \"Markup\")('x').shout()\n";
+    lazy("getattr_literal_in_function", &[("app.py", app), ("main.py", MAIN)]);
+}
+
+#[test]
+fn a_setattr_with_a_literal_name_keeps_the_import() {
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    setattr(pkg.runtime, \"Markup\", str)\n    return pkg.runtime.render('x')\n";
+    kept("setattr_literal", &[("app.py", app), ("main.py", MAIN)], "it sets or patches the module attribute");
+}
+
+#[test]
+fn an_import_module_literal_read_in_a_function_is_served_by_module_getattr() {
+    let app = "import importlib\n\n\ndef handler(event, context):\n    runtime = importlib.import_module(\"pkg.runtime\")\n    return runtime.Markup('x').shout()\n";
+    lazy("import_module_literal", &[("app.py", app), ("main.py", MAIN)]);
+}
+
+/// `import pkg.markup` in `pkg.runtime` sets `pkg.markup` on the package;
+/// `app` only imports `pkg` and relies on that attribute.
+#[test]
+fn a_submodule_another_module_reaches_through_its_package_keeps_the_import() {
+    let runtime = "import pkg.markup\n\n\ndef render(s):\n    return pkg.markup.Markup(s)\n";
+    let app = "import pkg\nimport pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.markup.Markup('x').shout()\n";
+    kept("submodule_attribute", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], "submodule");
+}
+
+/// The merged lookup binds the moved name inside the user's function; a
+/// parameter of the same name would be overwritten before it is used.
+#[test]
+fn a_getattr_whose_parameter_has_the_moved_name_keeps_the_import() {
+    let runtime = "from pkg.markup import Markup\n\n\ndef render(s):\n    return Markup(s)\n\n\n\
+        def __getattr__(Markup):\n    raise AttributeError(Markup)\n";
+    let app = "import pkg.runtime\n\n\ndef handler(event, context):\n    return pkg.runtime.Markup('x').shout()\n";
+    let why = "the module's own `__getattr__` is a `def` whose parameter has the moved name's name";
+    kept("own_module_getattr_refused_parameter_name", &[("pkg/runtime.py", runtime), ("app.py", app), ("main.py", MAIN)], why);
 }

@@ -197,3 +197,30 @@ fn responses_that_differ_only_in_what_two_baseline_runs_disagree_on_keep_the_rew
     assert!(read(dir.path(), "app.py").contains("def handler(event, context):\n    import json"), "{stdout}");
     assert!(stdout.contains("verified in a shadow copy (import, events)\n"), "{stdout}");
 }
+
+/// Issue 10's must-show, as worded: the attribute's name comes from a config
+/// file (`getattr(registry, name_from_config)`), which no static analysis
+/// reads. Verification fails on `registry.py`'s rewrite, drops it, and
+/// writes nothing of it (nor a temp file); `helpers.py` is still written.
+#[test]
+fn a_getattr_with_a_name_from_config_fails_verification_and_nothing_of_that_rewrite_is_written() {
+    let app = "import pathlib\n\nimport helpers\nimport registry\n\n\
+        name_from_config = pathlib.Path(__file__).with_name(\"codec.txt\").read_text().strip()\n\
+        DUMP = getattr(registry, name_from_config).dumps\n\n\n\
+        def handler(event, context):\n    return helpers.greet()\n";
+    let dir = project("entry = \"app:handler\"\npython = \"python3\"\nsrc = [\".\"]\n", &[("app.py", app), ("codec.txt", "json\n")]);
+    let out = lmms(dir.path()).args(["fix", "--lazy", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("registry.py: not rewritten: rewrite dropped: it breaks the import check: "), "{stdout}");
+    assert_eq!(read(dir.path(), "registry.py"), REGISTRY, "the rewrite that fails verification was written");
+    assert!(read(dir.path(), "helpers.py").contains("def greet():\n    import json"), "{stdout}");
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".lmms-") && n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let run = Command::new("python3").args(["-c", "import app; print(app.DUMP([1]))"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "[1]\n", "{}", String::from_utf8_lossy(&run.stderr));
+}

@@ -15,12 +15,13 @@
 //! (`mock.patch("M.NAME")`, `monkeypatch.setattr(M, "NAME")`, `M.NAME = …`:
 //! the patched global must still reach M's functions, which would import
 //! their own copy), a star import of a module without `__all__`, a
-//! submodule attribute, or M's own `__getattr__`.
+//! submodule attribute, or M's own `__getattr__` when it is not one plain
+//! `def` (a plain one is merged with: the generated lookup runs first).
 
 use std::collections::HashSet;
 
 use lmms_graph::{runs_at_import, ImportGraph, Reader, ReaderIndex, ReaderKind};
-use lmms_python::{BindingKind, ImportScope};
+use lmms_python::{BindingKind, ImportScope, ModuleGetattr};
 
 use crate::lazy::{Options, Skip, SkipReason, Target};
 use crate::select::Request;
@@ -50,9 +51,13 @@ pub fn keep_read_bindings(
     let mut kept = Kept::default();
     let Some(parsed) = graph.files[file].module_ast() else { return kept };
     let module = graph.files[file].module.clone();
-    let own_getattr = parsed.functions.iter().any(|f| f.qualname == "__getattr__")
-        || parsed.rebindings.iter().any(|r| r.name == "__getattr__")
-        || parsed.imports.iter().any(|r| r.names.iter().any(|n| n.bound == "__getattr__"));
+    // A plain `def __getattr__` is merged with (`lazy::module_getattr`);
+    // any other binding of the name cannot be proved safe to merge with.
+    let unmergeable = match &parsed.module_getattr {
+        ModuleGetattr::Other { why, .. } => Some(why.clone()),
+        ModuleGetattr::Absent | ModuleGetattr::Def { .. } => None,
+    };
+    let own_getattr = unmergeable.is_some();
     let lazy_ok = opts.allow_unsafe && opts.target == Target::Classic;
     let mut reachable: HashSet<String> = HashSet::new();
     reqs.retain(|req| {
@@ -103,6 +108,14 @@ pub fn keep_read_bindings(
         let shown = if rec.is_from { format!("{}{}", ".".repeat(rec.level as usize), rec.module) } else { name.target.clone() };
         let all: Vec<&Reader> = read.iter().flat_map(|(_, rs)| rs).collect();
         let what = read.first().map_or(name.bound.as_str(), |(n, _)| n.as_str());
+        // The merged lookup binds each moved name inside the user's function:
+        // one named like its parameter would overwrite the name asked for.
+        let clash = match &parsed.module_getattr {
+            ModuleGetattr::Def { param, .. } => read.iter().any(|(n, _)| n == param) || name.bound == *param,
+            _ => false,
+        };
+        let why_not = unmergeable.clone().or_else(|| clash.then(|| "a `def` whose parameter has the moved name's name".to_string()));
+        let own_getattr = own_getattr || clash;
         if lazy_ok && blocked.is_empty() && !own_getattr {
             reachable.extend(read.iter().map(|(n, _)| n.clone()));
             return true;
@@ -110,7 +123,8 @@ pub fn keep_read_bindings(
         let detail = match (lazy_ok, blocked.first(), all.first()) {
             (true, Some((r, why)), _) => format!("`{what}` is read by {r}: {why}"),
             (true, None, Some(r)) => format!(
-                "`{what}` is read by {r}; the module defines its own `__getattr__`, which a lazy attribute would have to merge with"
+                "`{what}` is read by {r}; the module's own `__getattr__` is {}, so a lazy attribute cannot be merged into it safely",
+                why_not.as_deref().unwrap_or_default()
             ),
             (_, b, a) => {
                 let first = a.map_or_else(|| b.map(|(r, _)| r.to_string()).unwrap_or_default(), |r| r.to_string());

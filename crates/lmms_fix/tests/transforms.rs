@@ -2,7 +2,12 @@
 //! holds its arguments (`# args: --lazy json`, `# plan: LINE MODULE COMMENT`).
 //! Besides the snapshot, the harness checks invariants (ruff's `test.rs`
 //! idea): the output parses, a second run is a no-op, the declared
-//! applicability holds, and the real interpreter compiles the result.
+//! applicability holds, and the real interpreter compiles the result. A
+//! fixture with a driver, `fixtures/NAME.run.py`, is also run: the driver
+//! imports the fixture as `fixture` and prints what its code computes, once
+//! against the source and once against the rewrite, and both outputs must
+//! be the same (a construct whose rewrite changes a result fails here even
+//! when its snapshot looks right).
 
 use lmms_fix::select::{candidates, select_module, select_row};
 use lmms_fix::{apply_fixes, rewrite, unified_diff, Applicability, Options, Request, Target};
@@ -96,15 +101,50 @@ fn python_compiles(code: &str) -> Result<(), String> {
     }
 }
 
+/// The driver's stdout with `fixture.py` holding `code`. The interpreter is
+/// `# python: PATH` of the driver's first line (relative to the repository),
+/// or `python3`.
+fn run_with_driver(code: &str, driver: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fixture.py"), code).unwrap();
+    std::fs::write(dir.path().join("main.py"), driver).unwrap();
+    let python = match driver.lines().next().and_then(|l| l.strip_prefix("# python: ")) {
+        Some(rel) => format!("{}/../../{}", env!("CARGO_MANIFEST_DIR"), rel.trim()),
+        None => "python3".into(),
+    };
+    let out = std::process::Command::new(&python)
+        .arg("main.py")
+        .current_dir(dir.path())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    assert!(out.status.success(), "the driver fails:\n{}\n{code}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// `expect`: the applicability of the file's fix, or `None` for no change.
 fn check(name: &str, expect: Option<Applicability>) {
+    run_fixture(name, Some(expect));
+}
+
+/// A construct fixture of issue 10 (`docs/lmms.md`, "What `lmms fix`
+/// checks"): it must have a driver; its snapshot records what moved.
+fn construct(name: &str) {
+    let driver = format!("{}/tests/fixtures/{name}.run.py", env!("CARGO_MANIFEST_DIR"));
+    assert!(std::path::Path::new(&driver).exists(), "{name} has no driver {name}.run.py");
+    run_fixture(name, None);
+}
+
+fn run_fixture(name: &str, expect: Option<Option<Applicability>>) {
     let path = format!("{}/tests/fixtures/{name}.py", env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(&path).unwrap();
     let (asks, opts) = fixture_args(&src);
     let parsed = parse_module(&src);
     assert!(parsed.syntax_errors.is_empty(), "fixture does not parse: {:?}", parsed.syntax_errors);
     let rw = rewrite(&src, &parsed, &requests(&src, &parsed, &asks), &opts);
-    assert_eq!(rw.fix.as_ref().map(|f| f.applicability), expect, "declared applicability");
+    if let Some(expect) = expect {
+        assert_eq!(rw.fix.as_ref().map(|f| f.applicability), expect, "declared applicability");
+    }
     for m in &rw.moves {
         assert!(m.applicability >= rw.fix.as_ref().unwrap().applicability);
     }
@@ -121,6 +161,13 @@ fn check(name: &str, expect: Option<Applicability>) {
     }
     if opts.target == Target::Classic {
         python_compiles(&after).unwrap_or_else(|e| panic!("python3 rejects the output: {e}\n{after}"));
+    }
+    let driver = format!("{}/tests/fixtures/{name}.run.py", env!("CARGO_MANIFEST_DIR"));
+    if let Ok(driver) = std::fs::read_to_string(&driver) {
+        let before = run_with_driver(&src, &driver);
+        assert!(!before.trim().is_empty(), "the driver of {name} prints nothing");
+        let after_out = run_with_driver(&after, &driver);
+        assert_eq!(after_out, before, "{name}: running the rewrite prints something else than the source\n{after}");
     }
 
     let mut report = String::new();
@@ -308,4 +355,169 @@ fn a_statement_whose_module_another_eager_statement_loads_is_not_moved() {
     // `from logging import getLogger` would move while `import logging`
     // stays: a `# lazy` comment would claim a saving that is not there.
     check("skip_module_stays_loaded", Some(Applicability::Safe));
+}
+
+// Issue 10's construct fixtures: each has a driver, so its rewrite is run.
+#[test]
+fn eval_in_a_function_makes_the_module_names_dynamic() {
+    construct("dynamic_eval");
+}
+
+#[test]
+fn exec_in_a_function_makes_the_module_names_dynamic() {
+    construct("dynamic_exec");
+}
+
+#[test]
+fn module_level_locals_makes_the_module_names_dynamic() {
+    construct("dynamic_locals");
+}
+
+#[test]
+fn vars_makes_the_module_names_dynamic() {
+    construct("dynamic_vars");
+}
+
+#[test]
+#[ignore = "needs attrs in python3 (pip install attrs)"]
+fn attrs_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_attrs");
+}
+
+#[test]
+#[ignore = "needs attrs in python3 (pip install attrs)"]
+fn attrs_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_attrs_eager");
+}
+
+#[test]
+fn command_callback_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_command_callback");
+}
+
+#[test]
+fn command_callback_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_command_callback_eager");
+}
+
+#[test]
+fn dataclass_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_dataclass");
+}
+
+#[test]
+fn dataclass_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_dataclass_eager");
+}
+
+#[test]
+fn a_decorated_handler_whose_decorator_reads_no_annotation_has_them_quoted() {
+    construct("reader_decorated_handler_quoted");
+}
+
+#[test]
+fn get_type_hints_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_get_type_hints");
+}
+
+#[test]
+fn get_type_hints_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_get_type_hints_eager");
+}
+
+#[test]
+fn namedtuple_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_namedtuple");
+}
+
+#[test]
+fn namedtuple_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_namedtuple_eager");
+}
+
+#[test]
+#[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
+fn pydantic_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_pydantic");
+}
+
+#[test]
+#[ignore = "needs .venv-heavy (scripts/heavy-venv.sh)"]
+fn pydantic_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_pydantic_eager");
+}
+
+#[test]
+fn singledispatch_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_singledispatch");
+}
+
+#[test]
+fn singledispatch_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_singledispatch_eager");
+}
+
+#[test]
+fn typeddict_annotations_are_read_at_run_time_with_postponed_annotations() {
+    construct("reader_typeddict");
+}
+
+#[test]
+fn typeddict_annotations_are_read_at_run_time_without_postponed_annotations() {
+    construct("reader_typeddict_eager");
+}
+
+#[test]
+fn decorators_default_arguments_and_class_bodies_run_at_definition() {
+    construct("scope_definition_time");
+}
+
+#[test]
+fn annotations_of_a_function_and_a_class_nested_in_a_function_run_with_the_outer_function() {
+    construct("scope_nested_annotation");
+}
+
+#[test]
+fn a_module_level_assignment_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_assign");
+}
+
+#[test]
+fn a_module_level_augmented_assignment_keeps_the_import_of_the_name() {
+    construct("scope_rebind_augassign");
+}
+
+#[test]
+fn a_module_level_class_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_class");
+}
+
+#[test]
+fn a_module_level_del_of_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_del");
+}
+
+#[test]
+fn a_module_level_except_name_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_except");
+}
+
+#[test]
+fn a_module_level_for_target_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_for");
+}
+
+#[test]
+fn a_second_import_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_import");
+}
+
+#[test]
+fn a_module_level_with_target_that_rebinds_an_imported_name_keeps_the_import() {
+    construct("scope_rebind_with");
+}
+
+#[test]
+fn a_weakref_finalize_callback_never_receives_an_import() {
+    construct("skip_weakref_finalize");
 }

@@ -329,6 +329,24 @@ pub struct LazyModules {
     pub tuple: bool,
 }
 
+/// How a module binds PEP 562's module `__getattr__`, for a rewrite that
+/// has to merge its own lookup with the module's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub enum ModuleGetattr {
+    /// Nothing in the module binds `__getattr__`.
+    #[default]
+    Absent,
+    /// One unconditional, undecorated, synchronous module-level
+    /// `def __getattr__(param)`, and nothing else binds the name.
+    Def {
+        range: ByteRange,
+        param: String,
+    },
+    /// Bound in a way a rewrite cannot prove it can merge with: `why` says
+    /// how (`assigned at line 3`, `decorated`, …), `line` where.
+    Other { why: String, line: u32 },
+}
+
 /// Everything the adapter extracts from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct ParsedModule {
@@ -354,6 +372,7 @@ pub struct ParsedModule {
     pub dynamic_namespace: Vec<DynamicNamespace>,
     pub shutdown_hooks: Vec<ShutdownHook>,
     pub annotation_readers: Vec<AnnotationReader>,
+    pub module_getattr: ModuleGetattr,
     /// What this file reads of other modules' namespaces (with refs only).
     #[serde(skip)]
     pub namespace: crate::NamespaceFacts,

@@ -468,3 +468,22 @@ fn rebindings_dynamic_namespaces_shutdown_hooks_and_annotation_readers_are_found
     let readers: Vec<&str> = m.annotation_readers.iter().map(|a| a.reader.as_str()).collect();
     assert_eq!(readers, ["@dataclass", "subclass of D", "typing.get_type_hints"]);
 }
+
+#[test]
+fn a_module_getattr_is_a_plain_def_only_when_nothing_else_binds_it() {
+    let why = |src: &str| match parse_module(src).module_getattr {
+        ModuleGetattr::Other { why, .. } => why,
+        other => panic!("{other:?} for {src}"),
+    };
+    let plain = parse_module("import x\n\ndef __getattr__(attr: str, /):\n    raise AttributeError(attr)\n\nclass C:\n    __getattr__ = None\n");
+    assert!(matches!(&plain.module_getattr, ModuleGetattr::Def { param, .. } if param == "attr"), "{:?}", plain.module_getattr);
+    let local = parse_module("def f():\n    __getattr__ = 1\n    return __getattr__\n");
+    assert_eq!(local.module_getattr, ModuleGetattr::Absent);
+    assert_eq!(why("def __getattr__(name):\n    pass\n\n\ndef __getattr__(name):\n    pass\n"), "defined 2 times (lines 1, 5)");
+    assert_eq!(why("try:\n    def __getattr__(name):\n        pass\nexcept Exception:\n    pass\n"), "defined under a module-level if/try/with/for at line 2");
+    assert_eq!(why("async def __getattr__(name):\n    pass\n"), "an `async def` at line 1");
+    assert_eq!(why("def __getattr__(name, default=None):\n    pass\n"), "its signature at line 1 is not `(name)`");
+    assert_eq!(why("def __getattr__(name):\n    pass\n\n\ndel __getattr__\n"), "assigned or deleted at line 5");
+    assert_eq!(why("import sys\nsys.modules[__name__].__getattr__ = len\n"), "set as an attribute (`….__getattr__ = …`) at line 2");
+    assert_eq!(why("from m import __getattr__ as __getattr__\n"), "imported at line 1");
+}

@@ -66,7 +66,11 @@ impl Builder<'_> {
         }
         for (f, names) in per_fn {
             self.import_in_function(rec, f, &names);
-            into.push(self.parsed.functions[f].qualname.clone());
+            let qualname = &self.parsed.functions[f].qualname;
+            // A merged module `__getattr__` is listed once.
+            if !into.contains(qualname) {
+                into.push(qualname.clone());
+            }
         }
         self.type_checking_import(rec, &tc_names, &mut notes);
         if quoted > 0 {

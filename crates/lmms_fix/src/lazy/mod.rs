@@ -376,6 +376,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> FileRewrite {
+        self.merge_module_getattr();
         self.insert_function_imports();
         self.insert_type_checking_block();
         self.insert_header();

@@ -12,14 +12,30 @@
 //! client's construction) surfaces at first access instead of at import.
 //! Patching `M.NAME` would no longer reach M's functions, which import their
 //! own binding; `lmms_fix::namespace` therefore keeps a name that anything
-//! patches, rebinds or reads at INIT, and a module that defines its own
-//! `__getattr__` (merging two is not done).
+//! patches, rebinds or reads at INIT.
+//!
+//! A module that already has a `__getattr__` keeps it: when it is one plain
+//! `def __getattr__(name)` ([`lmms_python::ModuleGetattr::Def`]), the
+//! lookup of the moved names goes at the top of its body, before the user's
+//! first statement, and every other name falls through to the user's code
+//! unchanged (its `AttributeError` messages, its own lazy names, its
+//! recursion through `__getattr__`). A `__dir__` is left as it is: it
+//! cannot read the module's globals (`globals()`/`vars()` would have made
+//! the namespace dynamic and refused the move), so `dir(M)` is unchanged.
+//! The block's own locals are `_lmms_`-prefixed, and the moved names it
+//! binds are locals the move gives the function anyway when it reads them;
+//! its imports stay in `__getattr__`, so the next run still counts them as
+//! loading at INIT ([`crate::namespace::init_files`]). Any other binding of
+//! `__getattr__` (assigned, imported, conditional, decorated) is refused by
+//! `lmms_fix::namespace` with the way it is bound.
 //!
 //! The function goes at the end of the module: it is only consulted after a
 //! normal lookup fails, and no code of M reads the moved name at import time
 //! (that would have blocked the move). Its body writes no `globals()` (which
 //! would mark the module's namespace dynamic for the next run): it stores
 //! through `sys.modules[__name__]`.
+
+use lmms_python::ModuleGetattr;
 
 use super::Builder;
 use crate::edit::Edit;
@@ -35,6 +51,44 @@ impl Builder<'_> {
             into.push("__getattr__".into());
         }
         notes.push(format!("`{name}` stays a module attribute through `__getattr__` (PEP 562), built on first access"));
+    }
+
+    /// The module has its own plain `def __getattr__`: queue the lookup of
+    /// the moved names at the top of its body, ahead of the imports the move
+    /// itself puts there.
+    pub(super) fn merge_module_getattr(&mut self) {
+        if self.getattr_entries.is_empty() {
+            return;
+        }
+        let ModuleGetattr::Def { range, param } = &self.parsed.module_getattr else { return };
+        let Some(f) = self.parsed.functions.iter().position(|d| d.qualname == "__getattr__" && d.range == *range) else {
+            return;
+        };
+        let unit = self.parsed.functions[f].body_indent.clone();
+        let at = |level: usize, line: &str| format!("{}{line}", unit.repeat(level));
+        let entries = std::mem::take(&mut self.getattr_entries);
+        let names: Vec<String> = entries.iter().map(|(n, _)| format!("{n:?}")).collect();
+        let test = if names.len() == 1 {
+            format!("{param} == {}", names[0])
+        } else {
+            format!("{param} in ({})", names.join(", "))
+        };
+        let mut block =
+            vec![format!("if {test}:  # lmms fix: moved out of import time, built on first access (PEP 562)")];
+        for (i, (name, lines)) in entries.iter().enumerate() {
+            let (level, kw) = if entries.len() == 1 { (1, None) } else { (2, Some(if i == 0 { "if" } else { "elif" })) };
+            if let Some(kw) = kw {
+                block.push(at(1, &format!("{kw} {param} == {name:?}:")));
+            }
+            for l in lines {
+                let l = l.strip_prefix("value = ").map_or_else(|| l.clone(), |v| format!("_lmms_value = {v}"));
+                block.push(at(level, &l));
+            }
+        }
+        block.push(at(1, "import sys as _lmms_sys"));
+        block.push(at(1, &format!("setattr(_lmms_sys.modules[__name__], {param}, _lmms_value)")));
+        block.push(at(1, "return _lmms_value"));
+        self.fn_lines.entry(f).or_default().splice(0..0, block);
     }
 
     pub(super) fn insert_module_getattr(&mut self) {

@@ -20,6 +20,7 @@ mod dunder_all;
 mod imports;
 pub(crate) mod namespace;
 mod lazy_modules;
+mod module_getattr;
 mod scope;
 
 use calls::chain_root;
@@ -164,6 +165,7 @@ impl<'a> Extractor<'a> {
     pub(crate) fn run(mut self, body: &'a [Stmt]) -> ParsedModule {
         self.out.future_annotations = body.iter().any(is_future_annotations);
         self.out.lazy_modules = lazy_modules::lazy_modules(body);
+        self.out.module_getattr = module_getattr::module_getattr(body, self.source);
         if self.opts.refs {
             collect_module_import_names(body, &mut self.import_names);
             self.import_names.extend_from_slice(&self.star_bound);
