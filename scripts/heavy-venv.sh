@@ -10,8 +10,8 @@ base_python="$("$base_python" -c 'import sys; print(sys.executable)')"
 if [ ! -x "$venv/bin/python" ]; then
   "$base_python" -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c 'import boto3, requests, pandas, websocket, jmespath, pydantic, pytest' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import boto3, requests, pandas, websocket, jmespath, pydantic, pytest, attrs' 2>/dev/null; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r "$here/examples/heavy_app/requirements.txt" pytest
+    -r "$here/examples/heavy_app/requirements.txt" pytest attrs==26.1.0
 fi
 echo "$venv/bin/python"

@@ -379,13 +379,13 @@ fn vars_makes_the_module_names_dynamic() {
 }
 
 #[test]
-#[ignore = "needs attrs in python3 (pip install attrs)"]
+#[ignore = "needs .venv-heavy with attrs (scripts/heavy-venv.sh)"]
 fn attrs_annotations_are_read_at_run_time_with_postponed_annotations() {
     construct("reader_attrs");
 }
 
 #[test]
-#[ignore = "needs attrs in python3 (pip install attrs)"]
+#[ignore = "needs .venv-heavy with attrs (scripts/heavy-venv.sh)"]
 fn attrs_annotations_are_read_at_run_time_without_postponed_annotations() {
     construct("reader_attrs_eager");
 }
