@@ -21,16 +21,26 @@
 //! would mark the module's namespace dynamic for the next run): it stores
 //! through `sys.modules[__name__]`.
 
-use super::Builder;
+use lmms_python::ByteRange;
+
+use super::{Builder, Written};
 use crate::edit::Edit;
 
 impl Builder<'_> {
     /// Keep `name` reachable: `lines` bind `value` to it inside `__getattr__`.
-    pub(super) fn keep_reachable(&mut self, name: &str, lines: Vec<String>, into: &mut Vec<String>, notes: &mut Vec<String>) {
-        if self.getattr_entries.iter().any(|(n, _)| n == name) {
+    /// `origin`: the statement the first line (an import) was moved from.
+    pub(super) fn keep_reachable(
+        &mut self,
+        name: &str,
+        lines: Vec<String>,
+        origin: Option<ByteRange>,
+        into: &mut Vec<String>,
+        notes: &mut Vec<String>,
+    ) {
+        if self.getattr_entries.iter().any(|(n, _, _)| n == name) {
             return;
         }
-        self.getattr_entries.push((name.to_string(), lines));
+        self.getattr_entries.push((name.to_string(), lines, origin));
         if !into.iter().any(|i| i == "__getattr__") {
             into.push("__getattr__".into());
         }
@@ -46,9 +56,13 @@ impl Builder<'_> {
             "def __getattr__(name):".to_string(),
             "    \"\"\"Names lmms fix moved out of import time, built on first access (PEP 562).\"\"\"".to_string(),
         ];
-        for (i, (name, lines)) in self.getattr_entries.iter().enumerate() {
+        let mut firsts: Vec<(usize, ByteRange)> = Vec::new();
+        for (i, (name, lines, origin)) in self.getattr_entries.iter().enumerate() {
             let kw = if i == 0 { "if" } else { "elif" };
             body.push(format!("    {kw} name == {name:?}:"));
+            if let Some(o) = origin {
+                firsts.push((body.len(), *o));
+            }
             body.extend(lines.iter().map(|l| format!("        {l}")));
         }
         body.push("    else:".into());
@@ -61,6 +75,12 @@ impl Builder<'_> {
         // Two blank lines before the `def`, whatever the file ended with.
         let lead = if src.is_empty() { String::new() } else { nl.repeat(3usize.saturating_sub(trailing).max(1)) };
         let text = format!("{lead}{}{nl}", body.join(nl));
+        let end = src.len() as u32;
+        for (line, origin) in firsts {
+            let before: usize = body[..line].iter().map(|l| l.len() + nl.len()).sum();
+            let offset = (lead.len() + before + "        ".len()) as u32;
+            self.written.push(Written { origin, edit_start: end, edit_end: end, offset });
+        }
         self.edits.push(Edit::insertion(src.len() as u32, text));
     }
 }
