@@ -5,9 +5,10 @@
 //! `--unsafe-fixes`, fixed the same way, and then
 //! - the modules the estimate takes off INIT are exactly the ones the fixed
 //!   tree's profile no longer loads;
-//! - the predicted INIT, as a ratio to today's in the profile's series, is
-//!   within 10% of the ratio `lmms bench --against HEAD` measures between
-//!   the fixed tree and today's, interleaved.
+//! - the time the estimate takes off today's INIT (both from the profile's
+//!   series) is within 10% (or, on a busy machine, the bench's own MAD) of
+//!   what `lmms bench --against HEAD` measures between today's tree and the
+//!   fixed one, interleaved.
 
 mod common;
 
@@ -64,12 +65,22 @@ fn the_fast_estimate_takes_off_init_what_the_fixed_tree_no_longer_loads() {
     assert!(off.contains("bigexport") && off.contains("httplib"), "{off:?}");
     assert_eq!(off, gone, "the estimate's modules off INIT vs the fixed tree's profile");
 
-    let bench = lmms(app, &["bench", "--against", "HEAD", "--runs", "5", "--python", "python3", "--format", "json"]);
+    // The time the fix takes off INIT, predicted and measured: the part of
+    // INIT the fix changes. (The ratios themselves move with the machine's
+    // load between the two series: what stays is mostly start-up CPU here.)
+    let bench = lmms(app, &["bench", "--against", "HEAD", "--runs", "10", "--python", "python3", "--format", "json"]);
     let init = bench["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "init").unwrap();
-    let measured = init["ratio"].as_f64().unwrap();
+    let (today_ms, after_ms) = (&init["baseline"], &init["current"]);
+    let measured = today_ms["median"].as_f64().unwrap() - after_ms["median"].as_f64().unwrap();
+    // On a busy machine the bench's own spread can exceed 10%: the saving
+    // must then be within it (the sleeps this fixture moves are 200 ms).
+    let noise = today_ms["mad"].as_f64().unwrap() + after_ms["mad"].as_f64().unwrap();
     let p = &plan["prediction"];
     assert_eq!(p["series"], "profile");
-    let predicted = p["predicted_init_ms"].as_f64().unwrap() / p["current_init_ms"].as_f64().unwrap();
-    let error = predicted / measured - 1.0;
-    assert!(error.abs() <= 0.10, "predicted ratio {predicted:.3} vs measured {measured:.3} ({:+.1}%)", 100.0 * error);
+    let predicted = p["current_init_ms"].as_f64().unwrap() - p["predicted_init_ms"].as_f64().unwrap();
+    let tolerance = (0.10 * measured).max(noise);
+    assert!(
+        (predicted - measured).abs() <= tolerance,
+        "saved: predicted {predicted:.1} ms vs measured {measured:.1} ms (tolerance {tolerance:.1} ms)"
+    );
 }
