@@ -4,7 +4,7 @@ For each project under corpus/ (installed and cached by run.py, whose helpers th
 is a git repository with today's tree committed:
 
   profile -> usage (events, when the project has them) -> plan --simulate --unsafe-fixes -> plan
-  -> fix --unsafe-fixes -> bench --against HEAD (today's tree and the fixed one, interleaved)
+  -> fix --unsafe-fixes -> bench --against HEAD (today's tree and the fixed one, interleaved) -> profile (fixed tree)
 
 and records three predictions of INIT after the fix, each from its own series: the plan's fast estimate
 (`prediction` of `lmms plan`, series `profile`), `--simulate`'s (series `simulate`: the fix applied in a shadow copy
@@ -55,6 +55,20 @@ def error_pct(pred: dict | None, measured: dict | None) -> float | None:
     return round(100.0 * ((pred["predicted_init_ms"] / pred["current_init_ms"]) / measured["ratio"] - 1.0), 1)
 
 
+def off_init(today, after, plan) -> dict | None:
+    """The modules today's profile has and the fixed tree's does not, against the plan's `off_init`: how many, and
+    the median self ms (today's profile) the estimate missed or wrongly took off."""
+    if not today or not after or not plan or "off_init" not in plan:
+        return None
+    self_ms = {m["name"]: m["self_ms"]["median"] for m in today.get("modules", [])}
+    gone = set(self_ms) - {m["name"] for m in after.get("modules", [])}
+    predicted = set(plan["off_init"]) & set(self_ms)
+    ms = lambda names: round(sum(self_ms[n] for n in names), 1)
+    return {"measured": len(gone), "predicted": len(predicted), "measured_ms": ms(gone), "predicted_ms": ms(predicted),
+            "missed": sorted(gone - predicted), "missed_ms": ms(gone - predicted),
+            "extra": sorted(predicted - gone), "extra_ms": ms(predicted - gone)}
+
+
 def git(copy: Path, *args: str) -> None:
     subprocess.run(["git", "-c", "user.name=lmms", "-c", "user.email=lmms@localhost", "-c", "commit.gpgsign=false",
                     *args], cwd=copy, check=True, capture_output=True)
@@ -90,6 +104,7 @@ def run_project(p: corpus.Project, binary: str, work: Path, runs: int) -> dict:
     corpus.log(p.name, "profile")
     _, doc = lmms("profile", ["profile", "--runs", str(runs), "--format", "json"])
     res["profile_init_ms"] = corpus.init_median(doc)
+    today = doc
     if (copy / "events").is_dir():
         lmms("usage", ["usage", "--events", "events", "--format", "json"])
     corpus.log(p.name, "plan --simulate")
@@ -97,6 +112,7 @@ def run_project(p: corpus.Project, binary: str, work: Path, runs: int) -> dict:
     res["simulate"] = prediction(doc)
     # The fast plan last: it is the plan.json fix applies, as in a user's loop.
     _, doc = lmms("plan", ["plan", "--unsafe-fixes", "--format", "json"])
+    plan_doc = doc
     res["estimate"] = prediction(doc)
     res["moves_planned"] = sum(1 for i in (doc or {}).get("imports", []) if i.get("strategy") == "function-level"
                                and i.get("current") == "module-level")
@@ -107,6 +123,10 @@ def run_project(p: corpus.Project, binary: str, work: Path, runs: int) -> dict:
     corpus.log(p.name, "bench --against HEAD")
     _, doc = lmms("bench", ["bench", "--against", "HEAD", "--runs", str(runs), "--format", "json"])
     res["measured"] = bench_init(doc)
+    # Which modules the fixed tree no longer loads, against the estimate's `off_init`: a set, so it does not move
+    # with the machine's load as the timings do.
+    _, after = lmms("profile-after", ["profile", "--runs", "3", "--format", "json"])
+    res["off_init"] = off_init(today, after, plan_doc)
     res["estimate_error_pct"] = error_pct(res["estimate"], res["measured"])
     res["simulate_error_pct"] = error_pct(res["simulate"], res["measured"])
     res["seconds"] = round(time.monotonic() - t0, 1)
@@ -130,11 +150,20 @@ def pred(p) -> str:
     return "—" if not p else f"{ms(p['predicted_init_ms'])} (of {ms(p['current_init_ms'])})"
 
 
+def sets(o) -> str:
+    if not o:
+        return "—"
+    text = f"{o['predicted']} / {o['measured']}"
+    if o["missed"] or o["extra"]:
+        text += f" (**missed {o['missed_ms']:.1f} ms, extra {o['extra_ms']:.1f} ms**)"
+    return text
+
+
 def markdown(doc: dict) -> str:
     lines = [
         "| project | moves (planned / made) | today (bench) | after `fix` (bench) | estimate: after (of today) | "
-        "error | `--simulate`: after (of today) | error |",
-        "|---|---|---|---|---|---|---|---|",
+        "error | `--simulate`: after (of today) | error | off INIT: estimate / fixed tree (modules) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in doc["projects"]:
         if r.get("error"):
@@ -146,7 +175,8 @@ def markdown(doc: dict) -> str:
             f"| {r['project']} ({r['sdist'].split('==')[1]}) | {r.get('moves_planned', '—')} / "
             f"{'—' if moved is None else moved} | {ms(m.get('today_ms'))} ± {ms(m.get('today_mad_ms'))} | "
             f"{ms(m.get('after_ms'))} ± {ms(m.get('after_mad_ms'))} | {pred(r.get('estimate'))} | "
-            f"{pct(r.get('estimate_error_pct'))} | {pred(r.get('simulate'))} | {pct(r.get('simulate_error_pct'))} |")
+            f"{pct(r.get('estimate_error_pct'))} | {pred(r.get('simulate'))} | {pct(r.get('simulate_error_pct'))} | "
+            f"{sets(r.get('off_init'))} |")
     lines += [
         "",
         f"ms, medians; `lmms profile`/`plan --simulate`/`bench` with `--runs {doc['runs']}` ({doc['measured_at']}, "
@@ -154,7 +184,8 @@ def markdown(doc: dict) -> str:
         "`--simulate`: `lmms plan --simulate --unsafe-fixes`'s (series `simulate`); after `fix`: "
         "`lmms bench --against HEAD` after `lmms fix --unsafe-fixes`, interleaved with today's tree. Each prediction "
         "comes with its own series' today, so the error compares ratios: (after / today predicted) / (paired ratio "
-        f"measured) − 1; bold beyond ±{TOLERANCE_PCT:.0f}%.",
+        f"measured) − 1; bold beyond ±{TOLERANCE_PCT:.0f}%. Off INIT: the modules the estimate takes off (`off_init`) "
+        "and those today's profile has and `lmms profile` of the fixed tree does not.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -23,5 +23,5 @@ pub mod write;
 
 pub use diff::{paint_diff, unified_diff};
 pub use edit::{apply_edits, apply_fixes, Applicability, Edit, Fix, FixError};
-pub use lazy::{rewrite, rewrite_keeping, FileRewrite, Move, MoveKind, Options, Request, Skip, SkipReason, Target};
+pub use lazy::{rewrite, rewrite_keeping, FileRewrite, Move, MoveKind, Options, Request, Skip, SkipReason, Target, Written};
 pub use write::{write_atomic, WriteError};

@@ -219,6 +219,7 @@ pub fn run_with(
     let mut pending: Vec<(usize, PathBuf, String, String)> = Vec::new();
     // The edits of each file to be written, keyed like plan ids' paths.
     let mut applied_edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
+    let mut written_ids: BTreeMap<String, Vec<(ByteRange, String)>> = BTreeMap::new();
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
         let (source, parsed) = match &graph.files[fi].parsed {
@@ -320,6 +321,7 @@ pub fn run_with(
             read_only += 1;
             continue;
         }
+        written_ids.insert(shown.clone(), written_statements(&shown, &rw.written, fix.edits(), &reparsed));
         pending.push((reports.len(), w.path.clone(), source.to_string(), after));
         applied_edits.insert(shown.clone(), fix.edits().to_vec());
         reports.push(FileReport { path: shown, moves: rw.moves, skips: rw.skips, status: "diff", error: None, diff });
@@ -327,7 +329,7 @@ pub fn run_with(
     let verification = crate::verify::write_phase(input, runner, progress, &mut reports, &pending)?;
     if let Selection::Plan(plan_path) = &input.selection {
         applied_edits.retain(|path, _| reports.iter().any(|r| r.status == "written" && &r.path == path));
-        follow_plan(plan_path, &applied_edits, &mut walk_notes);
+        follow_plan(plan_path, &applied_edits, &written_ids, &mut walk_notes);
     }
 
     let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -458,7 +460,12 @@ fn read_profile_ms(path: &Path) -> BTreeMap<String, f64> {
 /// so the next `lmms fix` finds the rows it skipped instead of calling them
 /// stale. A plan that cannot be rewritten stays as it was, with a note: the
 /// sources are already written and the next run says which rows are stale.
-fn follow_plan(plan_path: &Path, edits: &BTreeMap<String, Vec<Edit>>, notes: &mut Vec<String>) {
+fn follow_plan(
+    plan_path: &Path,
+    edits: &BTreeMap<String, Vec<Edit>>,
+    written: &BTreeMap<String, Vec<(ByteRange, String)>>,
+    notes: &mut Vec<String>,
+) {
     if edits.is_empty() {
         return;
     }
@@ -466,11 +473,32 @@ fn follow_plan(plan_path: &Path, edits: &BTreeMap<String, Vec<Edit>>, notes: &mu
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()))
         .and_then(|mut plan| {
-            crate::replan::remap_plan_ids(&mut plan, edits);
+            crate::replan::remap_plan_ids(&mut plan, edits, written);
             serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())
         })
         .and_then(|text| lmms_config::write_atomic(plan_path, format!("{text}\n").as_bytes()).map_err(|e| e.to_string()));
     if let Err(e) = updated {
         notes.push(format!("{}: import ids not updated after the rewrite ({e}); re-run `lmms plan`", plan_path.display()));
     }
+}
+
+/// The ids (`path:start-end` in the rewritten file) of the import statements
+/// the rewrite wrote into functions, each with the statement it came from:
+/// what a plan row names once its statement moved, so `lmms check` finds the
+/// row of an import `fix` wrote. A position that does not start an import in
+/// the re-parsed file is not named.
+fn written_statements(
+    shown: &str,
+    written: &[crate::Written],
+    edits: &[Edit],
+    after: &lmms_python::ParsedModule,
+) -> Vec<(ByteRange, String)> {
+    written
+        .iter()
+        .filter_map(|w| {
+            let at = w.position(edits)?;
+            let rec = after.imports.iter().find(|r| r.range.start == at)?;
+            Some((w.origin, rec.id(shown).to_string()))
+        })
+        .collect()
 }

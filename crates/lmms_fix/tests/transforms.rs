@@ -154,6 +154,18 @@ fn run_fixture(name: &str, expect: Option<Option<Applicability>>) {
     };
     let reparsed = parse_module(&after);
     assert!(reparsed.syntax_errors.is_empty(), "output does not parse: {:?}\n{after}", reparsed.syntax_errors);
+    // Every import the rewrite says it wrote into a function starts there in
+    // the output, and comes from a statement it moved (plan rows find it).
+    let edits = rw.fix.as_ref().map(|f| f.edits().to_vec()).unwrap_or_default();
+    for w in &rw.written {
+        let at = w.position(&edits).unwrap();
+        let rec = reparsed.imports.iter().find(|r| r.range.start == at);
+        assert!(
+            rec.is_some_and(|r| matches!(r.scope, lmms_python::ImportScope::Function { .. })),
+            "no function-level import starts at {at} for {w:?}:\n{after}"
+        );
+        assert!(rw.moves.iter().any(|m| m.statement == w.origin), "{w:?} comes from no move");
+    }
     let again = rewrite(&after, &reparsed, &requests(&after, &reparsed, &asks), &opts);
     if let Some(f) = &again.fix {
         let twice = apply_fixes(&after, [f]).unwrap();

@@ -146,9 +146,49 @@ fn module_deps(env: &Environment, module: &str) -> DepsResult {
     let Some((path, is_package)) = locate(env, module) else {
         return Ok(Vec::new());
     };
+    file_deps(module, &path, is_package, &|m: &str| locate(env, m).is_some())
+}
+
+impl InstalledGraph {
+    /// The import-time edges of modules whose files are already known
+    /// (`(module, file)`, as a profile records them: stdlib and
+    /// site-packages alike), read in parallel; no walk. `is_module` says
+    /// whether `from a import b` names the module `a.b`. A file that is not
+    /// Python source (an extension module) has no edges.
+    pub fn from_files(files: Vec<(String, PathBuf)>, is_module: &(dyn Fn(&str) -> bool + Sync)) -> InstalledGraph {
+        let results: Vec<(String, DepsResult)> = crate::parse_pool().install(|| {
+            files
+                .into_par_iter()
+                .filter(|(_, path)| path.extension().is_some_and(|e| e == "py"))
+                .map(|(m, path)| {
+                    let is_package = path.file_name().is_some_and(|n| n == "__init__.py");
+                    let r = file_deps(&m, &path, is_package, is_module);
+                    (m, r)
+                })
+                .collect()
+        });
+        let mut g = InstalledGraph::default();
+        for (m, r) in results {
+            match r {
+                Ok(deps) => {
+                    g.deps.insert(m, deps);
+                }
+                Err(p) => g.problems.push(p),
+            }
+        }
+        g
+    }
+
+    /// Modules with edges, for callers that build a graph of their own.
+    pub fn from_deps(deps: impl IntoIterator<Item = (String, Vec<String>)>) -> InstalledGraph {
+        InstalledGraph { deps: deps.into_iter().collect(), ..InstalledGraph::default() }
+    }
+}
+
+fn file_deps(module: &str, path: &std::path::Path, is_package: bool, is_module: &dyn Fn(&str) -> bool) -> DepsResult {
     let (_, parsed) =
-        lmms_python::read_and_parse_with(&path, lmms_python::Extract::IMPORTS_ONLY)
-            .map_err(|e| (path.clone(), e.to_string()))?;
+        lmms_python::read_and_parse_with(path, lmms_python::Extract::IMPORTS_ONLY)
+            .map_err(|e| (path.to_path_buf(), e.to_string()))?;
     let mut out: Vec<String> = Vec::new();
     let mut push = |name: &str| {
         for m in crate::loaded_modules(name) {
@@ -157,7 +197,6 @@ fn module_deps(env: &Environment, module: &str) -> DepsResult {
             }
         }
     };
-    let is_module = |m: &str| locate(env, m).is_some();
     for rec in parsed.imports.iter().filter(|r| runs_at_import(r)) {
         let base = if rec.is_from {
             match crate::statement_base(Some(module), is_package, rec) {
@@ -168,7 +207,7 @@ fn module_deps(env: &Environment, module: &str) -> DepsResult {
             String::new()
         };
         for n in &rec.names {
-            push(&crate::alias_module(&base, n, &is_module));
+            push(&crate::alias_module(&base, n, is_module));
         }
         if rec.is_from {
             push(&base);

@@ -240,3 +240,41 @@ pub fn fmt_ms(ms: f64) -> String {
 pub fn fmt_pct(f: f64) -> String {
     format!("{:.0}%", f * 100.0)
 }
+
+/// The plan's decision per statement: the rows of `.lmms/plan.json` by
+/// their statement `id` (`path:start-end`, project-relative). A rule that
+/// judges an import the plan has a row for reads the row's cost and
+/// decision instead of deriving its own, so `check` and `plan` (and the
+/// `# lazy:` figure `fix` copies from the row) speak with one voice.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRows {
+    by_id: HashMap<String, Vec<lmms_plan::PlannedImport>>,
+}
+
+impl PlanRows {
+    pub fn new(plan: &lmms_plan::PlanDoc) -> PlanRows {
+        PlanRows::from_rows(plan.imports.iter().cloned())
+    }
+
+    pub fn from_rows(rows: impl IntoIterator<Item = lmms_plan::PlannedImport>) -> PlanRows {
+        let mut by_id: HashMap<String, Vec<lmms_plan::PlannedImport>> = HashMap::new();
+        for r in rows {
+            // A moved row is found by the statements `fix` wrote for it.
+            let ids = (!r.id.is_empty()).then(|| r.id.clone()).into_iter().chain(r.written.iter().cloned());
+            for id in ids.collect::<Vec<_>>() {
+                by_id.entry(id).or_default().push(r.clone());
+            }
+        }
+        PlanRows { by_id }
+    }
+
+    /// The row of statement `id` for the module it loads (one statement
+    /// `import a, b` has a row per module, named by the graph's resolution).
+    pub fn row(&self, id: &str, module: &str) -> Option<&lmms_plan::PlannedImport> {
+        self.by_id.get(id)?.iter().find(|r| r.module == module)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}

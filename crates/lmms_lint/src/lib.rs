@@ -30,7 +30,7 @@ use lmms_python::{ByteRange, LineIndex, ParsedModule};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use data::{Cost, CostSource, Costs, Usage, UsageError};
+pub use data::{Cost, CostSource, Costs, PlanRows, Usage, UsageError};
 pub use fast_path::add_fast_path;
 pub use select::{PerFileIgnoreError, PerFileIgnores, Selection, SelectionError};
 
@@ -279,6 +279,8 @@ pub struct Settings {
     /// Import-time edges inside installed packages, for LMM002 chains
     /// through third-party code.
     pub installed: Option<Arc<InstalledGraph>>,
+    /// `.lmms/plan.json`'s rows by statement id (LMM003 reads its verdict).
+    pub plan: PlanRows,
 }
 
 /// A finding before positions are computed.

@@ -143,6 +143,37 @@ fn over_lazy_imports_need_measurements() {
     );
 }
 
+/// A plan row for statement `id` of `app.py`.
+fn plan_row(id: &str, module: &str, ms: f64, strategy: &str) -> lmms_plan::PlannedImport {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("app.py:{id}"), "path": "app.py", "line": 2, "module": module, "import_ms": ms, "usage": 0.5,
+        "tier": 1, "strategy": strategy, "reason": "", "blocked_by": [], "current": "function-level",
+        "origin": "third-party", "loaded_by": null, "models": null, "disagreement": null, "pinned": false
+    }))
+    .unwrap()
+}
+
+#[test]
+fn over_lazy_reads_the_plans_row_for_the_same_statement_instead_of_its_own_figure() {
+    // By the heavy table json is cheap (1 ms) and yaml is not (40 ms); the
+    // plan, which decided from the profile, says the opposite for these
+    // two statements, and check repeats the plan's verdict and figure.
+    let src = "def f():\n    import json\n    import yaml\n";
+    let (json, yaml) = (src.find("import json").unwrap(), src.find("import yaml").unwrap());
+    let id = |start: usize, len: usize| format!("{start}-{}", start + len);
+    let rows = [
+        plan_row(&id(json, "import json".len()), "json", 12.0, "function-level"),
+        plan_row(&id(yaml, "import yaml".len()), "yaml", 3.5, "module-level"),
+    ];
+    let out = run(&[("app.py", src)], |s| s.plan = PlanRows::from_rows(rows));
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].starts_with("app.py:3:5 LMM003"), "{}", out[0]);
+    assert!(out[0].contains("kept at module level by `lmms plan` (3.5 ms, used by 50%)"), "{}", out[0]);
+    // Without the plan, the rule judges by its own figures again.
+    let alone = run(&[("app.py", src)], |_| {});
+    assert!(alone.len() == 1 && alone[0].starts_with("app.py:2:5 LMM003"), "{alone:#?}");
+}
+
 #[test]
 fn loop_imports_and_import_time_calls_are_reported() {
     let out = run(&[("app.py", "import boto3\nimport json\nS3 = boto3.client('s3')\nX = json.dumps({})\ndef f(rows):\n    for r in rows:\n        import decimal\n")], |s| {

@@ -63,7 +63,7 @@ pub(crate) fn kept_by_fix(kind: BlockerKind, unsafe_fixes: bool) -> bool {
 
 /// `file:line` of a project file that does `from module import name`: a
 /// reader of the name the getter rewrite would take away, so the fix keeps it.
-fn imported_elsewhere(files: &[SourceFile], module: &str, name: &str) -> Option<String> {
+pub(crate) fn imported_elsewhere(files: &[SourceFile], module: &str, name: &str) -> Option<String> {
     files.iter().filter(|f| f.module != module).find_map(|f| {
         f.parsed.imports.iter().find_map(|rec| {
             let base = lmms_graph::statement_base(Some(&f.module), f.is_package, rec)?;

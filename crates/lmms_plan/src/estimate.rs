@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_config::Config;
+use lmms_graph::InstalledGraph;
 use lmms_profile::doc::{Origin, ProfileDoc};
 
-use crate::marginal::Attribution;
-use crate::plan::{BlockerKind, PlannedImport, SourceFile};
+use crate::after_fix::{loaded_after_fix, Code};
+use crate::plan::{BlockerKind, Placement, PlannedImport, SourceFile};
 use crate::policy::{fmt_ms, r3, ContainerCost, ContainerSource, PolicyContext, SeedsCost, Strategy};
 use crate::solve::eager_rows;
 
@@ -30,37 +31,41 @@ pub(crate) struct Estimate {
     pub hot_set: Vec<String>,
     pub estimated_init_ms: f64,
     pub own_time_excluded: Vec<String>,
+    /// The profiled modules the estimate expects to load no more at INIT.
+    pub off_init: Vec<String>,
 }
 
-/// The hot set and the estimated INIT: today's median minus what the
-/// deferred modules cost in the entry's profile, and minus their share of
-/// what the profile's medians leave unaccounted ([`unaccounted_ms`]).
-pub(crate) fn estimate(
-    rows: &[PlannedImport],
-    file_of: &BTreeMap<&str, &SourceFile>,
-    profile: &ProfileDoc,
-    attribution: &Attribution<'_>,
-    project: &BTreeSet<&str>,
-    notes: &mut Vec<String>,
-) -> Estimate {
+/// What the estimate reads besides the rows.
+pub(crate) struct EstimateInputs<'a> {
+    pub file_of: &'a BTreeMap<&'a str, &'a SourceFile>,
+    pub files: &'a [SourceFile],
+    pub profile: &'a ProfileDoc,
+    pub project: &'a BTreeSet<&'a str>,
+    pub libraries: Option<&'a InstalledGraph>,
+    pub unsafe_fixes: bool,
+}
+
+/// The hot set and the estimated INIT, all from the profile's series:
+/// today's median minus the median self time of exactly the modules that
+/// no longer load at INIT after the fix ([`crate::after_fix`]), and minus
+/// their share of what the profile's medians leave unaccounted
+/// ([`unaccounted_ms`]).
+pub(crate) fn estimate(rows: &[PlannedImport], inp: &EstimateInputs<'_>, notes: &mut Vec<String>) -> Estimate {
+    let EstimateInputs { file_of, files, profile, project, libraries, unsafe_fixes } = *inp;
     let entry = profile.entry_module();
-    let (rows, kept) = as_fix_writes(rows, file_of);
+    let (rows, kept) = as_fix_writes(rows, file_of, files, unsafe_fixes);
     if kept > 0 {
-        notes.push(format!(
-            "{kept} deferred import(s) are a package's re-exports or sit in a module whose names are dynamic (`globals()`, `eval`, …): `lmms fix` keeps them, so the estimates count them eager"
-        ));
+        let what = if unsafe_fixes {
+            "sit in a module whose names are dynamic (`globals()`, `eval`, …) or that defines its own `__getattr__`"
+        } else {
+            "are a package's re-exports, are imported by name from another project file, or sit in a module whose names are dynamic (`globals()`, `eval`, …)"
+        };
+        notes.push(format!("{kept} deferred import(s) {what}: `lmms fix` keeps them, so the estimates count them eager"));
     }
     let rows = &rows[..];
-    let eager = eager_rows(rows, entry, project, &crate::rows::loaded_by_name(profile, project));
+    let loaded_by_name = crate::rows::loaded_by_name(profile, project);
+    let eager = eager_rows(rows, entry, project, &loaded_by_name);
     let hot_set: BTreeSet<String> = eager.iter().map(|&i| rows[i].module.clone()).collect();
-    let keys: BTreeSet<String> = rows.iter().flat_map(|r| r.keys.iter().cloned()).collect();
-    let hot_keys: BTreeSet<String> = eager.iter().flat_map(|&i| rows[i].keys.iter().cloned()).collect();
-    let covering: BTreeSet<String> = hot_keys
-        .iter()
-        .filter(|k| !project.contains(k.as_str()))
-        .cloned()
-        .collect();
-    let dropped = attribution.dropped_ms(&keys, &hot_keys, &covering);
     // A module-level call on a deferred library (`S3 = boto3.client(...)`)
     // runs inside its module's own (self) time; the plan moves it out of
     // INIT, and the profile cannot say how much of that self time it was.
@@ -77,9 +82,16 @@ pub(crate) fn estimate(
         .collect();
     own_time_excluded.sort();
     own_time_excluded.dedup();
+    let calls_moved: BTreeSet<String> = own_time_excluded.iter().cloned().collect();
+    let code = Code { profile, file_of, project, libraries, calls_moved: &calls_moved, loaded_by_name: &loaded_by_name };
+    let loaded = loaded_after_fix(rows, &code);
+    let off_init: Vec<String> =
+        profile.modules.iter().filter(|m| !loaded.contains(&m.name)).map(|m| m.name.clone()).collect();
+    let dropped: f64 = profile.modules.iter().filter(|m| !loaded.contains(&m.name)).map(|m| m.self_ms.median).sum();
     let excluded_ms: f64 = own_time_excluded
         .iter()
         .filter_map(|m| profile.module(m))
+        .filter(|m| loaded.contains(&m.name))
         .map(|m| m.self_ms.median)
         .sum();
     if !own_time_excluded.is_empty() {
@@ -94,27 +106,37 @@ pub(crate) fn estimate(
     let share = if tree_ms > 0.0 { (removed / tree_ms).min(1.0) } else { 0.0 };
     // No change to imports makes INIT faster than starting the interpreter.
     let estimated = (profile.init_ms.median - removed - unaccounted * share).max(profile.floor_ms.median).max(0.0);
-    Estimate { hot_set: hot_set.into_iter().collect(), estimated_init_ms: r3(estimated), own_time_excluded }
+    Estimate { hot_set: hot_set.into_iter().collect(), estimated_init_ms: r3(estimated), own_time_excluded, off_init }
 }
 
-/// The rows as `lmms fix` will act on them. Two of fix's rules keep an
-/// import whatever the decision: a package `__init__.py`'s re-export (a
-/// public name the file never uses) has no function to move into and is the
-/// package's API, and no import moves in a module that uses `globals()`,
-/// `eval`, `exec`, `vars()` or `locals()`. Returns the rows and how many were
-/// kept so.
-fn as_fix_writes(rows: &[PlannedImport], file_of: &BTreeMap<&str, &SourceFile>) -> (Vec<PlannedImport>, usize) {
+/// The rows as `lmms fix` will act on them. Some of fix's rules keep an
+/// import whatever the decision: no import moves in a module that uses
+/// `globals()`, `eval`, `exec`, `vars()` or `locals()`; and a binding other
+/// modules read (a package `__init__.py`'s re-export, a name another project
+/// file imports from this module) stays, unless `--unsafe-fixes` serves it
+/// through a PEP 562 `__getattr__` (not in a module that defines its own).
+/// Returns the rows and how many were kept so.
+fn as_fix_writes(
+    rows: &[PlannedImport],
+    file_of: &BTreeMap<&str, &SourceFile>,
+    files: &[SourceFile],
+    unsafe_fixes: bool,
+) -> (Vec<PlannedImport>, usize) {
     let mut kept = 0;
     let rows = rows
         .iter()
         .cloned()
         .map(|mut r| {
-            if let Some(f) = file_of.get(r.path.as_str()).filter(|_| r.strategy == Strategy::FunctionLevel) {
+            let moved = r.strategy == Strategy::FunctionLevel && r.current == Placement::ModuleLevel && !r.pinned;
+            if let Some(f) = file_of.get(r.path.as_str()).filter(|_| moved) {
                 let unused = |n: &String| !f.parsed.refs.iter().any(|x| &x.bound == n);
-                let re_export = f.is_package
-                    && r.bound.iter().any(|n| !n.starts_with('_'))
-                    && r.bound.iter().all(unused);
-                if re_export || !f.parsed.dynamic_namespace.is_empty() {
+                let re_export =
+                    f.is_package && r.bound.iter().any(|n| !n.starts_with('_')) && r.bound.iter().all(unused);
+                let read_elsewhere =
+                    || r.bound.iter().any(|n| crate::blockers::imported_elsewhere(files, &f.module, n).is_some());
+                let own_getattr = f.parsed.functions.iter().any(|d| d.qualname == "__getattr__");
+                let served = unsafe_fixes && !own_getattr;
+                if !f.parsed.dynamic_namespace.is_empty() || (!served && (re_export || read_elsewhere())) {
                     r.strategy = Strategy::ModuleLevel;
                     kept += 1;
                 }
@@ -243,5 +265,138 @@ mod tests {
         assert_eq!(plan.imports[0].strategy, crate::Strategy::FunctionLevel);
         assert_eq!(plan.hot_set, vec!["boto3"]);
         assert_eq!(plan.estimated_init_ms, p.init_ms.median);
+    }
+
+    fn planned(p: &lmms_profile::doc::ProfileDoc, files: &[SourceFile], unsafe_fixes: bool, libs: Option<&lmms_graph::InstalledGraph>) -> crate::PlanDoc {
+        let cfg = Config::default();
+        crate::plan::plan(&crate::plan::PlanRequest {
+            profile: p,
+            usage: None,
+            files,
+            config: &cfg,
+            hot: &[],
+            previous: None,
+            unsafe_fixes,
+            libraries: libs,
+        })
+    }
+
+    #[test]
+    fn a_shared_dependency_an_eager_library_imports_itself_stays_on_init() {
+        // The tree charges typing to report's pandas, which the plan defers;
+        // but yaml, which stays, imports typing at module level too (its
+        // file says so): typing stays loaded and its time is not taken off.
+        let src = "import yaml\nimport pandas\n\ndef handler(e, c):\n    return yaml, pandas\n";
+        let p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("pandas", 200.0, &["app", "pandas"]),
+                ("typing", 12.0, &["app", "pandas", "typing"]),
+                ("yaml", 5.0, &["app", "yaml"]),
+            ],
+        );
+        let files = [file("app.py", "app", src)];
+        let u = usage_of(&[("app.py", 1, "yaml", 1.0), ("app.py", 2, "pandas", 0.05)]);
+        let cfg = Config::default();
+        let request = |libs| crate::plan::PlanRequest {
+            profile: &p,
+            usage: Some(&u),
+            files: &files,
+            config: &cfg,
+            hot: &[],
+            previous: None,
+            unsafe_fixes: false,
+            libraries: libs,
+        };
+        let tree_only = crate::plan::plan(&request(None));
+        assert_eq!(tree_only.off_init, vec!["pandas", "typing"]);
+        let libs = lmms_graph::InstalledGraph::from_deps([("yaml".to_string(), vec!["typing".to_string()])]);
+        let plan = crate::plan::plan(&request(Some(&libs)));
+        assert_eq!(plan.off_init, vec!["pandas"]);
+        assert!((plan.estimated_init_ms - (p.init_ms.median - 200.0)).abs() < 1e-9, "{}", plan.estimated_init_ms);
+    }
+
+    #[test]
+    fn unsafe_fixes_serve_a_packages_re_exports_through_getattr_so_their_modules_leave_init() {
+        // jinja2's shape: the entry imports the package, whose __init__
+        // re-exports classes it never uses. The safe fix keeps them (the
+        // package's API); --unsafe-fixes moves them into a PEP 562
+        // __getattr__, and nothing at INIT asks for them.
+        let init = "from .core import Engine\n";
+        let core = "import json\n\nclass Engine:\n    def run(self):\n        return json\n";
+        let entry = "import pkg\n\ndef handler(e, c):\n    return pkg.Engine().run()\n";
+        let p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("pkg", 1.0, &["app", "pkg"]), ("pkg.core", 150.0, &["app", "pkg", "pkg.core"])],
+        );
+        let files =
+            [file("app.py", "app", entry), file("pkg/__init__.py", "pkg", init), file("pkg/core.py", "pkg.core", core)];
+        assert!(planned(&p, &files, false, None).off_init.is_empty());
+        let plan = planned(&p, &files, true, None);
+        assert_eq!(plan.off_init, vec!["pkg.core"]);
+        assert!((plan.estimated_init_ms - (p.init_ms.median - 150.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_name_read_from_a_package_at_import_loads_the_statement_binding_it_wherever_fix_puts_it() {
+        // `from pkg import Engine` at module level of the entry asks pkg's
+        // namespace for Engine at INIT: a __getattr__ would import pkg.core
+        // right then, so pkg.core stays whatever pkg's row decides.
+        let init = "from .core import Engine\n";
+        let core = "class Engine:\n    pass\n";
+        let entry = "from pkg import Engine\n\nclass Handler(Engine):\n    pass\n\ndef handler(e, c):\n    return Handler()\n";
+        let p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("pkg", 1.0, &["app", "pkg"]), ("pkg.core", 150.0, &["app", "pkg", "pkg.core"])],
+        );
+        let files =
+            [file("app.py", "app", entry), file("pkg/__init__.py", "pkg", init), file("pkg/core.py", "pkg.core", core)];
+        let plan = planned(&p, &files, true, None);
+        assert!(plan.off_init.is_empty(), "{:?}", plan.off_init);
+        assert_eq!(plan.estimated_init_ms, p.init_ms.median);
+    }
+
+    #[test]
+    fn without_unsafe_fixes_a_binding_another_file_imports_stays_where_it_is() {
+        // helpers' `import yaml` is read as `from helpers import yaml` by the
+        // entry's function: the safe fix keeps the binding (its namespace is
+        // its API), so yaml stays on INIT; --unsafe-fixes serves it lazily.
+        let helpers = "import yaml\n\ndef load(t):\n    return yaml.safe_load(t)\n";
+        let entry = "import helpers\n\ndef handler(e, c):\n    from helpers import yaml\n    return yaml, helpers\n";
+        let p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("helpers", 1.0, &["app", "helpers"]), ("yaml", 40.0, &["app", "helpers", "yaml"])],
+        );
+        let files = [file("app.py", "app", entry), file("helpers.py", "helpers", helpers)];
+        let safe = planned(&p, &files, false, None);
+        assert!(safe.off_init.is_empty(), "{:?}", safe.off_init);
+        assert!(safe.notes.iter().any(|n| n.contains("imported by name from another project file")), "{:?}", safe.notes);
+        assert_eq!(planned(&p, &files, true, None).off_init, vec!["yaml"]);
+    }
+
+    fn usage_of(rows: &[(&str, u32, &str, f64)]) -> crate::usage::UsageDoc {
+        crate::usage::UsageDoc {
+            schema: crate::usage::USAGE_SCHEMA.into(),
+            requests: 100,
+            errors: 0,
+            imports: rows
+                .iter()
+                .map(|(p, l, m, u)| crate::usage::ImportUsage {
+                    path: p.to_string(),
+                    line: *l,
+                    module: m.to_string(),
+                    usage: *u,
+                    requests_using: (u * 100.0).round() as u64,
+                    names: vec![],
+                    id: String::new(),
+                })
+                .collect(),
+            modules: vec![],
+            cold_start_ratio: None,
+            source: lmms_schema::usage::Source::Replay,
+            logs: None,
+            values: vec![],
+        }
     }
 }

@@ -21,6 +21,8 @@ pub struct Inputs {
     pub warnings: Vec<String>,
     /// Plan what `lmms fix --unsafe-fixes` writes (`lmms plan --unsafe-fixes`).
     pub unsafe_fixes: bool,
+    /// Import-time edges of the profiled libraries ([`library_imports`]).
+    pub libraries: Option<lmms_graph::InstalledGraph>,
 }
 
 impl Inputs {
@@ -35,6 +37,7 @@ impl Inputs {
             hot,
             previous: self.previous.as_ref(),
             unsafe_fixes: self.unsafe_fixes,
+            libraries: self.libraries.as_ref(),
         }
     }
 }
@@ -119,6 +122,7 @@ pub fn load(project: &Project<'_>) -> Result<Inputs, InputError> {
         .collect();
     let (files, warnings) = project_files(&profile, &root, &roots);
     let previous = saved_plan(project.artifact_dir);
+    let libraries = Some(library_imports(&profile));
     Ok(Inputs {
         profile,
         usage,
@@ -126,7 +130,24 @@ pub fn load(project: &Project<'_>) -> Result<Inputs, InputError> {
         previous,
         warnings,
         unsafe_fixes: false,
+        libraries,
     })
+}
+
+/// What each profiled library imports at import time, read from the file
+/// the profile recorded for it (the interpreter's stdlib and site-packages;
+/// a file that is gone or not Python source has no edges). The profile tree
+/// shows a shared dependency under its first importer only; these edges say
+/// which libraries that stay eager import it too.
+pub fn library_imports(profile: &ProfileDoc) -> lmms_graph::InstalledGraph {
+    let files: Vec<(String, PathBuf)> = profile
+        .modules
+        .iter()
+        .filter(|m| m.origin != Origin::Project)
+        .filter_map(|m| Some((m.name.clone(), PathBuf::from(m.file.as_deref()?))))
+        .collect();
+    let profiled: std::collections::HashSet<&str> = profile.modules.iter().map(|m| m.name.as_str()).collect();
+    lmms_graph::InstalledGraph::from_files(files, &|m: &str| profiled.contains(m))
 }
 
 fn project_files(profile: &ProfileDoc, root: &Path, roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<String>) {

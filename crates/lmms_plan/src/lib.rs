@@ -16,6 +16,7 @@
 //! the text report. Files are read only by [`inputs`], the thin loader.
 //! Writing `.lmms/plan.json` belongs to the binary.
 
+mod after_fix;
 mod blockers;
 mod estimate;
 pub mod hysteresis;

@@ -70,7 +70,7 @@ pub fn build_plan_measured(
     config: &Config,
     hot: &[ProfileDoc],
 ) -> PlanDoc {
-    plan(&PlanRequest { profile, usage, files, config, hot, previous: None, unsafe_fixes: false })
+    plan(&PlanRequest { profile, usage, files, config, hot, previous: None, unsafe_fixes: false, libraries: None })
 }
 
 /// Everything a plan is decided from.
@@ -87,11 +87,15 @@ pub struct PlanRequest<'a> {
     pub previous: Option<&'a PlanDoc>,
     /// Plan the code `lmms fix --unsafe-fixes` writes, not `lmms fix`'s.
     pub unsafe_fixes: bool,
+    /// Import-time edges of the profiled libraries, read from their files
+    /// ([`crate::inputs::library_imports`]): without them the estimate
+    /// knows a library's imports only from the profile tree.
+    pub libraries: Option<&'a lmms_graph::InstalledGraph>,
 }
 
 /// Build the plan from a [`PlanRequest`].
 pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
-    let PlanRequest { profile, usage, files, config, hot, previous, unsafe_fixes } = *req;
+    let PlanRequest { profile, usage, files, config, hot, previous, unsafe_fixes, libraries } = *req;
     let cx = PolicyContext::new(config, usage.and_then(|u| u.cold_start_ratio));
     let project: BTreeSet<&str> = files.iter().map(|f| f.module.as_str()).collect();
     let file_of: BTreeMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -132,7 +136,8 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
         }
     }
     estimate::round(&mut rows);
-    let est = estimate::estimate(&rows, &file_of, profile, &attribution, &project, &mut notes);
+    let inputs = estimate::EstimateInputs { file_of: &file_of, files, profile, project: &project, libraries, unsafe_fixes };
+    let est = estimate::estimate(&rows, &inputs, &mut notes);
     estimate::policy_notes(&rows, config, &cx, &mut notes);
 
     let mut plan = PlanDoc {
@@ -149,6 +154,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
         predicted_init_ms: None,
         estimated_init_ms: est.estimated_init_ms,
         own_time_excluded: est.own_time_excluded,
+        off_init: est.off_init,
         simulation: None,
         unsafe_fixes,
         prediction: None,
@@ -385,7 +391,7 @@ mod tests {
         };
         let cfg = Config::default();
         let run = |p: &ProfileDoc, previous: Option<&PlanDoc>| {
-            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false })
+            plan(&PlanRequest { profile: p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false, libraries: None })
         };
         let yaml = |doc: &PlanDoc| doc.imports.iter().find(|r| r.module == "yaml").unwrap().clone();
         let first = run(&at(9.8, 0.3), None);
@@ -404,7 +410,7 @@ mod tests {
 
     fn planned(p: &ProfileDoc, u: &UsageDoc, files: &[SourceFile], unsafe_fixes: bool) -> PlanDoc {
         let cfg = Config::default();
-        plan(&PlanRequest { profile: p, usage: Some(u), files, config: &cfg, hot: &[], previous: None, unsafe_fixes })
+        plan(&PlanRequest { profile: p, usage: Some(u), files, config: &cfg, hot: &[], previous: None, unsafe_fixes, libraries: None })
     }
 
     fn at<'d>(doc: &'d PlanDoc, path: &str, module: &str) -> &'d PlannedImport {

@@ -158,7 +158,7 @@ fn summary(o: &mut String, plan: &PlanDoc, theme: &Theme, explain: bool) {
     let c = plan.current_init_ms;
     let _ = writeln!(
         o,
-        "INIT today: {} (± {}, profile of {}); profile-tree estimate after the plan: {}",
+        "INIT today: {} (± {}, profile of {}); predicted after `lmms fix`, from the profile series: {} ({} module(s) off INIT)",
         fmt_ms(c.median),
         fmt_ms(c.mad),
         if plan.profiled_at.is_empty() {
@@ -166,7 +166,8 @@ fn summary(o: &mut String, plan: &PlanDoc, theme: &Theme, explain: bool) {
         } else {
             &plan.profiled_at
         },
-        fmt_ms(plan.estimated_init_ms)
+        fmt_ms(plan.estimated_init_ms),
+        plan.off_init.len()
     );
     match &plan.simulation {
         Some(s) => {

@@ -106,6 +106,7 @@ pub(crate) fn project_rows(profile: &ProfileDoc, files: &[SourceFile]) -> (Vec<P
 fn row(file: &SourceFile, raw: RawRow, origin: Option<Origin>) -> PlannedImport {
     PlannedImport {
         id: raw.id,
+        written: Vec::new(),
         path: file.path.clone(),
         line: raw.line,
         module: raw.module,

@@ -93,6 +93,11 @@ pub struct PlannedImport {
     /// Empty in a plan written before ids existed: fix refuses such rows.
     #[serde(default)]
     pub id: String,
+    /// Once `lmms fix` moved the statement: the ids of the import statements
+    /// it wrote into functions for it (the row's `id` is then gone), so
+    /// `lmms check` reads this row for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<String>,
     pub path: String,
     pub line: u32,
     pub module: String,
@@ -239,6 +244,11 @@ pub struct PlanDoc {
     /// Project modules whose own time is dominated by module-level calls the
     /// plan moves out of INIT (left out of both estimates).
     pub own_time_excluded: Vec<String>,
+    /// The profiled modules the fast estimate expects no longer to load at
+    /// INIT after `lmms fix` (the closure of the code after the fix); the
+    /// estimate is today's INIT minus their median self time.
+    #[serde(default)]
+    pub off_init: Vec<String>,
     pub simulation: Option<Simulation>,
     /// Planned with the rewrites `lmms fix --unsafe-fixes` makes (module-level
     /// values into cached getters, dispatch entries into wrappers); without

@@ -121,7 +121,7 @@ fn project() -> (tempfile::TempDir, Inputs) {
         source: src.into(),
         parsed: lmms_python::parse_module(src),
     }];
-    (dir, Inputs { profile, usage: None, files, previous: None, warnings: Vec::new(), unsafe_fixes: false })
+    (dir, Inputs { profile, usage: None, files, previous: None, warnings: Vec::new(), unsafe_fixes: false, libraries: None })
 }
 
 fn input(root: &Path) -> SimulateInput {

@@ -179,6 +179,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         per_file_ignores,
         root: root.clone(),
         installed,
+        plan: inputs::plan_rows(ctx, &root),
     };
     let mut report =
         lmms_graph::parse_pool().install(|| lmms_lint::check(&graph, &settings, &walk_issues));

@@ -35,7 +35,7 @@ impl Builder<'_> {
             into.push(c.getter.clone());
             notes.push(format!("{} → {}() (built on first use)", c.target, c.getter));
             if self.reachable.contains(&c.target) {
-                self.keep_reachable(&c.target, vec![format!("value = {}()", c.getter)], into, notes);
+                self.keep_reachable(&c.target, vec![format!("value = {}()", c.getter)], None, into, notes);
             }
         }
     }

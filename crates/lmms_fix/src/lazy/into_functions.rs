@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use lmms_python::{BoundName, ByteRange, FunctionDef, ImportRecord};
 
-use super::{display_module, Builder, Move, MoveKind, Planned, Request};
+use super::{display_module, Builder, Move, MoveKind, Planned, Request, Written};
 use crate::edit::{Applicability, Edit};
 use crate::text::*;
 
@@ -51,7 +51,8 @@ impl Builder<'_> {
                 let name = &rec.names[*ni];
                 let imp = with_comment(&stmt_text(self.src, rec, &[name]), &req.comment);
                 let value = name.bound.clone();
-                self.keep_reachable(&name.bound, vec![imp, format!("value = {value}")], &mut into, &mut notes);
+                let lines = vec![imp, format!("value = {value}")];
+                self.keep_reachable(&name.bound, lines, Some(rec.range), &mut into, &mut notes);
             }
             self.getters(rec, &rec.names[*ni], req, plan, &mut into, &mut notes);
             wrappers.extend(self.dispatch_wrappers(rec, &rec.names[*ni], req, plan, &mut into, &mut notes));
@@ -104,8 +105,8 @@ impl Builder<'_> {
         }
         let entry = self.fn_lines.entry(f).or_default();
         for l in lines {
-            if !entry.contains(&l) {
-                entry.push(l);
+            if !entry.iter().any(|(e, _)| *e == l) {
+                entry.push((l, Some(rec.range)));
             }
         }
     }
@@ -117,16 +118,26 @@ impl Builder<'_> {
             let def: &FunctionDef = &self.parsed.functions[f];
             let at = def.body_insert_at;
             let ind = &def.body_indent;
-            if only_indent_before(self.src, at) {
-                let text: String = lines.iter().map(|l| format!("{l}{nl}{ind}")).collect();
-                self.edits.push(Edit::insertion(at, text));
+            let (start, mut offset, text) = if only_indent_before(self.src, at) {
+                let text: String = lines.iter().map(|(l, _)| format!("{l}{nl}{ind}")).collect();
+                (at, 0, text)
             } else {
                 // `def f(): return x` — the body starts on the `def` line;
                 // it moves to its own line, without trailing blanks after `:`.
-                let block: String = lines.iter().map(|l| format!("{ind}{l}{nl}")).collect();
+                let block: String = lines.iter().map(|(l, _)| format!("{ind}{l}{nl}")).collect();
                 let blanks = self.src[..at as usize].len() - self.src[..at as usize].trim_end_matches([' ', '\t']).len();
-                self.edits.push(Edit::replacement(at - blanks as u32, at, format!("{nl}{block}{ind}")));
+                (at - blanks as u32, nl.len() + ind.len(), format!("{nl}{block}{ind}"))
+            };
+            for (l, origin) in &lines {
+                if let Some(origin) = origin {
+                    // A merged `__getattr__` lookup nests its imports deeper.
+                    let lead = l.len() - l.trim_start().len();
+                    let w = Written { origin: *origin, edit_start: start, edit_end: at, offset: (offset + lead) as u32 };
+                    self.written.push(w);
+                }
+                offset += l.len() + nl.len() + ind.len();
             }
+            self.edits.push(if start == at { Edit::insertion(at, text) } else { Edit::replacement(start, at, text) });
         }
     }
 }

@@ -125,6 +125,35 @@ pub struct FileRewrite {
     /// For each request, whether some import of this file matched it.
     #[serde(skip)]
     pub matched: Vec<bool>,
+    /// The import statements the edits write into functions, each with the
+    /// module-level statement it came from ([`Written::position`]).
+    #[serde(skip)]
+    pub written: Vec<Written>,
+}
+
+/// One import statement an edit writes: the edit starting at `edit_start`
+/// (in the original source) holds it `offset` bytes into its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// The module-level statement it was moved from (its id in the file).
+    pub origin: ByteRange,
+    pub edit_start: u32,
+    pub edit_end: u32,
+    pub offset: u32,
+}
+
+impl Written {
+    /// Where the statement starts once `edits` (all of the file's, as
+    /// applied) are applied.
+    pub fn position(&self, edits: &[Edit]) -> Option<u32> {
+        let mut at = i64::from(self.edit_start) + i64::from(self.offset);
+        for e in edits {
+            if e.range.end <= self.edit_start && (e.range.start, e.range.end) != (self.edit_start, self.edit_end) {
+                at += e.content.len() as i64 - i64::from(e.range.end - e.range.start);
+            }
+        }
+        u32::try_from(at).ok()
+    }
 }
 
 /// Plan the rewrite of one file. `parsed` must be `parse_module(source)`;
@@ -280,8 +309,10 @@ struct Builder<'a> {
     opts: &'a Options,
     nl: &'static str,
     edits: Vec<Edit>,
-    /// Function index → import lines to insert at its top, in order.
-    fn_lines: BTreeMap<usize, Vec<String>>,
+    /// Function index → lines to insert at its top, in order, each import
+    /// with the module-level statement it was moved from (`None`: a line of
+    /// a merged `__getattr__` lookup that is no moved import).
+    fn_lines: BTreeMap<usize, Vec<(String, Option<ByteRange>)>>,
     header: Vec<String>,
     moves: Vec<Move>,
     skips: Vec<Skip>,
@@ -296,8 +327,11 @@ struct Builder<'a> {
     requested: HashSet<String>,
     /// Names other modules read that must stay module attributes.
     reachable: HashSet<String>,
-    /// Per name kept reachable: the lines that bind `value` to it.
-    getattr_entries: Vec<(String, Vec<String>)>,
+    /// Per name kept reachable: the lines that bind `value` to it, and the
+    /// statement the first of them (an import) was moved from.
+    getattr_entries: Vec<(String, Vec<String>, Option<ByteRange>)>,
+    /// Every import statement written into a function, by origin.
+    written: Vec<Written>,
 }
 
 impl<'a> Builder<'a> {
@@ -323,6 +357,7 @@ impl<'a> Builder<'a> {
             requested: HashSet::new(),
             reachable: HashSet::new(),
             getattr_entries: Vec::new(),
+            written: Vec::new(),
         }
     }
 
@@ -405,6 +440,7 @@ impl<'a> Builder<'a> {
                 }
             }
         };
-        FileRewrite { moves: self.moves, skips: self.skips, fix, matched: Vec::new() }
+        let written = if fix.is_some() { self.written } else { Vec::new() };
+        FileRewrite { moves: self.moves, skips: self.skips, fix, matched: Vec::new(), written }
     }
 }

@@ -35,18 +35,26 @@
 //! would mark the module's namespace dynamic for the next run): it stores
 //! through `sys.modules[__name__]`.
 
-use lmms_python::ModuleGetattr;
+use lmms_python::{ByteRange, ModuleGetattr};
 
-use super::Builder;
+use super::{Builder, Written};
 use crate::edit::Edit;
 
 impl Builder<'_> {
     /// Keep `name` reachable: `lines` bind `value` to it inside `__getattr__`.
-    pub(super) fn keep_reachable(&mut self, name: &str, lines: Vec<String>, into: &mut Vec<String>, notes: &mut Vec<String>) {
-        if self.getattr_entries.iter().any(|(n, _)| n == name) {
+    /// `origin`: the statement the first line (an import) was moved from.
+    pub(super) fn keep_reachable(
+        &mut self,
+        name: &str,
+        lines: Vec<String>,
+        origin: Option<ByteRange>,
+        into: &mut Vec<String>,
+        notes: &mut Vec<String>,
+    ) {
+        if self.getattr_entries.iter().any(|(n, _, _)| n == name) {
             return;
         }
-        self.getattr_entries.push((name.to_string(), lines));
+        self.getattr_entries.push((name.to_string(), lines, origin));
         if !into.iter().any(|i| i == "__getattr__") {
             into.push("__getattr__".into());
         }
@@ -67,27 +75,30 @@ impl Builder<'_> {
         let unit = self.parsed.functions[f].body_indent.clone();
         let at = |level: usize, line: &str| format!("{}{line}", unit.repeat(level));
         let entries = std::mem::take(&mut self.getattr_entries);
-        let names: Vec<String> = entries.iter().map(|(n, _)| format!("{n:?}")).collect();
+        let names: Vec<String> = entries.iter().map(|(n, _, _)| format!("{n:?}")).collect();
         let test = if names.len() == 1 {
             format!("{param} == {}", names[0])
         } else {
             format!("{param} in ({})", names.join(", "))
         };
-        let mut block =
-            vec![format!("if {test}:  # lmms fix: moved out of import time, built on first access (PEP 562)")];
-        for (i, (name, lines)) in entries.iter().enumerate() {
+        let mut block: Vec<(String, Option<ByteRange>)> = vec![(
+            format!("if {test}:  # lmms fix: moved out of import time, built on first access (PEP 562)"),
+            None,
+        )];
+        for (i, (name, lines, origin)) in entries.iter().enumerate() {
             let (level, kw) = if entries.len() == 1 { (1, None) } else { (2, Some(if i == 0 { "if" } else { "elif" })) };
             if let Some(kw) = kw {
-                block.push(at(1, &format!("{kw} {param} == {name:?}:")));
+                block.push((at(1, &format!("{kw} {param} == {name:?}:")), None));
             }
-            for l in lines {
+            // The first line is the moved import, as in `insert_module_getattr`.
+            for (j, l) in lines.iter().enumerate() {
                 let l = l.strip_prefix("value = ").map_or_else(|| l.clone(), |v| format!("_lmms_value = {v}"));
-                block.push(at(level, &l));
+                block.push((at(level, &l), if j == 0 { *origin } else { None }));
             }
         }
-        block.push(at(1, "import sys as _lmms_sys"));
-        block.push(at(1, &format!("setattr(_lmms_sys.modules[__name__], {param}, _lmms_value)")));
-        block.push(at(1, "return _lmms_value"));
+        block.push((at(1, "import sys as _lmms_sys"), None));
+        block.push((at(1, &format!("setattr(_lmms_sys.modules[__name__], {param}, _lmms_value)")), None));
+        block.push((at(1, "return _lmms_value"), None));
         self.fn_lines.entry(f).or_default().splice(0..0, block);
     }
 
@@ -100,9 +111,13 @@ impl Builder<'_> {
             "def __getattr__(name):".to_string(),
             "    \"\"\"Names lmms fix moved out of import time, built on first access (PEP 562).\"\"\"".to_string(),
         ];
-        for (i, (name, lines)) in self.getattr_entries.iter().enumerate() {
+        let mut firsts: Vec<(usize, ByteRange)> = Vec::new();
+        for (i, (name, lines, origin)) in self.getattr_entries.iter().enumerate() {
             let kw = if i == 0 { "if" } else { "elif" };
             body.push(format!("    {kw} name == {name:?}:"));
+            if let Some(o) = origin {
+                firsts.push((body.len(), *o));
+            }
             body.extend(lines.iter().map(|l| format!("        {l}")));
         }
         body.push("    else:".into());
@@ -115,6 +130,12 @@ impl Builder<'_> {
         // Two blank lines before the `def`, whatever the file ended with.
         let lead = if src.is_empty() { String::new() } else { nl.repeat(3usize.saturating_sub(trailing).max(1)) };
         let text = format!("{lead}{}{nl}", body.join(nl));
+        let end = src.len() as u32;
+        for (line, origin) in firsts {
+            let before: usize = body[..line].iter().map(|l| l.len() + nl.len()).sum();
+            let offset = (lead.len() + before + "        ".len()) as u32;
+            self.written.push(Written { origin, edit_start: end, edit_end: end, offset });
+        }
         self.edits.push(Edit::insertion(src.len() as u32, text));
     }
 }

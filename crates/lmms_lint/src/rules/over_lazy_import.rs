@@ -3,8 +3,11 @@
 //! `module-level-ms`, default 10 ms, counting everything importing it loads:
 //! `urllib.request` brings `http.client`, `email` and `ssl`) or used on more
 //! than `hot-usage` (default 80%) of requests according to `.lmms/usage.json`.
-//! An import `lmms fix` moved is never flagged: its comment's cost is the
-//! plan's, which never exceeds this one.
+//! When `.lmms/plan.json` has a row for the statement (rows carry its id,
+//! and a row `lmms fix` moved the ids of the statements it wrote), the plan
+//! decides: the import is over-lazy exactly when the plan keeps it at module
+//! level, and the message gives the plan's figure, so an import `fix` moved
+//! is never flagged.
 //!
 //! ## Why is this bad?
 //! This is the LMMS anti-pattern "over-lazy loading" (DEC-01, alternative
@@ -60,12 +63,23 @@ fn eager_libraries(cx: &FileCx) -> HashSet<String> {
     out
 }
 
-/// Whether the line an import ends on carries `lmms fix`'s `# lazy:` comment.
-fn written_by_fix(cx: &FileCx, end: usize) -> bool {
-    let Ok((text, _)) = &cx.graph.files[cx.file].parsed else { return false };
-    let rest = text.get(end..).unwrap_or("");
-    let line = rest.split('\n').next().unwrap_or("");
-    line.trim_start().starts_with("# lazy:")
+/// The statement's id as the plan names it: `path:start-end`, the path
+/// relative to the project root, `/`-separated.
+fn statement_id(cx: &FileCx, rec: &lmms_python::ImportRecord) -> Option<String> {
+    let path = &cx.graph.files[cx.file].path;
+    let rel = path.strip_prefix(&cx.settings.root).ok()?;
+    Some(rec.id(&rel.to_string_lossy().replace('\\', "/")).to_string())
+}
+
+/// The plan's verdict on a function-level import it has a row for: over-lazy
+/// when the plan keeps it at module level.
+fn plan_verdict(row: &lmms_plan::PlannedImport) -> Option<String> {
+    if row.strategy != lmms_plan::Strategy::ModuleLevel {
+        return None;
+    }
+    let ms = row.import_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
+    let usage = row.usage.map_or_else(|| "usage unknown".to_string(), |u| format!("used by {}", fmt_pct(u)));
+    Some(format!("is kept at module level by `lmms plan` ({ms}, {usage})"))
 }
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
@@ -79,14 +93,21 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         if !matches!(rec.scope, ImportScope::Function { .. }) {
             continue;
         }
-        // `lmms fix` marks what it moved with the plan's figure (`# lazy:
-        // 15 ms …`); check re-measuring the same import a little under the
-        // threshold must not contradict the plan that decided it.
-        if written_by_fix(cx, rec.range.end as usize) {
-            continue;
-        }
+        let id = if cx.settings.plan.is_empty() { None } else { statement_id(cx, rec) };
         for (_, target) in targets {
             if target.origin == ModuleKind::Project {
+                continue;
+            }
+            if let Some(row) = id.as_deref().and_then(|id| cx.settings.plan.row(id, &target.module)) {
+                if let Some(reason) = plan_verdict(row) {
+                    out.push(Raw {
+                        rule: Rule::OverLazyImport,
+                        import: None,
+                        range: rec.range,
+                        message: format!("Function-level import of `{}` is over-lazy: it {reason}; import it at module level", target.module),
+                        module: Some(target.module.clone()),
+                    });
+                }
                 continue;
             }
             let usage = cx

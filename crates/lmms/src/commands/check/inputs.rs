@@ -135,6 +135,17 @@ pub(super) fn artifacts(
     Ok((profile, usage))
 }
 
+/// `.lmms/plan.json`'s rows by statement id, for LMM003 to read the plan's
+/// verdict; a missing or unreadable plan is simply no plan (`lmms plan`
+/// reports its own errors).
+pub(super) fn plan_rows(ctx: &Ctx, root: &Path) -> lmms_lint::PlanRows {
+    std::fs::read_to_string(artifact_dir(ctx, root).join("plan.json"))
+        .ok()
+        .and_then(|t| lmms_plan::PlanDoc::from_json(&t).ok())
+        .map(|p| lmms_lint::PlanRows::new(&p))
+        .unwrap_or_default()
+}
+
 /// Import-time edges inside installed packages, from the third-party
 /// modules the project imports down to heavy ones (LMM002 chains).
 pub(super) fn installed_graph(
