@@ -226,7 +226,7 @@ mod tests {
                 values: vec![],
             };
             let cfg = Config::default();
-            plan(&PlanRequest { profile: &p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false })
+            plan(&PlanRequest { profile: &p, usage: Some(&u), files: &files, config: &cfg, hot: &[], previous, unsafe_fixes: false, libraries: None })
         }
 
         fn yaml(doc: &PlanDoc) -> &PlannedImport {
