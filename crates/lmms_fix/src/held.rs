@@ -85,6 +85,10 @@ fn moved_modules(graph: &ImportGraph, file: usize, m: &Move) -> Vec<String> {
 /// rewritten text (`None` when nothing changes).
 pub type Rewritten = (Vec<Move>, Option<String>);
 
+/// The modules the entry loads at INIT with these files (`(path, text)`)
+/// rewritten, when that can be run.
+pub type Measure<'a> = &'a dyn Fn(&[(PathBuf, String)]) -> Option<HashSet<String>>;
+
 /// Take back every move whose modules stay loaded at INIT in the rewritten
 /// tree. `reqs[f]` are the requests of graph file `f` (the files to rewrite
 /// come first in the graph); `rewrite(f, reqs)` gives that file's rewrite.
@@ -99,7 +103,7 @@ pub fn gain_nothing(
     entry: usize,
     reqs: &mut [Vec<Request>],
     rewrite: &dyn Fn(usize, &[Request]) -> Rewritten,
-    measure: Option<&dyn Fn(&[(PathBuf, String)]) -> Option<HashSet<String>>>,
+    measure: Option<Measure<'_>>,
 ) -> Vec<Vec<Skip>> {
     let n = reqs.len();
     let mut skips: Vec<Vec<Skip>> = vec![Vec::new(); n];

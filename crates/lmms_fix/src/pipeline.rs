@@ -304,8 +304,7 @@ pub fn run_with(
             let v = input.verify.as_ref()?;
             crate::verify::loaded_at_init(&input.root, &input.src_roots, v, runner, files)
         };
-        let measure: &dyn Fn(&[(PathBuf, String)]) -> Option<std::collections::HashSet<String>> = &measure;
-        let held = crate::held::gain_nothing(&graph, entry, &mut reqs, &rewrite, Some(measure));
+        let held = crate::held::gain_nothing(&graph, entry, &mut reqs, &rewrite, Some(&measure));
         for ((p, reqs), held) in prepared.iter_mut().zip(reqs).zip(held) {
             if let Ok(p) = p {
                 p.reqs = reqs;
