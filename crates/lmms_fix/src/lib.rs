@@ -10,6 +10,7 @@
 pub mod diff;
 pub mod edit;
 pub mod fast_path;
+pub mod held;
 pub mod lazy;
 pub mod lock;
 pub mod namespace;

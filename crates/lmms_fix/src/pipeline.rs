@@ -119,6 +119,16 @@ pub struct Report {
     pub walk_notes: Vec<String>,
 }
 
+/// One readable file's requests after the namespace filter, its skips so
+/// far, the names a module `__getattr__` keeps reachable, and the plan's
+/// cost of each statement a row applies to.
+struct Prepared {
+    reqs: Vec<Request>,
+    skips: Vec<crate::lazy::Skip>,
+    reachable: std::collections::HashSet<String>,
+    costs: Vec<(ByteRange, Option<f64>)>,
+}
+
 /// The files to rewrite and, per file, what the plan asked for.
 struct Work {
     path: PathBuf,
@@ -220,20 +230,23 @@ pub fn run_with(
     // The edits of each file to be written, keyed like plan ids' paths.
     let mut applied_edits: BTreeMap<String, Vec<Edit>> = BTreeMap::new();
     let mut written_ids: BTreeMap<String, Vec<(ByteRange, String)>> = BTreeMap::new();
+    // Per file: the report of a file that cannot be read, or its requests
+    // after the namespace filter.
+    let mut prepared: Vec<Result<Prepared, FileReport>> = Vec::new();
     for (fi, w) in work.iter().enumerate() {
         let shown = lmms_graph::relative_path(&w.path, &input.root);
-        let (source, parsed) = match &graph.files[fi].parsed {
-            Ok((s, p)) => (s.as_str(), p),
+        let parsed = match &graph.files[fi].parsed {
+            Ok((_, p)) => p,
             Err(e) => {
                 unreadable += 1;
-                reports.push(FileReport::error(shown, e.to_string()));
+                prepared.push(Err(FileReport::error(shown, e.to_string())));
                 continue;
             }
         };
         if let Some(e) = parsed.syntax_errors.first() {
             unreadable += 1;
             let msg = format!("syntax error at line {}:{}: {}", e.line, e.column, e.message);
-            reports.push(FileReport::error(shown, msg));
+            prepared.push(Err(FileReport::error(shown, msg)));
             continue;
         }
         let cands = candidates(&graph, fi);
@@ -273,8 +286,45 @@ pub fn run_with(
             }
         }
         let kept = crate::namespace::keep_read_bindings(&readers, &graph, fi, &mut reqs, opts, &init);
-        let mut rw = rewrite_keeping(source, parsed, &reqs, opts, &kept.reachable);
-        rw.skips.extend(kept.skips);
+        prepared.push(Ok(Prepared { reqs, skips: kept.skips, reachable: kept.reachable, costs }));
+    }
+    // The whole program decides what a move gains: none that leaves its
+    // module loaded at INIT through another file (`crate::held`).
+    let entry_file = input.entry_module.as_deref().and_then(|m| graph.file_of_module(m));
+    if let (Some(entry), Target::Classic) = (entry_file, opts.target) {
+        let source_of = |fi: usize| graph.files[fi].parsed.as_ref().ok().map(|(s, p)| (s.as_str(), p));
+        let mut reqs: Vec<Vec<Request>> =
+            prepared.iter().map(|p| p.as_ref().map(|p| p.reqs.clone()).unwrap_or_default()).collect();
+        let rewrite = |fi: usize, reqs: &[Request]| -> crate::held::Rewritten {
+            let (Some((source, parsed)), Ok(p)) = (source_of(fi), &prepared[fi]) else { return (Vec::new(), None) };
+            let rw = rewrite_keeping(source, parsed, reqs, opts, &p.reachable);
+            let after = rw.fix.as_ref().and_then(|f| apply_fixes(source, [f]).ok());
+            (rw.moves, after)
+        };
+        let measure = |files: &[(PathBuf, String)]| {
+            let v = input.verify.as_ref()?;
+            crate::verify::loaded_at_init(&input.root, &input.src_roots, v, runner, files)
+        };
+        let held = crate::held::gain_nothing(&graph, entry, &mut reqs, &rewrite, Some(&measure));
+        for ((p, reqs), held) in prepared.iter_mut().zip(reqs).zip(held) {
+            if let Ok(p) = p {
+                p.reqs = reqs;
+                p.skips.extend(held);
+            }
+        }
+    }
+    for ((fi, w), prep) in work.iter().enumerate().zip(prepared) {
+        let shown = lmms_graph::relative_path(&w.path, &input.root);
+        let Prepared { reqs, skips, reachable, costs } = match prep {
+            Ok(p) => p,
+            Err(report) => {
+                reports.push(report);
+                continue;
+            }
+        };
+        let Ok((source, parsed)) = graph.files[fi].parsed.as_ref().map(|(s, p)| (s.as_str(), p)) else { continue };
+        let mut rw = rewrite_keeping(source, parsed, &reqs, opts, &reachable);
+        rw.skips.extend(skips);
         if let Some(fp) = fast_path.as_ref().filter(|fp| same_file(&w.path, &fp.entry_file)) {
             let (edits, moves) = crate::fast_path::route(source, parsed, &fp.exports, &fp.module);
             if !edits.is_empty() {

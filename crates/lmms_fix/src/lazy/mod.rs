@@ -232,7 +232,7 @@ fn stays_loaded(parsed: &ParsedModule, moves: &[Move]) -> Vec<(ByteRange, Skip)>
 }
 
 /// `import a, b` / `from m import x, y`, as written (aliases by bound name).
-fn stmt_text_of(rec: &ImportRecord) -> String {
+pub(crate) fn stmt_text_of(rec: &ImportRecord) -> String {
     let names: Vec<&str> = rec.names.iter().map(|n| if rec.is_from { n.bound.as_str() } else { n.target.as_str() }).collect();
     if rec.is_from {
         format!("from {}{} import {}", ".".repeat(rec.level as usize), rec.module, names.join(", "))

@@ -68,6 +68,21 @@ pub fn import(site: &Site, entry: &str) -> Result<(), String> {
     }
 }
 
+/// The modules importing the entry (and resolving its handler) loads in a
+/// fresh interpreter, as the closure measurement of `lmms usage` sees them.
+pub fn loaded_at_init(site: &Site, entry: &str) -> Result<Vec<String>, String> {
+    let Some(py) = site.py() else { return Err("no interpreter".into()) };
+    let (module, handler) = entry.split_once(':').unwrap_or((entry, ""));
+    let names: Vec<String> = Some(handler).filter(|h| !h.is_empty()).map(str::to_string).into_iter().collect();
+    match replay::measure(site.runner, &py, module, &names, site.input.start_timeout) {
+        Ok(m) => match m.error {
+            Some(e) => Err(first_line(&e)),
+            None => Ok(m.loaded.into_iter().map(|(n, _)| n).collect()),
+        },
+        Err(e) => Err(first_line(&e.to_string())),
+    }
+}
+
 /// One replayed event: `error` is `None` when it returned, and then
 /// `response` is what it returned (the replay's `{"json"|"repr": …}`).
 #[derive(Debug, Clone, PartialEq)]

@@ -318,6 +318,27 @@ impl Verifier<'_> {
     }
 }
 
+/// The modules the entry loads at INIT with `files` (`(path, text)`, paths
+/// under `root`) written into a shadow copy of the project; `None` without
+/// an entry or an interpreter to run it with, or when it does not import
+/// (the verification then reports why).
+pub fn loaded_at_init(
+    root: &Path,
+    src_roots: &[PathBuf],
+    input: &VerifyInput,
+    runner: &dyn Runner,
+    files: &[(PathBuf, String)],
+) -> Option<std::collections::HashSet<String>> {
+    let entry = input.entry.as_deref()?;
+    input.python.as_ref()?;
+    let shadow = Shadow::copy(root).ok()?;
+    for (path, text) in files {
+        shadow.put(path.strip_prefix(root).unwrap_or(path), text).ok()?;
+    }
+    let site = Site { input, shadow: shadow.root(), root, src_roots: src_roots.iter().map(|r| shadow.map(root, r)).collect(), runner };
+    checks::loaded_at_init(&site, entry).ok().map(|m| m.into_iter().collect())
+}
+
 /// The pipeline's write phase: verify the rewritten files (`pending`: index
 /// in `reports`, path, before, after), mark the dropped ones, then write the
 /// rest all or none (or only show them, for `--diff`).
