@@ -192,6 +192,7 @@ mod tests {
     use lmms_config::Config;
 
     use crate::marginal::tests::profile;
+    use crate::plan::tests::usage;
     use crate::plan::{build_plan, SourceFile};
 
     fn file(path: &str, module: &str, source: &str) -> SourceFile {
@@ -297,7 +298,7 @@ mod tests {
             ],
         );
         let files = [file("app.py", "app", src)];
-        let u = usage_of(&[("app.py", 1, "yaml", 1.0), ("app.py", 2, "pandas", 0.05)]);
+        let u = usage(&[("app.py", 1, "yaml", 1.0), ("app.py", 2, "pandas", 0.05)]);
         let cfg = Config::default();
         let request = |libs| crate::plan::PlanRequest {
             profile: &p,
@@ -373,30 +374,5 @@ mod tests {
         assert!(safe.off_init.is_empty(), "{:?}", safe.off_init);
         assert!(safe.notes.iter().any(|n| n.contains("imported by name from another project file")), "{:?}", safe.notes);
         assert_eq!(planned(&p, &files, true, None).off_init, vec!["yaml"]);
-    }
-
-    fn usage_of(rows: &[(&str, u32, &str, f64)]) -> crate::usage::UsageDoc {
-        crate::usage::UsageDoc {
-            schema: crate::usage::USAGE_SCHEMA.into(),
-            requests: 100,
-            errors: 0,
-            imports: rows
-                .iter()
-                .map(|(p, l, m, u)| crate::usage::ImportUsage {
-                    path: p.to_string(),
-                    line: *l,
-                    module: m.to_string(),
-                    usage: *u,
-                    requests_using: (u * 100.0).round() as u64,
-                    names: vec![],
-                    id: String::new(),
-                })
-                .collect(),
-            modules: vec![],
-            cold_start_ratio: None,
-            source: lmms_schema::usage::Source::Replay,
-            logs: None,
-            values: vec![],
-        }
     }
 }

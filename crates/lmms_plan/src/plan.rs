@@ -165,7 +165,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::tier::Tier;
 
@@ -199,7 +199,8 @@ mod tests {
         }
     }
 
-    fn usage(rows: &[(&str, u32, &str, f64)]) -> UsageDoc {
+    /// A usage document whose import rows are `(path, line, module, usage)`.
+    pub(crate) fn usage(rows: &[(&str, u32, &str, f64)]) -> UsageDoc {
         UsageDoc {
             schema: crate::usage::USAGE_SCHEMA.into(),
             requests: 100,
