@@ -12,6 +12,9 @@ use std::process::Command;
 
 use insta_cmd::get_cargo_bin;
 
+mod common;
+use common::lmms_ok;
+
 /// `pkg.markup` is the "heavy" module; `pkg.runtime` imports it at module
 /// level and uses it in a function. `app` is the entry.
 const MARKUP: &str = "class Markup(str):\n    def shout(self):\n        return Markup(self.upper())\n";
@@ -56,15 +59,7 @@ fn fix(files: &[(&str, &str)]) -> (String, bool, tempfile::TempDir) {
 }
 
 fn run_fix(dir: &Path) -> String {
-    let out = Command::new(get_cargo_bin("lmms"))
-        .args(["fix", "--unsafe-fixes", "--lazy", "pkg.markup", "--", "pkg"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    stdout
+    lmms_ok(dir, &["fix", "--unsafe-fixes", "--lazy", "pkg.markup", "--", "pkg"])
 }
 
 fn lazy(name: &str, files: &[(&str, &str)]) {
@@ -308,17 +303,7 @@ fn a_second_fix_after_a_served_package_api_changes_nothing() {
         ("pkg/defaults.py", "from pkg.markup import Markup as FILTERS\n"),
     ]);
     let before = python(dir.path(), &["main.py"]);
-    let fix = |dir: &Path| {
-        let out = Command::new(get_cargo_bin("lmms"))
-            .args(["fix", "--unsafe-fixes", "--lazy", "pkg.env", "--lazy", "pkg.markup", "--", "pkg"])
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        stdout
-    };
+    let fix = |dir: &Path| lmms_ok(dir, &["fix", "--unsafe-fixes", "--lazy", "pkg.env", "--lazy", "pkg.markup", "--", "pkg"]);
     let first = fix(dir.path());
     let init = std::fs::read_to_string(dir.path().join("pkg/__init__.py")).unwrap();
     assert!(init.contains("def __getattr__(name):"), "{first}\n{init}");

@@ -9,10 +9,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use insta_cmd::get_cargo_bin;
-
 mod common;
-use common::copy_app;
+use common::{copy_app, lmms_ok};
 
 fn python(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("python3").args(args).current_dir(dir).env("PYTHONDONTWRITEBYTECODE", "1").output().unwrap();
@@ -26,15 +24,7 @@ fn at_init(dir: &Path) -> String {
 }
 
 fn fix(dir: &Path) -> String {
-    let out = Command::new(get_cargo_bin("lmms"))
-        .args(["fix", "--lazy", "pkg.heavy", "pkg.table", "pkg.codec", "--", "pkg"])
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    stdout
+    lmms_ok(dir, &["fix", "--lazy", "pkg.heavy", "pkg.table", "pkg.codec", "--", "pkg"])
 }
 
 #[test]

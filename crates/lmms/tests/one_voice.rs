@@ -4,16 +4,8 @@
 //! through what they load (`http.client`, `ssl`, `email.*`); the plan defers
 //! them by the latter, so LMM003 must not call the moved imports cheap.
 
-use std::path::Path;
-
 mod common;
-use common::{copy_app, lmms_output, repo_root};
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = lmms_output(dir, args);
-    assert!(out.status.success(), "lmms {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{copy_app, lmms_ok as ok, lmms_output, repo_root};
 
 #[test]
 fn imports_fix_moved_are_never_over_lazy_in_check() {

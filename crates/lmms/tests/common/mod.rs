@@ -64,6 +64,16 @@ pub fn lmms_output(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`lmms_output`] that must exit 0: its stdout (stdout and stderr in the
+/// failure message otherwise).
+#[allow(dead_code)]
+pub fn lmms_ok(dir: &Path, args: &[&str]) -> String {
+    let out = lmms_output(dir, args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "lmms {args:?}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 /// `examples/heavy_app` copied into a temporary directory, its `python` key
 /// pointed at the repository's `.venv-heavy` (which the caller's
 /// `#[ignore = "needs .venv-heavy …"]` requires).
