@@ -110,6 +110,32 @@ fn json_report_lists_moves_skips_and_the_predicted_change() {
 }
 
 #[test]
+fn the_predicted_change_quotes_one_series_and_one_sign() {
+    // `--simulate` measured today's tree at 121 ms and the fixed one at
+    // 142 ms; the profile's INIT (320 ms) is another series and must not
+    // stand beside the simulated figure, and a slower plan reads `+17%`.
+    let dir = app();
+    let path = dir.path().join(".lmms/plan.json");
+    let mut plan: serde_json::Value = serde_json::from_str(&read(dir.path(), ".lmms/plan.json")).unwrap();
+    let s = |m: f64| serde_json::json!({"median": m, "mad": 1.0, "min": m - 2.0, "max": m + 2.0});
+    plan["simulation"] = serde_json::json!({"runs": 5, "current_init_ms": s(121.0), "predicted_init_ms": s(142.0),
+        "project_own_ms": 0.0, "improvement_pct": -17.4, "target_pct": 40.0, "meets_target": false});
+    plan["predicted_init_ms"] = s(142.0);
+    plan["unsafe_fixes"] = true.into();
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let out = lmms(dir.path()).args(["fix", "--diff", "--no-verify"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("predicted INIT change")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("(121 ms → 142 ms planned, +17%, from `lmms plan --simulate`'s"), "{line}");
+    assert!(text.contains("note: the plan was made for `--unsafe-fixes`"), "{text}");
+    let out = lmms(dir.path()).args(["fix", "--diff", "--no-verify", "--format", "json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = &doc["summary"];
+    assert_eq!((summary["current_init_ms"].as_f64(), summary["predicted_init_ms"].as_f64()), (Some(121.0), Some(142.0)));
+    assert_eq!(summary["prediction_series"], "simulate");
+}
+
+#[test]
 fn ad_hoc_lazy_needs_no_plan_and_reports_unparsable_files() {
     let dir = app();
     std::fs::remove_dir_all(dir.path().join(".lmms")).unwrap();

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use lmms_config::Config;
 use lmms_python::{parse_module, ImportScope};
 
-use crate::check::IMPORT_LIMIT;
+use crate::check::{code_lines, IMPORT_LIMIT, MAX_CODE_LINES};
 use crate::{BEGIN_MARKER, END_MARKER};
 use lmms_plan::plan::{PlanDoc, PlannedImport, Series};
 use lmms_plan::policy::{fmt_ms, fmt_pct, Strategy};
@@ -42,8 +42,8 @@ pub struct Generated {
     pub modules: Vec<String>,
     /// Lines carried over from the existing file.
     pub kept_lines: usize,
-    /// Eager libraries left out to stay under DEC-04's import limit; they
-    /// stay imported where they are used today.
+    /// Eager libraries left out to stay under DEC-04's import and line
+    /// limits; they stay imported where they are used today.
     pub left_out: Vec<String>,
 }
 
@@ -349,12 +349,33 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         }
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    // DEC-04: fewer than IMPORT_LIMIT imports, the user's own included.
-    let budget = (IMPORT_LIMIT - 1).saturating_sub(imports_in(&kept));
+    // DEC-04: fewer than IMPORT_LIMIT imports, the user's own included, and
+    // fewer than MAX_CODE_LINES lines of code: with many lines of the user's
+    // own, fewer imports fit (each costs a line and a share of `__all__`).
+    let mut budget = (IMPORT_LIMIT - 1).saturating_sub(imports_in(&kept));
+    loop {
+        let generated = render(plan, config, fast_path_module, budget, &prefix, &kept, &user_all);
+        if budget == 0 || code_lines(&generated.text) < MAX_CODE_LINES {
+            return generated;
+        }
+        budget -= 1;
+    }
+}
+
+/// The file with at most `budget` generated imports.
+fn render(
+    plan: &PlanDoc,
+    config: &Config,
+    fast_path_module: &str,
+    budget: usize,
+    prefix: &[String],
+    kept: &[&str],
+    user_all: &[String],
+) -> Generated {
     let (light, heavy, left_out) = select(plan, config, fast_path_module, budget);
 
     let mut out = String::new();
-    for p in &prefix {
+    for p in prefix {
         out.push_str(p);
         out.push('\n');
     }
@@ -363,7 +384,7 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
     let kept_lines = kept.iter().filter(|l| !l.trim().is_empty()).count();
     if !kept.is_empty() {
         out.push_str("\n\n");
-        for l in &kept {
+        for l in kept {
             out.push_str(l);
             out.push('\n');
         }
@@ -376,8 +397,8 @@ pub fn generate(input: &GenerateInput<'_>) -> Generated {
         }
     }
     for extra in user_all {
-        if !names.contains(&extra) {
-            names.push(extra);
+        if !names.contains(extra) {
+            names.push(extra.clone());
         }
     }
     out.push_str(&dunder_all(&names));
@@ -469,6 +490,35 @@ mod tests {
         assert_eq!(again.modules.len(), IMPORT_LIMIT - 1 - 3);
         let found = findings_for(&again.text, &plan, &config);
         assert!(!found.contains(&crate::FastPathRule::TooManyImports), "{found:?}\n{}", again.text);
+    }
+
+    #[test]
+    fn a_generated_file_stays_under_the_line_limit_with_the_users_own_code() {
+        let names: Vec<String> = (0..25).map(|i| format!("lib{i:02}")).collect();
+        let libs: Vec<(&str, f64, f64)> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i as f64 * 0.1, 1.0)).collect();
+        let plan = plan_with(&libs);
+        let config = Config::default();
+        let input = GenerateInput { plan: &plan, config: &config, fast_path_module: "fast_path", existing: None };
+        let first = generate(&input);
+        let own = crate::check::code_lines(&first.text);
+        // Enough helpers of the user's that 19 imports would make 50 lines
+        // of code, then that many and one more: DEC-04 allows fewer than 50.
+        let with_helpers = |extra: usize| {
+            let helpers: String = (0..extra).map(|i| format!("H{i} = {i}\n")).collect();
+            let existing = first.text.replace(END_MARKER, &format!("{END_MARKER}\n\n{helpers}"));
+            let g = generate(&GenerateInput { existing: Some(&existing), ..input });
+            assert_eq!(g.kept_lines, extra);
+            g
+        };
+        let at_the_limit = with_helpers(MAX_CODE_LINES - own - 1);
+        assert_eq!((at_the_limit.modules.len(), crate::check::code_lines(&at_the_limit.text)), (IMPORT_LIMIT - 1, 49));
+        for extra in [MAX_CODE_LINES - own, MAX_CODE_LINES - own + 1] {
+            let g = with_helpers(extra);
+            assert!(crate::check::code_lines(&g.text) < MAX_CODE_LINES, "{}", g.text);
+            assert!(g.modules.len() < IMPORT_LIMIT - 1 && !g.left_out.is_empty());
+            let found = findings_for(&g.text, &plan, &config);
+            assert!(!found.contains(&crate::FastPathRule::TooLong), "{found:?}\n{}", g.text);
+        }
     }
 
     #[test]

@@ -98,9 +98,16 @@ pub struct Summary {
     pub skipped_by_reason: BTreeMap<&'static str, usize>,
     /// Sum of the plan's marginal `import_ms` for the moved imports.
     pub moved_import_ms: Option<f64>,
+    /// Today's and the planned INIT, both from `prediction_series` (the
+    /// plan's `prediction`), so they compare.
     pub current_init_ms: Option<f64>,
     pub predicted_init_ms: Option<f64>,
     pub predicted_improvement_pct: Option<f64>,
+    /// `profile` or `simulate`: where the two INIT figures come from.
+    pub prediction_series: Option<lmms_schema::plan::Series>,
+    /// Whether the plan was made for `--unsafe-fixes` (its prediction counts
+    /// the unsafe rewrites).
+    pub planned_unsafe: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -158,10 +165,9 @@ pub fn run_with(
     let (mut work, lazy): (Vec<Work>, Option<&[String]>) = match &input.selection {
         Selection::Plan(path) => {
             let plan = crate::plan_file::read(path)?;
-            plan_init = Some((
-                Some(plan.current_init_ms.median),
-                plan.predicted_init_ms.map(|s| s.median).or(Some(plan.estimated_init_ms)),
-            ));
+            // One series for both figures: `--simulate`'s today beside its
+            // planned INIT, or the profile's beside its estimate, never mixed.
+            plan_init = Some((plan.init_prediction(), plan.unsafe_fixes));
             let mut grouped: BTreeMap<String, Vec<PlanRow>> = BTreeMap::new();
             for row in plan.imports.into_iter().filter(PlanRow::defers) {
                 let path = statement_id(&row).map_or(row.path.clone(), |id| id.path);
@@ -388,7 +394,7 @@ pub fn run_with(
             *by_reason.entry(s.reason.as_str()).or_default() += 1;
         }
     }
-    let (current, predicted) = plan_init.unwrap_or((None, None));
+    let prediction = plan_init.as_ref().map(|(p, _)| p);
     let summary = Summary {
         files_scanned: work.len(),
         files_changed: reports.iter().filter(|r| matches!(r.status, "written" | "diff")).count(),
@@ -401,12 +407,11 @@ pub fn run_with(
         skipped: reports.iter().map(|r| r.skips.len()).sum(),
         skipped_by_reason: by_reason,
         moved_import_ms: moved_ms.map(|ms| (ms * 10.0).round() / 10.0),
-        current_init_ms: current,
-        predicted_init_ms: predicted,
-        predicted_improvement_pct: current
-            .zip(predicted)
-            .and_then(|(c, p)| lmms_stats::improvement_pct(c, p))
-            .map(|x| (x * 10.0).round() / 10.0),
+        current_init_ms: prediction.map(|p| p.current_init_ms),
+        predicted_init_ms: prediction.map(|p| p.predicted_init_ms),
+        predicted_improvement_pct: prediction.and_then(|p| p.improvement_pct),
+        prediction_series: prediction.map(|p| p.series),
+        planned_unsafe: plan_init.as_ref().map(|(_, u)| *u),
     };
     Ok(Report {
         schema: FIX_SCHEMA,

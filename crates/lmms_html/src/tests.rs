@@ -244,3 +244,22 @@ fn a_present_but_broken_artifact_is_an_error_not_skipped() {
     assert!(msg.contains("lmms bench --format json >"), "{msg}");
     assert!(crate::report(dir.path(), None, Format::Collapsed).unwrap().ends_with("resource 1000\n"));
 }
+
+#[test]
+fn the_plan_section_names_the_series_of_each_init_pair() {
+    // The profile's INIT (320 ms) and `--simulate`'s (121 → 142 ms) are
+    // different series: each planned figure stands beside its own today.
+    let sm = |m: f64| serde_json::json!({"median": m, "mad": 1.0, "min": m, "max": m});
+    let plan = serde_json::json!({
+        "schema": "lmms.plan/1", "policy": "lmms", "entry": "app:handler", "snapstart": false, "usage": "measured",
+        "containers": {"requests_per_container": 10.0, "source": "assumed"}, "profiled_at": "2026-12-01T08:00:00Z",
+        "hot_set": [], "current_init_ms": sm(320.0), "predicted_init_ms": sm(142.0), "estimated_init_ms": 40.0,
+        "own_time_excluded": [], "notes": [], "imports": [],
+        "simulation": {"runs": 5, "current_init_ms": sm(121.0), "predicted_init_ms": sm(142.0), "project_own_ms": 0.0,
+            "improvement_pct": -17.4, "target_pct": 40.0, "meets_target": false}
+    });
+    let plan = lmms_schema::plan::PlanDoc::from_json(&plan.to_string()).unwrap();
+    let page = html::html(&Artifacts { plan: Some(plan), ..artifacts(consistent()) });
+    assert!(page.contains("profile: INIT today 320 ms → estimated after the fix 40.0 ms"), "{page}");
+    assert!(page.contains("--simulate: today 121 ms → planned 142 ms (5 interleaved fresh starts each)"), "{page}");
+}

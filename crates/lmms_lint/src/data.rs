@@ -270,8 +270,16 @@ impl PlanRows {
 
     /// The row of statement `id` for the module it loads (one statement
     /// `import a, b` has a row per module, named by the graph's resolution).
+    /// A row may name the package of a submodule the graph resolves
+    /// (`from dateutil import parser`: row `dateutil`, target
+    /// `dateutil.parser`); the same statement's package row then answers.
     pub fn row(&self, id: &str, module: &str) -> Option<&lmms_plan::PlannedImport> {
-        self.by_id.get(id)?.iter().find(|r| r.module == module)
+        let rows = self.by_id.get(id)?;
+        rows.iter().find(|r| r.module == module).or_else(|| {
+            rows.iter()
+                .filter(|r| module.strip_prefix(r.module.as_str()).is_some_and(|rest| rest.starts_with('.')))
+                .max_by_key(|r| r.module.len())
+        })
     }
 
     pub fn is_empty(&self) -> bool {

@@ -175,6 +175,30 @@ fn over_lazy_reads_the_plans_row_for_the_same_statement_instead_of_its_own_figur
 }
 
 #[test]
+fn over_lazy_finds_the_plans_row_of_a_submodule_from_import_by_its_package() {
+    // `lmms fix` wrote `from dateutil import parser` into a function for the
+    // plan's row of module `dateutil`, while the graph resolves the name to
+    // the installed submodule `dateutil.parser`: the row is still this
+    // statement's, and check must not call the import fix wrote over-lazy.
+    let dir = tempfile::tempdir().unwrap();
+    let (root, site) = (dir.path().join("app"), dir.path().join("site"));
+    let src = "def f():\n    from dateutil import parser\n";
+    write(&root, "app.py", src);
+    write(&site, "dateutil/__init__.py", "");
+    write(&site, "dateutil/parser.py", "");
+    let start = src.find("from dateutil").unwrap();
+    let id = format!("{start}-{}", start + "from dateutil import parser".len());
+    let env = Environment::builtin().with_site_packages(vec![site]);
+    let (graph, issues) = ImportGraph::load(std::slice::from_ref(&root), &root, std::slice::from_ref(&root), &[], env);
+    let mut s = Settings { root: root.clone(), ..Settings::default() };
+    s.costs = Costs::new(None, [("dateutil".to_string(), 8.0), ("dateutil.parser".to_string(), 8.0)]);
+    let codes = |s: &Settings| check(&graph, s, &issues).diagnostics.iter().map(|d| d.code()).collect::<Vec<_>>();
+    assert_eq!(codes(&s), ["LMM003"], "without the plan the import is judged by its own 8 ms");
+    s.plan = PlanRows::from_rows([plan_row(&id, "dateutil", 27.0, "function-level")]);
+    assert!(codes(&s).is_empty(), "the plan defers it: {:?}", codes(&s));
+}
+
+#[test]
 fn loop_imports_and_import_time_calls_are_reported() {
     let out = run(&[("app.py", "import boto3\nimport json\nS3 = boto3.client('s3')\nX = json.dumps({})\ndef f(rows):\n    for r in rows:\n        import decimal\n")], |s| {
         s.selection = Selection::new(vec!["LMM004".into(), "LMM005".into()], vec![]).unwrap();

@@ -47,6 +47,9 @@ fn figures(i: &PlannedImport) -> (String, String, String) {
     (ms, usage, tier)
 }
 
+/// Blockers named on an import's line in the default report.
+const MAX_BLOCKERS_SHOWN: usize = 3;
+
 /// One line per import the plan moves, with where its blockers are.
 fn changes(o: &mut String, plan: &PlanDoc, theme: &Theme) {
     let moving: Vec<&PlannedImport> = plan.imports.iter().filter(|i| i.moves()).collect();
@@ -63,7 +66,13 @@ fn changes(o: &mut String, plan: &PlanDoc, theme: &Theme) {
         let blocked = if i.blocked_by.is_empty() {
             String::new()
         } else {
-            let at: Vec<String> = i.blocked_by.iter().map(|b| format!("{}:{} ({})", b.line, b.column, b.kind)).collect();
+            // One line per import: a module used by 300 decorators names the
+            // first few; `--explain` lists every one with its source line.
+            let mut at: Vec<String> =
+                i.blocked_by.iter().take(MAX_BLOCKERS_SHOWN).map(|b| format!("{}:{} ({})", b.line, b.column, b.kind)).collect();
+            if i.blocked_by.len() > MAX_BLOCKERS_SHOWN {
+                at.push(format!("and {} more (`--explain` lists them)", i.blocked_by.len() - MAX_BLOCKERS_SHOWN));
+            }
             format!("  {} {}", paint(theme.error, "blocked at"), at.join(", "))
         };
         let _ = writeln!(
@@ -175,7 +184,8 @@ fn summary(o: &mut String, plan: &PlanDoc, theme: &Theme, explain: bool) {
                 Some(p) if s.meets_target => {
                     format!("{p:.1}% faster — meets the >{:.0}% target", s.target_pct)
                 }
-                Some(p) => format!("{p:.1}% faster — below the >{:.0}% target", s.target_pct),
+                Some(p) if p >= 0.0 => format!("{p:.1}% faster — below the >{:.0}% target", s.target_pct),
+                Some(p) => format!("{:.1}% slower — below the >{:.0}% target", -p, s.target_pct),
                 None => "no improvement figure".into(),
             };
             let _ = writeln!(
@@ -205,5 +215,54 @@ fn summary(o: &mut String, plan: &PlanDoc, theme: &Theme, explain: bool) {
             "`lmms plan --explain` (or -v) shows all {} imports with the reason for each",
             plan.imports.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan with one row, `blockers` decorators pinning it, and a
+    /// simulation that measured the planned tree at `planned_ms` against
+    /// 121 ms today.
+    fn plan(blockers: usize, planned_ms: f64) -> PlanDoc {
+        let blocked: Vec<serde_json::Value> = (0..blockers)
+            .map(|n| serde_json::json!({"kind": "decorator", "line": 10 + n, "column": 2, "code": "@click.command()",
+                "cost_ms": 17.0, "message": "`click`: a decorator runs at import"}))
+            .collect();
+        let s = |m: f64| serde_json::json!({"median": m, "mad": 1.0, "min": m, "max": m});
+        let improvement = ((121.0 - planned_ms) / 121.0 * 1000.0_f64).round() / 10.0;
+        let doc = serde_json::json!({
+            "schema": "lmms.plan/1", "policy": "lmms", "entry": "cli:main", "snapstart": false, "usage": "measured",
+            "containers": {"requests_per_container": 10.0, "source": "assumed"}, "profiled_at": "2026-11-01T00:00:00Z",
+            "hot_set": [], "current_init_ms": s(320.0), "predicted_init_ms": s(planned_ms), "estimated_init_ms": 40.0,
+            "own_time_excluded": [], "notes": [],
+            "simulation": {"runs": 5, "current_init_ms": s(121.0), "predicted_init_ms": s(planned_ms),
+                "project_own_ms": 0.0, "improvement_pct": improvement, "target_pct": 40.0, "meets_target": false},
+            "imports": [{"id": "cli.py:0-12", "path": "cli.py", "line": 1, "module": "click", "import_ms": 17.0,
+                "usage": 0.5, "tier": 3, "strategy": "function-level", "reason": "", "blocked_by": blocked,
+                "current": "module-level", "pinned": false}]
+        });
+        PlanDoc::from_json(&doc.to_string()).unwrap()
+    }
+
+    #[test]
+    fn an_import_line_names_three_blockers_and_counts_the_rest() {
+        let text = render_text(&plan(300, 45.0), &Theme::PLAIN, false);
+        let line = text.lines().find(|l| l.contains("click")).unwrap();
+        assert!(
+            line.ends_with("blocked at 10:2 (decorator), 11:2 (decorator), 12:2 (decorator), and 297 more (`--explain` lists them)"),
+            "{line}"
+        );
+        let explained = render_text(&plan(300, 45.0), &Theme::PLAIN, true);
+        assert_eq!(explained.matches("blocked by").count(), 300);
+    }
+
+    #[test]
+    fn a_slower_simulated_plan_says_slower() {
+        let text = render_text(&plan(0, 142.0), &Theme::PLAIN, false);
+        assert!(text.contains("today 121 ms ± 1.0 ms → planned 142 ms ± 1.0 ms: 17.4% slower — below the >40% target"), "{text}");
+        let faster = render_text(&plan(0, 45.0), &Theme::PLAIN, false);
+        assert!(faster.contains(": 62.8% faster — below the >40% target"), "{faster}");
     }
 }

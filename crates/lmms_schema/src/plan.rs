@@ -437,7 +437,7 @@ impl schemars::JsonSchema for Tier {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "DEC-01's tier, 1-5 (the seeds' TIER1-TIER5).",
+            "description": "DEC-01's tier, 1-5 (TIER1-TIER5 in the LMMS decisions).",
             "type": "integer",
             "minimum": 1,
             "maximum": 5,
@@ -516,9 +516,9 @@ pub fn fmt_thousands(x: f64) -> String {
 pub struct SeedsCost {
     pub daily_requests: f64,
     pub cold_start_ratio: f64,
-    /// `daily_requests × cold_start_ratio` (the seeds hard-code 0.1).
+    /// `daily_requests × cold_start_ratio` (DEC-02 as written assumes 0.1).
     pub daily_cold_starts: f64,
-    /// Computed by the seeds and then not used in the decision.
+    /// Computed by DEC-02's formula as written, and not used in its decision.
     pub daily_lazy_cost_ms: f64,
     /// `import_ms × daily_cold_starts`.
     pub module_level_cost_ms: f64,
@@ -582,7 +582,7 @@ pub enum ContainerSource {
     ConfigColdStartRatio,
     /// `cold_start_ratio` in `.lmms/usage.json` (from `lmms usage --logs`).
     Measured,
-    /// Nothing said: the seeds' 10% cold starts.
+    /// Nothing said: DEC-02's assumed 10% cold starts.
     Assumed,
 }
 
@@ -656,7 +656,8 @@ impl ContainerCost {
 pub struct Models {
     /// The DEC-01 table with the DEC-02 exception.
     pub table: Strategy,
-    /// The seeds' DEC-02 formula (needs usage).
+    /// DEC-02's cost formula, as the LMMS decisions write it (needs usage;
+    /// the field name is kept for readers of older plans).
     pub seeds_formula: Option<SeedsCost>,
     /// The CPython container model (needs usage).
     pub container: Option<ContainerCost>,

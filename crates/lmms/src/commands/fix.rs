@@ -94,7 +94,7 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        Format::Text => render_text(&mut out, &report, args.diff, ctx)?,
+        Format::Text => render_text(&mut out, &report, args.diff, args.unsafe_fixes, ctx)?,
     }
     let refused = report.summary.files_refused > 0;
     let would_change = args.diff && report.summary.files_changed > 0;
@@ -124,7 +124,7 @@ fn is_identifier(s: &str) -> bool {
     chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
-fn render_text(out: &mut dyn Write, r: &Report, diff: bool, ctx: &Ctx) -> anyhow::Result<()> {
+fn render_text(out: &mut dyn Write, r: &Report, diff: bool, unsafe_fixes: bool, ctx: &Ctx) -> anyhow::Result<()> {
     for f in &r.files {
         if diff && !f.diff.is_empty() {
             out.write_all(lmms_fix::paint_diff(&f.diff, &ctx.theme).as_bytes())?;
@@ -199,11 +199,21 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool, ctx: &Ctx) -> anyhow
         if let (Some(c), Some(p)) = (s.current_init_ms, s.predicted_init_ms) {
             write!(out, " ({c:.0} ms → {p:.0} ms planned")?;
             if let Some(pct) = s.predicted_improvement_pct {
-                write!(out, ", −{pct:.0}%")?;
+                write!(out, ", {}", init_change(pct))?;
+            }
+            if let Some(series) = s.prediction_series {
+                write!(out, ", from {}", series.describe())?;
             }
             write!(out, ")")?;
         }
         writeln!(out)?;
+        if s.planned_unsafe == Some(true) && !unsafe_fixes && !ctx.quiet {
+            writeln!(
+                out,
+                "note: the plan was made for `--unsafe-fixes`, so its prediction counts rewrites this run does not make; \
+                 run `lmms plan` without it for this fix's figure"
+            )?;
+        }
     }
     let unsafe_skips = s.skipped_by_reason.get(SkipReason::NeedsUnsafe.as_str()).copied().unwrap_or(0);
     if unsafe_skips > 0 {
@@ -212,10 +222,33 @@ fn render_text(out: &mut dyn Write, r: &Report, diff: bool, ctx: &Ctx) -> anyhow
     Ok(())
 }
 
+/// INIT's change for an improvement of `pct`%: `−92%` faster, `+23%`
+/// slower, one sign only.
+fn init_change(pct: f64) -> String {
+    match format!("{:.0}", pct.abs()).as_str() {
+        "0" => "±0%".to_string(),
+        n if pct > 0.0 => format!("−{n}%"),
+        n => format!("+{n}%"),
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::init_change;
+
+    #[test]
+    fn an_init_change_carries_one_sign() {
+        assert_eq!(init_change(92.4), "−92%");
+        assert_eq!(init_change(-23.0), "+23%");
+        assert_eq!(init_change(0.2), "±0%");
+        assert_eq!(init_change(-0.4), "±0%");
     }
 }

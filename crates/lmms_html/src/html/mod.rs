@@ -330,11 +330,21 @@ fn plan_section(s: &mut String, plan: &PlanDoc, a: &Artifacts) {
     let mut facts = vec![
         format!("policy {}", plan.policy),
         format!("usage {}", plan.usage),
-        format!("INIT today {}", fmt_ms(plan.current_init_ms.median)),
-        format!("estimated after the plan {}", fmt_ms(plan.estimated_init_ms)),
+        // Each pair from one series, named: the profile's median beside its
+        // estimate, `--simulate`'s today beside its planned INIT.
+        format!(
+            "profile: INIT today {} → estimated after the fix {}",
+            fmt_ms(plan.current_init_ms.median),
+            fmt_ms(plan.estimated_init_ms)
+        ),
     ];
-    if let Some(p) = &plan.predicted_init_ms {
-        facts.push(format!("simulated {}", fmt_ms(p.median)));
+    if let Some(sim) = &plan.simulation {
+        facts.push(format!(
+            "--simulate: today {} → planned {} ({} interleaved fresh starts each)",
+            fmt_ms(sim.current_init_ms.median),
+            fmt_ms(sim.predicted_init_ms.median),
+            sim.runs
+        ));
     }
     if plan.snapstart {
         facts.push("SnapStart".into());

@@ -10,8 +10,9 @@
 //! is never flagged.
 //!
 //! ## Why is this bad?
-//! This is the LMMS anti-pattern "over-lazy loading" (DEC-01, alternative
-//! 2). A function-level import costs a dictionary lookup and a lock on every
+//! This is over-lazy loading, the opposite mistake to the one DEC-01
+//! (cold imports go into functions) corrects: making every import lazy. A
+//! function-level import costs a dictionary lookup and a lock on every
 //! call, clutters the code, and saves nothing when the module is cheap or
 //! needed by nearly every request anyway (DEC-02: pay once at cold start
 //! instead of on every request).
