@@ -121,6 +121,7 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
     let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
     solver.previous = crate::hysteresis::history(previous, &profile.entry);
     solver.loaded_by_name = rows::loaded_by_name(profile, &project);
+    solver.file_of = Some(&file_of);
     solver.solve(&mut rows);
 
     for r in rows.iter_mut() {

@@ -7,7 +7,7 @@ use lmms_profile::doc::{Origin, ProfileDoc};
 
 use crate::hysteresis::{self, Band};
 use crate::marginal::Attribution;
-use crate::plan::{Placement, PlanDoc, PlannedImport};
+use crate::plan::{Placement, PlanDoc, PlannedImport, SourceFile};
 use crate::policy::{decide, fmt_ms, PolicyContext, Strategy};
 
 /// What the solver reads besides the rows.
@@ -25,6 +25,8 @@ pub(crate) struct Solver<'a> {
     pub previous: Option<&'a PlanDoc>,
     /// `(importer, module)`: project modules loaded by name at INIT.
     pub loaded_by_name: Vec<(String, String)>,
+    /// The parsed files by path, to quote the statement that holds a module.
+    pub file_of: Option<&'a BTreeMap<&'a str, &'a SourceFile>>,
 }
 
 impl<'a> Solver<'a> {
@@ -49,6 +51,7 @@ impl<'a> Solver<'a> {
             hot_loaded,
             previous: None,
             loaded_by_name: Vec::new(),
+            file_of: None,
         }
     }
 
@@ -76,10 +79,14 @@ impl<'a> Solver<'a> {
             // its own merits costs nothing. Two passes, so two statements of
             // one module never keep each other eager at 0 ms.
             let standalone = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
-            let eager_modules: BTreeSet<String> = standalone.iter().map(|&j| rows[j].module.clone()).collect();
+            let mut eager_modules: BTreeMap<String, (String, u32)> = BTreeMap::new();
+            for &j in &standalone {
+                eager_modules.entry(rows[j].module.clone()).or_insert_with(|| (rows[j].path.clone(), rows[j].line));
+            }
             for (i, r) in rows.iter_mut().enumerate() {
-                if eager_modules.contains(&r.module) && !standalone.contains(&i) && r.import_ms.is_some() {
-                    self.also_imported(r);
+                match eager_modules.get(&r.module) {
+                    Some(at) if !standalone.contains(&i) && r.import_ms.is_some() => self.also_imported(r, at),
+                    _ => {}
                 }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
@@ -128,12 +135,17 @@ impl<'a> Solver<'a> {
 
     /// Another statement that stays eager on its own merits imports this
     /// module too: deferring this one saves nothing, so it does not move.
-    fn also_imported(&self, r: &mut PlannedImport) {
+    fn also_imported(&self, r: &mut PlannedImport, (path, line): &(String, u32)) {
         r.import_ms = Some(0.0);
         r.loaded_by = Some(r.module.clone());
         apply(r, 0.0, self.cx);
+        let statement = self
+            .file_of
+            .and_then(|files| files.get(path.as_str()))
+            .map(|f| format!("`{}` at ", crate::blockers::line_text(&f.source, *line)))
+            .unwrap_or_default();
         r.reason = format!(
-            "{} (another statement that stays eager imports {} too: deferring this one saves nothing)",
+            "{} ({} stays loaded by {statement}{path}:{line}, which stays eager: deferring this one saves nothing)",
             r.reason, r.module
         );
         if r.current == Placement::ModuleLevel {
