@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_profile::doc::{Origin, ProfileDoc};
 
+use crate::after_fix::{loaded_after_fix_except, Code};
 use crate::hysteresis::{self, Band};
 use crate::marginal::Attribution;
 use crate::plan::{Placement, PlanDoc, PlannedImport, SourceFile};
@@ -27,6 +28,10 @@ pub(crate) struct Solver<'a> {
     pub loaded_by_name: Vec<(String, String)>,
     /// The parsed files by path, to quote the statement that holds a module.
     pub file_of: Option<&'a BTreeMap<&'a str, &'a SourceFile>>,
+    /// The code after the fix: a row is charged only the modules that
+    /// leave INIT if it moves (`typing`, which eager libraries import
+    /// too, costs a project's `import typing` nothing).
+    pub code: Option<&'a Code<'a>>,
 }
 
 impl<'a> Solver<'a> {
@@ -52,6 +57,7 @@ impl<'a> Solver<'a> {
             previous: None,
             loaded_by_name: Vec::new(),
             file_of: None,
+            code: None,
         }
     }
 
@@ -71,22 +77,33 @@ impl<'a> Solver<'a> {
             let eager = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
+            let charged = self.charged(rows);
             for (i, r) in rows.iter_mut().enumerate() {
-                self.decide_row(i, r, &loaders, &pinned_ms);
+                self.decide_row(i, r, &loaders, &pinned_ms, charged.as_ref().map(|c| &c[i]));
                 self.hold_read_value(r);
             }
             // Then a statement whose module another statement keeps eager on
             // its own merits costs nothing. Two passes, so two statements of
             // one module never keep each other eager at 0 ms.
             let standalone = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
-            let mut eager_modules: BTreeMap<String, (String, u32)> = BTreeMap::new();
+            // A row that stays eager at 0 ms because another keeps its
+            // module loaded after the fix says which one, too.
+            let mut eager_modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for &j in &standalone {
-                eager_modules.entry(rows[j].module.clone()).or_insert_with(|| (rows[j].path.clone(), rows[j].line));
+                eager_modules.entry(rows[j].module.as_str()).or_default().push(j);
             }
-            for (i, r) in rows.iter_mut().enumerate() {
-                match eager_modules.get(&r.module) {
-                    Some(at) if !standalone.contains(&i) && r.import_ms.is_some() => self.also_imported(r, at),
-                    _ => {}
+            let holders: Vec<Option<(String, u32)>> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let j = *eager_modules.get(r.module.as_str())?.iter().find(|&&j| j != i)?;
+                    let free = !standalone.contains(&i) || r.import_ms == Some(0.0);
+                    (free && r.import_ms.is_some()).then(|| (rows[j].path.clone(), rows[j].line))
+                })
+                .collect();
+            for (r, at) in rows.iter_mut().zip(&holders) {
+                if let Some(at) = at {
+                    self.also_imported(r, at);
                 }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
@@ -113,7 +130,40 @@ impl<'a> Solver<'a> {
         loaders
     }
 
-    fn decide_row(&self, i: usize, r: &mut PlannedImport, loaders: &Loaders, pinned_ms: &BTreeMap<String, f64>) {
+    /// Per row, each key's modules' self time that would leave INIT if the
+    /// row moved: what stays loaded after the fix without it is free. The
+    /// rows sharing a key with it move with it here, so two statements of
+    /// one module never keep each other eager at 0 ms (`also_imported`
+    /// holds a row only for one that stays eager on its own merits).
+    fn charged(&self, rows: &[PlannedImport]) -> Option<Vec<BTreeMap<String, f64>>> {
+        let code = self.code?;
+        let mut anyway_by_keys: BTreeMap<&[String], BTreeSet<String>> = BTreeMap::new();
+        for r in rows {
+            if !anyway_by_keys.contains_key(r.keys.as_slice()) {
+                let shares = |j: usize| rows[j].keys.iter().any(|k| r.keys.contains(k));
+                anyway_by_keys.insert(r.keys.as_slice(), loaded_after_fix_except(rows, code, &shares));
+            }
+        }
+        let charge = |r: &PlannedImport, anyway: &BTreeSet<String>| -> BTreeMap<String, f64> {
+            r.keys
+                .iter()
+                .map(|k| {
+                    let members = self.attribution.members.get(k).into_iter().flatten();
+                    (k.clone(), members.filter(|(n, _)| !anyway.contains(*n)).map(|(_, t)| t).sum())
+                })
+                .collect()
+        };
+        Some(rows.iter().map(|r| charge(r, &anyway_by_keys[r.keys.as_slice()])).collect())
+    }
+
+    fn decide_row(
+        &self,
+        i: usize,
+        r: &mut PlannedImport,
+        loaders: &Loaders,
+        pinned_ms: &BTreeMap<String, f64>,
+        charged: Option<&BTreeMap<String, f64>>,
+    ) {
         // What eager statements of other modules load (statements of this
         // very module are [`Self::also_imported`]'s).
         let others: BTreeMap<String, String> = loaders
@@ -129,7 +179,7 @@ impl<'a> Solver<'a> {
         } else if !self.attribution.is_profiled(&r.module) {
             self.unprofiled(r);
         } else {
-            self.profiled(r, &others, pinned_ms);
+            self.profiled(r, &others, pinned_ms, charged);
         }
     }
 
@@ -216,7 +266,13 @@ impl<'a> Solver<'a> {
 
     /// The entry's profile: each key's exclusive time unless an eager
     /// statement of another module loads it first.
-    fn profiled(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+    fn profiled(
+        &self,
+        r: &mut PlannedImport,
+        loaders: &BTreeMap<String, String>,
+        pinned_ms: &BTreeMap<String, f64>,
+        charged: Option<&BTreeMap<String, f64>>,
+    ) {
         let library = r.origin != Some(Origin::Project);
         let a = self.attribution;
         let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
@@ -243,7 +299,8 @@ impl<'a> Solver<'a> {
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
                 None => {
-                    ms += a.excl.get(k).copied().unwrap_or(0.0);
+                    let excl = a.excl.get(k).copied().unwrap_or(0.0);
+                    ms += charged.and_then(|c| c.get(k)).copied().unwrap_or(excl);
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
             }
