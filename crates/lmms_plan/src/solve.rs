@@ -97,7 +97,8 @@ impl<'a> Solver<'a> {
                 .enumerate()
                 .map(|(i, r)| {
                     let j = *eager_modules.get(r.module.as_str())?.iter().find(|&&j| j != i)?;
-                    let free = !standalone.contains(&i) || r.import_ms == Some(0.0);
+                    // A pinned row stays on its own merits, and its reason says which.
+                    let free = !standalone.contains(&i) || (r.import_ms == Some(0.0) && !r.pinned);
                     (free && r.import_ms.is_some()).then(|| (rows[j].path.clone(), rows[j].line))
                 })
                 .collect();
@@ -275,7 +276,7 @@ impl<'a> Solver<'a> {
     ) {
         let library = r.origin != Some(Origin::Project);
         let a = self.attribution;
-        let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
+        let (mut ms, mut noise, mut loaded_by, mut freed) = (0.0, 0.0, None, 0.0);
         for k in &r.keys {
             let by = a.chain(k).and_then(|chain| chain.iter().find_map(|n| loaders.get(*n)).cloned());
             match by {
@@ -300,7 +301,9 @@ impl<'a> Solver<'a> {
                 }
                 None => {
                     let excl = a.excl.get(k).copied().unwrap_or(0.0);
-                    ms += charged.and_then(|c| c.get(k)).copied().unwrap_or(excl);
+                    let own = charged.and_then(|c| c.get(k)).copied().unwrap_or(excl);
+                    ms += own;
+                    freed += excl - own;
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
             }
@@ -314,6 +317,12 @@ impl<'a> Solver<'a> {
         apply(r, ms, self.cx);
         if let Some(by) = loaded_by {
             r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
+        } else if freed >= 0.05 {
+            r.reason = format!(
+                "{} (not counted: {} of what it loads, which other imports keep loaded after the fix)",
+                r.reason,
+                fmt_ms(freed)
+            );
         } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
             r.reason = format!(
                 "{} (includes {} of imports {} cannot defer)",
