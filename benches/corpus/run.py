@@ -466,10 +466,11 @@ def markdown(doc: dict) -> str:
     lines.append("")
     lines.append("INIT: median ± MAD of `lmms profile --runs %d`, ms; plan estimate: `lmms plan`'s "
                  "`estimated_init_ms`;\n`--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
-                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before.\nplan/fix rows disagreeing: of the statements "
-                 "`lmms plan --unsafe-fixes` moves, those `lmms fix --unsafe-fixes --diff` does not move, plus\nthose "
-                 "it moves that the plan keeps (results.json lists each with fix's skip); run-time: fix took the move\nback "
-                 "because importing the rewritten entry still loads the module." % doc["runs"])
+                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before.\n"
+                 "plan/fix rows disagreeing: of the statements `lmms plan --unsafe-fixes` moves, those "
+                 "`lmms fix --unsafe-fixes --diff` does not move, plus\nthose it moves that the plan keeps (results.json "
+                 "lists each with fix's skip); run-time: fix took the move\nback because importing the rewritten entry "
+                 "still loads the module." % doc["runs"])
     return "\n".join(lines) + "\n"
 
 

@@ -17,9 +17,8 @@ fn a_module_a_second_eager_importer_holds_is_planned_module_level_and_fix_moves_
     ok(app, &["profile", "--runs", "3"]);
     let plan: serde_json::Value =
         serde_json::from_str(&ok(app, &["plan", "--unsafe-fixes", "--format", "json"])).unwrap();
-    let row = |path: &str| {
-        plan["imports"].as_array().unwrap().iter().find(|r| r["path"] == path).cloned().unwrap_or_else(|| panic!("no row for {path}"))
-    };
+    let rows = plan["imports"].as_array().unwrap();
+    let row = |path: &str| rows.iter().find(|r| r["path"] == path).cloned().unwrap_or_else(|| panic!("no row for {path}"));
     let (api, service) = (row("pkg/api.py"), row("pkg/service.py"));
     assert_eq!(api["strategy"], "module-level", "{api:#}");
     let why = api["reason"].as_str().unwrap();

@@ -157,7 +157,12 @@ fn dispatch_entries_only(file: &SourceFile, bound: &[String], line: u32) -> bool
 /// module `__getattr__` gains nothing), one another file rebinds
 /// (`m.NAME = …`), one a `globals()`/`eval`/… makes dynamic, and without
 /// `--unsafe-fixes` any name another file or the package's API reads.
-pub(crate) fn namespace_hold(file: &SourceFile, files: &[SourceFile], bound: &[String], unsafe_fixes: bool) -> Option<String> {
+pub(crate) fn namespace_hold(
+    file: &SourceFile,
+    files: &[SourceFile],
+    bound: &[String],
+    unsafe_fixes: bool,
+) -> Option<String> {
     if let Some(d) = file.parsed.dynamic_namespace.first() {
         return Some(format!(
             "stays on INIT: `{}()` at line {} makes the module's names dynamic, so `lmms fix` moves none of its imports",
@@ -231,7 +236,8 @@ fn namespace_readers(file: &SourceFile, files: &[SourceFile], bound: &[String]) 
                 continue;
             }
             let text = g.source.lines().nth(a.line.saturating_sub(1) as usize).unwrap_or_default();
-            let start: usize = g.source.split_inclusive('\n').take(a.line.saturating_sub(1) as usize).map(str::len).sum();
+            let before = a.line.saturating_sub(1) as usize;
+            let start: usize = g.source.split_inclusive('\n').take(before).map(str::len).sum();
             let at = (start + text.len() - text.trim_start().len()) as u32;
             let in_function = g.parsed.functions.iter().any(|f| f.body_insert_at <= at && at < f.range.end);
             let chain = format!("{}.{}", a.root, a.attrs.join("."));
