@@ -5,7 +5,8 @@
 #   benches/corpus.sh [--lmms PATH] [--only NAME[,NAME]] [--jobs N] [--runs N] [--work DIR] [--gate]
 #
 # Sdists and venvs are cached under ${LMMS_CORPUS_CACHE:-$HOME/.cache/lmms-corpus}. Exit 0 with the table (the
-# truth, failures included), 1 with --gate when a project's tests changed or a second fix was not a no-op,
+# truth, failures included), 1 with --gate when a project's tests changed, a second fix was not a no-op or a plan row
+# disagrees with what fix moves,
 # 2 for a usage error, 3 when a project could not be installed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -2,7 +2,8 @@
 
 For each project under corpus/<name>/ (see corpus/README.md) this installs the pinned sdist and venv (cached), then:
 
-  copy A: tests (before) -> profile -> usage (events) -> plan -> fix --unsafe-fixes -> tests -> fix again (no-op?)
+  copy A: tests (before) -> profile -> usage (events) -> plan -> fix --unsafe-fixes --diff (do the plan's rows agree
+          with its moves?) -> fix --unsafe-fixes -> tests -> fix again (no-op?)
           -> profile (INIT after)
   copy B: fix --lazy M1..Mn (20+ modules the package imports at module level) -> tests -> fix again -> profile
 
@@ -303,6 +304,37 @@ def fix_round(res, binary, p, tree, fix_args, kind, label, before, env, out, bud
     res[f"profile_after_{kind}"] = {"exit": rc, "init_ms": init_median(as_json(so)), "init_mad_ms": init_mad(as_json(so)),
                                     "stderr": se.strip()[-600:]}
 
+def agreement(plan: dict, fix: dict | None, fix_paths: list[str], rc: int, stderr: str) -> dict:
+    """Rows `lmms plan --unsafe-fixes` moves against the moves `lmms fix --unsafe-fixes --diff` makes, statement by
+    statement (path and line) in the files fix may write. A plan move is a module-level row planned function-level
+    and not pinned (a pinned row is shown `blocked at`, a use to rewrite by hand first, and fix leaves it). Each
+    disagreement names fix's skip for that statement, if any."""
+    if not fix or not isinstance(plan.get("imports"), list):
+        return {"exit": rc, "disagreements": None, "stderr": stderr.strip()[-600:]}
+    inside = lambda path: any(path == f or path.startswith(f.rstrip("/") + "/") for f in fix_paths)
+    planned: dict[tuple[str, int], list[str]] = {}
+    for r in plan["imports"]:
+        if (r["current"] == "module-level" and r["strategy"] == "function-level" and not r.get("pinned")
+                and inside(r["path"])):
+            planned.setdefault((r["path"], r["line"]), []).append(r["module"])
+    moved: dict[tuple[str, int], list[str]] = {}
+    skipped: dict[tuple[str, int], str] = {}
+    for f in fix.get("files", []):
+        for m in f.get("moves", []):
+            moved.setdefault((f["path"], m["line"]), []).append(m["module"])
+        for s in f.get("skips", []):
+            skipped.setdefault((f["path"], s["line"]), f"{s['reason']}: {s['detail']}")
+    rows = [{"statement": f"{k[0]}:{k[1]}", "plan": "function-level", "fix": skipped.get(k, "not moved"),
+             "modules": planned[k]} for k in sorted(set(planned) - set(moved))]
+    rows += [{"statement": f"{k[0]}:{k[1]}", "plan": "stays", "fix": "moved", "modules": moved[k]}
+             for k in sorted(set(moved) - set(planned))]
+    # Fix's second look: the entry imported with the rewrite in a shadow copy still loads the module (a function
+    # the import would move into runs at import). The static plan cannot see that; `plan --simulate` runs it.
+    run_time = sum(1 for r in rows if "importing the entry with the rewrite still loads" in r["fix"])
+    return {"exit": rc, "plan_moves": len(planned), "fix_moves": len(moved), "disagreements": len(rows),
+            "run_time": run_time, "rows": rows}
+
+
 def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
     t0 = time.monotonic()
     res: dict = {"project": p.name, "kind": p.spec["kind"], "sdist": p.spec["sdist"],
@@ -346,6 +378,12 @@ def run_project(p: Project, binary: str, work: Path, runs: int) -> dict:
                    "estimated_init_ms": doc.get("estimated_init_ms"),
                    "simulated_init_ms": sim.get("median") if isinstance(sim, dict) else sim,
                    "stderr": se.strip()[-600:]}
+    # What the plan says per row against what the same fix decides (its import check and shadow measurement
+    # included, not the test suite: a rewrite the tests drop is the tests' finding, counted in the columns above).
+    rc, so, se = lmms(binary, a, ["fix", "--unsafe-fixes", "--diff", "--format", "json", "--", *p.spec["fix-paths"]],
+                      env, out, "fix-diff")
+    res["agreement"] = agreement(doc, as_json(so), p.spec["fix-paths"], rc, se)
+    log(p.name, f"plan/fix agreement: {res['agreement'].get('disagreements')} disagreeing rows")
     fix_args = ["fix", "--unsafe-fixes", "--format", "json", "--test", p.test_command(), "--", *p.spec["fix-paths"]]
     fix_round(res, binary, p, a, fix_args, "loop", "tests after loop fix", before, env, out, budget, runs)
 
@@ -381,7 +419,8 @@ def init(p: dict) -> str:
 
 
 def verdict(res: dict) -> list[str]:
-    """Why this project fails the bar of issue 10: tests unchanged and a second fix that changes nothing."""
+    """Why this project fails the bar of issues 10 and 11: tests unchanged, a second fix that changes nothing, and
+    plan rows that say what fix does."""
     bad = []
     if res.get("error"):
         return [f"not run: {res['error']}"]
@@ -393,6 +432,11 @@ def verdict(res: dict) -> list[str]:
         bad.append("second loop fix rewrote files")
     if not res["second_fix_lazy"]["noop"]:
         bad.append("second --lazy fix rewrote files")
+    agree = res.get("agreement") or {}
+    if agree.get("disagreements") is None:
+        bad.append(f"plan/fix agreement not measured (fix --diff exited {agree.get('exit')})")
+    elif agree["disagreements"]:
+        bad.append(f"{agree['disagreements']} plan rows disagree with fix")
     for key in ("profile_before", "fix_loop", "fix_lazy"):
         if res[key]["exit"] not in (0, 1):
             bad.append(f"{key.replace('_', ' ')} exited {res[key]['exit']}")
@@ -403,12 +447,12 @@ def markdown(doc: dict) -> str:
     lines = [
         "| project | kind | tests before (pass/fail/error) | after loop fix | after `--lazy` (modules) | "
         "2nd fix no-op (loop/lazy) | INIT before | after loop fix | after `--lazy` | plan estimate | "
-        "plan `--simulate` |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "plan `--simulate` | plan/fix rows disagreeing |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in doc["projects"]:
         if r.get("error"):
-            lines.append(f"| {r['project']} | {r['kind']} | not run: {r['error'][:80]} ||||||||")
+            lines.append(f"| {r['project']} | {r['kind']} | not run: {r['error'][:80]} |||||||||")
             continue
         yn = lambda x: "yes" if x["noop"] else f"**no** ({len(x['files_changed'])} files)"
         mark = lambda changed, t: counts(t) if not changed["count"] else f"**{counts(t)}**"
@@ -418,12 +462,26 @@ def markdown(doc: dict) -> str:
             f"{mark(r['changed_after_lazy'], r['tests_after_lazy'])} ({len(r['lazy_modules'])}) | "
             f"{yn(r['second_fix_loop'])} / {yn(r['second_fix_lazy'])} | {init(r['profile_before'])} | "
             f"{init(r['profile_after_loop'])} | {init(r['profile_after_lazy'])} | "
-            f"{ms(r['plan']['estimated_init_ms'])} | {ms(r['plan']['simulated_init_ms'])} |")
+            f"{ms(r['plan']['estimated_init_ms'])} | {ms(r['plan']['simulated_init_ms'])} | {disagreeing(r)} |")
     lines.append("")
     lines.append("INIT: median ± MAD of `lmms profile --runs %d`, ms; plan estimate: `lmms plan`'s "
                  "`estimated_init_ms`;\n`--simulate`: `lmms plan --simulate`'s predicted median (— where it failed). "
-                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before." % doc["runs"])
+                 "Tests: pass/fail/error by JUnit\ntest id; bold where any outcome differs from before.\n"
+                 "plan/fix rows disagreeing: of the statements `lmms plan --unsafe-fixes` moves, those "
+                 "`lmms fix --unsafe-fixes --diff` does not move, plus\nthose it moves that the plan keeps (results.json "
+                 "lists each with fix's skip); run-time: fix took the move\nback because importing the rewritten entry "
+                 "still loads the module." % doc["runs"])
     return "\n".join(lines) + "\n"
+
+
+def disagreeing(r: dict) -> str:
+    a = r.get("agreement") or {}
+    if a.get("disagreements") is None:
+        return "—"
+    n = f"{a['disagreements']} of {a['plan_moves']}"
+    if a.get("run_time"):
+        n += f" ({a['run_time']} run-time)"
+    return f"**{n}**" if a["disagreements"] else n
 
 
 def slim(res: dict) -> dict:
@@ -493,8 +551,8 @@ def main() -> int:
     ap.add_argument("--work", help="where the copies and logs go (default: a temporary dir, kept)")
     ap.add_argument("--out", default=str(CORPUS), help="where results.json and results.md go (default corpus/)")
     ap.add_argument("--gate", action="store_true",
-                    help="exit 1 unless every project's tests are unchanged after both fixes and a second fix "
-                    "is a no-op")
+                    help="exit 1 unless every project's tests are unchanged after both fixes, a second fix "
+                    "is a no-op and the plan's rows agree with fix's moves")
     args = ap.parse_args()
 
     started = start_session(args, "corpus")

@@ -59,12 +59,12 @@ fn generated_file_follows_the_dec04_template() {
         );
     }
     assert!(text.contains("Cold start target: <2000 ms"));
-    // json is over 10 ms, so its line carries usage and a justification.
+    // json costs its own 8.3 ms: `collections`, which the profile charges
+    // to it, stays loaded by pydantic (features.models stays eager), so it
+    // is a lightweight import, not a hot-path exception.
     let json_line = text.lines().find(|l| l.starts_with("import json")).unwrap();
-    assert!(
-        json_line.contains("100% of requests — hot path"),
-        "{json_line}"
-    );
+    assert!(json_line.contains("8.3 ms, 100% of requests"), "{json_line}");
+    assert!(!json_line.contains("hot path"), "{json_line}");
 }
 
 #[test]

@@ -245,11 +245,12 @@ fn without_usage_the_plan_says_so_and_grants_no_exception() {
     let dir = app(false);
     let doc = plan_json(dir.path());
     assert_eq!(doc["usage"], "unknown");
-    let json = row(&doc, "lambda_function.py", "json");
-    assert!(json["usage"].is_null());
-    // json measures just over 10 ms: without usage it cannot be hot path.
-    assert_eq!(json["strategy"], "function-level");
-    assert!(json["tier"].is_null());
+    // requests measures 33 ms: without usage it gets no tier and cannot be
+    // hot path, so it goes function-level.
+    let requests = row(&doc, "lambda_function.py", "requests");
+    assert!(requests["usage"].is_null());
+    assert_eq!(requests["strategy"], "function-level");
+    assert!(requests["tier"].is_null());
     assert!(doc["notes"]
         .as_array()
         .unwrap()

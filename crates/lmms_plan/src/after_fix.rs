@@ -55,6 +55,17 @@ enum Item {
 
 /// The modules loaded at INIT after the fix (profiled or not).
 pub(crate) fn loaded_after_fix(rows: &[PlannedImport], code: &Code<'_>) -> BTreeSet<String> {
+    loaded_after_fix_except(rows, code, &|_| false)
+}
+
+/// [`loaded_after_fix`] with the rows `moved` says moved as well: what
+/// stays loaded if those statements leave INIT (the solver's per-row
+/// marginal cost).
+pub(crate) fn loaded_after_fix_except(
+    rows: &[PlannedImport],
+    code: &Code<'_>,
+    moved: &dyn Fn(usize) -> bool,
+) -> BTreeSet<String> {
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
     for m in &code.profile.modules {
         if let Some(p) = &m.imported_by {
@@ -86,7 +97,7 @@ pub(crate) fn loaded_after_fix(rows: &[PlannedImport], code: &Code<'_>) -> BTree
     while let Some(item) = queue.pop_front() {
         let m = match item {
             Item::Row(i) => {
-                if !std::mem::replace(&mut row_done[i], true) {
+                if !moved(i) && !std::mem::replace(&mut row_done[i], true) {
                     queue.extend(rows[i].keys.iter().map(|k| Item::Module(k.clone())));
                     queue.extend(demands[i].iter().map(|&j| Item::Row(j)));
                 }

@@ -121,6 +121,19 @@ pub fn plan(req: &PlanRequest<'_>) -> PlanDoc {
     let mut solver = Solver::new(&cx, profile.entry_module(), &project, &attribution, &hot_attrs, hot);
     solver.previous = crate::hysteresis::history(previous, &profile.entry);
     solver.loaded_by_name = rows::loaded_by_name(profile, &project);
+    solver.file_of = Some(&file_of);
+    // What a module-level call on a deferred library loads is not known
+    // before the decisions (`estimate` says): the solver keeps it loaded.
+    let no_calls_moved = BTreeSet::new();
+    let code = crate::after_fix::Code {
+        profile,
+        file_of: &file_of,
+        project: &project,
+        libraries,
+        calls_moved: &no_calls_moved,
+        loaded_by_name: &solver.loaded_by_name.clone(),
+    };
+    solver.code = Some(&code);
     solver.solve(&mut rows);
 
     for r in rows.iter_mut() {

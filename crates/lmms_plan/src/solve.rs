@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lmms_profile::doc::{Origin, ProfileDoc};
 
+use crate::after_fix::{loaded_after_fix_except, Code};
 use crate::hysteresis::{self, Band};
 use crate::marginal::Attribution;
-use crate::plan::{Placement, PlanDoc, PlannedImport};
+use crate::plan::{Placement, PlanDoc, PlannedImport, SourceFile};
 use crate::policy::{decide, fmt_ms, PolicyContext, Strategy};
 
 /// What the solver reads besides the rows.
@@ -25,6 +26,12 @@ pub(crate) struct Solver<'a> {
     pub previous: Option<&'a PlanDoc>,
     /// `(importer, module)`: project modules loaded by name at INIT.
     pub loaded_by_name: Vec<(String, String)>,
+    /// The parsed files by path, to quote the statement that holds a module.
+    pub file_of: Option<&'a BTreeMap<&'a str, &'a SourceFile>>,
+    /// The code after the fix: a row is charged only the modules that
+    /// leave INIT if it moves (`typing`, which eager libraries import
+    /// too, costs a project's `import typing` nothing).
+    pub code: Option<&'a Code<'a>>,
 }
 
 impl<'a> Solver<'a> {
@@ -49,6 +56,8 @@ impl<'a> Solver<'a> {
             hot_loaded,
             previous: None,
             loaded_by_name: Vec::new(),
+            file_of: None,
+            code: None,
         }
     }
 
@@ -68,18 +77,34 @@ impl<'a> Solver<'a> {
             let eager = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
+            let charged = self.charged(rows);
             for (i, r) in rows.iter_mut().enumerate() {
-                self.decide_row(i, r, &loaders, &pinned_ms);
+                self.decide_row(i, r, &loaders, &pinned_ms, charged.as_ref().map(|c| &c[i]));
                 self.hold_read_value(r);
             }
             // Then a statement whose module another statement keeps eager on
             // its own merits costs nothing. Two passes, so two statements of
             // one module never keep each other eager at 0 ms.
             let standalone = eager_rows(rows, self.entry, self.project, &self.loaded_by_name);
-            let eager_modules: BTreeSet<String> = standalone.iter().map(|&j| rows[j].module.clone()).collect();
-            for (i, r) in rows.iter_mut().enumerate() {
-                if eager_modules.contains(&r.module) && !standalone.contains(&i) && r.import_ms.is_some() {
-                    self.also_imported(r);
+            // A row that stays eager at 0 ms because another keeps its
+            // module loaded after the fix says which one, too.
+            let mut eager_modules: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for &j in &standalone {
+                eager_modules.entry(rows[j].module.as_str()).or_default().push(j);
+            }
+            let holders: Vec<Option<(String, u32)>> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let j = *eager_modules.get(r.module.as_str())?.iter().find(|&&j| j != i)?;
+                    // A pinned row stays on its own merits, and its reason says which.
+                    let free = !standalone.contains(&i) || (r.import_ms == Some(0.0) && !r.pinned);
+                    (free && r.import_ms.is_some()).then(|| (rows[j].path.clone(), rows[j].line))
+                })
+                .collect();
+            for (r, at) in rows.iter_mut().zip(&holders) {
+                if let Some(at) = at {
+                    self.also_imported(r, at);
                 }
             }
             let now: Vec<(Strategy, Option<u64>)> = rows
@@ -106,7 +131,40 @@ impl<'a> Solver<'a> {
         loaders
     }
 
-    fn decide_row(&self, i: usize, r: &mut PlannedImport, loaders: &Loaders, pinned_ms: &BTreeMap<String, f64>) {
+    /// Per row, each key's modules' self time that would leave INIT if the
+    /// row moved: what stays loaded after the fix without it is free. The
+    /// rows sharing a key with it move with it here, so two statements of
+    /// one module never keep each other eager at 0 ms (`also_imported`
+    /// holds a row only for one that stays eager on its own merits).
+    fn charged(&self, rows: &[PlannedImport]) -> Option<Vec<BTreeMap<String, f64>>> {
+        let code = self.code?;
+        let mut anyway_by_keys: BTreeMap<&[String], BTreeSet<String>> = BTreeMap::new();
+        for r in rows {
+            if !anyway_by_keys.contains_key(r.keys.as_slice()) {
+                let shares = |j: usize| rows[j].keys.iter().any(|k| r.keys.contains(k));
+                anyway_by_keys.insert(r.keys.as_slice(), loaded_after_fix_except(rows, code, &shares));
+            }
+        }
+        let charge = |r: &PlannedImport, anyway: &BTreeSet<String>| -> BTreeMap<String, f64> {
+            r.keys
+                .iter()
+                .map(|k| {
+                    let members = self.attribution.members.get(k).into_iter().flatten();
+                    (k.clone(), members.filter(|(n, _)| !anyway.contains(*n)).map(|(_, t)| t).sum())
+                })
+                .collect()
+        };
+        Some(rows.iter().map(|r| charge(r, &anyway_by_keys[r.keys.as_slice()])).collect())
+    }
+
+    fn decide_row(
+        &self,
+        i: usize,
+        r: &mut PlannedImport,
+        loaders: &Loaders,
+        pinned_ms: &BTreeMap<String, f64>,
+        charged: Option<&BTreeMap<String, f64>>,
+    ) {
         // What eager statements of other modules load (statements of this
         // very module are [`Self::also_imported`]'s).
         let others: BTreeMap<String, String> = loaders
@@ -122,18 +180,23 @@ impl<'a> Solver<'a> {
         } else if !self.attribution.is_profiled(&r.module) {
             self.unprofiled(r);
         } else {
-            self.profiled(r, &others, pinned_ms);
+            self.profiled(r, &others, pinned_ms, charged);
         }
     }
 
     /// Another statement that stays eager on its own merits imports this
     /// module too: deferring this one saves nothing, so it does not move.
-    fn also_imported(&self, r: &mut PlannedImport) {
+    fn also_imported(&self, r: &mut PlannedImport, (path, line): &(String, u32)) {
         r.import_ms = Some(0.0);
         r.loaded_by = Some(r.module.clone());
         apply(r, 0.0, self.cx);
+        let statement = self
+            .file_of
+            .and_then(|files| files.get(path.as_str()))
+            .map(|f| format!("`{}` at ", crate::blockers::line_text(&f.source, *line)))
+            .unwrap_or_default();
         r.reason = format!(
-            "{} (another statement that stays eager imports {} too: deferring this one saves nothing)",
+            "{} ({} stays loaded by {statement}{path}:{line}, which stays eager: deferring this one saves nothing)",
             r.reason, r.module
         );
         if r.current == Placement::ModuleLevel {
@@ -204,10 +267,16 @@ impl<'a> Solver<'a> {
 
     /// The entry's profile: each key's exclusive time unless an eager
     /// statement of another module loads it first.
-    fn profiled(&self, r: &mut PlannedImport, loaders: &BTreeMap<String, String>, pinned_ms: &BTreeMap<String, f64>) {
+    fn profiled(
+        &self,
+        r: &mut PlannedImport,
+        loaders: &BTreeMap<String, String>,
+        pinned_ms: &BTreeMap<String, f64>,
+        charged: Option<&BTreeMap<String, f64>>,
+    ) {
         let library = r.origin != Some(Origin::Project);
         let a = self.attribution;
-        let (mut ms, mut noise, mut loaded_by) = (0.0, 0.0, None);
+        let (mut ms, mut noise, mut loaded_by, mut freed) = (0.0, 0.0, None, 0.0);
         for k in &r.keys {
             let by = a.chain(k).and_then(|chain| chain.iter().find_map(|n| loaders.get(*n)).cloned());
             match by {
@@ -231,7 +300,10 @@ impl<'a> Solver<'a> {
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
                 None => {
-                    ms += a.excl.get(k).copied().unwrap_or(0.0);
+                    let excl = a.excl.get(k).copied().unwrap_or(0.0);
+                    let own = charged.and_then(|c| c.get(k)).copied().unwrap_or(excl);
+                    ms += own;
+                    freed += excl - own;
                     noise += a.excl_mad.get(k).copied().unwrap_or(0.0);
                 }
             }
@@ -245,6 +317,12 @@ impl<'a> Solver<'a> {
         apply(r, ms, self.cx);
         if let Some(by) = loaded_by {
             r.reason = format!("{} (already loaded by {by}, which stays eager)", r.reason);
+        } else if freed >= 0.05 {
+            r.reason = format!(
+                "{} (not counted: {} of what it loads, which other imports keep loaded after the fix)",
+                r.reason,
+                fmt_ms(freed)
+            );
         } else if let Some(p) = pinned_ms.get(&r.module).filter(|p| **p > 0.0 && project) {
             r.reason = format!(
                 "{} (includes {} of imports {} cannot defer)",
