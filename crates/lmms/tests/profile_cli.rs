@@ -190,3 +190,25 @@ fn a_bare_config_interpreter_name_is_looked_up_on_path() {
     let out = lmms(dir.path()).args(["profile", "--runs", "1", "--format", "json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn profiling_without_a_bytecode_cache_warns_once_naming_the_variable() {
+    let app = example_app();
+    let run = |set: bool| {
+        let mut c = lmms(app.path());
+        if set {
+            c.env("PYTHONDONTWRITEBYTECODE", "1");
+        } else {
+            c.env_remove("PYTHONDONTWRITEBYTECODE");
+        }
+        let out = c.args(["profile", "--runs", "1", "--format", "json"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let warned = run(true);
+    assert_eq!(warned.matches("PYTHONDONTWRITEBYTECODE is set").count(), 1, "{warned}");
+    let f = filters(app.path());
+    let f: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    insta::with_settings!({ filters => f }, { insta::assert_snapshot!(warned) });
+    assert!(!run(false).contains("PYTHONDONTWRITEBYTECODE"), "no warning when Python writes its cache");
+}

@@ -1,7 +1,7 @@
 //! Current samples against a baseline: per-metric summaries, the median of
 //! paired ratios, the improvement, and the CI gate.
 
-use lmms_stats::{improvement_pct, paired_ratio, Summary};
+use lmms_stats::{improvement_pct, paired_ratio, paired_ratio_interval, Summary};
 
 use crate::doc::Samples;
 
@@ -53,8 +53,9 @@ fn metric(name: String, unit: &'static str, base: Option<&[f64]>, cur: &[f64]) -
     let current = Summary::of(cur)?.rounded(2);
     let baseline = base.and_then(Summary::of).map(|s| s.rounded(2));
     let ratio = base.and_then(|b| paired_ratio(b, cur)).map(|r| round(r, 3));
+    let ratio_interval = base.and_then(|b| paired_ratio_interval(b, cur)).map(|(lo, hi)| [round(lo, 3), round(hi, 3)]);
     let improvement = baseline.and_then(|b| improvement_pct(b.median, current.median)).map(|p| round(p, 1));
-    Some(Metric { name, unit: unit.into(), baseline, current, ratio, improvement_pct: improvement })
+    Some(Metric { name, unit: unit.into(), baseline, current, ratio, ratio_interval, improvement_pct: improvement })
 }
 
 /// Compare current samples with a baseline and apply the gate.

@@ -31,6 +31,16 @@ fn user_stderr(text: &str, n: usize) -> String {
     v[end.saturating_sub(n)..end].join("\n")
 }
 
+/// How a start treats the tree's bytecode cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bytecode {
+    /// As the environment says (a measured start).
+    AsEnvironment,
+    /// Written even where `PYTHONDONTWRITEBYTECODE` is set (a warm-up
+    /// start), so every tree is measured from a complete, fresh cache.
+    Write,
+}
+
 /// Start `variant` once; `label` names it in errors (`baseline`, `current`).
 pub fn start_once(
     runner: &dyn Runner,
@@ -38,9 +48,15 @@ pub fn start_once(
     variant: &Variant,
     label: &str,
     event: Option<&(String, PathBuf)>,
+    bytecode: Bytecode,
 ) -> Result<Start, BenchError> {
-    let spec = RunSpec::new(&setup.python)
-        .envs(setup.env.iter().cloned())
+    let mut spec = RunSpec::new(&setup.python).envs(setup.env.iter().cloned());
+    if bytecode == Bytecode::Write {
+        // Empty is unset to Python; set after the function's environment, it
+        // wins over a template's value too.
+        spec = spec.env(lmms_profile::runner::NO_BYTECODE_VAR, "");
+    }
+    let spec = spec
         .timeout(setup.timeout)
         .cwd(&variant.cwd)
         .arg("-c")

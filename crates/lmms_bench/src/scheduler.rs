@@ -1,7 +1,14 @@
-//! Which start runs when: one unrecorded warm-up start per variant, then
-//! every run starts each variant once per event type, alternating which
-//! variant goes first so order effects (page cache, CPU frequency, load from
-//! other processes) fall on both alike.
+//! Which start runs when: unrecorded warm-up starts of every variant (one per
+//! event type), then every run starts each variant once per event type,
+//! alternating which variant goes first so order effects (page cache, CPU
+//! frequency, load from other processes) fall on both alike.
+//!
+//! The warm-up starts write the bytecode cache even when the environment
+//! sets `PYTHONDONTWRITEBYTECODE`: otherwise a tree that already had
+//! `__pycache__` (the user's) is compared with one that compiles every module
+//! on every start (a fresh `--against` worktree), and an A/A comparison of
+//! two identical trees came out 0.47×. Stale caches (files `lmms fix` just
+//! rewrote) are rewritten the same way.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,7 +17,7 @@ use lmms_profile::progress::{Progress, Started};
 use lmms_profile::runner::Runner;
 
 use crate::doc::Samples;
-use crate::executor::start_once;
+use crate::executor::{start_once, Bytecode};
 use crate::BenchError;
 
 /// One tree to measure.
@@ -40,9 +47,11 @@ pub struct Setup {
     pub events: Vec<(String, PathBuf)>,
     pub runs: u32,
     pub timeout: Duration,
-    /// One unrecorded start per variant first, so both trees have their
-    /// bytecode caches written and their files in the page cache — a fresh
-    /// git worktree would otherwise pay compilation in its first run only.
+    /// Unrecorded starts of every variant and event type first, so every
+    /// tree has its bytecode cache written (whatever
+    /// `PYTHONDONTWRITEBYTECODE` says) and its files in the page cache — a
+    /// fresh git worktree would otherwise pay compilation in its first run
+    /// only, or in every run where the variable is set.
     pub warmup: bool,
     /// The function's environment (a template's `Environment.Variables`).
     pub env: Vec<(String, String)>,
@@ -60,8 +69,11 @@ pub fn measure(
     let events: Vec<Option<&(String, PathBuf)>> =
         if setup.events.is_empty() { vec![None] } else { setup.events.iter().map(Some).collect() };
     if setup.warmup {
-        for (label, variant) in variants {
-            start_once(runner, setup, variant, label, events[0])?;
+        // Every event type: a handler's deferred imports compile on first use.
+        for ev in &events {
+            for (label, variant) in variants {
+                start_once(runner, setup, variant, label, *ev, Bytecode::Write)?;
+            }
         }
     }
     // One unit per run: every variant and event type started once.
@@ -80,7 +92,7 @@ pub fn measure(
         for (k, ev) in events.iter().enumerate() {
             for &v in &order {
                 let (label, variant) = variants[v];
-                let start = start_once(runner, setup, variant, label, *ev)?;
+                let start = start_once(runner, setup, variant, label, *ev, Bytecode::AsEnvironment)?;
                 let s = &mut samples[v];
                 if k == 0 {
                     s.init_ms.push(start.init_ms);
@@ -162,10 +174,33 @@ mod tests {
             ready(0, 40.0, 1024, None),
         ]);
         let (b, c) = (variant("/base"), variant("/cur"));
-        let setup = Setup { warmup: true, ..setup(&[], 1) };
+        let env = vec![("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string())];
+        let setup = Setup { warmup: true, env, ..setup(&[], 1) };
         let s = measure(&r, &setup, &[("baseline", &b), ("current", &c)], &NoProgress).unwrap();
         assert_eq!(s[0].init_ms, vec![100.0]);
         assert_eq!(s[1].init_ms, vec![40.0]);
+        // The last value of the variable is what the interpreter sees.
+        let seen: Vec<String> = r
+            .seen
+            .borrow()
+            .iter()
+            .map(|x| {
+                let v = x.env.iter().rev().find(|(k, _)| k == "PYTHONDONTWRITEBYTECODE").map(|(_, v)| v.clone());
+                v.unwrap_or_default().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(seen, ["", "", "1", "1"], "warm-ups write the bytecode cache; measured starts keep the environment");
+    }
+
+    #[test]
+    fn warmup_runs_every_event_type_so_deferred_imports_are_compiled_too() {
+        let r = ScriptedRunner::new((0..6).map(|_| ready(0, 50.0, 1024, Some(3.0))));
+        let c = variant("/cur");
+        let setup = Setup { warmup: true, ..setup(&["ping", "report"], 2) };
+        let s = measure(&r, &setup, &[("current", &c)], &NoProgress).unwrap();
+        assert_eq!(s[0].init_ms.len(), 2);
+        let events: Vec<String> = r.seen.borrow().iter().map(|x| x.args[4].to_string_lossy().into_owned()).collect();
+        assert_eq!(events[..2], ["/ev/ping.json", "/ev/report.json"]);
     }
 
     #[test]

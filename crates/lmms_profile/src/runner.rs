@@ -12,6 +12,35 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The variable that stops Python writing `.pyc` files: set (non-empty), a
+/// module without a cached `.pyc` is compiled again on every start.
+pub const NO_BYTECODE_VAR: &str = "PYTHONDONTWRITEBYTECODE";
+
+/// The warning for a measurement whose interpreter writes no bytecode
+/// cache, or `None` when it does. `extra` is what the run sets on top of the
+/// inherited environment (a later pair wins, as in [`RunSpec::envs`]);
+/// `inherited` reads the inherited value (`std::env::var_os` in use).
+pub fn no_bytecode_warning(
+    extra: &[(String, String)],
+    inherited: &dyn Fn(&str) -> Option<OsString>,
+) -> Option<String> {
+    let value = match extra.iter().rev().find(|(k, _)| k == NO_BYTECODE_VAR) {
+        Some((_, v)) => OsString::from(v),
+        None => inherited(NO_BYTECODE_VAR)?,
+    };
+    // Python ignores an empty value.
+    if value.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{NO_BYTECODE_VAR} is set, so Python writes no bytecode cache: every measured start compiles each module \
+         that has no up-to-date .pyc, and INIT includes that compile time. Lambda pays it too, on every cold start, \
+         for the modules a package ships without .pyc (its code directory is read-only, nothing is cached); to \
+         measure a package that ships them (`python -m compileall`), run with the variable unset \
+         (`env -u {NO_BYTECODE_VAR} lmms …`)"
+    ))
+}
+
 /// What to run. Nothing here is shell-interpreted.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
@@ -429,6 +458,18 @@ mod tests {
     fn missing_program_is_a_spawn_error() {
         let err = ProcessRunner.run(&RunSpec::new("/nonexistent/python")).unwrap_err();
         assert!(matches!(err, RunError::Spawn { .. }));
+    }
+
+    #[test]
+    fn no_bytecode_is_warned_when_the_interpreter_would_see_the_variable_set() {
+        let set = |_: &str| Some(OsString::from("1"));
+        let unset = |_: &str| None;
+        let pair = |v: &str| vec![(NO_BYTECODE_VAR.to_string(), v.to_string())];
+        assert!(no_bytecode_warning(&[], &set).unwrap().contains("PYTHONDONTWRITEBYTECODE is set"));
+        assert_eq!(no_bytecode_warning(&[], &unset), None);
+        assert_eq!(no_bytecode_warning(&[], &|_: &str| Some(OsString::new())), None, "Python ignores an empty value");
+        assert!(no_bytecode_warning(&pair("1"), &unset).is_some(), "a function's environment sets it too");
+        assert_eq!(no_bytecode_warning(&pair(""), &set), None, "the run's own value wins");
     }
 
     #[test]

@@ -98,6 +98,10 @@ pub struct Metric {
     pub current: Summary,
     /// Median of per-pair `current / baseline` ratios.
     pub ratio: Option<f64>,
+    /// 95% confidence interval of `ratio` (distribution-free, over the
+    /// pairs); absent below 6 pairs and without a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_interval: Option<[f64; 2]>,
     /// Positive = faster (smaller).
     pub improvement_pct: Option<f64>,
 }

@@ -135,10 +135,12 @@ pub fn simulate(
         }
         SimulateError::Run { which, python: input.python.clone(), source: Shown(text) }
     })?;
+    let (planned, paired) = paired(&current, &planned).ok_or(SimulateError::NoSamples)?;
     let mut sim = lmms_plan::simulate::simulation(&current, &planned, 0.0).ok_or(SimulateError::NoSamples)?;
     sim.verification = fix.verification.as_ref().map(verification);
     lmms_plan::simulate::attach(&mut plan, sim);
     plan.notes.push(note(&fix, input.options.allow_unsafe));
+    plan.notes.push(paired);
     Ok(Simulated { plan, fix })
 }
 
@@ -173,13 +175,39 @@ fn apply(
     lmms_fix::pipeline::run_with(&fix_input, runner, progress).map_err(SimulateError::Fix)
 }
 
+/// The fixed tree's samples as today's median times each pair's
+/// `fixed / today` ratio, and the sentence that says so. The two starts of a
+/// pair run back to back and share the machine's load; two medians taken
+/// across the whole run do not: on a loaded machine, A/A runs of two
+/// identical copies gave ratios of medians from 0.75 to 1.20 at 30 runs,
+/// paired ratios 0.96 to 1.01 over the same samples.
+fn paired(today: &[f64], fixed: &[f64]) -> Option<(Vec<f64>, String)> {
+    let level = lmms_stats::median(today)?;
+    let ratios = lmms_stats::pair_ratios(today, fixed);
+    let ratio = lmms_stats::median(&ratios)?;
+    let interval = match lmms_stats::median_interval(&ratios) {
+        Some((lo, hi)) => format!(", 95% interval {lo:.3}–{hi:.3}"),
+        None => String::new(),
+    };
+    let text = format!(
+        "--simulate's predicted INIT is today's median × the median fixed/today ratio of {} interleaved pair(s): \
+         {ratio:.3}{interval}",
+        ratios.len()
+    );
+    Some((ratios.iter().map(|r| level * r).collect(), text))
+}
+
 /// INIT samples in ms, `(today, fixed)`.
 pub type Samples = (Vec<f64>, Vec<f64>);
 
 /// Interleaved INIT samples `(today, fixed)`: one discarded warm-up start of
-/// each (it writes the copies' bytecode caches), then pairs in ABBA order,
-/// so each series follows the other as often as itself and the aftermath
-/// of one start (memory returned, caches evicted) biases neither.
+/// each, which writes the copies' bytecode caches even where
+/// `PYTHONDONTWRITEBYTECODE` is set (both copies start without one, and
+/// compiling every module on every start would measure the compiler), then
+/// pairs in ABBA order, so each series follows the other as often as itself
+/// and the aftermath of one start (memory returned, caches evicted) biases
+/// neither: the second start of a pair ran 2–3% faster than the first in
+/// A/A runs.
 /// `progress` hears one step with a unit per start, warm-ups included.
 pub fn measure(
     runner: &dyn Runner,
@@ -195,8 +223,14 @@ pub fn measure(
         step.inc(1);
         r
     };
-    start(today, "today's")?;
-    start(fixed, "the fixed tree's")?;
+    let warm = |spec: &EntrySpec| {
+        let mut spec = spec.clone();
+        // Empty is unset to Python; pushed last, it wins over the function's environment.
+        spec.env.push((lmms_profile::runner::NO_BYTECODE_VAR.into(), String::new()));
+        spec
+    };
+    start(&warm(today), "today's")?;
+    start(&warm(fixed), "the fixed tree's")?;
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for i in 0..runs {
         if i % 2 == 0 {

@@ -41,6 +41,13 @@ fn both_trees_warm_up_once_then_alternate_in_abba_order() {
     let cwds: Vec<String> = runner.seen.borrow().iter().map(|s| s.cwd.as_ref().unwrap().display().to_string()).collect();
     assert_eq!(cwds, ["/today", "/fixed", "/today", "/fixed", "/fixed", "/today", "/today", "/fixed"]);
     assert!(runner.seen.borrow().iter().all(|s| s.env.iter().any(|(k, _)| k == "TABLE_NAME")), "both get the env");
+    let bytecode: Vec<Option<String>> = runner
+        .seen
+        .borrow()
+        .iter()
+        .map(|s| s.env.iter().rev().find(|(k, _)| k == "PYTHONDONTWRITEBYTECODE").map(|(_, v)| v.to_string_lossy().into()))
+        .collect();
+    assert_eq!(bytecode[..3], [Some(String::new()), Some(String::new()), None], "warm-ups write the bytecode cache");
     let steps = progress.steps();
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!((steps[0].len, steps[0].done, steps[0].finished), (8, 8, true), "one unit per start, warm-ups too");
@@ -169,7 +176,7 @@ fn a_failed_measurement_names_the_series_and_leaves_the_project_as_it_was() {
 }
 
 #[test]
-fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
+fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote_paired_with_today() {
     let (dir, inputs) = project();
     let before = tree(dir.path());
     // Warm-ups, then A B, B A.
@@ -177,7 +184,9 @@ fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
     let progress = Recorder::default();
     let sim = simulate(&runner, &progress, &inputs, &Config::default(), &input(dir.path())).unwrap();
     let s = sim.plan.simulation.as_ref().unwrap();
-    assert_eq!((s.current_init_ms.median, s.predicted_init_ms.median), (1005.0, 105.0));
+    // Today's median × the median of the pairs' ratios (100/1000, 110/1010).
+    assert_eq!((s.current_init_ms.median, s.predicted_init_ms.median), (1005.0, 104.98));
+    assert!(sim.plan.notes.iter().any(|n| n.contains("ratio of 2 interleaved pair(s): 0.104")), "{:?}", sim.plan.notes);
     assert_eq!(s.project_own_ms, 0.0);
     assert_eq!(sim.plan.predicted_init_ms, Some(s.predicted_init_ms));
     let p = sim.plan.prediction.as_ref().unwrap();
@@ -193,4 +202,18 @@ fn the_prediction_is_the_measured_init_of_the_copy_fix_rewrote() {
     let (today, fixed) = (seen[0].cwd.clone().unwrap(), seen[1].cwd.clone().unwrap());
     assert_ne!(today, fixed);
     assert!(!today.exists() && !fixed.exists(), "both copies are removed");
+}
+
+#[test]
+fn the_prediction_follows_the_pairs_when_the_machine_slows_down_midway() {
+    // Both trees take 1.0× each other's time, but the second half of the run is twice as slow for both: medians of
+    // the two series drift apart with the order of the samples, the pairs do not.
+    let today = [100.0, 100.0, 200.0, 200.0, 200.0, 100.0];
+    let fixed = [100.0, 101.0, 199.0, 200.0, 201.0, 99.0];
+    let (planned, text) = paired(&today, &fixed).unwrap();
+    let ratio = lmms_stats::median(&planned).unwrap() / lmms_stats::median(&today).unwrap();
+    assert!((ratio - 1.0).abs() < 0.005, "{ratio}");
+    assert!(text.contains("6 interleaved pair(s): 1.000, 95% interval 0.990–1.010"), "{text}");
+    assert_eq!(paired(&[], &[]), None);
+    assert!(!paired(&[100.0], &[90.0]).unwrap().1.contains("interval"), "no interval below 6 pairs");
 }

@@ -75,16 +75,52 @@ pub fn improvement_pct(before: f64, after: f64) -> Option<f64> {
     (before > 0.0).then(|| (before - after) / before * 100.0)
 }
 
+/// Per-pair ratios `after[i] / before[i]`, in pair order. A pair whose
+/// `before` is not positive, or whose ratio is NaN, is left out: a ratio
+/// against zero means nothing.
+pub fn pair_ratios(before: &[f64], after: &[f64]) -> Vec<f64> {
+    before.iter().zip(after).filter(|(b, _)| **b > 0.0).map(|(b, a)| a / b).filter(|r| !r.is_nan()).collect()
+}
+
 /// Median of per-pair ratios `after[i] / before[i]`. Pairing interleaved runs
 /// cancels drift (thermal, background load) that would bias a ratio of medians.
 pub fn paired_ratio(before: &[f64], after: &[f64]) -> Option<f64> {
-    let ratios: Vec<f64> = before
-        .iter()
-        .zip(after)
-        .filter(|(b, _)| **b > 0.0)
-        .map(|(b, a)| a / b)
-        .collect();
-    median(&ratios)
+    median(&pair_ratios(before, after))
+}
+
+/// The confidence [`median_interval`] gives.
+pub const INTERVAL_CONFIDENCE: f64 = 0.95;
+
+/// A distribution-free 95% confidence interval for the median of `samples`:
+/// the k-th smallest and k-th largest sample, with k the largest order for
+/// which a Binomial(n, ½) count (how many samples fall below the true
+/// median) leaves them outside with probability at most 5% (the sign-test
+/// interval). It assumes nothing about the shape of the noise, which on a
+/// loaded machine is anything but normal. `None` below 6 samples, where
+/// even the smallest and largest cover less than 95%; NaNs are ignored.
+pub fn median_interval(samples: &[f64]) -> Option<(f64, f64)> {
+    let mut v: Vec<f64> = samples.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let tail = (1.0 - INTERVAL_CONFIDENCE) / 2.0;
+    // P(count <= j), summed in log space: 2^-n underflows past n = 1074.
+    let (mut ln_choose, mut below, mut k) = (0.0f64, 0.0f64, 0usize);
+    for j in 0..n {
+        below += (ln_choose - n as f64 * std::f64::consts::LN_2).exp();
+        // A small slack so that coverage of exactly 95% is not lost to rounding.
+        if below > tail + 1e-12 {
+            break;
+        }
+        k = j + 1;
+        ln_choose += ((n - j) as f64).ln() - ((j + 1) as f64).ln();
+    }
+    (k >= 1 && k <= n / 2).then(|| (v[k - 1], v[n - k]))
+}
+
+/// [`median_interval`] of the per-pair ratios: how far the true paired ratio
+/// may be from [`paired_ratio`] given the spread of the pairs.
+pub fn paired_ratio_interval(before: &[f64], after: &[f64]) -> Option<(f64, f64)> {
+    median_interval(&pair_ratios(before, after))
 }
 
 #[cfg(test)]
@@ -154,5 +190,42 @@ mod tests {
     fn rounding_keeps_requested_places() {
         let s = Summary { median: 1.23456, mad: 0.0, min: 1.0, max: 2.0 }.rounded(2);
         assert_eq!(s.median, 1.23);
+    }
+
+    #[test]
+    fn pair_ratios_leave_out_pairs_against_zero_and_nan() {
+        assert_eq!(pair_ratios(&[2.0, 0.0, -1.0, f64::NAN, 4.0], &[1.0, 5.0, 5.0, 5.0, f64::NAN]), [0.5]);
+        assert_eq!(pair_ratios(&[1.0, 2.0, 3.0], &[1.0]), [1.0], "pairs stop at the shorter series");
+    }
+
+    #[test]
+    fn the_median_interval_needs_six_samples_and_then_spans_them_all() {
+        assert_eq!(median_interval(&[]), None);
+        assert_eq!(median_interval(&[1.0; 5]), None, "five samples cover at most 93.75%");
+        assert_eq!(median_interval(&[f64::NAN; 9]), None);
+        // n = 6: P(all above or all below) = 2/64 ≤ 5%, so min..max is a 95% interval.
+        assert_eq!(median_interval(&[6.0, 1.0, 5.0, 2.0, 4.0, 3.0]), Some((1.0, 6.0)));
+    }
+
+    #[test]
+    fn the_median_interval_uses_the_sign_test_orders() {
+        let v: Vec<f64> = (1..=30).map(f64::from).collect();
+        // n = 30: P(Bin(30, ½) ≤ 9) = 2.1% ≤ 2.5% < P(≤ 10) = 4.9%, so the 10th smallest and 10th largest.
+        assert_eq!(median_interval(&v), Some((10.0, 21.0)));
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        // n = 100: the textbook interval is the 40th to the 61st order statistic.
+        assert_eq!(median_interval(&v), Some((40.0, 61.0)));
+        let v: Vec<f64> = (0..5000).map(f64::from).collect();
+        let (lo, hi) = median_interval(&v).unwrap();
+        assert!(lo < 2499.5 && hi > 2499.5 && hi - lo < 200.0, "{lo}..{hi}: no underflow at large n");
+    }
+
+    #[test]
+    fn the_paired_ratio_interval_holds_the_paired_ratio() {
+        let before = [100.0, 110.0, 90.0, 120.0, 100.0, 95.0, 105.0, 0.0];
+        let after = [101.0, 108.0, 93.0, 118.0, 99.0, 97.0, 104.0, 50.0];
+        let (lo, hi) = paired_ratio_interval(&before, &after).unwrap();
+        let r = paired_ratio(&before, &after).unwrap();
+        assert!(lo <= r && r <= hi && lo < 1.0 && hi > 1.0, "{lo} {r} {hi}");
     }
 }

@@ -129,6 +129,10 @@ pub fn run(args: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    // After the report, where it is read; a failed run has a bigger problem.
+    if let Some(w) = lmms_profile::runner::no_bytecode_warning(&req.spec.env, &|k| std::env::var_os(k)) {
+        ctx.warn(w);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -28,8 +28,12 @@ pub fn render_text(out: &mut dyn Write, doc: &BenchDoc, theme: &Theme) -> std::i
         };
         writeln!(out, "{:<22} {:>20} {:>20} {:>8} {change}", m.name, base, current, ratio)?;
     }
-    if let Some(p) = doc.metrics.first().and_then(|m| m.improvement_pct) {
-        let verdict = format!("INIT {} {:.1}%", if p >= 0.0 { "improved" } else { "regressed" }, p.abs());
+    if let Some((p, m)) = doc.metrics.first().and_then(|m| Some((m.improvement_pct?, m))) {
+        let mut verdict = format!("INIT {} {:.1}%", if p >= 0.0 { "improved" } else { "regressed" }, p.abs());
+        if let (Some(r), Some([lo, hi])) = (m.ratio, m.ratio_interval) {
+            verdict.push_str(&format!(" (paired ratio {r:.3}, 95% interval {lo:.3}–{hi:.3}"));
+            verdict.push_str(if lo <= 1.0 && 1.0 <= hi { ": within noise)" } else { ")" });
+        }
         writeln!(out, "{}", paint(good_or_bad(p), &verdict))?;
     }
     for f in &doc.gate.failures {
