@@ -248,6 +248,7 @@ pub(crate) mod tests {
                     chain: chain.iter().map(|c| c.to_string()).collect(),
                     seen_in_runs: 1,
                     dynamic: None,
+                    importers: Vec::new(),
                 }
             })
             .collect();
@@ -267,6 +268,8 @@ pub(crate) mod tests {
             modules,
             profiled_at: "2026-11-20T10:00:00Z".into(),
             src: vec![],
+            functions_at_init: Vec::new(),
+            untimed_modules: Vec::new(),
         }
     }
 
