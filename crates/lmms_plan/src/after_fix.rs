@@ -165,6 +165,27 @@ pub(crate) fn loaded_after_fix(rows: &[PlannedImport], code: &Code<'_>) -> BTree
     loaded
 }
 
+/// What eager libraries import while they are being imported, by the
+/// profile's executed edges, which their chains do not show (jsonpickle's
+/// backend loads yaml by name): `(module, the module on the importing
+/// library's chain that `eager` holds)`.
+pub(crate) fn held_by_libraries<'p>(
+    profile: &'p ProfileDoc,
+    project: &BTreeSet<&str>,
+    eager: &dyn Fn(&str) -> bool,
+) -> Vec<(&'p str, &'p str)> {
+    let mut held = Vec::new();
+    for m in &profile.modules {
+        let via = m.importers.iter().filter(|i| !project.contains(i.during.as_str())).find_map(|i| {
+            profile.module(&i.during)?.chain.iter().map(String::as_str).find(|n| !project.contains(n) && eager(n))
+        });
+        if let Some(via) = via {
+            held.push((m.name.as_str(), via));
+        }
+    }
+    held
+}
+
 /// The id (`path:start-end`) of the module-level import statement of `f`
 /// that spans `line`, as rows carry it.
 pub(crate) fn statement_at(f: &SourceFile, line: u32) -> Option<String> {

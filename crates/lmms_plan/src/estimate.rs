@@ -364,6 +364,10 @@ mod tests {
         let plan = plan_of(&p);
         assert!(plan.off_init.is_empty(), "{:?}", plan.off_init);
         assert_eq!(plan.estimated_init_ms, p.init_ms.median);
+        // The solver sees it too: deferring app's statement saves nothing.
+        let row = plan.imports.iter().find(|r| r.module == "yaml").unwrap();
+        assert_eq!((row.import_ms, row.loaded_by.as_deref()), (Some(0.0), Some("backend")));
+        assert_eq!(row.strategy, crate::Strategy::ModuleLevel);
     }
 
     #[test]

@@ -96,6 +96,11 @@ impl<'a> Attribution<'a> {
     }
 
     /// The chain of a profiled module (entry first, itself last).
+    /// The profile attributed.
+    pub fn profile(&self) -> &'a ProfileDoc {
+        self.profile
+    }
+
     pub fn chain(&self, module: &str) -> Option<Vec<&'a str>> {
         self.index
             .get(module)
