@@ -8,7 +8,9 @@
 //! - the time the estimate takes off today's INIT (both from the profile's
 //!   series) is within 10% (or, on a busy machine, the bench's own MAD) of
 //!   what `lmms bench --against HEAD` measures between today's tree and the
-//!   fixed one, interleaved.
+//!   fixed one, interleaved;
+//! - and on `fixtures/plan/executed_edges/`, what a library's own dynamic
+//!   import or a function run at import keeps loaded stays on INIT.
 
 mod common;
 
@@ -83,4 +85,59 @@ fn the_fast_estimate_takes_off_init_what_the_fixed_tree_no_longer_loads() {
         (predicted - measured).abs() <= tolerance,
         "saved: predicted {predicted:.1} ms vs measured {measured:.1} ms (tolerance {tolerance:.1} ms)"
     );
+}
+
+/// `fixtures/plan/executed_edges/`: the construct no file's statements and
+/// no first-importer tree show. `backend`'s module body builds an object
+/// whose constructor runs `__import__("slowyaml")`, a module the project's
+/// `schema`, imported first, also imports (for a function that never runs
+/// at INIT), so the tree shows it under `schema` only; and the
+/// entry calls `SCHEMA.load()` at import, the one function reading
+/// `slowref`, so `import slowref` moved there still runs at INIT. Only
+/// `coldlib` really leaves.
+#[test]
+fn the_estimate_keeps_on_init_what_a_librarys_dynamic_import_or_a_function_run_at_import_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path();
+    common::copy_app(&common::repo_root().join("crates/lmms/tests/fixtures/plan/executed_edges"), app);
+    std::fs::write(app.join(".gitignore"), ".lmms/\n__pycache__/\n").unwrap();
+    git(app, &["init", "-q"]);
+    git(app, &["add", "-A"]);
+    git(app, &["commit", "-q", "-m", "today"]);
+    lmms(app, &["usage", "--events", "events.jsonl", "--python", "python3", "--format", "json"]);
+    let today = lmms(app, &["profile", "--runs", "3", "--python", "python3", "--format", "json"]);
+    let module = |name: &str| today["modules"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap().clone();
+    // The tree shows slowyaml under schema only; the executed edges show
+    // backend's function too (a hit on a loaded module), run while backend
+    // was being imported.
+    assert_eq!(module("slowyaml")["imported_by"], "schema");
+    let importers = module("slowyaml")["importers"].as_array().unwrap().clone();
+    assert!(
+        importers.iter().any(|i| i["module"] == "backend" && i["function"] == "Backend.__init__" && i["during"] == "backend"),
+        "{importers:?}"
+    );
+    let ran = today["functions_at_init"].as_array().unwrap();
+    assert!(ran.iter().any(|f| f["module"] == "schema" && f["function"] == "Schema.load"), "{ran:?}");
+
+    let plan = lmms(app, &["plan", "--unsafe-fixes", "--format", "json"]);
+    let off: BTreeSet<String> =
+        plan["off_init"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+    assert_eq!(off, BTreeSet::from(["coldlib".to_string()]), "the estimate's modules off INIT");
+    // Deferring schema's `import slowyaml` saves nothing: the plan keeps it.
+    let row = plan["imports"].as_array().unwrap().iter().find(|r| r["module"] == "slowyaml").unwrap();
+    assert_eq!((&row["strategy"], &row["loaded_by"]), (&serde_json::json!("module-level"), &serde_json::json!("backend")));
+
+    let fixed = lmms(app, &["fix", "--unsafe-fixes", "--format", "json"]);
+    let skipped: Vec<&str> = fixed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["skips"].as_array().into_iter().flatten())
+        .filter(|s| s["reason"] == "module-stays-loaded")
+        .map(|s| s["module"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["slowref"], "fix takes the move into Schema.load back: {fixed}");
+    let after = lmms(app, &["profile", "--runs", "1", "--python", "python3", "--format", "json"]);
+    let gone: BTreeSet<String> = modules(&today).difference(&modules(&after)).cloned().collect();
+    assert_eq!(off, gone, "the estimate's modules off INIT vs the fixed tree's profile");
 }

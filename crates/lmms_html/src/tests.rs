@@ -19,6 +19,7 @@ fn module(name: &str, origin: Origin, self_ms: f64, cum_ms: f64, parent: Option<
         chain: vec![],
         seen_in_runs: 1,
         dynamic: None,
+        importers: Vec::new(),
     }
 }
 
@@ -35,6 +36,8 @@ fn doc(init: f64, floor: f64, modules: Vec<ModuleProfile>) -> ProfileDoc {
         modules,
         profiled_at: "2026-12-01T08:00:00Z".into(),
         src: vec![],
+        functions_at_init: Vec::new(),
+        untimed_modules: Vec::new(),
     }
 }
 

@@ -17,6 +17,18 @@
 //!   shared dependency to its first importer only: `typing`, first loaded by
 //!   a module the plan defers, stays when an eager library imports it too.
 //!
+//! - What the entry's import executed (the profile's `importers`, recorded
+//!   in an untimed run) holds a module too: an import a library ran while it
+//!   was being imported (jsonpickle's `__import__('yaml')` in a function its
+//!   module body calls; pydantic's `import_module` of `pydantic.main`, which
+//!   has no timed row), which neither its file's statements nor the
+//!   first-importer tree show, holds it while that library stays loaded; an
+//!   import a project module's import ran holds it while the statement of
+//!   that module that was running stays (a row: by statement identity), or,
+//!   run by a module-level call, unless the fix turns the call into a
+//!   getter. And a statement the fix moves into
+//!   a function that ran at INIT (`functions_at_init`) still runs there.
+//!
 //! Only modules the profile saw can leave INIT; what the interpreter loaded
 //! before the entry (no row in the profile) costs nothing either way.
 
@@ -26,6 +38,8 @@ use lmms_graph::InstalledGraph;
 use lmms_profile::doc::ProfileDoc;
 
 use crate::marginal::prefixes;
+use lmms_profile::doc::Importer;
+
 use crate::plan::{Placement, PlannedImport, SourceFile};
 use crate::policy::Strategy;
 
@@ -83,6 +97,18 @@ pub(crate) fn loaded_after_fix_except(
         }
     }
     let demands: Vec<Vec<usize>> = rows.iter().map(|r| demanded(r, code, &binders, &rows_of, rows)).collect();
+    let ran = ran_at_init(code.profile);
+    let runs: Vec<bool> = rows.iter().map(|r| runs_after_fix(r) || moved_into_ran(r, code, &ran)).collect();
+    let mut executed: HashMap<&str, Vec<(&str, &Importer)>> = HashMap::new();
+    let timed = code.profile.modules.iter().map(|m| (m.name.as_str(), &m.importers));
+    let untimed = code.profile.untimed_modules.iter().map(|m| (m.name.as_str(), &m.importers));
+    for (name, importers) in timed.chain(untimed) {
+        for i in importers {
+            executed.entry(i.during.as_str()).or_default().push((name, i));
+        }
+    }
+    let file_of_module: HashMap<&str, &SourceFile> = code.file_of.values().map(|f| (f.module.as_str(), *f)).collect();
+    let row_at: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
 
     let mut loaded: BTreeSet<String> = BTreeSet::new();
     let mut row_done = vec![false; rows.len()];
@@ -111,9 +137,24 @@ pub(crate) fn loaded_after_fix_except(
         // Importing `a.b` runs `a` first.
         queue.extend(prefixes(&m).into_iter().filter(|p| *p != m).map(Item::Module));
         let kids = children.get(m.as_str()).map(Vec::as_slice).unwrap_or_default();
-        if code.project.contains(m.as_str()) {
+        let project = code.project.contains(m.as_str());
+        for (target, i) in executed.get(m.as_str()).map(Vec::as_slice).unwrap_or_default() {
+            // A project module's import ran it: at one of its statements,
+            // which holds it as long as the statement runs; else at a call
+            // of its module-level code, unless the fix makes that a getter.
+            let row = || file_of_module.get(m.as_str()).and_then(|f| statement_at(f, i.during_line));
+            let held = !project
+                || match row().and_then(|id| row_at.get(id.as_str()).copied()) {
+                    Some(r) => runs[r],
+                    None => i.function.is_none() || !code.calls_moved.contains(&m),
+                };
+            if held {
+                queue.push_back(Item::Module(target.to_string()));
+            }
+        }
+        if project {
             let own = rows_of.get(m.as_str()).map(Vec::as_slice).unwrap_or_default();
-            queue.extend(own.iter().filter(|&&i| runs_after_fix(&rows[i])).map(|&i| Item::Row(i)));
+            queue.extend(own.iter().filter(|&&i| runs[i]).map(|&i| Item::Row(i)));
             queue.extend(
                 code.loaded_by_name.iter().filter(|(imp, _)| *imp == m).map(|(_, md)| Item::Module(md.clone())),
             );
@@ -133,6 +174,73 @@ pub(crate) fn loaded_after_fix_except(
         }
     }
     loaded
+}
+
+/// What eager libraries import while they are being imported, by the
+/// profile's executed edges, which their chains do not show (jsonpickle's
+/// backend loads yaml by name): `(module, the module on the importing
+/// library's chain that `eager` holds)`.
+pub(crate) fn held_by_libraries<'p>(
+    profile: &'p ProfileDoc,
+    project: &BTreeSet<&str>,
+    eager: &dyn Fn(&str) -> bool,
+) -> Vec<(&'p str, &'p str)> {
+    let mut held = Vec::new();
+    for m in &profile.modules {
+        let via = m.importers.iter().filter(|i| !project.contains(i.during.as_str())).find_map(|i| {
+            profile.module(&i.during)?.chain.iter().map(String::as_str).find(|n| !project.contains(n) && eager(n))
+        });
+        if let Some(via) = via {
+            held.push((m.name.as_str(), via));
+        }
+    }
+    held
+}
+
+/// The id (`path:start-end`) of the module-level import statement of `f`
+/// that spans `line`, as rows carry it.
+pub(crate) fn statement_at(f: &SourceFile, line: u32) -> Option<String> {
+    f.parsed.imports.iter().filter(|rec| rec.scope == lmms_python::ImportScope::Module).find_map(|rec| {
+        let text = f.source.get(rec.range.start as usize..rec.range.end as usize)?;
+        let last = rec.line + text.matches('\n').count() as u32;
+        (rec.line..=last).contains(&line).then(|| rec.id(&f.path).to_string())
+    })
+}
+
+/// `(module, function)` of every project function that ran at INIT, the
+/// function named as `lmms_python` names it (`outer.inner`, without
+/// Python's `<locals>`).
+pub(crate) fn ran_at_init(profile: &ProfileDoc) -> BTreeSet<(String, String)> {
+    profile.functions_at_init.iter().map(|f| (f.module.clone(), f.function.replace(".<locals>", ""))).collect()
+}
+
+/// Whether the fix moves `r` into a function that ran at INIT, where it
+/// runs all the same: a function of its file that reads one of its names.
+/// Before Python 3.11 the profile has bare function names; a method then
+/// matches by its last part.
+fn moved_into_ran(r: &PlannedImport, code: &Code<'_>, ran: &BTreeSet<(String, String)>) -> bool {
+    if r.current != Placement::ModuleLevel || ran.is_empty() {
+        return false;
+    }
+    let Some(f) = code.file_of.get(r.path.as_str()) else { return false };
+    let bare = bare_function_names(&code.profile.python.version);
+    let ran_here = |q: &str| {
+        let q = if bare { q.rsplit('.').next().unwrap_or(q) } else { q };
+        ran.contains(&(f.module.clone(), q.to_string()))
+    };
+    f.parsed.functions.iter().filter(|d| ran_here(&d.qualname)).any(|d| {
+        f.parsed.refs.iter().any(|x| {
+            r.bound.contains(&x.bound) && d.range.start <= x.range.start && x.range.end <= d.range.end
+        })
+    })
+}
+
+/// Python before 3.11 has no `co_qualname`: the profile names functions by
+/// their bare name.
+fn bare_function_names(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) < (3, 11)
 }
 
 /// The statements of another project module whose bindings row `r` reads

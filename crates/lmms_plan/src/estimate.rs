@@ -320,6 +320,132 @@ mod tests {
         assert!((plan.estimated_init_ms - (p.init_ms.median - 200.0)).abs() < 1e-9, "{}", plan.estimated_init_ms);
     }
 
+    fn importer(module: &str, line: u32, function: Option<&str>, during: (&str, u32)) -> lmms_profile::doc::Importer {
+        lmms_profile::doc::Importer {
+            module: module.into(),
+            line,
+            function: function.map(str::to_string),
+            during: during.0.into(),
+            during_line: during.1,
+        }
+    }
+
+    #[test]
+    fn a_module_an_eager_library_imports_by_name_stays_on_init_though_the_projects_statement_moves() {
+        // jsonpickle's shape: backend's module body calls a constructor that
+        // runs `__import__("yaml")`; no statement of backend's file names
+        // yaml, and the tree shows yaml under app only. The executed edges
+        // say backend imported it while backend was being imported.
+        let src = "import backend\nimport yaml\n\ndef handler(e, c):\n    return backend, yaml\n";
+        let mut p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("backend", 2.0, &["app", "backend"]), ("yaml", 200.0, &["app", "yaml"])],
+        );
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "backend", 1.0), ("app.py", 2, "yaml", 0.05)]);
+        let cfg = Config::default();
+        let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
+            crate::plan::plan(&crate::plan::PlanRequest {
+                profile: p,
+                usage: Some(&u),
+                files: &files,
+                config: &cfg,
+                hot: &[],
+                previous: None,
+                unsafe_fixes: true,
+                libraries: None,
+            })
+        };
+        // app's own statement ran the first import: that edge is the row's,
+        // which the fix moves, so it holds nothing.
+        let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
+        yaml.importers = vec![importer("app", 2, None, ("app", 2))];
+        assert_eq!(plan_of(&p).off_init, vec!["yaml"]);
+        let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
+        yaml.importers.push(importer("backend", 9, Some("Backend.__init__"), ("backend", 14)));
+        let plan = plan_of(&p);
+        assert!(plan.off_init.is_empty(), "{:?}", plan.off_init);
+        assert_eq!(plan.estimated_init_ms, p.init_ms.median);
+        // The solver sees it too: deferring app's statement saves nothing.
+        let row = plan.imports.iter().find(|r| r.module == "yaml").unwrap();
+        assert_eq!((row.import_ms, row.loaded_by.as_deref()), (Some(0.0), Some("backend")));
+        assert_eq!(row.strategy, crate::Strategy::ModuleLevel);
+    }
+
+    #[test]
+    fn an_edge_a_deferred_library_ran_holds_nothing_and_one_a_project_call_ran_holds_unless_fix_moves_the_call() {
+        // The library that imported yaml by name is itself deferred: gone
+        // with it. A project module-level call into a library that imports
+        // yaml (`during` the project module, in a function) holds it.
+        let src = "import backend\nimport yaml\n\ndef handler(e, c):\n    return backend, yaml\n";
+        let mut p = profile(
+            "app",
+            &[("app", 1.0, &["app"]), ("backend", 150.0, &["app", "backend"]), ("yaml", 200.0, &["app", "yaml"])],
+        );
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "backend", 0.0), ("app.py", 2, "yaml", 0.05)]);
+        let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
+        yaml.importers = vec![importer("backend", 9, Some("Backend.__init__"), ("backend", 14))];
+        let cfg = Config::default();
+        let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
+            crate::plan::plan(&crate::plan::PlanRequest {
+                profile: p,
+                usage: Some(&u),
+                files: &files,
+                config: &cfg,
+                hot: &[],
+                previous: None,
+                unsafe_fixes: true,
+                libraries: None,
+            })
+        };
+        assert_eq!(plan_of(&p).off_init, vec!["backend", "yaml"]);
+        let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
+        // app's line 7 is no import statement: a module-level call.
+        yaml.importers = vec![importer("backend", 9, Some("load"), ("app", 7))];
+        assert_eq!(plan_of(&p).off_init, vec!["backend"]);
+        // Run inside app's `import backend` (a lazy attribute of backend's
+        // loading yaml): it goes with that statement, which the fix moves.
+        let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
+        yaml.importers = vec![importer("backend", 9, Some("__getattr__"), ("app", 1))];
+        assert_eq!(plan_of(&p).off_init, vec!["backend", "yaml"]);
+    }
+
+    #[test]
+    fn an_import_fix_moves_into_a_function_that_ran_at_init_stays_on_init() {
+        // acai_aws' jsonref: the entry calls `SCHEMA.load()` at import, and
+        // load is where the fix puts `import slowref` (its only reader), so
+        // the moved import still runs at INIT.
+        let src = "import slowref\n\nclass Schema:\n    def load(self):\n        if self.path:\n            return slowref.loads(self.path)\n\nSCHEMA = Schema()\nSCHEMA.load()\n\ndef handler(e, c):\n    return 1\n";
+        let mut p = profile("app", &[("app", 1.0, &["app"]), ("slowref", 200.0, &["app", "slowref"])]);
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "slowref", 0.0)]);
+        let cfg = Config::default();
+        let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
+            crate::plan::plan(&crate::plan::PlanRequest {
+                profile: p,
+                usage: Some(&u),
+                files: &files,
+                config: &cfg,
+                hot: &[],
+                previous: None,
+                unsafe_fixes: true,
+                libraries: None,
+            })
+        };
+        assert_eq!(plan_of(&p).off_init, vec!["slowref"]);
+        let ran = |f: &str| lmms_profile::doc::FunctionAtInit { module: "app".into(), function: f.into() };
+        p.functions_at_init = vec![ran("Schema"), ran("Schema.handler")];
+        assert_eq!(plan_of(&p).off_init, vec!["slowref"], "no function that reads slowref ran");
+        p.functions_at_init.push(ran("Schema.load"));
+        let plan = plan_of(&p);
+        assert!(plan.off_init.is_empty(), "{:?}", plan.off_init);
+        // Before Python 3.11 the profile has bare names.
+        p.python.version = "3.10.12".into();
+        p.functions_at_init = vec![ran("load")];
+        assert!(plan_of(&p).off_init.is_empty());
+    }
+
     #[test]
     fn unsafe_fixes_serve_a_packages_re_exports_through_getattr_so_their_modules_leave_init() {
         // jinja2's shape: the entry imports the package, whose __init__

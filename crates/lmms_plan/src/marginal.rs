@@ -96,6 +96,11 @@ impl<'a> Attribution<'a> {
     }
 
     /// The chain of a profiled module (entry first, itself last).
+    /// The profile attributed.
+    pub fn profile(&self) -> &'a ProfileDoc {
+        self.profile
+    }
+
     pub fn chain(&self, module: &str) -> Option<Vec<&'a str>> {
         self.index
             .get(module)
@@ -248,6 +253,7 @@ pub(crate) mod tests {
                     chain: chain.iter().map(|c| c.to_string()).collect(),
                     seen_in_runs: 1,
                     dynamic: None,
+                    importers: Vec::new(),
                 }
             })
             .collect();
@@ -267,6 +273,8 @@ pub(crate) mod tests {
             modules,
             profiled_at: "2026-11-20T10:00:00Z".into(),
             src: vec![],
+            functions_at_init: Vec::new(),
+            untimed_modules: Vec::new(),
         }
     }
 

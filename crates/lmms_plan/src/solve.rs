@@ -128,6 +128,13 @@ impl<'a> Solver<'a> {
                 loaders.entry(k.clone()).or_default().push((i, rows[i].module.clone()));
             }
         }
+        // And what those libraries import by name while they load.
+        let profile = self.attribution.profile();
+        let held = crate::after_fix::held_by_libraries(profile, self.project, &|n| loaders.contains_key(n));
+        for (module, via) in held {
+            let by = loaders[via].clone();
+            loaders.entry(module.to_string()).or_default().extend(by);
+        }
         loaders
     }
 

@@ -86,6 +86,121 @@ def _lmms_dynamic_hooks(roots, err):
     return restore
 
 
+def _lmms_edge_hooks(roots):
+    """Record what the entry's import executes, for one untimed run.
+
+    Every import statement, `__import__(...)` and `importlib.import_module`
+    call, hits on modules already in `sys.modules` included, as (module,
+    module whose code asked, line, function or None at module level, module
+    whose module-level code was running and its line): `-X importtime` shows a module
+    under its first importer only, and a library's own dynamic import
+    (`__import__(name)` inside a function its module body calls) under no
+    file's statements. Also every project function that ran. The hooks are
+    Python code on every import and call, so this run is never timed."""
+    import builtins
+
+    bootstrap = sys.modules.get("_frozen_importlib")
+    getframe = sys._getframe
+    c_import = builtins.__import__
+    gcd_import = bootstrap._gcd_import if bootstrap is not None else None
+    prefixes = tuple(r.rstrip("/\\") + sep for r in roots for sep in ("/", "\\"))
+    edges = set()
+    codes = set()
+    # What the interpreter loaded before the entry costs INIT nothing.
+    before = set(sys.modules)
+
+    def during(frame):
+        while frame is not None:
+            code = frame.f_code
+            if code.co_name == "<module>" and not code.co_filename.startswith("<"):
+                return frame.f_globals.get("__name__"), frame.f_lineno or 0
+            frame = frame.f_back
+        return None, 0
+
+    def record(name, frame):
+        if name in before:
+            return
+        # importlib's own frames (a from-list's submodules) are not the
+        # importer: the code that started the import is.
+        while frame is not None and frame.f_code.co_filename.startswith("<frozen "):
+            frame = frame.f_back
+        if frame is None:
+            return
+        importer = frame.f_globals.get("__name__")
+        cause, cause_line = during(frame)
+        if not importer or not cause or importer == "__main__" or cause == "__main__":
+            return
+        code = frame.f_code
+        function = None if code.co_name == "<module>" else getattr(code, "co_qualname", code.co_name)
+        edges.add((name, importer, frame.f_lineno or 0, function, cause, cause_line))
+
+    def absolute(name, globals_, level):
+        if level <= 0:
+            return name
+        g = globals_ or {}
+        package = g.get("__package__")
+        if package is None:
+            package = g.get("__name__", "") if "__path__" in g else g.get("__name__", "").rpartition(".")[0]
+        base = package.rsplit(".", level - 1)[0] if level > 1 else package
+        return base + "." + name if name else base
+
+    def lmms_import(name, globals=None, locals=None, fromlist=(), level=0):
+        module = c_import(name, globals, locals, fromlist, level)
+        try:
+            frame = getframe(1)
+            full = absolute(name, globals, level)
+            if full in sys.modules:
+                record(full, frame)
+            for item in fromlist or ():
+                sub = full + "." + item if isinstance(item, str) else None
+                if sub is not None and sub in sys.modules:
+                    record(sub, frame)
+        except Exception:
+            pass
+        return module
+
+    def lmms_gcd_import(name, package=None, level=0):
+        module = gcd_import(name, package, level)
+        try:
+            frame = getframe(1)
+            if frame.f_code.co_name == "import_module" and frame.f_globals.get("__name__") == "importlib":
+                record(module.__name__, frame.f_back)
+        except Exception:
+            pass
+        return module
+
+    def profile(frame, event, arg):
+        if event == "call":
+            codes.add(frame.f_code)
+
+    builtins.__import__ = lmms_import
+    if gcd_import is not None:
+        bootstrap._gcd_import = lmms_gcd_import
+    sys.setprofile(profile)
+
+    def finish():
+        sys.setprofile(None)
+        builtins.__import__ = c_import
+        if gcd_import is not None:
+            bootstrap._gcd_import = gcd_import
+
+        def project(f):
+            return f.startswith(prefixes) and "site-packages" not in f and "dist-packages" not in f
+
+        by_file = {}
+        for name, mod in list(sys.modules.items()):
+            f = getattr(mod, "__file__", None)
+            if isinstance(f, str):
+                by_file.setdefault(f, name)
+        ran = set()
+        for code in codes:
+            if code.co_name != "<module>" and project(code.co_filename) and code.co_filename in by_file:
+                ran.add((by_file[code.co_filename], getattr(code, "co_qualname", code.co_name)))
+        return {"imports": sorted(edges, key=repr), "ran": sorted(ran)}
+
+    return finish
+
+
 def _lmms_main():
     entry, attr, dump, timeout = sys.argv[1:5]
     roots = sys.argv[5:]
@@ -98,6 +213,8 @@ def _lmms_main():
         faulthandler.dump_traceback_later(float(timeout), exit=True)
     # Only when import times are recorded: a pure INIT timing stays untouched.
     restore = _lmms_dynamic_hooks(roots, err) if "importtime" in getattr(sys, "_xoptions", {}) else None
+    # DUMP "edges": the one untimed run that records what the import executes.
+    edges = _lmms_edge_hooks(roots) if dump == "edges" else None
     err.write("\n@@lmms@@ begin\n")
     err.flush()
     try:
@@ -114,6 +231,7 @@ def _lmms_main():
     module_count = len(sys.modules)
     if restore is not None:
         restore()
+    executed = edges() if edges is not None else None
     handler = getattr(module, attr, None)
     # Rows after this line are the bootstrap's own (time, resource).
     err.write("\n@@lmms@@ loaded\n")
@@ -132,6 +250,10 @@ def _lmms_main():
     if sys.platform == "darwin":
         rss_kb //= 1024  # bytes there, KiB on Linux and the BSDs
     err.write("\n@@lmms@@ ready %d %d %d\n" % (ready_ns, rss_kb, module_count))
+    if executed is not None:
+        import json
+
+        err.write("@@lmms@@ edges " + json.dumps(executed) + "\n")
     if dump == "1":
         import json
         import sysconfig

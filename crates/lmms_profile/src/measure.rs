@@ -13,7 +13,9 @@ use std::time::Duration;
 use lmms_stats::Summary;
 use serde::Deserialize;
 
-use crate::doc::{DynamicImport, ModuleProfile, Origin, ProfileDoc, PythonInfo, PROFILE_SCHEMA};
+use crate::doc::{
+    DynamicImport, FunctionAtInit, Importer, ModuleProfile, Origin, ProfileDoc, PythonInfo, UntimedModule, PROFILE_SCHEMA,
+};
 use crate::importtime::{self, Node};
 use crate::runner::{RunError, RunOutput, RunSpec, Runner};
 
@@ -40,7 +42,9 @@ pub struct EntrySpec {
 }
 
 impl EntrySpec {
-    fn run_spec(&self, dump: bool) -> RunSpec {
+    /// `mode`: the bootstrap's DUMP argument, `"0"`, `"1"` (interpreter
+    /// facts) or `"edges"` (the untimed run of [`run_edges`]).
+    fn run_spec(&self, mode: &str) -> RunSpec {
         let mut spec = RunSpec::new(&self.python).timeout(self.timeout).cwd(&self.cwd).envs(self.env.iter().cloned());
         if self.importtime {
             spec = spec.args(["-X", "importtime"]);
@@ -54,7 +58,7 @@ impl EntrySpec {
             .arg(BOOTSTRAP)
             .arg(&self.module)
             .arg(&self.handler)
-            .arg(if dump { "1" } else { "0" })
+            .arg(mode)
             .arg(format!("{fault_after:.3}"))
             .args(self.src_roots.iter().map(|p| p.as_os_str().to_owned()))
             // Unbuffered so the markers interleave with importtime rows in order.
@@ -218,8 +222,36 @@ pub fn parse_entry_run(spec: &EntrySpec, out: &RunOutput) -> Result<EntryRun, Pr
 
 /// Start the entry once.
 pub fn run_entry(runner: &dyn Runner, spec: &EntrySpec, dump: bool) -> Result<EntryRun, ProfileError> {
-    let out = runner.run(&spec.run_spec(dump))?;
+    let out = runner.run(&spec.run_spec(if dump { "1" } else { "0" }))?;
     parse_entry_run(spec, &out)
+}
+
+/// What importing the entry executed: every import with its importer, and
+/// the project functions that ran. One `@@lmms@@ edges JSON` line.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Executed {
+    /// `(module, importer, line, function, during, during_line)`, as
+    /// [`Importer`].
+    pub imports: Vec<(String, String, u32, Option<String>, String, u32)>,
+    /// `(module, qualified name)`.
+    pub ran: Vec<(String, String)>,
+}
+
+/// Parse the edges run's capture: `None` when the run printed no edges
+/// (it failed, or its interpreter is older than the hooks).
+pub fn parse_edges(out: &RunOutput) -> Option<Executed> {
+    let stderr = out.stderr_text();
+    let line = stderr.lines().find_map(|l| l.strip_prefix(&format!("{MARK}edges ")))?;
+    serde_json::from_str(line).ok()
+}
+
+/// Import the entry once more with hooks on every import and every call
+/// (Python code on each, so it is never one of the timed runs, and
+/// without `-X importtime`).
+pub fn run_edges(runner: &dyn Runner, spec: &EntrySpec) -> Result<Option<Executed>, ProfileError> {
+    let plain = EntrySpec { importtime: false, ..spec.clone() };
+    let out = runner.run(&plain.run_spec("edges"))?;
+    Ok(parse_edges(&out))
 }
 
 /// `python -I -S -c pass`, spawn to exit: what no import change can remove.
@@ -362,7 +394,21 @@ pub fn profile(
         }
         step.inc(1);
     }
+    // The edges run is extra information: when it fails (a hook the app
+    // does not survive), the profile is still the timed runs'.
+    let executed = run_edges(runner, &req.spec).ok().flatten().unwrap_or_default();
     drop(step);
+    let mut importers: HashMap<&str, Vec<Importer>> = HashMap::new();
+    for (module, importer, line, function, during, during_line) in &executed.imports {
+        let i = Importer {
+            module: importer.clone(),
+            line: *line,
+            function: function.clone(),
+            during: during.clone(),
+            during_line: *during_line,
+        };
+        importers.entry(module.as_str()).or_default().push(i);
+    }
     let info = info.unwrap_or_default();
     let mut modules: Vec<(usize, ModuleProfile)> = acc
         .into_iter()
@@ -378,6 +424,12 @@ pub fn profile(
                 chain: a.chain,
                 seen_in_runs: a.self_ms.len() as u32,
                 dynamic: a.dynamic,
+                importers: {
+                    let mut v = importers.remove(name.as_str()).unwrap_or_default();
+                    v.sort();
+                    v.dedup();
+                    v
+                },
                 name,
             };
             (a.first_seen, m)
@@ -386,6 +438,15 @@ pub fn profile(
     modules.sort_by(|(ao, a), (bo, b)| {
         b.cumulative_ms.median.total_cmp(&a.cumulative_ms.median).then(ao.cmp(bo))
     });
+    let mut untimed: Vec<UntimedModule> = importers
+        .into_iter()
+        .map(|(name, mut importers)| {
+            importers.sort();
+            importers.dedup();
+            UntimedModule { name: name.to_string(), importers }
+        })
+        .collect();
+    untimed.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(ProfileDoc {
         schema: PROFILE_SCHEMA.to_string(),
         entry: req.entry.clone(),
@@ -405,6 +466,14 @@ pub fn profile(
         modules: modules.into_iter().map(|(_, m)| m).collect(),
         profiled_at: req.profiled_at.clone(),
         src: req.spec.src_roots.iter().map(|p| p.display().to_string()).collect(),
+        functions_at_init: {
+            let mut v: Vec<FunctionAtInit> =
+                executed.ran.iter().map(|(module, function)| FunctionAtInit { module: module.clone(), function: function.clone() }).collect();
+            v.sort();
+            v.dedup();
+            v
+        },
+        untimed_modules: untimed,
     })
 }
 

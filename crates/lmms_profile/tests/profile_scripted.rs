@@ -173,7 +173,8 @@ fn the_function_environment_reaches_every_start_of_the_entry() {
     profile(&runner, &req, &NoProgress).unwrap();
     let seen = runner.seen.borrow();
     let entry_starts: Vec<_> = seen.iter().filter(|s| s.args.iter().any(|a| a == "lambda_function")).collect();
-    assert_eq!(entry_starts.len(), 3);
+    // Three timed runs and the untimed one that records the import edges.
+    assert_eq!(entry_starts.len(), 4);
     for s in entry_starts {
         assert!(s.env.iter().any(|(k, v)| k == "TABLE_NAME" && v == "lmms-placeholder-OrdersTable"), "{:?}", s.env);
         // The bootstrap's own setting is applied last, so a template cannot turn it off.
@@ -223,4 +224,41 @@ fn a_module_loaded_by_name_belongs_to_the_project_module_that_asked_for_it() {
     assert_eq!(row("plugins.ai")["dynamic"], "importlib.import_module");
     assert_eq!(row("plugins.legacy")["dynamic"], "__import__");
     assert!(row("heavy_model").get("dynamic").is_none(), "the field is written only when set");
+}
+
+#[test]
+fn one_untimed_run_after_the_timed_ones_records_every_executed_import_and_the_project_functions_that_ran() {
+    // pandas is imported twice (the second a hit on a loaded module, by a
+    // function numpy's body called): importtime shows the first only.
+    let edges = RunOutput {
+        status: Some(0),
+        stderr: br#"
+@@lmms@@ ready 2000000000 87040 412
+@@lmms@@ edges {"imports": [["pandas", "features.report", 1, null, "features.report", 1], ["pandas", "numpy.compat", 40, "load", "numpy", 12], ["numpy.core", "numpy", 9, "__getattr__", "lambda_function", 3]], "ran": [["features.report", "Report.load"]]}
+"#
+        .to_vec(),
+        spawned_at_ns: SPAWN_NS,
+        ..Default::default()
+    };
+    let runner = ScriptedRunner::new([entry_capture(420.0, 1.0, true), floor(11.0), edges]);
+    let doc = profile(&runner, &request(1), &NoProgress).unwrap();
+    assert_eq!(doc.init_ms.median, 420.0, "the edges run is not a timed run");
+    let seen = runner.seen.borrow();
+    let last = seen.last().unwrap();
+    assert!(last.args.iter().any(|a| a == "edges"), "{:?}", last.args);
+    assert!(!last.args.iter().any(|a| a == "importtime"), "the edges run has no -X importtime: {:?}", last.args);
+    let importers = &doc.module("pandas").unwrap().importers;
+    assert_eq!(importers.len(), 2);
+    assert_eq!((importers[1].module.as_str(), importers[1].line), ("numpy.compat", 40));
+    assert_eq!((importers[1].function.as_deref(), importers[1].during.as_str()), (Some("load"), "numpy"));
+    assert_eq!((importers[0].function.as_deref(), importers[0].during_line), (None, 1));
+    // A module loaded without a timed row (a library's import_module) keeps its importers too.
+    assert_eq!(doc.untimed_modules.len(), 1);
+    assert_eq!(doc.untimed_modules[0].name, "numpy.core");
+    assert_eq!(doc.untimed_modules[0].importers[0].during_line, 3);
+    assert_eq!(doc.functions_at_init.len(), 1);
+    assert_eq!(doc.functions_at_init[0].function, "Report.load");
+    // And it reads back.
+    let back = lmms_profile::doc::ProfileDoc::from_json(&serde_json::to_string(&doc).unwrap()).unwrap();
+    assert_eq!(back, doc);
 }

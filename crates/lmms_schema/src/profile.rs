@@ -88,6 +88,41 @@ pub struct ModuleProfile {
     /// the module `-X importtime` nests it under) and `chain` runs through it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic: Option<DynamicImport>,
+    /// Every import of this module the entry's import executed (statements,
+    /// `__import__`, `importlib.import_module`; hits on a module already
+    /// loaded too), recorded in one untimed run: `imported_by` names the
+    /// first importer only, and a library's own dynamic import has no
+    /// statement any file shows. Empty in profiles made before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub importers: Vec<Importer>,
+}
+
+/// One executed import of a module at INIT.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Importer {
+    /// The module whose code ran the import.
+    pub module: String,
+    /// The line of that code in its file.
+    pub line: u32,
+    /// The function it ran in (qualified name, `Class.method`); `null` at
+    /// module level.
+    #[serde(default)]
+    pub function: Option<String>,
+    /// The module whose module-level code was running (itself, when
+    /// `function` is `null`): the import happened because that module was
+    /// being imported.
+    pub during: String,
+    /// The line of `during`'s module-level code that was running (its
+    /// import statement, or the call that led here).
+    pub during_line: u32,
+}
+
+/// A project function that ran while the entry was imported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FunctionAtInit {
+    pub module: String,
+    /// Qualified name (`Class.method`; the bare name before Python 3.11).
+    pub function: String,
 }
 
 /// How project code loaded a module by name.
@@ -130,6 +165,24 @@ pub struct ProfileDoc {
     /// Source roots put first on `sys.path`.
     #[serde(default)]
     pub src: Vec<String>,
+    /// The project functions that ran while the entry was imported (the
+    /// untimed run that records [`ModuleProfile::importers`]): an import
+    /// moved into one of them still runs at INIT.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions_at_init: Vec<FunctionAtInit>,
+    /// Modules the entry's import loaded that have no timed row in
+    /// `modules` (a library's own `importlib.import_module`, which `-X
+    /// importtime` does not time: its imports are charged to the module
+    /// importing then), each with its importers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untimed_modules: Vec<UntimedModule>,
+}
+
+/// A module loaded at INIT without a timed row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct UntimedModule {
+    pub name: String,
+    pub importers: Vec<Importer>,
 }
 
 impl ProfileDoc {

@@ -92,6 +92,7 @@ fn module(name: &str, origin: Origin, self_ms: f64, chain: &[&str]) -> ModulePro
         chain: chain.iter().map(|c| c.to_string()).collect(),
         seen_in_runs: 1,
         dynamic: None,
+        importers: Vec::new(),
     }
 }
 
@@ -120,6 +121,8 @@ fn project() -> (tempfile::TempDir, Inputs) {
         ],
         profiled_at: "2026-12-01T10:00:00Z".into(),
         src: vec![],
+        functions_at_init: Vec::new(),
+        untimed_modules: Vec::new(),
     };
     let files = vec![lmms_plan::SourceFile {
         path: "app.py".into(),
