@@ -153,21 +153,25 @@ fn the_shop_plan_of_the_recorded_profile_agrees_with_the_human_table_row_by_row(
 
 /// `profile_under_load.json.in` is a real profile of the same app on a busy
 /// machine (5 runs): `dataclasses` and its `inspect`/`ast`/`dis` measured
-/// 10.5 ms ± 3.8 ms there, against 9.3 ms in the recorded profile. Planned
-/// alone it crosses DEC-01's 10 ms line (T5, function-level, blocked by the
-/// decorator); with the recorded plan as the previous one the tier holds,
-/// because 10.5 ms is not past 10 ms by more than its noise.
+/// 10.5 ms ± 3.8 ms there, against 9.3 ms in the recorded profile, across
+/// DEC-01's 10 ms line. The row is charged only what would leave INIT if it
+/// moved (pydantic, which stays eager, loads `dataclasses` and `inspect`
+/// anyway), so the noise does not flip it, planned alone or with the
+/// recorded plan as the previous one.
 #[test]
-fn a_noisy_profile_flips_dataclasses_alone_and_holds_with_the_recorded_plan_as_previous() {
+fn a_noisy_profile_plans_as_the_human_table_alone_and_with_the_recorded_plan_as_previous() {
     let dir = shop_copy();
     let app = dir.path();
     recorded(app);
     recorded_profile(app, "profile_under_load.json.in");
-    let (_, alone) = compare(app);
-    assert_eq!(alone.len(), 1, "{alone:?}");
-    assert!(alone[0].starts_with("config.py:4 dataclasses: lmms blocked"), "{alone:?}");
+    let (alone_table, alone) = compare(app);
+    assert!(alone.is_empty(), "the noisy profile planned alone disagrees with EXPECTED.md:\n{}", alone.join("\n"));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.join(".lmms/plan.json")).unwrap()).unwrap();
+    let dataclasses = plan["imports"].as_array().unwrap().iter().find(|r| r["module"] == "dataclasses").unwrap();
+    assert!(dataclasses["import_ms"].as_f64().unwrap() < 10.0, "{dataclasses}");
 
-    // That plan would hold in turn: start over from the recorded one.
+    // Start over from the recorded plan: the noisy profile keeps its table.
     std::fs::remove_file(app.join(".lmms/plan.json")).unwrap();
     recorded(app);
     let (recorded_table, _) = compare(app);
@@ -175,10 +179,7 @@ fn a_noisy_profile_flips_dataclasses_alone_and_holds_with_the_recorded_plan_as_p
     let (table, disagree) = compare(app);
     assert!(disagree.is_empty(), "the noisy profile with a previous plan disagrees with EXPECTED.md:\n{}", disagree.join("\n"));
     assert_eq!(table, recorded_table);
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(app.join(".lmms/plan.json")).unwrap()).unwrap();
-    let dataclasses = plan["imports"].as_array().unwrap().iter().find(|r| r["module"] == "dataclasses").unwrap();
-    assert!(dataclasses["reason"].as_str().unwrap().contains("as in the previous plan"), "{}", dataclasses["reason"]);
+    assert_eq!(alone_table, recorded_table);
 }
 
 /// `lmms plan --unsafe-fixes` as a user reads it, brief and `--explain`,

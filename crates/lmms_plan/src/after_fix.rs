@@ -145,7 +145,7 @@ pub(crate) fn loaded_after_fix_except(
             let row = || file_of_module.get(m.as_str()).and_then(|f| statement_at(f, i.during_line));
             let held = !project
                 || match row().and_then(|id| row_at.get(id.as_str()).copied()) {
-                    Some(r) => runs[r],
+                    Some(r) => runs[r] && !moved(r),
                     None => i.function.is_none() || !code.calls_moved.contains(&m),
                 };
             if held {
@@ -215,24 +215,39 @@ pub(crate) fn ran_at_init(profile: &ProfileDoc) -> BTreeSet<(String, String)> {
 }
 
 /// Whether the fix moves `r` into a function that ran at INIT, where it
-/// runs all the same: a function of its file that reads one of its names.
-/// Before Python 3.11 the profile has bare function names; a method then
-/// matches by its last part.
+/// runs all the same.
 fn moved_into_ran(r: &PlannedImport, code: &Code<'_>, ran: &BTreeSet<(String, String)>) -> bool {
+    ran_function_reading(r, code, ran).is_some()
+}
+
+/// The function of `r`'s file that reads one of its names and ran at INIT
+/// (the profile's `functions_at_init`): the fix would move the import there,
+/// so it keeps running at INIT. Before Python 3.11 the profile has bare
+/// function names; a method then matches by its last part.
+pub(crate) fn ran_function_reading<'c>(
+    r: &PlannedImport,
+    code: &Code<'c>,
+    ran: &BTreeSet<(String, String)>,
+) -> Option<&'c str> {
     if r.current != Placement::ModuleLevel || ran.is_empty() {
-        return false;
+        return None;
     }
-    let Some(f) = code.file_of.get(r.path.as_str()) else { return false };
+    let f = *code.file_of.get(r.path.as_str())?;
     let bare = bare_function_names(&code.profile.python.version);
     let ran_here = |q: &str| {
         let q = if bare { q.rsplit('.').next().unwrap_or(q) } else { q };
         ran.contains(&(f.module.clone(), q.to_string()))
     };
-    f.parsed.functions.iter().filter(|d| ran_here(&d.qualname)).any(|d| {
-        f.parsed.refs.iter().any(|x| {
-            r.bound.contains(&x.bound) && d.range.start <= x.range.start && x.range.end <= d.range.end
+    f.parsed
+        .functions
+        .iter()
+        .filter(|d| ran_here(&d.qualname))
+        .find(|d| {
+            f.parsed.refs.iter().any(|x| {
+                r.bound.contains(&x.bound) && d.range.start <= x.range.start && x.range.end <= d.range.end
+            })
         })
-    })
+        .map(|d| d.qualname.as_str())
 }
 
 /// Python before 3.11 has no `co_qualname`: the profile names functions by

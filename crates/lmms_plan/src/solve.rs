@@ -78,9 +78,11 @@ impl<'a> Solver<'a> {
             let loaders = self.loaders(rows, &eager);
             let pinned_ms = pinned_costs(rows, &self.cx.thresholds);
             let charged = self.charged(rows);
+            let ran = crate::after_fix::ran_at_init(self.attribution.profile());
             for (i, r) in rows.iter_mut().enumerate() {
                 self.decide_row(i, r, &loaders, &pinned_ms, charged.as_ref().map(|c| &c[i]));
                 self.hold_read_value(r);
+                self.hold_moved_into_ran(r, &ran);
             }
             // Then a statement whose module another statement keeps eager on
             // its own merits costs nothing. Two passes, so two statements of
@@ -231,6 +233,22 @@ impl<'a> Solver<'a> {
         }
         r.strategy = Strategy::ModuleLevel;
         r.reason = format!("stays on INIT: {read}; deferring it would only move its cost to the first request");
+    }
+
+    /// The fix would move this import into a function that ran at INIT (a
+    /// decorator, a class body or a module-level call reaches it), where it
+    /// runs all the same: moving it saves nothing, and `lmms fix` takes such
+    /// a move back when it imports the rewritten entry.
+    fn hold_moved_into_ran(&self, r: &mut PlannedImport, ran: &BTreeSet<(String, String)>) {
+        if r.strategy != Strategy::FunctionLevel || r.pinned {
+            return;
+        }
+        let Some(code) = self.code else { return };
+        let Some(function) = crate::after_fix::ran_function_reading(r, code, ran) else { return };
+        r.strategy = Strategy::ModuleLevel;
+        r.reason = format!(
+            "stays on INIT: it would move into `{function}`, which runs at import (the profile saw it run), so deferring it saves nothing"
+        );
     }
 
     /// Measured with the eager set alone: its cost on top of the rest of
