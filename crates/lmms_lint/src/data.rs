@@ -307,5 +307,5 @@ pub fn plan_moves(row: &lmms_plan::PlannedImport) -> Option<String> {
             b.iter().map(|b| format!("{}:{} {}", b.line, b.column, b.kind)).collect::<Vec<_>>().join(", ")
         ),
     };
-    Some(format!("`lmms plan` moves it to function level ({ms}, {usage}{tier}){blocked}; `lmms fix` makes the move"))
+    Some(format!("`lmms plan` moves it to function level ({ms}, {usage}{tier}){blocked}"))
 }

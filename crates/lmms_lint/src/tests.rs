@@ -497,7 +497,7 @@ fn module_level_imports_follow_the_plans_row_when_there_is_one() {
     assert_eq!(
         out,
         ["app.py:3:8 LMM001 Module-level import of `pandas` is on INIT, but `lmms plan` moves it to function level \
-          (9.1 ms, used by 50%, T4) once its module-level uses are made lazy (5:3 annotation); `lmms fix` makes the move"]
+          (9.1 ms, used by 50%, T4) once its module-level uses are made lazy (5:3 annotation)"]
     );
     // Without a plan, every one is judged by its own figure, as before.
     let alone = run(&[("app.py", src)], |_| {});
