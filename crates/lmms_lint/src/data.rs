@@ -286,3 +286,26 @@ impl PlanRows {
         self.by_id.is_empty()
     }
 }
+
+/// The plan's decision on a module-level statement it has a row for:
+/// `Some(what it says)` when it moves the statement into functions, `None`
+/// when it keeps it on INIT: planned module-level, or pinned by a use the
+/// plan's fix options leave in place (a class base, or a client built at
+/// import without `--unsafe-fixes`). LMM001 and LMM002 report exactly the
+/// moves, in the plan's figures.
+pub fn plan_moves(row: &lmms_plan::PlannedImport) -> Option<String> {
+    if !row.defers() || row.pinned {
+        return None;
+    }
+    let ms = row.import_ms.map_or_else(|| "unmeasured".to_string(), fmt_ms);
+    let usage = row.usage.map_or_else(|| "usage unknown".to_string(), |u| format!("used by {}", fmt_pct(u)));
+    let tier = row.tier.map(|t| format!(", T{}", t.number())).unwrap_or_default();
+    let blocked = match row.blocked_by.as_slice() {
+        [] => String::new(),
+        b => format!(
+            " once its module-level uses are made lazy ({})",
+            b.iter().map(|b| format!("{}:{} {}", b.line, b.column, b.kind)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Some(format!("`lmms plan` moves it to function level ({ms}, {usage}{tier}){blocked}"))
+}

@@ -279,7 +279,8 @@ pub struct Settings {
     /// Import-time edges inside installed packages, for LMM002 chains
     /// through third-party code.
     pub installed: Option<Arc<InstalledGraph>>,
-    /// `.lmms/plan.json`'s rows by statement id (LMM003 reads its verdict).
+    /// `.lmms/plan.json`'s rows by statement id: LMM001, LMM002 and LMM003
+    /// follow the plan's decision on every statement it has a row for.
     pub plan: PlanRows,
 }
 
@@ -300,6 +301,9 @@ pub(crate) struct FileCx<'a> {
     pub settings: &'a Settings,
     /// Executed when the entry point is imported.
     pub hot: bool,
+    /// Imported by the entry point at import time or from a function
+    /// (requests run it); every file without an entry. Tests are not.
+    pub requested: bool,
     pub chains: &'a [Option<Vec<String>>],
     /// Installed module → its import-time chain to a heavy module.
     pub installed_chains: &'a HashMap<String, Vec<String>>,
@@ -309,6 +313,16 @@ pub(crate) struct FileCx<'a> {
 }
 
 impl<'a> FileCx<'a> {
+    /// The plan's row for the statement `rec` of this file and the module
+    /// it loads, when the project has a plan (see [`PlanRows::row`]).
+    pub fn plan_row(&self, rec: &lmms_python::ImportRecord, module: &str) -> Option<&'a lmms_plan::PlannedImport> {
+        if self.settings.plan.is_empty() {
+            return None;
+        }
+        let id = statement_id(&self.graph.files[self.file].path, &self.settings.root, rec)?;
+        self.settings.plan.row(&id, module)
+    }
+
     /// What this file imports while the entry is being imported: nothing
     /// unless the file is on the hot path; else every target of every
     /// statement that runs at import time, each module once per statement
@@ -331,6 +345,56 @@ impl<'a> FileCx<'a> {
         }
         out
     }
+}
+
+/// The statement's id as the plan names it: `path:start-end`, the path
+/// relative to the project root, `/`-separated.
+fn statement_id(path: &Path, root: &Path, rec: &lmms_python::ImportRecord) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    Some(rec.id(&rel.to_string_lossy().replace('\\', "/")).to_string())
+}
+
+/// Files the entry imports, at import time or from a function: what
+/// requests run. Every file without an entry.
+fn requested_files(graph: &ImportGraph, entry: Option<usize>) -> Vec<bool> {
+    let Some(e) = entry else { return vec![true; graph.files.len()] };
+    let mut seen = vec![false; graph.files.len()];
+    seen[e] = true;
+    let mut queue = std::collections::VecDeque::from([e]);
+    while let Some(f) = queue.pop_front() {
+        for dep in graph.import_targets(f).iter().flatten().filter_map(|(_, t)| t.file) {
+            if !seen[dep] {
+                seen[dep] = true;
+                queue.push_back(dep);
+            }
+        }
+    }
+    seen
+}
+
+/// The plan's verdict on every module-level import of a library it has a
+/// row for, keyed by the target's address in the graph (the chain search
+/// sees targets, not their files): heavy exactly when the plan moves it.
+fn plan_heavy(graph: &ImportGraph, settings: &Settings) -> HashMap<usize, bool> {
+    let mut out = HashMap::new();
+    if settings.plan.is_empty() {
+        return out;
+    }
+    for (f, file) in graph.files.iter().enumerate() {
+        let Some(m) = file.module_ast() else { continue };
+        for (rec, targets) in m.imports.iter().zip(graph.import_targets(f)) {
+            if !lmms_graph::runs_at_import(rec) {
+                continue;
+            }
+            let Some(id) = statement_id(&file.path, &settings.root, rec) else { continue };
+            for (_, t) in targets.iter().filter(|(_, t)| t.origin != ModuleKind::Project) {
+                if let Some(row) = settings.plan.row(&id, &t.module) {
+                    out.insert(t as *const lmms_graph::Target as usize, data::plan_moves(row).is_some());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// 1-based position.
@@ -429,13 +493,16 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
         _ => HashMap::new(),
     };
     let chains = if lmm002 {
-        graph.heavy_chains(|target| {
-            heavy_name(&target.module, target.origin) || installed_chains.contains_key(&target.module)
+        let planned = plan_heavy(graph, settings);
+        graph.heavy_chains(|target| match planned.get(&(target as *const lmms_graph::Target as usize)) {
+            Some(&moves) => moves,
+            None => heavy_name(&target.module, target.origin) || installed_chains.contains_key(&target.module),
         })
     } else {
         Vec::new()
     };
 
+    let requested = requested_files(graph, entry);
     let eager_libraries = std::sync::OnceLock::new();
     let mut diagnostics: Vec<Diagnostic> = (0..graph.files.len())
         .into_par_iter()
@@ -468,6 +535,7 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
                 module,
                 settings,
                 hot: hot[i],
+                requested: requested[i],
                 chains: &chains,
                 installed_chains: &installed_chains,
                 eager_libraries: &eager_libraries,

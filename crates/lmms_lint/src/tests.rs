@@ -459,3 +459,102 @@ fn many_files_give_the_same_globally_sorted_diagnostics_every_run() {
         assert_eq!(run(&files, |_| {}), first);
     }
 }
+
+/// A plan row for the module-level statement `text` of `rel` in `src`.
+fn module_row(rel: &str, src: &str, text: &str, module: &str, strategy: &str, pinned: bool) -> lmms_plan::PlannedImport {
+    let start = src.find(text).unwrap();
+    let mut row = plan_row("", module, 9.1, strategy);
+    row.id = format!("{rel}:{start}-{}", start + text.len());
+    row.path = rel.to_string();
+    row.current = lmms_plan::plan::Placement::ModuleLevel;
+    row.pinned = pinned;
+    row
+}
+
+#[test]
+fn module_level_imports_follow_the_plans_row_when_there_is_one() {
+    // By the heavy table all three are heavy. The plan keeps yaml (its
+    // marginal cost is small), keeps boto3 pinned by a use its fix options
+    // leave in place, and moves pandas: check reports pandas alone, in the
+    // plan's figures and with the plan's blocker.
+    let src = "import yaml\nimport boto3\nimport pandas\n";
+    let mut pandas = module_row("app.py", src, "import pandas", "pandas", "function-level", false);
+    pandas.tier = Some(lmms_plan::Tier::T4);
+    pandas.blocked_by = vec![lmms_plan::plan::Blocker {
+        kind: lmms_plan::plan::BlockerKind::Annotation,
+        line: 5,
+        column: 3,
+        code: String::new(),
+        cost_ms: None,
+        message: String::new(),
+    }];
+    let rows = [
+        module_row("app.py", src, "import yaml", "yaml", "module-level", false),
+        module_row("app.py", src, "import boto3", "boto3", "function-level", true),
+        pandas,
+    ];
+    let out = run(&[("app.py", src)], |s| s.plan = PlanRows::from_rows(rows));
+    assert_eq!(
+        out,
+        ["app.py:3:8 LMM001 Module-level import of `pandas` is on INIT, but `lmms plan` moves it to function level \
+          (9.1 ms, used by 50%, T4) once its module-level uses are made lazy (5:3 annotation)"]
+    );
+    // Without a plan, every one is judged by its own figure, as before.
+    let alone = run(&[("app.py", src)], |_| {});
+    let codes: Vec<_> = alone.iter().map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(codes, ["app.py:1:8 LMM001", "app.py:2:8 LMM001", "app.py:3:8 LMM001"], "{alone:#?}");
+}
+
+#[test]
+fn transitive_imports_follow_the_plans_rows() {
+    // feat pulls in yaml, which the plan keeps; other pulls in boto3, which
+    // the plan does not know, and the plan keeps `import other` itself
+    // (its module is pinned on INIT); tool's `pandas` the plan moves.
+    let app = "import feat\nimport other\nimport tool\n";
+    let files = [("app.py", app), ("feat.py", "import yaml\n"), ("other.py", "import boto3\n"), ("tool.py", "import pandas\n")];
+    let plan = || {
+        PlanRows::from_rows([
+            module_row("feat.py", "import yaml\n", "import yaml", "yaml", "module-level", false),
+            module_row("app.py", app, "import other", "other", "module-level", true),
+            module_row("tool.py", "import pandas\n", "import pandas", "pandas", "function-level", false),
+        ])
+    };
+    let codes = |out: &[String]| out.iter().map(|l| l.split(' ').take(2).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    let out = run(&files, |s| {
+        s.entry_module = Some("app".into());
+        s.plan = plan();
+    });
+    assert_eq!(codes(&out), ["app.py:3:1 LMM002", "other.py:1:8 LMM001", "tool.py:1:8 LMM001"], "{out:#?}");
+    assert!(out[0].contains("app → tool → pandas"), "{}", out[0]);
+    let alone = run(&files, |s| s.entry_module = Some("app".into()));
+    assert_eq!(
+        codes(&alone),
+        [
+            "app.py:1:1 LMM002",
+            "app.py:2:1 LMM002",
+            "app.py:3:1 LMM002",
+            "feat.py:1:8 LMM001",
+            "other.py:1:8 LMM001",
+            "tool.py:1:8 LMM001"
+        ],
+        "{alone:#?}"
+    );
+}
+
+#[test]
+fn over_lazy_checks_only_what_the_entry_imports() {
+    // Like the other rules, LMM003 judges the code requests run: the
+    // entry's imports, eager or lazy, and not a test's own imports.
+    let lazy = "def f():\n    import json\n";
+    let files = [
+        ("app.py", "import feat\n\ndef handler():\n    import later\n"),
+        ("feat.py", lazy),
+        ("later.py", lazy),
+        ("tests/test_app.py", lazy),
+    ];
+    let paths = |out: &[String]| out.iter().map(|l| l.split(':').next().unwrap().to_string()).collect::<Vec<_>>();
+    let out = run(&files, |s| s.entry_module = Some("app".into()));
+    assert_eq!(paths(&out), ["feat.py", "later.py"], "{out:#?}");
+    let no_entry = run(&files, |_| {});
+    assert_eq!(paths(&no_entry), ["feat.py", "later.py", "tests/test_app.py"], "{no_entry:#?}");
+}

@@ -16,6 +16,17 @@
 //! "Hot path" is every module the entry point (`entry` in the config)
 //! imports at import time; without an entry, every checked file.
 //!
+//! When `.lmms/plan.json` has a row for the statement, the plan decides
+//! instead: the import is flagged exactly when the plan moves it into
+//! functions, and the message gives the plan's figure (the marginal cost:
+//! what deferring it takes off INIT, after the plan's other moves), usage,
+//! tier and the module-level uses to make lazy first. An import the plan
+//! keeps at module level, or that stays pinned on INIT by a use its fix
+//! options leave in place (a class base; a client built at import without
+//! `--unsafe-fixes`), is not flagged, so `lmms check` after `lmms plan` and
+//! `lmms fix` repeats the plan. A statement the plan has no row for (added
+//! since) and a project without a plan are judged as above.
+//!
 //! ## Why is this bad?
 //! Module-level imports run on every cold start, whether or not the request
 //! needs the module (LMMS-DEC-01). A 350 ms `boto3` import used by 15% of
@@ -43,11 +54,29 @@
 //! No automatic fix from `lmms check`; `lmms fix` moves the import into the
 //! functions that use it when no module-level code needs the name.
 
-use crate::data::{fmt_ms, fmt_pct, tier};
+use crate::data::{fmt_ms, fmt_pct, plan_moves, tier};
 use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     for (rec, name_idx, target) in cx.hot_import_targets() {
+        let range = match name_idx {
+            Some(i) if !rec.is_from => rec.names[i].range,
+            _ => rec.range,
+        };
+        // The plan's row is the one voice: its marginal cost and decision,
+        // not the profile's cumulative time, which charges what others load.
+        if let Some(row) = cx.plan_row(rec, &target.module).filter(|_| target.origin != lmms_graph::ModuleKind::Project) {
+            if let Some(decision) = plan_moves(row) {
+                out.push(Raw {
+                    rule: Rule::HeavyModuleLevelImport,
+                    import: name_idx.map(|_| target.id),
+                    range,
+                    message: format!("Module-level import of `{}` is on INIT, but {decision}", target.module),
+                    module: Some(target.module.clone()),
+                });
+            }
+            continue;
+        }
         let Some(cost) = cx.settings.costs.lookup(&target.module, target.origin) else {
             continue;
         };
@@ -71,10 +100,6 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             String::new()
         } else {
             format!(" (measured for `{}`)", cost.measured)
-        };
-        let range = match name_idx {
-            Some(i) if !rec.is_from => rec.names[i].range,
-            _ => rec.range,
         };
         out.push(Raw {
             rule: Rule::HeavyModuleLevelImport,

@@ -9,6 +9,11 @@
 //! level, and the message gives the plan's figure, so an import `fix` moved
 //! is never flagged.
 //!
+//! Like LMM001 and LMM002, it checks the code requests run: the files the
+//! entry point (`entry` in the config) imports, at import time or from a
+//! function. A test's own imports are not requests'. Without an entry,
+//! every checked file.
+//!
 //! ## Why is this bad?
 //! This is over-lazy loading, the opposite mistake to the one DEC-01
 //! (cold imports go into functions) corrects: making every import lazy. A
@@ -64,14 +69,6 @@ fn eager_libraries(cx: &FileCx) -> HashSet<String> {
     out
 }
 
-/// The statement's id as the plan names it: `path:start-end`, the path
-/// relative to the project root, `/`-separated.
-fn statement_id(cx: &FileCx, rec: &lmms_python::ImportRecord) -> Option<String> {
-    let path = &cx.graph.files[cx.file].path;
-    let rel = path.strip_prefix(&cx.settings.root).ok()?;
-    Some(rec.id(&rel.to_string_lossy().replace('\\', "/")).to_string())
-}
-
 /// The plan's verdict on a function-level import it has a row for: over-lazy
 /// when the plan keeps it at module level.
 fn plan_verdict(row: &lmms_plan::PlannedImport) -> Option<String> {
@@ -84,6 +81,10 @@ fn plan_verdict(row: &lmms_plan::PlannedImport) -> Option<String> {
 }
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
+    // Over-lazy is about what requests run: a test's own imports are not.
+    if !cx.requested {
+        return;
+    }
     let t = &cx.settings.thresholds;
     for (rec, targets) in cx
         .module
@@ -94,12 +95,11 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
         if !matches!(rec.scope, ImportScope::Function { .. }) {
             continue;
         }
-        let id = if cx.settings.plan.is_empty() { None } else { statement_id(cx, rec) };
         for (_, target) in targets {
             if target.origin == ModuleKind::Project {
                 continue;
             }
-            if let Some(row) = id.as_deref().and_then(|id| cx.settings.plan.row(id, &target.module)) {
+            if let Some(row) = cx.plan_row(rec, &target.module) {
                 if let Some(reason) = plan_verdict(row) {
                     out.push(Raw {
                         rule: Rule::OverLazyImport,

@@ -9,6 +9,14 @@
 //! table) is at or above `module-level-ms` and it is not shown to be used
 //! on more than `hot-usage` of requests.
 //!
+//! When `.lmms/plan.json` has a row for a statement, the plan decides
+//! whether it is heavy: a module-level import the plan keeps on INIT (at
+//! module level, or pinned there by a use its fix options leave in place)
+//! is not heavy, whatever it costs alone, and neither is an import of a
+//! project module the plan keeps. When the plan moves the statement the
+//! message adds the plan's decision. Without a plan, or for a statement it
+//! has no row for, the measured times decide.
+//!
 //! ## Why is this bad?
 //! Moving `import pandas` out of the handler does not help while the
 //! handler still imports `features.report` at module level and that module
@@ -35,10 +43,20 @@
 
 use lmms_graph::ModuleKind;
 
+use crate::data::plan_moves;
 use crate::{FileCx, Raw, Rule};
 
 pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
     for (rec, name_idx, target) in cx.hot_import_targets() {
+        // The plan's row for this statement decides whether it is heavy: a
+        // statement the plan keeps on INIT is never reported.
+        let decision = match cx.plan_row(rec, &target.module) {
+            Some(row) => match plan_moves(row) {
+                Some(d) => Some(d),
+                None => continue,
+            },
+            None => None,
+        };
         // A project module whose chain (possibly continuing through
         // installed packages) reaches a heavy module, or an installed
         // module that is not heavy itself but imports one.
@@ -80,9 +98,10 @@ pub(crate) fn check(cx: &FileCx, out: &mut Vec<Raw>) {
             import: name_idx.map(|_| target.id),
             range,
             message: format!(
-                "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}",
+                "Importing `{}` at module level pulls in heavy `{heavy}`{cost}: {}{}",
                 target.module,
-                full.join(" → ")
+                full.join(" → "),
+                decision.map(|d| format!("; {d}")).unwrap_or_default()
             ),
             module: Some(target.module.clone()),
         });
