@@ -510,7 +510,12 @@ impl ImportGraph {
     /// `is_heavy` accepts: `[file's module, …, heavy module]`. One reverse
     /// breadth-first search from all files that import a heavy module
     /// directly, so the cost is linear in the graph however many ask.
-    pub fn heavy_chains(&self, is_heavy: impl Fn(&Target) -> bool + Sync) -> Vec<Option<Vec<String>>> {
+    /// `is_heavy` sees each target with its file and statement, so a caller
+    /// can decide by the statement's identity.
+    pub fn heavy_chains(
+        &self,
+        is_heavy: impl Fn(usize, &ImportRecord, &Target) -> bool + Sync,
+    ) -> Vec<Option<Vec<String>>> {
         enum Next {
             Heavy(String),
             File(usize),
@@ -523,10 +528,10 @@ impl ImportGraph {
             .map(|f| {
                 let direct = self.files[f].module_ast().and_then(|m| {
                     m.imports.iter().zip(self.import_targets(f)).filter(|(rec, _)| runs_at_import(rec)).find_map(
-                        |(_, targets)| {
+                        |(rec, targets)| {
                             targets
                                 .iter()
-                                .find(|(_, t)| t.origin != Origin::Project && is_heavy(t))
+                                .find(|(_, t)| t.origin != Origin::Project && is_heavy(f, rec, t))
                                 .map(|(_, t)| t.module.clone())
                         },
                     )

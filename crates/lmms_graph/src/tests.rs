@@ -116,7 +116,7 @@ fn site_packages_make_installed_modules_third_party() {
 fn heavy_chains_follow_import_time_edges_only() {
     let dir = project();
     let (g, _) = graph(dir.path());
-    let chains = g.heavy_chains(|t| t.module == "pandas" || t.module == "boto3");
+    let chains = g.heavy_chains(|_, _, t| t.module == "pandas" || t.module == "boto3");
     let app = g.file_of_module("app").unwrap();
     assert_eq!(chains[app].as_deref().unwrap(), ["app", "pkg.b", "pandas"]);
     let a = g.file_of_module("pkg.a").unwrap();

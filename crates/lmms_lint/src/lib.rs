@@ -372,31 +372,6 @@ fn requested_files(graph: &ImportGraph, entry: Option<usize>) -> Vec<bool> {
     seen
 }
 
-/// The plan's verdict on every module-level import of a library it has a
-/// row for, keyed by the target's address in the graph (the chain search
-/// sees targets, not their files): heavy exactly when the plan moves it.
-fn plan_heavy(graph: &ImportGraph, settings: &Settings) -> HashMap<usize, bool> {
-    let mut out = HashMap::new();
-    if settings.plan.is_empty() {
-        return out;
-    }
-    for (f, file) in graph.files.iter().enumerate() {
-        let Some(m) = file.module_ast() else { continue };
-        for (rec, targets) in m.imports.iter().zip(graph.import_targets(f)) {
-            if !lmms_graph::runs_at_import(rec) {
-                continue;
-            }
-            let Some(id) = statement_id(&file.path, &settings.root, rec) else { continue };
-            for (_, t) in targets.iter().filter(|(_, t)| t.origin != ModuleKind::Project) {
-                if let Some(row) = settings.plan.row(&id, &t.module) {
-                    out.insert(t as *const lmms_graph::Target as usize, data::plan_moves(row).is_some());
-                }
-            }
-        }
-    }
-    out
-}
-
 /// 1-based position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
@@ -493,9 +468,13 @@ pub fn check(graph: &ImportGraph, settings: &Settings, walk_issues: &[WalkIssue]
         _ => HashMap::new(),
     };
     let chains = if lmm002 {
-        let planned = plan_heavy(graph, settings);
-        graph.heavy_chains(|target| match planned.get(&(target as *const lmms_graph::Target as usize)) {
-            Some(&moves) => moves,
+        // A statement the plan has a row for is heavy exactly when the plan moves it.
+        let planned = |f: usize, rec: &lmms_python::ImportRecord, target: &lmms_graph::Target| {
+            let id = statement_id(&graph.files[f].path, &settings.root, rec)?;
+            settings.plan.row(&id, &target.module).map(|row| data::plan_moves(row).is_some())
+        };
+        graph.heavy_chains(|f, rec, target| match planned(f, rec, target) {
+            Some(moves) => moves,
             None => heavy_name(&target.module, target.origin) || installed_chains.contains_key(&target.module),
         })
     } else {

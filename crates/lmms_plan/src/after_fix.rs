@@ -110,6 +110,21 @@ pub(crate) fn loaded_after_fix_except(
     let file_of_module: HashMap<&str, &SourceFile> = code.file_of.values().map(|f| (f.module.as_str(), *f)).collect();
     let row_at: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
 
+    // The module-level call at `line` of `m` reads a name of a library row
+    // that moves here (the solver asking what a row saves) and that nothing
+    // pins, so the fix makes it a getter and what it loaded
+    // (`boto3.client(...)` loading botocore's services) leaves with it.
+    let call_moves = |m: &str, line: u32| {
+        let Some(f) = file_of_module.get(m) else { return false };
+        let line_of = |at: u32| f.source.get(..at as usize).map_or(0, |s| s.matches('\n').count() as u32 + 1);
+        rows_of.get(m).into_iter().flatten().any(|&j| {
+            let r = &rows[j];
+            moved(j)
+                && !r.pinned
+                && r.origin == Some(lmms_schema::profile::Origin::ThirdParty)
+                && f.parsed.refs.iter().any(|x| r.bound.contains(&x.bound) && line_of(x.range.start) == line)
+        })
+    };
     let mut loaded: BTreeSet<String> = BTreeSet::new();
     let mut row_done = vec![false; rows.len()];
     let mut queue: VecDeque<Item> = code
@@ -138,6 +153,8 @@ pub(crate) fn loaded_after_fix_except(
         queue.extend(prefixes(&m).into_iter().filter(|p| *p != m).map(Item::Module));
         let kids = children.get(m.as_str()).map(Vec::as_slice).unwrap_or_default();
         let project = code.project.contains(m.as_str());
+        // What a module-level call that moves loaded: not held by the tree's edges either.
+        let mut released: Vec<&str> = Vec::new();
         for (target, i) in executed.get(m.as_str()).map(Vec::as_slice).unwrap_or_default() {
             // A project module's import ran it: at one of its statements,
             // which holds it as long as the statement runs; else at a call
@@ -146,10 +163,12 @@ pub(crate) fn loaded_after_fix_except(
             let held = !project
                 || match row().and_then(|id| row_at.get(id.as_str()).copied()) {
                     Some(r) => runs[r] && !moved(r),
-                    None => i.function.is_none() || !code.calls_moved.contains(&m),
+                    None => i.function.is_none() || !(code.calls_moved.contains(&m) || call_moves(m.as_str(), i.during_line)),
                 };
             if held {
                 queue.push_back(Item::Module(target.to_string()));
+            } else if project && row().is_none() {
+                released.push(target);
             }
         }
         if project {
@@ -164,7 +183,7 @@ pub(crate) fn loaded_after_fix_except(
                         rows[i].keys.iter().any(|k| c == k || (c.starts_with(k.as_str()) && c.as_bytes().get(k.len()) == Some(&b'.')))
                     })
                 };
-                queue.extend(kids.iter().filter(|c| !named(c)).map(|c| Item::Module(c.to_string())));
+                queue.extend(kids.iter().filter(|c| !named(c) && !released.contains(c)).map(|c| Item::Module(c.to_string())));
             }
         } else {
             if let Some(deps) = code.libraries.and_then(|g| g.deps(&m)) {
