@@ -440,10 +440,54 @@ mod tests {
         p.functions_at_init.push(ran("Schema.load"));
         let plan = plan_of(&p);
         assert!(plan.off_init.is_empty(), "{:?}", plan.off_init);
+        // The row says so, naming the function, so fix has nothing to take back.
+        let row = plan.imports.iter().find(|r| r.module == "slowref").unwrap();
+        assert_eq!(row.strategy, crate::Strategy::ModuleLevel);
+        assert!(row.reason.contains("`Schema.load`, which runs at import"), "{}", row.reason);
         // Before Python 3.11 the profile has bare names.
         p.python.version = "3.10.12".into();
         p.functions_at_init = vec![ran("load")];
         assert!(plan_of(&p).off_init.is_empty());
+    }
+
+    #[test]
+    fn what_a_module_level_call_on_a_moving_library_loaded_is_charged_to_that_library() {
+        // heavy_app's `S3 = boto3.client(...)`: the call loads botocore's
+        // services (children of app in the tree, imported by botocore's
+        // code while app's line 3 ran). With `--unsafe-fixes` the call
+        // becomes a getter when boto3 moves, so what it loaded leaves too:
+        // the row is charged its whole tree (boto3 and botocore, 200 ms),
+        // none of it "kept loaded" through that call's loads.
+        let src = "import boto3\n\nS3 = boto3.client('s3')\n\ndef handler(e, c):\n    return S3\n";
+        let mut p = profile(
+            "app",
+            &[
+                ("app", 1.0, &["app"]),
+                ("boto3", 150.0, &["app", "boto3"]),
+                ("botocore", 50.0, &["app", "boto3", "botocore"]),
+                ("botocore.loaders", 80.0, &["app", "botocore.loaders"]),
+            ],
+        );
+        let loaders = p.modules.iter_mut().find(|m| m.name == "botocore.loaders").unwrap();
+        loaders.importers = vec![importer("botocore.client", 40, Some("create_client"), ("app", 3))];
+        let files = [file("app.py", "app", src)];
+        let u = usage(&[("app.py", 1, "boto3", 0.05)]);
+        let cfg = Config::default();
+        let plan = crate::plan::plan(&crate::plan::PlanRequest {
+            profile: &p,
+            usage: Some(&u),
+            files: &files,
+            config: &cfg,
+            hot: &[],
+            previous: None,
+            unsafe_fixes: true,
+            libraries: None,
+        });
+        let row = plan.imports.iter().find(|r| r.module == "boto3").unwrap();
+        assert_eq!(row.strategy, crate::Strategy::FunctionLevel, "{}", row.reason);
+        assert_eq!(row.import_ms, Some(200.0), "{}", row.reason);
+        assert!(!row.reason.contains("not counted"), "{}", row.reason);
+        assert_eq!(plan.off_init, vec!["boto3", "botocore", "botocore.loaders"]);
     }
 
     #[test]
