@@ -195,6 +195,27 @@ mod tests {
     use crate::plan::tests::usage;
     use crate::plan::{build_plan, SourceFile};
 
+    /// The plan of a profile with no installed-library edges, the way each
+    /// of these tests asks for it.
+    fn plan_unlinked(
+        p: &lmms_profile::doc::ProfileDoc,
+        u: &crate::usage::UsageDoc,
+        files: &[SourceFile],
+        unsafe_fixes: bool,
+    ) -> crate::PlanDoc {
+        let config = Config::default();
+        crate::plan::plan(&crate::plan::PlanRequest {
+            profile: p,
+            usage: Some(u),
+            files,
+            config: &config,
+            hot: &[],
+            previous: None,
+            unsafe_fixes,
+            libraries: None,
+        })
+    }
+
     fn file(path: &str, module: &str, source: &str) -> SourceFile {
         let is_package = path.ends_with("__init__.py");
         SourceFile { path: path.into(), module: module.into(), is_package, source: source.into(), parsed: lmms_python::parse_module(source) }
@@ -343,18 +364,8 @@ mod tests {
         );
         let files = [file("app.py", "app", src)];
         let u = usage(&[("app.py", 1, "backend", 1.0), ("app.py", 2, "yaml", 0.05)]);
-        let cfg = Config::default();
         let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
-            crate::plan::plan(&crate::plan::PlanRequest {
-                profile: p,
-                usage: Some(&u),
-                files: &files,
-                config: &cfg,
-                hot: &[],
-                previous: None,
-                unsafe_fixes: true,
-                libraries: None,
-            })
+            plan_unlinked(p, &u, &files, true)
         };
         // app's own statement ran the first import: that edge is the row's,
         // which the fix moves, so it holds nothing.
@@ -386,18 +397,8 @@ mod tests {
         let u = usage(&[("app.py", 1, "backend", 0.0), ("app.py", 2, "yaml", 0.05)]);
         let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
         yaml.importers = vec![importer("backend", 9, Some("Backend.__init__"), ("backend", 14))];
-        let cfg = Config::default();
         let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
-            crate::plan::plan(&crate::plan::PlanRequest {
-                profile: p,
-                usage: Some(&u),
-                files: &files,
-                config: &cfg,
-                hot: &[],
-                previous: None,
-                unsafe_fixes: true,
-                libraries: None,
-            })
+            plan_unlinked(p, &u, &files, true)
         };
         assert_eq!(plan_of(&p).off_init, vec!["backend", "yaml"]);
         let yaml = p.modules.iter_mut().find(|m| m.name == "yaml").unwrap();
@@ -420,18 +421,8 @@ mod tests {
         let mut p = profile("app", &[("app", 1.0, &["app"]), ("slowref", 200.0, &["app", "slowref"])]);
         let files = [file("app.py", "app", src)];
         let u = usage(&[("app.py", 1, "slowref", 0.0)]);
-        let cfg = Config::default();
         let plan_of = |p: &lmms_profile::doc::ProfileDoc| {
-            crate::plan::plan(&crate::plan::PlanRequest {
-                profile: p,
-                usage: Some(&u),
-                files: &files,
-                config: &cfg,
-                hot: &[],
-                previous: None,
-                unsafe_fixes: true,
-                libraries: None,
-            })
+            plan_unlinked(p, &u, &files, true)
         };
         assert_eq!(plan_of(&p).off_init, vec!["slowref"]);
         let ran = |f: &str| lmms_profile::doc::FunctionAtInit { module: "app".into(), function: f.into() };
@@ -472,17 +463,7 @@ mod tests {
         loaders.importers = vec![importer("botocore.client", 40, Some("create_client"), ("app", 3))];
         let files = [file("app.py", "app", src)];
         let u = usage(&[("app.py", 1, "boto3", 0.05)]);
-        let cfg = Config::default();
-        let plan = crate::plan::plan(&crate::plan::PlanRequest {
-            profile: &p,
-            usage: Some(&u),
-            files: &files,
-            config: &cfg,
-            hot: &[],
-            previous: None,
-            unsafe_fixes: true,
-            libraries: None,
-        });
+        let plan = plan_unlinked(&p, &u, &files, true);
         let row = plan.imports.iter().find(|r| r.module == "boto3").unwrap();
         assert_eq!(row.strategy, crate::Strategy::FunctionLevel, "{}", row.reason);
         assert_eq!(row.import_ms, Some(200.0), "{}", row.reason);
