@@ -116,13 +116,15 @@ pub(crate) fn loaded_after_fix_except(
     // (`boto3.client(...)` loading botocore's services) leaves with it.
     let call_moves = |m: &str, line: u32| {
         let Some(f) = file_of_module.get(m) else { return false };
-        let line_of = |at: u32| f.source.get(..at as usize).map_or(0, |s| s.matches('\n').count() as u32 + 1);
+        let lines = lmms_python::LineIndex::new(&f.source);
+        let Some(start) = lines.start_of_line(line) else { return false };
+        let end = lines.start_of_line(line + 1).unwrap_or(f.source.len() as u32);
         rows_of.get(m).into_iter().flatten().any(|&j| {
             let r = &rows[j];
             moved(j)
                 && !r.pinned
                 && r.origin == Some(lmms_schema::profile::Origin::ThirdParty)
-                && f.parsed.refs.iter().any(|x| r.bound.contains(&x.bound) && line_of(x.range.start) == line)
+                && f.parsed.refs.iter().any(|x| r.bound.contains(&x.bound) && (start..end).contains(&x.range.start))
         })
     };
     let mut loaded: BTreeSet<String> = BTreeSet::new();
